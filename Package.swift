@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// lcstat: one Swift engine (LCCore) behind three thin frontends:
+/// the C ABI (LCStatABI, shipped as liblcstat.so and liblcstat_static.a),
+/// the CLI (`lcstat`), and the Python extension in python/ (over the C ABI).
+let package = Package(
+    name: "lcstat",
+    products: [
+        // SwiftPM names files after products, and `lcstat` is the CLI: scripts/build-lib
+        // installs these two as dist/lib/liblcstat.so and liblcstat.a.
+        .library(name: "lcstat_shared", type: .dynamic, targets: ["LCStatABI"]),
+        .library(name: "lcstat_static", type: .static, targets: ["LCStatABI"]),
+        .executable(name: "lcstat", targets: ["LCStatCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Pure computation: no C exports, no printing, no Foundation, no third-party code.
+        .target(name: "LCCore", linkerSettings: [.linkedLibrary("m")]),
+        // C declarations shared by the ABI and its header (status codes, structs, version).
+        .target(name: "CLCStat"),
+        // The only target that exports C.
+        .target(name: "LCStatABI", dependencies: ["LCCore", "CLCStat"]),
+        .executableTarget(
+            name: "LCStatCLI",
+            dependencies: ["LCCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "LCCoreTests", dependencies: ["LCCore"], resources: [.copy("Reference")]),
+    ]
+)

@@ -1,0 +1,1 @@
+#include "lcstat_types.h"

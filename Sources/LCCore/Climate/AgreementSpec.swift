@@ -1,0 +1,22 @@
+/// What to compute climate level and consensus on. Defaults follow R's multilevel.
+public struct AgreementSpec: Sendable {
+    /// Group key column(s); several are joined with `_`.
+    public var group: [String]
+    public var items: [String]
+    /// Declared response scale; without it the rwg family and awg are missing.
+    public var scale: ResponseScale?
+    public var null: NullDistribution
+    public var missing: MissingPolicy
+    /// Items to reverse-code as low + high − x (needs `scale`).
+    public var reverse: [String]
+
+    public init(group: [String], items: [String], scale: ResponseScale? = nil,
+                null: NullDistribution = .uniform, missing: MissingPolicy = .available, reverse: [String] = []) {
+        self.group = group
+        self.items = items
+        self.scale = scale
+        self.null = null
+        self.missing = missing
+        self.reverse = reverse
+    }
+}

@@ -1,0 +1,137 @@
+/// Which group size k enters ICC(1) when groups are unequal.
+public enum ICCGroupSize: String, Sendable, CaseIterable {
+    /// k = N/J, the mean group size (R multilevel's `ICC1`, the default).
+    case mean
+    /// n0 = (N − Σ n_j²/N)/(J − 1), the textbook one-way ANOVA choice.
+    case n0
+}
+
+/// What to compute intraclass correlations on.
+public struct ICCSpec: Sendable {
+    public var group: [String]
+    public var items: [String]
+    public var scale: ResponseScale?
+    public var reverse: [String]
+    /// How incomplete respondents enter the scale score row (items always use every answer).
+    public var missing: MissingPolicy
+    public var groupSize: ICCGroupSize
+
+    public init(group: [String], items: [String], scale: ResponseScale? = nil, reverse: [String] = [],
+                missing: MissingPolicy = .available, groupSize: ICCGroupSize = .mean) {
+        self.group = group
+        self.items = items
+        self.scale = scale
+        self.reverse = reverse
+        self.missing = missing
+        self.groupSize = groupSize
+    }
+}
+
+/// ICC(1) and ICC(2) from a one-way ANOVA of each item and of the scale score
+/// on the groups (Bliese 2000), as R's `ICC1`/`ICC2` on `aov(y ~ as.factor(g))`:
+///
+///     ICC(1) = (MSB − MSW) / (MSB + (k − 1)·MSW),   ICC(2) = (MSB − MSW)/MSB = 1 − 1/F
+///
+/// with F = MSB/MSW on df1 = J − 1 and df2 = N − J (J groups with at least one answer).
+/// Columns: `item, icc1, icc2, f, df1, df2, p, groups, n`; then `ms_between,
+/// ms_within, k, note`. One row per item and a last row `scale`.
+public enum ICC {
+    public static let contractColumns = ["item", "icc1", "icc2", "f", "df1", "df2", "p", "groups", "n"]
+
+    public static func run(_ data: Dataset, _ spec: ICCSpec) throws -> ResultTable {
+        let groups = try Grouping(data, keys: spec.group)
+        let items = try ItemSet(data, items: spec.items, scale: spec.scale, reverse: spec.reverse)
+        var rows = ICCColumns()
+        for (j, name) in items.names.enumerated() {
+            rows.append(name, anova(groups, spec.groupSize) { items.values[j][$0] })
+        }
+        rows.append("scale", anova(groups, spec.groupSize) { items.scaleScore($0, policy: spec.missing) })
+        var notes = ["ICC(1) with k = \(spec.groupSize == .mean ? "N/J, the mean group size (R multilevel)" : "n0 = (N - sum n_j^2/N)/(J - 1)")",
+                     "items use every answer; the scale score is the mean of a respondent's items (\(spec.missing.rawValue))"]
+        if groups.droppedRows > 0 { notes.append("\(groups.droppedRows) rows without a group were left out") }
+        return rows.table(notes: notes)
+    }
+
+    /// One-way ANOVA sums of squares from per-group tallies (two-pass within groups).
+    public static func anova(_ groups: Grouping, _ size: ICCGroupSize, value: (Int) -> Double) -> OneWayANOVA {
+        var a = OneWayANOVA()
+        var means: [Double] = [], counts: [Double] = []
+        var scratch: [Double] = []
+        for g in 0..<groups.count {
+            scratch.removeAll(keepingCapacity: true)
+            for r in groups.rows(of: g) {
+                let x = value(Int(r))
+                if !x.isNaN { scratch.append(x) }
+            }
+            guard !scratch.isEmpty else { continue }
+            let m = scratch.reduce(0, +) / Double(scratch.count)
+            var ss = 0.0
+            for x in scratch { ss += (x - m) * (x - m) }
+            a.ssWithin += ss
+            means.append(m)
+            counts.append(Double(scratch.count))
+        }
+        a.n = counts.reduce(0, +)
+        a.groups = means.count
+        let grand = zip(means, counts).reduce(0) { $0 + $1.0 * $1.1 } / a.n
+        a.ssBetween = zip(means, counts).reduce(0) { $0 + $1.1 * ($1.0 - grand) * ($1.0 - grand) }
+        let sumSquares = counts.reduce(0) { $0 + $1 * $1 }
+        a.k = size == .mean ? a.n / Double(a.groups) : (a.n - sumSquares / a.n) / Double(a.groups - 1)
+        return a
+    }
+}
+
+/// The one-way ANOVA behind ICC(1) and ICC(2).
+public struct OneWayANOVA: Sendable {
+    public var n = 0.0, groups = 0, ssBetween = 0.0, ssWithin = 0.0, k = 0.0
+    public var df1: Double { Double(groups - 1) }
+    public var df2: Double { n - Double(groups) }
+    public var msBetween: Double { ssBetween / df1 }
+    public var msWithin: Double { ssWithin / df2 }
+    public var f: Double { msBetween / msWithin }
+    public var icc1: Double { (msBetween - msWithin) / (msBetween + (k - 1) * msWithin) }
+    public var icc2: Double { (msBetween - msWithin) / msBetween }
+    public var p: Double { Distributions.fUpperTail(f, df1, df2) }
+
+    /// Why the statistics are undefined, or nil when they are defined.
+    public var undefinedReason: String? {
+        if groups < 2 { return "fewer than two groups with an answer" }
+        if df2 <= 0 { return "no group has two answers (no within-group degrees of freedom)" }
+        if ssWithin == 0 { return "no variance within groups" }
+        return nil
+    }
+}
+
+private struct ICCColumns {
+    var item: [String] = [], icc1: [Double] = [], icc2: [Double] = [], f: [Double] = []
+    var df1: [Double] = [], df2: [Double] = [], p: [Double] = [], groups: [Int64] = [], n: [Int64] = []
+    var msb: [Double] = [], msw: [Double] = [], k: [Double] = [], note: [String] = []
+
+    mutating func append(_ name: String, _ a: OneWayANOVA) {
+        item.append(name)
+        groups.append(Int64(a.groups))
+        n.append(Int64(a.n))
+        let why = a.undefinedReason
+        let ok = why == nil
+        df1.append(a.groups >= 1 ? a.df1 : .nan)
+        df2.append(a.groups >= 1 ? a.df2 : .nan)
+        msb.append(a.groups >= 2 ? a.msBetween : .nan)
+        msw.append(a.df2 > 0 ? a.msWithin : .nan)
+        k.append(a.groups >= 1 ? a.k : .nan)
+        icc1.append(ok ? a.icc1 : .nan)
+        icc2.append(ok ? a.icc2 : .nan)
+        f.append(ok ? a.f : .nan)
+        p.append(ok ? a.p : .nan)
+        note.append(why ?? "")
+    }
+
+    func table(notes: [String]) -> ResultTable {
+        ResultTable(columns: [
+            .init("item", .text(item)), .init("icc1", .double(icc1)), .init("icc2", .double(icc2)),
+            .init("f", .double(f)), .init("df1", .double(df1)), .init("df2", .double(df2)), .init("p", .double(p)),
+            .init("groups", .int(groups)), .init("n", .int(n)),
+            .init("ms_between", .double(msb)), .init("ms_within", .double(msw)), .init("k", .double(k)),
+            .init("note", .text(note)),
+        ], notes: notes)
+    }
+}

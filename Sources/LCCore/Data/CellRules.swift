@@ -1,0 +1,53 @@
+/// How one CSV cell becomes a value: missing codes, the decimal separator,
+/// and the errors for cells that look numeric but are not usable numbers.
+struct CellRules {
+    let missingText: Set<String>
+    /// Missing codes that are numbers (`-99`), matched by value so `-99.0` counts too.
+    let missingNumbers: Set<Double>
+    let emptyIsMissing: Bool
+    let decimalComma: Bool
+
+    init(missing: [String], decimalComma: Bool) {
+        missingText = Set(missing)
+        emptyIsMissing = missingText.contains("")
+        self.decimalComma = decimalComma
+        var numbers = Set<Double>()
+        for code in missing {
+            let bytes = Array(code.utf8)
+            let parsed = bytes.withUnsafeBufferPointer { b -> ParsedCell in
+                guard let base = b.baseAddress else { return .notANumber }
+                return parseNumber(base, b.count, decimalComma: decimalComma)
+            }
+            if case .number(let v) = parsed { numbers.insert(v) }
+        }
+        missingNumbers = numbers
+    }
+
+    @inline(__always)
+    func add(_ p: UnsafePointer<UInt8>, _ n: Int, quoted: Bool, to b: inout ColumnBuilder, line: Int) throws {
+        if !quoted && !b.isText {
+            if n == 0 && emptyIsMissing { b.appendMissing(); return }
+            switch parseNumber(p, n, decimalComma: decimalComma) {
+            case .number(let v):
+                if missingNumbers.contains(v) { b.appendMissing() } else { b.appendNumber(v) }
+                return
+            case .nonFinite:
+                let text = try CSVReader.decodeText(p, n, quoted: false, line: line)
+                throw LCError(.nonFinite, "column '\(b.name)', line \(line): '\(text)' is not a finite number")
+            case .wrongDecimal:
+                let text = try CSVReader.decodeText(p, n, quoted: false, line: line)
+                throw LCError(.parse, decimalComma
+                    ? "column '\(b.name)', line \(line): '\(text)' uses a decimal point, but the file uses decimal commas"
+                    : "column '\(b.name)', line \(line): '\(text)' uses a decimal comma; read the file with a decimal comma")
+            case .notANumber:
+                break
+            }
+        }
+        let text = try CSVReader.decodeText(p, n, quoted: quoted, line: line)
+        if missingText.contains(text) { b.appendMissing(); return }
+        if text.utf8.count > 1 << 20 {
+            throw LCError(.limit, "column '\(b.name)', line \(line): a cell of \(text.utf8.count) bytes is longer than 1 MiB")
+        }
+        b.appendText(text, line: line)
+    }
+}

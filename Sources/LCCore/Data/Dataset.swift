@@ -1,0 +1,54 @@
+/// A table of equally long named columns: what the CSV reader, the C ABI and
+/// Python hand to every analysis. Immutable once built.
+public struct Dataset: Sendable {
+    public private(set) var columns: [Column] = []
+    public private(set) var rowCount: Int = 0
+    private var indexByName: [String: Int] = [:]
+
+    public init() {}
+
+    public init(columns: [Column]) throws {
+        for c in columns { try add(c) }
+    }
+
+    /// Adds a column; its length must match the others and its name must be new and non-empty.
+    public mutating func add(_ column: Column) throws {
+        guard !column.name.isEmpty else {
+            throw LCError(.invalidArgument, "column names must not be empty")
+        }
+        guard indexByName[column.name] == nil else {
+            throw LCError(.invalidArgument, "duplicate column name '\(column.name)'")
+        }
+        if !columns.isEmpty && column.values.count != rowCount {
+            throw LCError(.invalidArgument,
+                "column '\(column.name)' has \(column.values.count) rows, the others have \(rowCount)")
+        }
+        if columns.isEmpty { rowCount = column.values.count }
+        indexByName[column.name] = columns.count
+        columns.append(column)
+    }
+
+    public var columnNames: [String] { columns.map(\.name) }
+
+    /// The column called `name`, or an `unknownColumn` error listing what exists.
+    public func column(_ name: String) throws -> Column {
+        guard let i = indexByName[name] else {
+            let known = columnNames.prefix(20).joined(separator: ", ")
+            throw LCError(.unknownColumn, "unknown column '\(name)' (columns: \(known)\(columns.count > 20 ? ", ..." : ""))")
+        }
+        return columns[i]
+    }
+
+    /// The numeric values of `name`; a text column is an error that quotes its first non-number.
+    public func numeric(_ name: String) throws -> [Double] {
+        let c = try column(name)
+        switch c.values {
+        case .numeric(let v): return v
+        case .labels:
+            if let at = c.firstNonNumeric {
+                throw LCError(.nonNumeric, "column '\(name)' must be numeric, but line \(at.line) has '\(at.text.prefix(60))'")
+            }
+            throw LCError(.nonNumeric, "column '\(name)' must be numeric, but it holds text labels")
+        }
+    }
+}
