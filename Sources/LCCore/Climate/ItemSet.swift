@@ -33,11 +33,11 @@ public struct ItemSet: Sendable {
             var v = try data.numeric(name)
             for (r, x) in v.enumerated() where !x.isNaN {
                 guard x.isFinite else {
-                    throw LCError(.nonFinite, "column '\(name)', row \(r + 1): \(x) is not a finite number")
+                    throw LCError(.nonFinite, "column '\(name)', data row \(r + 1): \(x) is not a finite number")
                 }
                 if let s = scale, x < s.low || x > s.high {
                     throw LCError(.outOfScale,
-                        "column '\(name)', row \(r + 1): \(labelText(x)) lies outside the scale \(labelText(s.low)):\(labelText(s.high))")
+                        "column '\(name)', data row \(r + 1): \(labelText(x)) lies outside the scale \(labelText(s.low)):\(labelText(s.high))")
                 }
             }
             if flip.contains(name), let s = scale {

@@ -1,0 +1,65 @@
+import ArgumentParser
+import LCCore
+
+struct AgreementCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agreement",
+        abstract: "Climate level and consensus per group: n, mean, sd, rwg(j), r*wg(j), AD_M, AD_Md, awg.")
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: "Null distribution: uniform, slight_skew, moderate_skew, heavy_skew, triangular, normal, or a variance.")
+    var null: String = "uniform"
+
+    func validate() throws {
+        if input.groupColumns.isEmpty { throw ValidationError("--group is required") }
+    }
+
+    func run() throws {
+        try runReporting {
+            let spec = AgreementSpec(group: input.groupColumns, items: input.itemColumns, scale: try input.responseScale(),
+                                     null: try NullDistribution(parsing: null), missing: input.missing,
+                                     reverse: input.reverseColumns)
+            input.emit(try Agreement.run(try input.readData(), spec), contract: Agreement.contractColumns)
+        }
+    }
+}
+
+struct ICCCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "icc",
+        abstract: "ICC(1) and ICC(2) per item and for the scale score, with F, df and p.")
+
+    @OptionGroup var input: InputOptions
+
+    @Option(name: .customLong("icc-k"), help: "Group size in ICC(1): mean (N/J, R multilevel) or n0.")
+    var groupSize: ICCGroupSize = .mean
+
+    func validate() throws {
+        if input.groupColumns.isEmpty { throw ValidationError("--group is required") }
+    }
+
+    func run() throws {
+        try runReporting {
+            let spec = ICCSpec(group: input.groupColumns, items: input.itemColumns, scale: try input.responseScale(),
+                               reverse: input.reverseColumns, missing: input.missing, groupSize: groupSize)
+            input.emit(try ICC.run(try input.readData(), spec), contract: ICC.contractColumns)
+        }
+    }
+}
+
+struct AlphaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alpha",
+        abstract: "Cronbach's alpha of the scale, and alpha with each item dropped.")
+
+    @OptionGroup var input: InputOptions
+
+    func run() throws {
+        try runReporting {
+            let table = try Alpha.run(try input.readData(), items: input.itemColumns, scale: try input.responseScale(),
+                                      reverse: input.reverseColumns)
+            input.emit(table, contract: table.columns.map(\.name))
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import LCCore
+
+@main
+struct LCStat: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lcstat",
+        abstract: "Learning climate and consensus in learning communities.",
+        version: LCStatVersion.string,
+        subcommands: [AgreementCommand.self, ICCCommand.self, AlphaCommand.self])
+}
+
+/// Options every analysis of a CSV file shares.
+struct InputOptions: ParsableArguments {
+    @Argument(help: "CSV file with a header row.")
+    var file: String
+
+    @Option(help: "Group column(s), comma-separated; several are joined with '_'.")
+    var group: String?
+
+    @Option(help: "Item columns, comma-separated.")
+    var items: String
+
+    @Option(help: "Declared response scale LOW:HIGH, e.g. 1:5.")
+    var scale: String?
+
+    @Option(help: "Items to reverse-code (low + high - x), comma-separated; needs --scale.")
+    var reverse: String?
+
+    @Option(help: "Missing data in multi-item indices: available (every answer) or listwise.")
+    var missing: MissingPolicy = .available
+
+    @Option(help: "Field delimiter: ',', ';' or 'tab' (default: detected).")
+    var delimiter: String?
+
+    @Option(help: "Decimal separator: '.' or ',' (default: ',' when the delimiter is ';').")
+    var decimal: String?
+
+    @Option(help: "Cell texts that mean missing, comma-separated (default: empty and NA).")
+    var na: String?
+
+    @Option(help: "Output format.")
+    var format: OutputFormat = .table
+
+    @Flag(help: "Also print the extra columns (raw values, notes).")
+    var extra = false
+
+    static func list(_ s: String?) -> [String] {
+        (s ?? "").split(separator: ",").map { String($0).trimmingBlanks() }.filter { !$0.isEmpty }
+    }
+
+    var groupColumns: [String] { Self.list(group) }
+    var itemColumns: [String] { Self.list(items) }
+    var reverseColumns: [String] { Self.list(reverse) }
+
+    func validate() throws {
+        if itemColumns.isEmpty { throw ValidationError("--items names no column") }
+        if let d = delimiter, !["," , ";", "tab", "\t"].contains(d) { throw ValidationError("--delimiter must be ',', ';' or 'tab'") }
+        if let d = decimal, ![".", ","].contains(d) { throw ValidationError("--decimal must be '.' or ','") }
+    }
+
+    func responseScale() throws -> ResponseScale? { try scale.map(ResponseScale.init(parsing:)) }
+
+    /// Reads only the columns the analysis needs.
+    func readData(extraColumns: [String] = []) throws -> Dataset {
+        var opts = CSVOptions(columns: Array(Set(groupColumns + itemColumns + extraColumns)))
+        switch delimiter {
+        case ",": opts.delimiter = UInt8(ascii: ",")
+        case ";": opts.delimiter = UInt8(ascii: ";")
+        case "tab", "\t": opts.delimiter = UInt8(ascii: "\t")
+        default: break
+        }
+        if let d = decimal { opts.decimalComma = d == "," }
+        if let na { opts.missing = ["", "NA"] + Self.list(na) }
+        return try CSVReader.read(path: file, options: opts)
+    }
+
+    func emit(_ table: ResultTable, contract: [String]) {
+        let shown = extra ? table : table.selecting(contract)
+        print(TableFormatter.render(shown, as: format), terminator: "")
+    }
+}
+
+extension MissingPolicy: ExpressibleByArgument {}
+extension ICCGroupSize: ExpressibleByArgument {}
+
+extension String {
+    func trimmingBlanks() -> String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}
+
+/// Runs an analysis, turning an `LCError` into a message on stderr and its code as exit status.
+func runReporting(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as LCError {
+        var err = StandardError()
+        print("lcstat: error: \(e.message)", to: &err)
+        throw ExitCode(e.code.rawValue)
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Glibc
+import LCCore
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, csv, json
+}
+
+
+/// Renders a `ResultTable` as an aligned text table, CSV or JSON.
+/// Numbers print in Swift's shortest round-trip form, so CSV and JSON carry every digit.
+enum TableFormatter {
+    static func render(_ t: ResultTable, as format: OutputFormat) -> String {
+        switch format {
+        case .csv: return csv(t)
+        case .json: return json(t)
+        case .table: return text(t)
+        }
+    }
+
+    static func cell(_ v: ResultTable.Values, _ r: Int, digits: Int? = nil) -> String? {
+        switch v {
+        case .int(let x): return String(x[r])
+        case .text(let x): return x[r]
+        case .double(let x):
+            let d = x[r]
+            if !d.isFinite { return nil }
+            if let digits { return fixed(d, digits) }
+            return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        }
+    }
+
+    static func fixed(_ d: Double, _ digits: Int) -> String {
+        var buf = [CChar](repeating: 0, count: 64)
+        _ = withVaList([d]) { vsnprintf(&buf, 64, "%.\(digits)f", $0) }
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + s.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"" : s
+    }
+
+    static func csv(_ t: ResultTable) -> String {
+        var out = t.columns.map { csvField($0.name) }.joined(separator: ",") + "\n"
+        for r in 0..<t.rowCount {
+            out += t.columns.map { cell($0.values, r).map(csvField) ?? "" }.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+
+    /// `{"columns": [...], "rows": [{...}], "notes": [...]}`; missing numbers are null.
+    static func json(_ t: ResultTable) -> String {
+        var rows: [String] = []
+        for r in 0..<t.rowCount {
+            let fields = t.columns.map { c -> String in
+                let v: String
+                if case .text = c.values { v = jsonString(cell(c.values, r) ?? "") } else { v = cell(c.values, r) ?? "null" }
+                return jsonString(c.name) + ": " + v
+            }
+            rows.append("    {" + fields.joined(separator: ", ") + "}")
+        }
+        return "{\n  \"columns\": [" + t.columns.map { jsonString($0.name) }.joined(separator: ", ") + "],\n"
+            + "  \"rows\": [\n" + rows.joined(separator: ",\n") + "\n  ],\n"
+            + "  \"notes\": [" + t.notes.map(jsonString).joined(separator: ", ") + "]\n}\n"
+    }
+
+    /// Right-aligned columns, numbers to 4 decimals, NA for missing, then the notes.
+    static func text(_ t: ResultTable) -> String {
+        let cells = t.columns.map { c in (0..<t.rowCount).map { r -> String in
+            if case .double = c.values { return cell(c.values, r, digits: 4) ?? "NA" }
+            return cell(c.values, r) ?? "NA"
+        } }
+        let widths = t.columns.indices.map { i in max(t.columns[i].name.count, cells[i].map(\.count).max() ?? 0) }
+        func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
+        var out = t.columns.indices.map { pad(t.columns[$0].name, widths[$0]) }.joined(separator: "  ") + "\n"
+        for r in 0..<t.rowCount {
+            out += t.columns.indices.map { pad(cells[$0][r], widths[$0]) }.joined(separator: "  ") + "\n"
+        }
+        for n in t.notes { out += "# " + n + "\n" }
+        return out
+    }
+}
+
+/// stderr as a `TextOutputStream`.
+struct StandardError: TextOutputStream {
+    mutating func write(_ s: String) {
+        var bytes = Array(s.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}
