@@ -1,1 +1,72 @@
+/*
+ * lcstat: learning climate, consensus and transfer statistics.
+ *
+ * Conventions of this API
+ * - Every function that can fail returns an int32_t status: LC_STATUS_OK (0)
+ *   or one of the LC_STATUS_* codes below, whose values never change.
+ * - The last parameter of such a function is an optional lc_error pointer,
+ *   allocated by the caller. On failure it receives the code and a message
+ *   that names the column, row or value at fault. NULL means "no details".
+ *   There is no hidden global error state.
+ * - Out-parameters come last before the error and are named out. On failure
+ *   *out is set to NULL (or left untouched for scalars); nothing is half-made.
+ * - Ownership: inputs (strings, arrays) are borrowed for the call only and
+ *   copied when kept. Results are opaque handles (void *) that the caller
+ *   owns and releases with the matching lc_*_free, which accepts NULL and
+ *   ignores a handle it has already freed. Pointers returned by getters
+ *   (names, columns, notes) belong to their parent handle and stay valid
+ *   until it is freed; never free them.
+ * - A handle may be read from several threads at once; building one
+ *   (lc_dataset_add_*, lc_spec_set_*) must not overlap with other use of it.
+ * - Strings are UTF-8 and NUL-terminated. Missing numbers are NaN.
+ */
+#ifndef LCSTAT_TYPES_H
+#define LCSTAT_TYPES_H
 
+#include <stdint.h>
+
+#define LCSTAT_VERSION_MAJOR 0
+#define LCSTAT_VERSION_MINOR 1
+#define LCSTAT_VERSION_PATCH 0
+/* LCSTAT_VERSION_MAJOR * 10000 + MINOR * 100 + PATCH, as lc_version() returns. */
+#define LCSTAT_VERSION_NUMBER 100
+
+/* Status codes. */
+#define LC_STATUS_OK 0
+#define LC_STATUS_INVALID_ARGUMENT 1
+#define LC_STATUS_IO 2
+#define LC_STATUS_PARSE 3
+#define LC_STATUS_NON_NUMERIC 4
+#define LC_STATUS_OUT_OF_SCALE 5
+#define LC_STATUS_UNKNOWN_COLUMN 6
+#define LC_STATUS_NON_FINITE 7
+#define LC_STATUS_LIMIT 8
+#define LC_STATUS_BAD_HANDLE 9
+#define LC_STATUS_INTERNAL 99
+
+/* Column types of a result table (lc_table_column_type). */
+#define LC_TYPE_DOUBLE 1
+#define LC_TYPE_INT64 2
+#define LC_TYPE_TEXT 3
+
+#define LC_ERROR_MESSAGE_SIZE 512
+
+/* Details of a failure, filled by the library when the caller passes one. */
+typedef struct lc_error {
+    int32_t code;
+    char message[LC_ERROR_MESSAGE_SIZE];
+} lc_error;
+
+/* How to read a CSV file. Call lc_csv_options_init first: it sets
+ * struct_size and the defaults, so the struct can grow in later versions. */
+typedef struct lc_csv_options {
+    uint32_t struct_size;          /* sizeof(lc_csv_options) */
+    char delimiter;                /* ',', ';', '\t'; 0 = detect (default) */
+    char decimal;                  /* '.', ','; 0 = ',' when delimiter is ';' (default) */
+    const char *const *na_values;  /* missing-value codes besides "" and "NA" (may be NULL) */
+    int64_t n_na_values;
+    const char *const *columns;    /* keep only these columns; NULL = all (default) */
+    int64_t n_columns;
+} lc_csv_options;
+
+#endif

@@ -1,0 +1,50 @@
+import CLCStat
+import LCCore
+
+/// Runs an analysis of a dataset under a spec, storing a new table handle in `out`.
+private func analyse(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
+                     _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ error: UnsafeMutablePointer<lc_error>?,
+                     _ run: (Dataset, SpecHandle) throws -> ResultTable) -> Int32 {
+    out?.pointee = nil
+    return guarded(error) {
+        guard out != nil else { throw LCError(.invalidArgument, "out is NULL") }
+        let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
+        let s = try Handles.lookup(spec, as: SpecHandle.self, .spec, what: "spec")
+        try store(out, Handles.publish(TableHandle(try run(d.dataset, s))))
+    }
+}
+
+/// Climate level and consensus per group. Columns: group, n, mean, sd, rwg_j,
+/// rwg_j_lindell, ad_m, ad_md, awg, n_items, rwg_j_raw, awg_raw, note.
+/// Needs group and items; uses scale, null, missing, reverse.
+@c(lc_agreement)
+public func lcAgreement(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
+                        _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                        _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    analyse(dataset, spec, out, error) { d, s in
+        try Agreement.run(d, AgreementSpec(group: s.group, items: s.items, scale: s.scale, null: s.null,
+                                           missing: s.missing, reverse: s.reverse))
+    }
+}
+
+/// ICC(1) and ICC(2) per item and for the scale score. Columns: item, icc1,
+/// icc2, f, df1, df2, p, groups, n, ms_between, ms_within, k, note.
+@c(lc_icc)
+public func lcIcc(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
+                  _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                  _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    analyse(dataset, spec, out, error) { d, s in
+        try ICC.run(d, ICCSpec(group: s.group, items: s.items, scale: s.scale, reverse: s.reverse,
+                               missing: s.missing, groupSize: s.iccGroupSize))
+    }
+}
+
+/// Cronbach's alpha (complete cases). Columns: item, alpha, r_drop, n.
+@c(lc_alpha)
+public func lcAlpha(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
+                    _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                    _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    analyse(dataset, spec, out, error) { d, s in
+        try Alpha.run(d, items: s.items, scale: s.scale, reverse: s.reverse)
+    }
+}

@@ -1,0 +1,118 @@
+import CLCStat
+import LCCore
+
+/// Fills `options` with the defaults (detected delimiter, automatic decimal,
+/// "" and "NA" missing, all columns) and sets `struct_size`.
+@c(lc_csv_options_init)
+public func lcCSVOptionsInit(_ options: UnsafeMutablePointer<lc_csv_options>?) -> Int32 {
+    guarded(nil) {
+        guard let options else { throw LCError(.invalidArgument, "options is NULL") }
+        options.pointee = lc_csv_options(struct_size: UInt32(MemoryLayout<lc_csv_options>.size), delimiter: 0, decimal: 0,
+                                         na_values: nil, n_na_values: 0, columns: nil, n_columns: 0)
+    }
+}
+
+/// Reads a CSV file into a new dataset handle (`options` may be NULL for the
+/// defaults). Free the result with lc_dataset_free.
+@c(lc_dataset_read_csv)
+public func lcDatasetReadCSV(_ path: UnsafePointer<CChar>?, _ options: UnsafePointer<lc_csv_options>?,
+                             _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                             _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    out?.pointee = nil
+    return guarded(error) {
+        guard out != nil else { throw LCError(.invalidArgument, "out is NULL") }
+        let file = try string(path, "path")
+        var opts = CSVOptions()
+        if let o = options?.pointee {
+            guard o.struct_size == UInt32(MemoryLayout<lc_csv_options>.size) else {
+                throw LCError(.invalidArgument,
+                    "lc_csv_options.struct_size is \(o.struct_size), expected \(MemoryLayout<lc_csv_options>.size): call lc_csv_options_init")
+            }
+            switch UInt8(bitPattern: o.delimiter) {
+            case 0: break
+            case UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t"): opts.delimiter = UInt8(bitPattern: o.delimiter)
+            default: throw LCError(.invalidArgument, "delimiter must be ',', ';', tab or 0 (detect)")
+            }
+            switch UInt8(bitPattern: o.decimal) {
+            case 0: break
+            case UInt8(ascii: "."): opts.decimalComma = false
+            case UInt8(ascii: ","): opts.decimalComma = true
+            default: throw LCError(.invalidArgument, "decimal must be '.', ',' or 0 (automatic)")
+            }
+            opts.missing += try strings(o.na_values, o.n_na_values, "na_values")
+            if o.columns != nil || o.n_columns != 0 { opts.columns = try strings(o.columns, o.n_columns, "columns") }
+        }
+        let data = try CSVReader.read(path: file, options: opts)
+        try store(out, Handles.publish(DatasetHandle(data)))
+    }
+}
+
+/// Creates an empty dataset to which columns are added from memory.
+@c(lc_dataset_create)
+public func lcDatasetCreate(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                            _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    out?.pointee = nil
+    return guarded(error) { try store(out, Handles.publish(DatasetHandle(Dataset()))) }
+}
+
+/// Adds a numeric column, copying `n` doubles (NaN = missing; an infinity is an error).
+@c(lc_dataset_add_numeric)
+public func lcDatasetAddNumeric(_ dataset: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?,
+                                _ values: UnsafePointer<Double>?, _ n: Int64,
+                                _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    guarded(error) {
+        let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
+        let column = try string(name, "name")
+        try checkLength(n, values == nil, column)
+        let v = n == 0 ? [] : Array(UnsafeBufferPointer(start: values, count: Int(n)))
+        if let bad = v.firstIndex(where: { $0.isInfinite }) {
+            throw LCError(.nonFinite, "column '\(column)', row \(bad + 1): \(v[bad]) is not a finite number")
+        }
+        try d.dataset.add(Column(name: column, values: .numeric(v)))
+    }
+}
+
+/// Adds a text column as codes into `levels` (code -1 = missing), e.g. from pandas.factorize.
+@c(lc_dataset_add_labels)
+public func lcDatasetAddLabels(_ dataset: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?,
+                               _ codes: UnsafePointer<Int64>?, _ n: Int64,
+                               _ levels: UnsafePointer<UnsafePointer<CChar>?>?, _ n_levels: Int64,
+                               _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    guarded(error) {
+        let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
+        let column = try string(name, "name")
+        try checkLength(n, codes == nil, column)
+        let labels = try strings(levels, n_levels, "levels")
+        var c = [Int32](repeating: -1, count: Int(n))
+        if n > 0, let codes {
+            for i in 0..<Int(n) {
+                let k = codes[i]
+                guard k >= -1 && k < Int64(labels.count) else {
+                    throw LCError(.invalidArgument, "column '\(column)', row \(i + 1): code \(k) is not -1 or a level index below \(labels.count)")
+                }
+                c[i] = Int32(k)
+            }
+        }
+        try d.dataset.add(Column(name: column, values: .labels(codes: c, levels: labels)))
+    }
+}
+
+private func checkLength(_ n: Int64, _ isNull: Bool, _ column: String) throws {
+    guard n >= 0 else { throw LCError(.invalidArgument, "column '\(column)': negative length \(n)") }
+    guard n <= Int64(InputLimits.maxRows) else { throw LCError(.limit, "column '\(column)': \(n) rows exceed the limit of \(InputLimits.maxRows)") }
+    if n > 0 && isNull { throw LCError(.invalidArgument, "column '\(column)': values is NULL but n is \(n)") }
+}
+
+/// The number of rows of a dataset.
+@c(lc_dataset_nrows)
+public func lcDatasetNrows(_ dataset: UnsafeRawPointer?, _ out: UnsafeMutablePointer<Int64>?,
+                           _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    guarded(error) {
+        let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
+        try store(out, Int64(d.dataset.rowCount))
+    }
+}
+
+/// Releases a dataset (NULL and already-freed handles are ignored).
+@c(lc_dataset_free)
+public func lcDatasetFree(_ dataset: UnsafeMutableRawPointer?) { Handles.free(dataset, .dataset) }

@@ -1,0 +1,82 @@
+import CLCStat
+import LCCore
+
+/// Creates an analysis spec with R multilevel's defaults: no scale, uniform
+/// null, missing = "available", ICC(1) k = "mean". Free it with lc_spec_free.
+@c(lc_spec_create)
+public func lcSpecCreate(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                         _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    out?.pointee = nil
+    return guarded(error) { try store(out, Handles.publish(SpecHandle())) }
+}
+
+/// Releases a spec (NULL and already-freed handles are ignored).
+@c(lc_spec_free)
+public func lcSpecFree(_ spec: UnsafeMutableRawPointer?) { Handles.free(spec, .spec) }
+
+private func withSpec(_ spec: UnsafeMutableRawPointer?, _ error: UnsafeMutablePointer<lc_error>?,
+                      _ body: (SpecHandle) throws -> Void) -> Int32 {
+    guarded(error) { try body(try Handles.lookup(spec, as: SpecHandle.self, .spec, what: "spec")) }
+}
+
+/// Sets the group column(s); several are joined with '_'.
+@c(lc_spec_set_group)
+public func lcSpecSetGroup(_ spec: UnsafeMutableRawPointer?, _ columns: UnsafePointer<UnsafePointer<CChar>?>?,
+                           _ n: Int64, _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withSpec(spec, error) { $0.group = try strings(columns, n, "group columns") }
+}
+
+/// Sets the item columns.
+@c(lc_spec_set_items)
+public func lcSpecSetItems(_ spec: UnsafeMutableRawPointer?, _ columns: UnsafePointer<UnsafePointer<CChar>?>?,
+                           _ n: Int64, _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withSpec(spec, error) { $0.items = try strings(columns, n, "items") }
+}
+
+/// Sets the items to reverse-code as low + high - x (needs a scale).
+@c(lc_spec_set_reverse)
+public func lcSpecSetReverse(_ spec: UnsafeMutableRawPointer?, _ columns: UnsafePointer<UnsafePointer<CChar>?>?,
+                             _ n: Int64, _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withSpec(spec, error) { $0.reverse = try strings(columns, n, "reverse items") }
+}
+
+/// Declares the response scale low..high (whole numbers, low < high).
+@c(lc_spec_set_scale)
+public func lcSpecSetScale(_ spec: UnsafeMutableRawPointer?, _ low: Double, _ high: Double,
+                           _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withSpec(spec, error) { $0.scale = try ResponseScale(low: low, high: high) }
+}
+
+/// Sets the null distribution: "uniform", "slight_skew", "moderate_skew",
+/// "heavy_skew", "triangular", "normal", or a positive variance written as text.
+@c(lc_spec_set_null)
+public func lcSpecSetNull(_ spec: UnsafeMutableRawPointer?, _ null: UnsafePointer<CChar>?,
+                          _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withSpec(spec, error) { $0.null = try NullDistribution(parsing: string(null, "null")) }
+}
+
+/// Sets the missing-data policy: "available" or "listwise".
+@c(lc_spec_set_missing)
+public func lcSpecSetMissing(_ spec: UnsafeMutableRawPointer?, _ policy: UnsafePointer<CChar>?,
+                             _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withSpec(spec, error) {
+        let text = try string(policy, "missing")
+        guard let p = MissingPolicy(rawValue: text) else {
+            throw LCError(.invalidArgument, "missing must be 'available' or 'listwise', not '\(text)'")
+        }
+        $0.missing = p
+    }
+}
+
+/// Sets the group size k of ICC(1): "mean" (N/J) or "n0".
+@c(lc_spec_set_icc_k)
+public func lcSpecSetIccK(_ spec: UnsafeMutableRawPointer?, _ k: UnsafePointer<CChar>?,
+                          _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withSpec(spec, error) {
+        let text = try string(k, "icc_k")
+        guard let v = ICCGroupSize(rawValue: text) else {
+            throw LCError(.invalidArgument, "icc_k must be 'mean' or 'n0', not '\(text)'")
+        }
+        $0.iccGroupSize = v
+    }
+}

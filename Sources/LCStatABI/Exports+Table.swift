@@ -1,0 +1,101 @@
+import CLCStat
+import LCCore
+
+private func withTable(_ table: UnsafeRawPointer?, _ error: UnsafeMutablePointer<lc_error>?,
+                       _ body: (TableHandle) throws -> Void) -> Int32 {
+    guarded(error) { try body(try Handles.lookup(table, as: TableHandle.self, .table, what: "table")) }
+}
+
+/// The number of rows.
+@c(lc_table_nrows)
+public func lcTableNrows(_ table: UnsafeRawPointer?, _ out: UnsafeMutablePointer<Int64>?,
+                         _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withTable(table, error) { try store(out, Int64($0.rows)) }
+}
+
+/// The number of columns.
+@c(lc_table_ncols)
+public func lcTableNcols(_ table: UnsafeRawPointer?, _ out: UnsafeMutablePointer<Int64>?,
+                         _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withTable(table, error) { try store(out, Int64($0.types.count)) }
+}
+
+/// The name of column `column` (owned by the table).
+@c(lc_table_column_name)
+public func lcTableColumnName(_ table: UnsafeRawPointer?, _ column: Int64,
+                              _ out: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
+                              _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withTable(table, error) { t in try store(out, UnsafePointer(t.names[try t.column(column)])) }
+}
+
+/// The type of column `column`: LC_TYPE_DOUBLE, LC_TYPE_INT64 or LC_TYPE_TEXT.
+@c(lc_table_column_type)
+public func lcTableColumnType(_ table: UnsafeRawPointer?, _ column: Int64, _ out: UnsafeMutablePointer<Int32>?,
+                              _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withTable(table, error) { t in try store(out, t.types[try t.column(column)]) }
+}
+
+/// The nrows doubles of a LC_TYPE_DOUBLE column (NaN = missing; owned by the table).
+@c(lc_table_column_doubles)
+public func lcTableColumnDoubles(_ table: UnsafeRawPointer?, _ column: Int64,
+                                 _ out: UnsafeMutablePointer<UnsafePointer<Double>?>?,
+                                 _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withTable(table, error) { t in
+        guard let b = t.doubles[try t.column(column)] else {
+            throw LCError(.invalidArgument, "column \(column) is not of type LC_TYPE_DOUBLE")
+        }
+        try store(out, UnsafePointer(b.baseAddress))
+    }
+}
+
+/// The nrows integers of a LC_TYPE_INT64 column (owned by the table).
+@c(lc_table_column_int64s)
+public func lcTableColumnInt64s(_ table: UnsafeRawPointer?, _ column: Int64,
+                                _ out: UnsafeMutablePointer<UnsafePointer<Int64>?>?,
+                                _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withTable(table, error) { t in
+        guard let b = t.ints[try t.column(column)] else {
+            throw LCError(.invalidArgument, "column \(column) is not of type LC_TYPE_INT64")
+        }
+        try store(out, UnsafePointer(b.baseAddress))
+    }
+}
+
+/// The text in row `row` of a LC_TYPE_TEXT column (owned by the table).
+@c(lc_table_text)
+public func lcTableText(_ table: UnsafeRawPointer?, _ column: Int64, _ row: Int64,
+                        _ out: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
+                        _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withTable(table, error) { t in
+        guard let texts = t.texts[try t.column(column)] else {
+            throw LCError(.invalidArgument, "column \(column) is not of type LC_TYPE_TEXT")
+        }
+        guard row >= 0, row < Int64(texts.count) else {
+            throw LCError(.invalidArgument, "row \(row) is out of range (the table has \(texts.count) rows)")
+        }
+        try store(out, UnsafePointer(texts[Int(row)]))
+    }
+}
+
+/// The number of notes (conventions used, rows left out).
+@c(lc_table_nnotes)
+public func lcTableNnotes(_ table: UnsafeRawPointer?, _ out: UnsafeMutablePointer<Int64>?,
+                          _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withTable(table, error) { try store(out, Int64($0.notes.count)) }
+}
+
+/// Note `index` (owned by the table).
+@c(lc_table_note)
+public func lcTableNote(_ table: UnsafeRawPointer?, _ index: Int64, _ out: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
+                        _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withTable(table, error) { t in
+        guard index >= 0, index < Int64(t.notes.count) else {
+            throw LCError(.invalidArgument, "note \(index) is out of range (the table has \(t.notes.count) notes)")
+        }
+        try store(out, UnsafePointer(t.notes[Int(index)]))
+    }
+}
+
+/// Releases a table and every pointer obtained from it (NULL and already-freed handles are ignored).
+@c(lc_table_free)
+public func lcTableFree(_ table: UnsafeMutableRawPointer?) { Handles.free(table, .table) }

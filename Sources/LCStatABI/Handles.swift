@@ -1,0 +1,124 @@
+import CLCStat
+import LCCore
+import Synchronization
+
+/// What an opaque handle points at.
+enum HandleKind: Sendable { case dataset, spec, table }
+
+/// Base class of every object handed to C as `void *`. Unchecked Sendable: a
+/// handle is immutable once built, and building must not overlap other use (see the header).
+class Handle: @unchecked Sendable {
+    let kind: HandleKind
+    init(kind: HandleKind) { self.kind = kind }
+}
+
+/// The live handles. Lookups go through it, so a NULL, freed or foreign
+/// pointer is an `LC_STATUS_BAD_HANDLE` error instead of a crash, and a
+/// second free is a no-op.
+let liveHandles = Mutex<[UInt: Handle]>([:])
+
+enum Handles {
+    static func publish(_ h: Handle) -> UnsafeMutableRawPointer {
+        let p = Unmanaged.passRetained(h).toOpaque()
+        liveHandles.withLock { $0[UInt(bitPattern: p)] = h }
+        return p
+    }
+
+    /// The object behind `p` if it is live and of the wanted kind (a strong reference for the call).
+    static func lookup<T: Handle>(_ p: UnsafeRawPointer?, as type: T.Type, _ kind: HandleKind, what: String) throws -> T {
+        guard let p else { throw LCError(.badHandle, "the \(what) handle is NULL") }
+        let h = liveHandles.withLock { $0[UInt(bitPattern: p)] }
+        guard let h, h.kind == kind, let typed = h as? T else {
+            throw LCError(.badHandle, "the \(what) handle is not a live \(what) (freed already, or another kind)")
+        }
+        return typed
+    }
+
+    static func free(_ p: UnsafeMutableRawPointer?, _ kind: HandleKind) {
+        guard let p else { return }
+        let removed = liveHandles.withLock { table -> Bool in
+            guard let h = table[UInt(bitPattern: p)], h.kind == kind else { return false }
+            table[UInt(bitPattern: p)] = nil
+            return true
+        }
+        if removed { Unmanaged<Handle>.fromOpaque(p).release() }
+    }
+}
+
+final class DatasetHandle: Handle {
+    var dataset: Dataset
+    init(_ d: Dataset) { dataset = d; super.init(kind: .dataset) }
+}
+
+/// Everything an analysis may be told; each analysis reads what it needs.
+final class SpecHandle: Handle {
+    var group: [String] = []
+    var items: [String] = []
+    var reverse: [String] = []
+    var scale: ResponseScale?
+    var null: NullDistribution = .uniform
+    var missing: MissingPolicy = .available
+    var iccGroupSize: ICCGroupSize = .mean
+    init() { super.init(kind: .spec) }
+}
+
+/// A result table copied into C memory once, so getters hand out stable pointers.
+final class TableHandle: Handle {
+    let rows: Int
+    let names: [UnsafeMutablePointer<CChar>]
+    let types: [Int32]
+    let doubles: [UnsafeMutableBufferPointer<Double>?]
+    let ints: [UnsafeMutableBufferPointer<Int64>?]
+    let texts: [[UnsafeMutablePointer<CChar>]?]
+    let notes: [UnsafeMutablePointer<CChar>]
+
+    init(_ t: ResultTable) {
+        rows = t.rowCount
+        names = t.columns.map { cString($0.name) }
+        notes = t.notes.map(cString)
+        var types: [Int32] = [], doubles: [UnsafeMutableBufferPointer<Double>?] = []
+        var ints: [UnsafeMutableBufferPointer<Int64>?] = [], texts: [[UnsafeMutablePointer<CChar>]?] = []
+        for c in t.columns {
+            switch c.values {
+            case .double(let v):
+                types.append(LC_TYPE_DOUBLE); doubles.append(copyBuffer(v)); ints.append(nil); texts.append(nil)
+            case .int(let v):
+                types.append(LC_TYPE_INT64); doubles.append(nil); ints.append(copyBuffer(v)); texts.append(nil)
+            case .text(let v):
+                types.append(LC_TYPE_TEXT); doubles.append(nil); ints.append(nil); texts.append(v.map(cString))
+            }
+        }
+        (self.types, self.doubles, self.ints, self.texts) = (types, doubles, ints, texts)
+        super.init(kind: .table)
+    }
+
+    deinit {
+        names.forEach { $0.deallocate() }
+        notes.forEach { $0.deallocate() }
+        doubles.forEach { $0?.deallocate() }
+        ints.forEach { $0?.deallocate() }
+        texts.forEach { $0?.forEach { $0.deallocate() } }
+    }
+
+    func column(_ i: Int64) throws -> Int {
+        guard i >= 0, i < Int64(types.count) else {
+            throw LCError(.invalidArgument, "column index \(i) is out of range (the table has \(types.count) columns)")
+        }
+        return Int(i)
+    }
+}
+
+/// A NUL-terminated copy of `s` in C memory.
+func cString(_ s: String) -> UnsafeMutablePointer<CChar> {
+    let utf8 = Array(s.utf8)
+    let p = UnsafeMutablePointer<CChar>.allocate(capacity: utf8.count + 1)
+    for (i, b) in utf8.enumerated() { p[i] = CChar(bitPattern: b) }
+    p[utf8.count] = 0
+    return p
+}
+
+func copyBuffer<T>(_ v: [T]) -> UnsafeMutableBufferPointer<T> {
+    let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(v.count, 1))
+    _ = b.initialize(from: v)
+    return b
+}
