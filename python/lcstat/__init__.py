@@ -1,0 +1,11 @@
+"""lcstat: learning climate, consensus and transfer statistics.
+
+Every function takes a pandas DataFrame (or anything ``pandas.DataFrame()``
+accepts) and returns a DataFrame whose columns have the same names as the
+command-line tool's CSV output. The numbers come from the same Swift engine
+as the CLI and the C library.
+"""
+from ._api import LcstatError, agreement, alpha, icc, version
+
+__all__ = ["agreement", "icc", "alpha", "version", "LcstatError"]
+__version__ = "0.1.0"

@@ -1,0 +1,168 @@
+"""The Python API over the private C accelerator ``lcstat._lcstat``."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import _lcstat
+
+LcstatError = _lcstat.LcstatError
+
+AGREEMENT_COLUMNS = ["group", "n", "mean", "sd", "rwg_j", "rwg_j_lindell", "ad_m", "ad_md", "awg"]
+ICC_COLUMNS = ["item", "icc1", "icc2", "f", "df1", "df2", "p", "groups", "n"]
+
+
+def version() -> str:
+    """The version of the loaded liblcstat, e.g. ``'0.1.0'``."""
+    return _lcstat.version()[1]
+
+
+def _names(x: str | Iterable[str] | None, what: str) -> list[str]:
+    if x is None:
+        return []
+    if isinstance(x, str):
+        return [x]
+    out = list(x)
+    if not all(isinstance(v, str) for v in out):
+        raise TypeError(f"{what} must be a column name or a list of column names")
+    return out
+
+
+def _frame(data) -> pd.DataFrame:
+    return data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+
+
+def _column(df: pd.DataFrame, name: str):
+    """One column for the C layer: float64 values, or factorized codes and levels.
+    Vectorised: no per-cell work in Python."""
+    if name not in df.columns:
+        err = LcstatError(f"unknown column '{name}' (columns: {', '.join(map(str, list(df.columns)[:20]))})")
+        err.code = 6  # LC_STATUS_UNKNOWN_COLUMN, as the library would report it
+        raise err
+    s = df[name]
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        return (name, np.ascontiguousarray(values))
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return (name, (np.ascontiguousarray(codes, dtype=np.int64), [str(u) for u in uniques]))
+
+
+def _scale(scale) -> tuple[float, float] | None:
+    if scale is None:
+        return None
+    try:
+        low, high = scale
+        return (float(low), float(high))
+    except (TypeError, ValueError):
+        raise TypeError("scale must be a (low, high) tuple, e.g. (1, 5)") from None
+
+
+def _run(analysis: str, df: pd.DataFrame, columns: Sequence[str], spec: dict, contract: list[str] | None,
+         extra: bool) -> pd.DataFrame:
+    cols = [_column(df, c) for c in dict.fromkeys(columns)]
+    table, notes = _lcstat.run(analysis, cols, spec)
+    out = {}
+    for name, kind, data in table:
+        if kind == "f":
+            out[name] = np.frombuffer(data, dtype=np.float64).copy()
+        elif kind == "i":
+            out[name] = np.frombuffer(data, dtype=np.int64).copy()
+        else:
+            out[name] = data
+    result = pd.DataFrame(out)
+    if contract is not None and not extra:
+        result = result[contract]
+    result.attrs["notes"] = list(notes)
+    return result
+
+
+def _numeric_group_labels(df: pd.DataFrame, group: list[str], result: pd.DataFrame) -> pd.DataFrame:
+    """Give numeric group ids back as numbers, as they came in."""
+    if len(group) == 1 and pd.api.types.is_numeric_dtype(df[group[0]]):
+        result["group"] = pd.to_numeric(result["group"])
+    return result
+
+
+def agreement(data, *, group, items, scale=None, null="uniform", missing="available", reverse=None,
+              extra=False) -> pd.DataFrame:
+    """Climate level and consensus per group.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent.
+    group : str or list of str
+        Group column(s); several are joined with ``_``.
+    items : list of str
+        Item columns (one item gives single-item rwg).
+    scale : (low, high), optional
+        Declared response scale, e.g. ``(1, 5)``. Without it ``rwg_j``,
+        ``rwg_j_lindell`` and ``awg`` are NaN.
+    null : str or float
+        ``"uniform"`` ((A^2-1)/12), ``"slight_skew"``, ``"moderate_skew"``,
+        ``"heavy_skew"``, ``"triangular"``, ``"normal"`` (LeBreton & Senter
+        2008), or a variance.
+    missing : {"available", "listwise"}
+        Every available answer per item (R multilevel 2.8), or only respondents
+        who answered every item (multilevel 2.7).
+    reverse : list of str, optional
+        Items to reverse-code as low + high - x (needs ``scale``).
+    extra : bool
+        Also return ``n_items``, ``rwg_j_raw`` (untruncated), ``awg_raw`` and ``note``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``group, n, mean, sd, rwg_j, rwg_j_lindell, ad_m,
+        ad_md, awg``. ``n`` is the effective number of respondents; ``mean``
+        and ``sd`` are the level (called *strength* in the Dutch-language
+        literature) and spread of respondents' scale scores; ``rwg_j`` is
+        rwg(J) truncated to [0, 1] as R's multilevel does (rwg for one item);
+        ``rwg_j_lindell`` is r*wg(J); ``ad_m``/``ad_md`` are the average
+        deviation about the mean/median; ``awg`` is Brown & Hauenstein's index.
+        ``result.attrs["notes"]`` lists the conventions used.
+
+    R equivalent: ``multilevel::rwg.j``, ``rwg.j.lindell``, ``ad.m``, ``awg``.
+    """
+    df = _frame(data)
+    g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
+    if isinstance(null, (int, float)) and not isinstance(null, bool):
+        null = repr(float(null))
+    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": str(null), "missing": str(missing)}
+    result = _run("agreement", df, g + it, spec, AGREEMENT_COLUMNS, extra)
+    return _numeric_group_labels(df, g, result)
+
+
+def icc(data, *, group, items, scale=None, reverse=None, missing="available", k="mean",
+        extra=False) -> pd.DataFrame:
+    """ICC(1) and ICC(2) from a one-way ANOVA, per item and for the scale score.
+
+    Returns one row per item and a last row ``scale`` with columns ``item,
+    icc1, icc2, f, df1, df2, p, groups, n`` (``extra=True`` adds
+    ``ms_between, ms_within, k, note``). ``k="mean"`` uses N/J as R's
+    multilevel ``ICC1`` does; ``k="n0"`` the textbook group size.
+
+    R equivalent: ``multilevel::ICC1(aov(y ~ as.factor(g)))``, ``ICC2(...)``.
+    """
+    df = _frame(data)
+    g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
+    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "missing": str(missing), "icc_k": str(k)}
+    return _run("icc", df, g + it, spec, ICC_COLUMNS, extra)
+
+
+def alpha(data, *, items, scale=None, reverse=None, group=None) -> pd.DataFrame:
+    """Cronbach's alpha on complete cases.
+
+    Returns one row per item (``alpha`` with that item dropped, ``r_drop`` its
+    corrected item-total correlation) and a last row ``scale`` with the alpha of
+    all items; ``n`` is the number of complete respondents. ``group`` is
+    accepted for symmetry with the other functions and ignored.
+
+    R equivalent: ``psych::alpha(x)$total$raw_alpha``, ``$alpha.drop``, ``$item.stats$r.drop``.
+    """
+    df = _frame(data)
+    it, rev = _names(items, "items"), _names(reverse, "reverse")
+    spec = {"items": it, "reverse": rev, "scale": _scale(scale)}
+    return _run("alpha", df, it, spec, None, True)
