@@ -1,0 +1,78 @@
+import Testing
+@testable import LCCore
+
+struct CSVReaderTests {
+    func read(_ text: String, _ options: CSVOptions = CSVOptions()) throws -> Dataset {
+        try CSVReader.parse(bytes: Array(text.utf8), options: options)
+    }
+
+    @Test func spssExportWithSemicolonsDecimalCommaBOMAndMissingCodes() throws {
+        let d = try read("\u{FEFF}team;q1;q2\r\n\"A\";3,5;-99\r\nB;4;2\r\n", CSVOptions(missing: ["", "NA", "-99"]))
+        #expect(d.columnNames == ["team", "q1", "q2"])
+        #expect(try d.numeric("q1") == [3.5, 4])
+        #expect(try d.numeric("q2")[0].isNaN)
+        #expect(try d.column("team").values == .labels(codes: [0, 1], levels: ["A", "B"]))
+    }
+
+    @Test func quotedFieldsWithDelimitersNewlinesAndQuotes() throws {
+        let d = try read("name,x\n\"Smith, \"\"J\"\"\nline two\",1\n\n plain ,2\n")
+        #expect(try d.column("name").values == .labels(codes: [0, 1], levels: ["Smith, \"J\"\nline two", "plain"]))
+        #expect(try d.numeric("x") == [1, 2])
+    }
+
+    @Test func aColumnTurnsTextualAtItsFirstLabel() throws {
+        let d = try read("id,x\n7,1\nA7,2\n")
+        #expect(try d.column("id").values == .labels(codes: [0, 1], levels: ["7", "A7"]))
+        #expect(throws: LCError.self) { try d.numeric("id") }
+    }
+
+    @Test func blocksSplitRecordsAnywhere() throws {
+        // more than one block: records straddle block boundaries
+        var text = "g,v\n"
+        for i in 0..<300_000 { text += "\"g\(i % 7)\",\(i % 5)\n" }
+        let d = try read(text)
+        #expect(d.rowCount == 300_000)
+        #expect(try d.numeric("v").reduce(0, +) == Double((0..<300_000).reduce(0) { $0 + $1 % 5 }))
+    }
+
+    @Test func projectionKeepsOnlyNamedColumns() throws {
+        let d = try read("a,b,c\n1,x,3\n", CSVOptions(columns: ["c", "a"]))
+        #expect(d.columnNames == ["a", "c"])
+        #expect(throws: LCError.self) { try read("a,b\n1,2\n", CSVOptions(columns: ["zz"])) }
+    }
+}
+
+struct TallyProperties {
+    /// Sufficient statistics merge exactly: tally(a ++ b) == tally(a).merging(tally(b)).
+    @Test func mergeEqualsTallyOfUnion() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let a = (0..<Int.random(in: 0...30, using: &rng)).map { _ in Double(Int.random(in: 1...5, using: &rng)) }
+            let b = (0..<Int.random(in: 0...30, using: &rng)).map { _ in Double(Int.random(in: 1...5, using: &rng)) }
+            #expect(ItemTally(a).merging(ItemTally(b)) == ItemTally(a + b))
+        }
+    }
+
+    /// rwg(J) stays in [0, 1] whatever the variance; r*wg(J) never exceeds 1.
+    @Test func rwgBounds() {
+        for s2 in stride(from: 0.0, through: 10.0, by: 0.05) {
+            for j in 1...12 {
+                let r = AgreementIndex.rwgJ(meanVariance: s2, items: j, nullVariance: 2)
+                #expect(r >= 0 && r <= 1)
+                #expect(AgreementIndex.rwgJLindell(meanVariance: s2, nullVariance: 2) <= 1)
+            }
+        }
+    }
+
+    /// ICC(2) = k ICC(1) / (1 + (k − 1) ICC(1)) with k = N/J (Spearman-Brown), on random data.
+    @Test func icc2FromIcc1BySpearmanBrown() throws {
+        var rng = SystemRandomNumberGenerator()
+        let n = 400
+        let g = (0..<n).map { _ in Double(Int.random(in: 1...30, using: &rng)) }
+        let y = g.map { $0 / 10 + Double.random(in: 0...3, using: &rng) }
+        let d = try Dataset(columns: [Column(name: "g", values: .numeric(g)), Column(name: "y", values: .numeric(y))])
+        let t = try ICC.run(d, ICCSpec(group: ["g"], items: ["y"]))
+        let (i1, i2, k) = (t.doubles("icc1")![0], t.doubles("icc2")![0], t.doubles("k")![0])
+        #expect(close(i2, k * i1 / (1 + (k - 1) * i1), 1e-12))
+    }
+}
