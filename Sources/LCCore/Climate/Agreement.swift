@@ -23,14 +23,16 @@ public enum Agreement {
         let items = try ItemSet(data, items: spec.items, scale: spec.scale, reverse: spec.reverse)
         let nullVariance = try spec.scale.map { try spec.null.expectedVariance(options: $0.options) }
         var out = AgreementColumns(capacity: groups.count)
-        var scratch: [Double] = []
-        var rows: [Int] = []
+        var scratch: [Double] = [], rows: [Int] = [], scores: [Double] = []
         for g in 0..<groups.count {
             rows.removeAll(keepingCapacity: true)
+            scores.removeAll(keepingCapacity: true)
             for r in groups.rows(of: g) {
-                let row = Int(r)
-                if spec.missing == .listwise ? items.isComplete(row) : items.scaleScore(row, policy: .available).isNaN == false {
-                    rows.append(row)
+                // NaN under `listwise` for any missing item, under `available` only when all are missing
+                let score = items.scaleScore(Int(r), policy: spec.missing)
+                if !score.isNaN {
+                    rows.append(Int(r))
+                    scores.append(score)
                 }
             }
             let tallies = items.values.map { column -> ItemTally in
@@ -39,8 +41,8 @@ public enum Agreement {
                 scratch.sort()
                 return ItemTally(sorted: scratch)
             }
-            let scores = ItemTally(rows.map { items.scaleScore($0, policy: spec.missing) })
-            out.append(label: groups.labels[g], n: rows.count, scores: scores, tallies: tallies,
+            scores.sort()
+            out.append(label: groups.labels[g], n: rows.count, scores: ItemTally(sorted: scores), tallies: tallies,
                        scale: spec.scale, nullVariance: nullVariance)
         }
         var notes = ["missing data: \(spec.missing.rawValue)",
