@@ -68,7 +68,7 @@ public func lcDatasetAddNumeric(_ dataset: UnsafeMutableRawPointer?, _ name: Uns
         if let bad = v.firstIndex(where: { $0.isInfinite }) {
             throw LCError(.nonFinite, "column '\(column)', row \(bad + 1): \(v[bad]) is not a finite number")
         }
-        try d.dataset.add(Column(name: column, values: .numeric(v)))
+        try d.dataset.add(Column(name: column, values: .numeric(.compact(v))))
     }
 }
 

@@ -77,7 +77,7 @@ struct InputOptions: ParsableArguments {
 
     func emit(_ table: ResultTable, contract: [String]) {
         let shown = extra ? table : table.selecting(contract)
-        print(TableFormatter.render(shown, as: format), terminator: "")
+        TableFormatter.write(shown, as: format) { writeAll(1, $0) }
     }
 }
 

@@ -11,10 +11,17 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 /// Numbers print in Swift's shortest round-trip form, so CSV and JSON carry every digit.
 enum TableFormatter {
     static func render(_ t: ResultTable, as format: OutputFormat) -> String {
+        var out = ""
+        write(t, as: format) { out += $0 }
+        return out
+    }
+
+    /// Renders in pieces (a row at a time for CSV), so a large table is never held twice.
+    static func write(_ t: ResultTable, as format: OutputFormat, to sink: (String) -> Void) {
         switch format {
-        case .csv: return csv(t)
-        case .json: return json(t)
-        case .table: return text(t)
+        case .csv: csv(t, to: sink)
+        case .json: sink(json(t))
+        case .table: sink(text(t))
         }
     }
 
@@ -37,16 +44,22 @@ enum TableFormatter {
     }
 
     static func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        s.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 })
             ? "\"" + s.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"" : s
     }
 
-    static func csv(_ t: ResultTable) -> String {
-        var out = t.columns.map { csvField($0.name) }.joined(separator: ",") + "\n"
+    static func csv(_ t: ResultTable, to sink: (String) -> Void) {
+        sink(t.columns.map { csvField($0.name) }.joined(separator: ",") + "\n")
+        var chunk = ""
         for r in 0..<t.rowCount {
-            out += t.columns.map { cell($0.values, r).map(csvField) ?? "" }.joined(separator: ",") + "\n"
+            for (i, c) in t.columns.enumerated() {
+                if i > 0 { chunk += "," }
+                if let v = cell(c.values, r) { chunk += csvField(v) }
+            }
+            chunk += "\n"
+            if chunk.utf8.count > 1 << 16 { sink(chunk); chunk = "" }
         }
-        return out
+        sink(chunk)
     }
 
     static func jsonString(_ s: String) -> String {
@@ -103,8 +116,19 @@ enum TableFormatter {
 
 /// stderr as a `TextOutputStream`.
 struct StandardError: TextOutputStream {
-    mutating func write(_ s: String) {
-        var bytes = Array(s.utf8)
-        _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    mutating func write(_ s: String) { writeAll(2, s) }
+}
+
+/// Writes all of `s` to file descriptor `fd`, retrying short writes.
+func writeAll(_ fd: Int32, _ s: String) {
+    var s = s
+    s.withUTF8 { b in
+        guard let base = b.baseAddress else { return }
+        var done = 0
+        while done < b.count {
+            let n = Glibc.write(fd, base + done, b.count - done)
+            if n <= 0 { return }
+            done += n
+        }
     }
 }

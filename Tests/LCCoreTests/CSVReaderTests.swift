@@ -9,7 +9,7 @@ struct CSVReaderTests {
     @Test func spssExportWithSemicolonsDecimalCommaBOMAndMissingCodes() throws {
         let d = try read("\u{FEFF}team;q1;q2\r\n\"A\";3,5;-99\r\nB;4;2\r\n", CSVOptions(missing: ["", "NA", "-99"]))
         #expect(d.columnNames == ["team", "q1", "q2"])
-        #expect(try d.numeric("q1") == [3.5, 4])
+        #expect(try d.numeric("q1").doubles == [3.5, 4])
         #expect(try d.numeric("q2")[0].isNaN)
         #expect(try d.column("team").values == .labels(codes: [0, 1], levels: ["A", "B"]))
     }
@@ -17,7 +17,7 @@ struct CSVReaderTests {
     @Test func quotedFieldsWithDelimitersNewlinesAndQuotes() throws {
         let d = try read("name,x\n\"Smith, \"\"J\"\"\nline two\",1\n\n plain ,2\n")
         #expect(try d.column("name").values == .labels(codes: [0, 1], levels: ["Smith, \"J\"\nline two", "plain"]))
-        #expect(try d.numeric("x") == [1, 2])
+        #expect(try d.numeric("x") == .small([1, 2]))
     }
 
     @Test func aColumnTurnsTextualAtItsFirstLabel() throws {
@@ -32,7 +32,7 @@ struct CSVReaderTests {
         for i in 0..<300_000 { text += "\"g\(i % 7)\",\(i % 5)\n" }
         let d = try read(text)
         #expect(d.rowCount == 300_000)
-        #expect(try d.numeric("v").reduce(0, +) == Double((0..<300_000).reduce(0) { $0 + $1 % 5 }))
+        #expect(try d.numeric("v").doubles.reduce(0, +) == Double((0..<300_000).reduce(0) { $0 + $1 % 5 }))
     }
 
     @Test func projectionKeepsOnlyNamedColumns() throws {
@@ -70,9 +70,28 @@ struct TallyProperties {
         let n = 400
         let g = (0..<n).map { _ in Double(Int.random(in: 1...30, using: &rng)) }
         let y = g.map { $0 / 10 + Double.random(in: 0...3, using: &rng) }
-        let d = try Dataset(columns: [Column(name: "g", values: .numeric(g)), Column(name: "y", values: .numeric(y))])
+        let d = try Dataset(columns: [Column(name: "g", values: .numeric(.doubles(g))), Column(name: "y", values: .numeric(.doubles(y)))])
         let t = try ICC.run(d, ICCSpec(group: ["g"], items: ["y"]))
         let (i1, i2, k) = (t.doubles("icc1")![0], t.doubles("icc2")![0], t.doubles("k")![0])
         #expect(close(i2, k * i1 / (1 + (k - 1) * i1), 1e-12))
+    }
+}
+
+struct NumericColumnTests {
+    /// Compact storage holds exactly the same numbers, and falls back to doubles when it must.
+    @Test func compactStorageIsExact() {
+        let likert: [Double] = [1, 5, .nan, -127, 127, 0]
+        #expect(NumericColumn.compact(likert) == .small([1, 5, Int8.min, -127, 127, 0]))
+        #expect(NumericColumn.compact(likert).doubles.map { $0.isNaN ? -999 : $0 } == likert.map { $0.isNaN ? -999 : $0 })
+        #expect(NumericColumn.compact([1, 2.5]) == .doubles([1, 2.5]))
+        #expect(NumericColumn.compact([1, 128]) == .doubles([1, 128]))
+        // reverse coding keeps compact storage when it can
+        #expect(NumericColumn.small([1, 5, Int8.min]).mapValues { 6 - $0 } == .small([5, 1, Int8.min]))
+    }
+
+    @Test func aColumnWidensWhenALargeOrFractionalNumberArrives() throws {
+        let d = try CSVReader.parse(bytes: Array("a,b\n1,1\n2.5,300\n,3\n".utf8))
+        #expect(try d.numeric("a").doubles.map { $0.isNaN ? -1 : $0 } == [1, 2.5, -1])
+        #expect(try d.numeric("b") == .doubles([1, 300, 3]))
     }
 }

@@ -22,29 +22,19 @@ public enum Agreement {
         let groups = try Grouping(data, keys: spec.group)
         let items = try ItemSet(data, items: spec.items, scale: spec.scale, reverse: spec.reverse)
         let nullVariance = try spec.scale.map { try spec.null.expectedVariance(options: $0.options) }
-        var out = AgreementColumns(capacity: groups.count)
-        var scratch: [Double] = [], rows: [Int] = [], scores: [Double] = []
-        for g in 0..<groups.count {
-            rows.removeAll(keepingCapacity: true)
-            scores.removeAll(keepingCapacity: true)
-            for r in groups.rows(of: g) {
-                // NaN under `listwise` for any missing item, under `available` only when all are missing
-                let score = items.scaleScore(Int(r), policy: spec.missing)
-                if !score.isNaN {
-                    rows.append(Int(r))
-                    scores.append(score)
-                }
+        // groups are independent: split them over the cores, then concatenate in order
+        let parts = try Parallel.mapRanges(count: groups.count) { range -> AgreementColumns in
+            var pass = GroupPass(items: items, policy: spec.missing)
+            var out = AgreementColumns(capacity: range.count)
+            for g in range {
+                pass.load(groups.rows(of: g))
+                out.append(label: groups.labels[g], n: pass.rows.count, scores: pass.scoreTally, tallies: pass.tallies,
+                           scale: spec.scale, nullVariance: nullVariance)
             }
-            let tallies = items.values.map { column -> ItemTally in
-                scratch.removeAll(keepingCapacity: true)
-                for r in rows where !column[r].isNaN { scratch.append(column[r]) }
-                scratch.sort()
-                return ItemTally(sorted: scratch)
-            }
-            scores.sort()
-            out.append(label: groups.labels[g], n: rows.count, scores: ItemTally(sorted: scores), tallies: tallies,
-                       scale: spec.scale, nullVariance: nullVariance)
+            return out
         }
+        var out = parts[0]
+        for p in parts.dropFirst() { out.append(contentsOf: p) }
         var notes = ["missing data: \(spec.missing.rawValue)",
                      "rwg_j truncated as R multilevel (mean item variance capped at the null variance); rwg_j_raw untruncated"]
         if let s = spec.scale, let e = nullVariance {
@@ -68,45 +58,55 @@ private struct AgreementColumns {
         group.reserveCapacity(capacity)
     }
 
+    mutating func append(contentsOf o: AgreementColumns) {
+        group += o.group; n += o.n; nItems += o.nItems; mean += o.mean; sd += o.sd; rwg += o.rwg
+        lindell += o.lindell; adM += o.adM; adMd += o.adMd; awg += o.awg; rwgRaw += o.rwgRaw; awgRaw += o.awgRaw
+        note += o.note
+    }
+
     mutating func append(label: String, n count: Int, scores: ItemTally, tallies: [ItemTally],
                          scale: ResponseScale?, nullVariance: Double?) {
         group.append(label)
         n.append(Int64(count))
         mean.append(scores.n > 0 ? scores.mean : .nan)
         sd.append(scores.variance.squareRoot())
-        let used = tallies.filter { $0.n >= 2 }
-        nItems.append(Int64(used.count))
-        var why: [String] = []
-        if count == 0 { why.append("no respondents") }
-        else if count == 1 { why.append("group of one: agreement needs two members") }
-        else if used.isEmpty { why.append("no item has two answers") }
-
-        if used.isEmpty {
-            adM.append(.nan); adMd.append(.nan)
-        } else {
-            let k = Double(used.count)
-            adM.append(used.reduce(0) { $0 + $1.meanAbsoluteDeviation(about: $1.mean) } / k)
-            adMd.append(used.reduce(0) { $0 + $1.meanAbsoluteDeviation(about: $1.median) } / k)
+        // items with at least two answers in the group: the J used
+        var j = 0, s2 = 0.0, adMean = 0.0, adMedian = 0.0
+        var awgSum = 0.0, awgCount = 0, awgRawSum = 0.0, awgRawCount = 0
+        for t in tallies where t.n >= 2 {
+            j += 1
+            s2 += t.variance
+            adMean += t.meanAbsoluteDeviation(about: t.mean)
+            adMedian += t.meanAbsoluteDeviation(about: t.median)
+            if let s = scale {
+                let a = AgreementIndex.awg(t, scale: s), raw = AgreementIndex.awg(t, scale: s, raw: true)
+                if !a.isNaN { awgSum += a; awgCount += 1 }
+                if !raw.isNaN { awgRawSum += raw; awgRawCount += 1 }
+            }
         }
-        if let s = scale, let e = nullVariance, !used.isEmpty {
-            let s2 = used.reduce(0) { $0 + $1.variance } / Double(used.count)
-            rwg.append(AgreementIndex.rwgJ(meanVariance: s2, items: used.count, nullVariance: e))
-            rwgRaw.append(AgreementIndex.rwgJ(meanVariance: s2, items: used.count, nullVariance: e, truncate: false))
+        nItems.append(Int64(j))
+        var why = ""
+        if count == 0 { why = "no respondents" }
+        else if count == 1 { why = "group of one: agreement needs two members" }
+        else if j == 0 { why = "no item has two answers" }
+
+        let k = Double(j)
+        adM.append(j > 0 ? adMean / k : .nan)
+        adMd.append(j > 0 ? adMedian / k : .nan)
+        if scale != nil, let e = nullVariance, j > 0 {
+            s2 /= k
+            rwg.append(AgreementIndex.rwgJ(meanVariance: s2, items: j, nullVariance: e))
+            rwgRaw.append(AgreementIndex.rwgJ(meanVariance: s2, items: j, nullVariance: e, truncate: false))
             lindell.append(AgreementIndex.rwgJLindell(meanVariance: s2, nullVariance: e))
-            awg.append(Self.meanOfDefined(used.map { AgreementIndex.awg($0, scale: s) }))
-            awgRaw.append(Self.meanOfDefined(used.map { AgreementIndex.awg($0, scale: s, raw: true) }))
-            if awg.last?.isNaN == true { why.append("awg undefined: item means too close to a scale end") }
+            // mean of the defined item values, as R's mean(..., na.rm = TRUE)
+            awg.append(awgCount > 0 ? awgSum / Double(awgCount) : .nan)
+            awgRaw.append(awgRawCount > 0 ? awgRawSum / Double(awgRawCount) : .nan)
+            if awgCount == 0 { why = "awg undefined: item means too close to a scale end" }
         } else {
             rwg.append(.nan); rwgRaw.append(.nan); lindell.append(.nan); awg.append(.nan); awgRaw.append(.nan)
-            if scale == nil && why.isEmpty { why.append("no response scale: rwg and awg need one") }
+            if scale == nil && why.isEmpty { why = "no response scale: rwg and awg need one" }
         }
-        note.append(why.joined(separator: "; "))
-    }
-
-    /// Mean of the non-NaN values (R's `mean(..., na.rm = TRUE)`), NaN if none.
-    static func meanOfDefined(_ x: [Double]) -> Double {
-        let d = x.filter { !$0.isNaN }
-        return d.isEmpty ? .nan : d.reduce(0, +) / Double(d.count)
+        note.append(why)
     }
 
     func table(notes: [String]) -> ResultTable {

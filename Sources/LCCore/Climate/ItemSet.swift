@@ -11,7 +11,7 @@ public enum MissingPolicy: String, Sendable, CaseIterable {
 public struct ItemSet: Sendable {
     public let names: [String]
     /// Column-major: `values[j][row]`, NaN for missing.
-    public let values: [[Double]]
+    public let values: [NumericColumn]
     public let scale: ResponseScale?
 
     public init(_ data: Dataset, items: [String], scale: ResponseScale?, reverse: [String] = []) throws {
@@ -27,11 +27,13 @@ public struct ItemSet: Sendable {
             throw LCError(.invalidArgument, "reverse coding needs the response scale (low:high)")
         }
         let flip = Set(reverse)
-        var values: [[Double]] = []
+        var values: [NumericColumn] = []
         values.reserveCapacity(items.count)
         for name in items {
             var v = try data.numeric(name)
-            for (r, x) in v.enumerated() where !x.isNaN {
+            for r in 0..<v.count {
+                let x = v[r]
+                if x.isNaN { continue }
                 guard x.isFinite else {
                     throw LCError(.nonFinite, "column '\(name)', data row \(r + 1): \(x) is not a finite number")
                 }
@@ -40,9 +42,7 @@ public struct ItemSet: Sendable {
                         "column '\(name)', data row \(r + 1): \(labelText(x)) lies outside the scale \(labelText(s.low)):\(labelText(s.high))")
                 }
             }
-            if flip.contains(name), let s = scale {
-                for r in v.indices where !v[r].isNaN { v[r] = s.reversed(v[r]) }
-            }
+            if flip.contains(name), let s = scale { v = v.mapValues(s.reversed) }
             values.append(v)
         }
         self.names = items

@@ -23,6 +23,13 @@ public struct ItemTally: Sendable, Equatable {
     init(sorted: some Collection<Double>) {
         values = []
         counts = []
+        reload(sorted: sorted)
+    }
+
+    /// Replaces the tally by that of `sorted`, keeping the storage (no allocation in a loop over groups).
+    mutating func reload(sorted: some Collection<Double>) {
+        values.removeAll(keepingCapacity: true)
+        counts.removeAll(keepingCapacity: true)
         for v in sorted {
             if let last = values.last, last == v {
                 counts[counts.count - 1] += 1
@@ -30,6 +37,16 @@ public struct ItemTally: Sendable, Equatable {
                 values.append(v)
                 counts.append(1)
             }
+        }
+    }
+
+    /// Replaces the tally by category counts: `counts[i]` answers of `low + i`.
+    mutating func reload(counts dense: [Int], low: Int) {
+        values.removeAll(keepingCapacity: true)
+        counts.removeAll(keepingCapacity: true)
+        for (i, c) in dense.enumerated() where c > 0 {
+            values.append(Double(low + i))
+            counts.append(c)
         }
     }
 

@@ -63,6 +63,7 @@ public enum CSVReader {
         var builders = keptIndices.map { ColumnBuilder(name: names[$0], reserve: 1024) }
 
         var rows = 0
+        try builders.withUnsafeMutableBufferPointer { builders in
         while try scanner.nextRecord(&source) {
             if scanner.isBlankRecord { continue }
             guard scanner.fieldCount == names.count else {
@@ -71,11 +72,10 @@ public enum CSVReader {
             rows += 1
             if rows > InputLimits.maxRows { throw LCError(.limit, "more than \(InputLimits.maxRows) rows") }
             let line = scanner.recordLine
-            for (k, c) in keptIndices.enumerated() {
-                try scanner.withField(c) { p, n, quoted in
-                    try rules.add(p, n, quoted: quoted, to: &builders[k], line: line)
-                }
+            try scanner.forEachField(keptIndices) { k, p, n, quoted in
+                try rules.add(p, n, quoted: quoted, to: &builders[k], line: line)
             }
+        }
         }
         if rows == 0 { throw LCError(.parse, "\(origin) has a header but no data rows") }
         return try Dataset(columns: builders.map { $0.finish() })

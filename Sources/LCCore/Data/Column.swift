@@ -1,8 +1,8 @@
-/// The values of one column. Numbers are `Double` with NaN for a missing value;
+/// The values of one column. Numbers are a `NumericColumn` (NaN for a missing value);
 /// text is dictionary-encoded (`codes` index into `levels`, -1 for missing), so
 /// a million rows of group labels cost four bytes each.
 public enum ColumnValues: Sendable, Equatable {
-    case numeric([Double])
+    case numeric(NumericColumn)
     case labels(codes: [Int32], levels: [String])
 
     public var count: Int {

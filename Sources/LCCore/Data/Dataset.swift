@@ -40,7 +40,7 @@ public struct Dataset: Sendable {
     }
 
     /// The numeric values of `name`; a text column is an error that quotes its first non-number.
-    public func numeric(_ name: String) throws -> [Double] {
+    public func numeric(_ name: String) throws -> NumericColumn {
         let c = try column(name)
         switch c.values {
         case .numeric(let v): return v

@@ -46,7 +46,7 @@ public struct Grouping: Sendable {
         case .labels(let raw, let levels):
             return relabel(raw, levels: levels, by: { $0 < $1 })
         case .numeric(let v):
-            return try numericCodes(v, column: column.name)
+            return try numericCodes(v.doubles, column: column.name)
         }
     }
 

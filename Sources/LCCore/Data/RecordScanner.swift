@@ -72,6 +72,22 @@ struct RecordScanner {
         }
     }
 
+    /// Gives fields `columns[k]` of the current record to `body(k, bytes, count, quoted)`,
+    /// in order, under one borrow of the buffer (the per-row hot path of the reader).
+    @inline(__always)
+    func forEachField(_ columns: [Int], _ body: (Int, UnsafePointer<UInt8>, Int, Bool) throws -> Void) throws {
+        try buffer.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { throw LCError(.internalError, "empty record buffer") }
+            try starts.withUnsafeBufferPointer { st in
+                try ends.withUnsafeBufferPointer { en in
+                    for (k, c) in columns.enumerated() {
+                        try body(k, base + st[c], en[c] - st[c], quoted[c])
+                    }
+                }
+            }
+        }
+    }
+
     /// Advances to the next record; false at the end of the input.
     mutating func nextRecord(_ source: inout BlockSource) throws -> Bool {
         while true {
