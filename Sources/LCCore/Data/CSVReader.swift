@@ -21,6 +21,17 @@ public enum CSVReader {
         if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
             throw LCError(.io, "cannot read '\(path)': it is a directory")
         }
+        let size = Int(st.st_size)
+        if (st.st_mode & S_IFMT) == S_IFREG && size >= parallelThreshold {
+            let file = RandomAccessBytes(count: size) { offset, buffer in
+                let got = pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
+                if got < 0 { throw LCError(.io, "cannot read '\(path)': \(String(cString: strerror(errno)))") }
+                return got
+            }
+            if let data = try readInChunks(file, options: options, origin: "'\(path)'", threads: Parallel.defaultThreads) {
+                return data
+            }
+        }
         var source = BlockSource { buffer in
             let got = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if got < 0 { throw LCError(.io, "cannot read '\(path)': \(String(cString: strerror(errno)))") }

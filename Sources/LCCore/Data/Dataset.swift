@@ -1,6 +1,6 @@
 /// A table of equally long named columns: what the CSV reader, the C ABI and
 /// Python hand to every analysis. Immutable once built.
-public struct Dataset: Sendable {
+public struct Dataset: Sendable, Equatable {
     public private(set) var columns: [Column] = []
     public private(set) var rowCount: Int = 0
     private var indexByName: [String: Int] = [:]

@@ -14,10 +14,8 @@ struct RecordScanner {
     private var end = 0            // one past the last filled byte
     private var eof = false
     private var line = 1           // line at `begin`
-    private var starts: [Int] = []
-    private var ends: [Int] = []
-    private var quoted: [Bool] = []
-    private(set) var fieldCount = 0
+    private let fields = FieldRanges()
+    var fieldCount: Int { fields.count }
     private(set) var recordLine = 0
 
     var atEnd: Bool { eof && begin >= end }
@@ -62,13 +60,13 @@ struct RecordScanner {
     }
 
     /// A record of one empty unquoted field: a blank line, which is skipped.
-    var isBlankRecord: Bool { fieldCount == 1 && !quoted[0] && starts[0] == ends[0] }
+    var isBlankRecord: Bool { fields.count == 1 && !fields.quoted[0] && fields.starts[0] == fields.ends[0] }
 
     /// Gives the bytes of field `i` of the current record to `body`.
     func withField<R>(_ i: Int, _ body: (UnsafePointer<UInt8>, Int, Bool) throws -> R) throws -> R {
         try buffer.withUnsafeBufferPointer { b in
             guard let base = b.baseAddress else { throw LCError(.internalError, "empty record buffer") }
-            return try body(base + starts[i], ends[i] - starts[i], quoted[i])
+            return try body(base + fields.starts[i], fields.ends[i] - fields.starts[i], fields.quoted[i])
         }
     }
 
@@ -78,12 +76,9 @@ struct RecordScanner {
     func forEachField(_ columns: [Int], _ body: (Int, UnsafePointer<UInt8>, Int, Bool) throws -> Void) throws {
         try buffer.withUnsafeBufferPointer { b in
             guard let base = b.baseAddress else { throw LCError(.internalError, "empty record buffer") }
-            try starts.withUnsafeBufferPointer { st in
-                try ends.withUnsafeBufferPointer { en in
-                    for (k, c) in columns.enumerated() {
-                        try body(k, base + st[c], en[c] - st[c], quoted[c])
-                    }
-                }
+            let (st, en, q) = (fields.starts, fields.ends, fields.quoted)
+            for (k, c) in columns.enumerated() {
+                try body(k, base + st[c], en[c] - st[c], q[c])
             }
         }
     }
@@ -114,9 +109,8 @@ struct RecordScanner {
         let d = delimiter
         let trimTabs = d != UInt8(ascii: "\t")
         let (begin, end, eof, line) = (self.begin, self.end, self.eof, self.line)
-        var fields = FieldRanges(starts: starts, ends: ends, quoted: quoted)
-        (starts, ends, quoted) = ([], [], [])
-        defer { (starts, ends, quoted, fieldCount) = (fields.starts, fields.ends, fields.quoted, fields.count) }
+        let fields = self.fields
+        fields.count = 0
         let result: Int? = try buffer.withUnsafeBufferPointer { b -> Int? in
             var i = begin
             while true {
@@ -179,20 +173,38 @@ struct RecordScanner {
 
 }
 
-/// The field boundaries of one record, reused from record to record.
-private struct FieldRanges {
-    var starts: [Int]
-    var ends: [Int]
-    var quoted: [Bool]
+/// The field boundaries of one record, reused from record to record. Plain
+/// buffers rather than arrays: recording a field is the innermost step of reading.
+final class FieldRanges {
+    private(set) var starts: UnsafeMutablePointer<Int>
+    private(set) var ends: UnsafeMutablePointer<Int>
+    private(set) var quoted: UnsafeMutablePointer<Bool>
+    private var capacity = 64
     var count = 0
 
+    init() {
+        starts = .allocate(capacity: capacity)
+        ends = .allocate(capacity: capacity)
+        quoted = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        starts.deallocate(); ends.deallocate(); quoted.deallocate()
+    }
+
     @inline(__always)
-    mutating func record(_ s: Int, _ e: Int, _ q: Bool) {
-        if count == starts.count {
-            starts.append(s); ends.append(e); quoted.append(q)
-        } else {
-            starts[count] = s; ends[count] = e; quoted[count] = q
-        }
+    func record(_ s: Int, _ e: Int, _ q: Bool) {
+        if count == capacity { grow() }
+        starts[count] = s; ends[count] = e; quoted[count] = q
         count += 1
+    }
+
+    private func grow() {
+        let c = capacity * 2
+        let (s, e, q) = (UnsafeMutablePointer<Int>.allocate(capacity: c), UnsafeMutablePointer<Int>.allocate(capacity: c),
+                         UnsafeMutablePointer<Bool>.allocate(capacity: c))
+        s.update(from: starts, count: count); e.update(from: ends, count: count); q.update(from: quoted, count: count)
+        starts.deallocate(); ends.deallocate(); quoted.deallocate()
+        (starts, ends, quoted, capacity) = (s, e, q, c)
     }
 }
