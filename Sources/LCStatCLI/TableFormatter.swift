@@ -48,18 +48,29 @@ enum TableFormatter {
             ? "\"" + s.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"" : s
     }
 
+    /// CSV in blocks of rows, each block formatted on its own thread and written in order.
     static func csv(_ t: ResultTable, to sink: (String) -> Void) {
         sink(t.columns.map { csvField($0.name) }.joined(separator: ",") + "\n")
-        var chunk = ""
-        for r in 0..<t.rowCount {
-            for (i, c) in t.columns.enumerated() {
-                if i > 0 { chunk += "," }
-                if let v = cell(c.values, r) { chunk += csvField(v) }
-            }
-            chunk += "\n"
-            if chunk.utf8.count > 1 << 16 { sink(chunk); chunk = "" }
+        let block = 20_000
+        for start in stride(from: 0, to: t.rowCount, by: block) {
+            let rows = start..<min(start + block, t.rowCount)
+            let pieces = (try? Parallel.mapRanges(count: rows.count, minimumPerThread: 2000) { r in
+                csvRows(t, (rows.lowerBound + r.lowerBound)..<(rows.lowerBound + r.upperBound))
+            }) ?? [csvRows(t, rows)]
+            pieces.forEach(sink)
         }
-        sink(chunk)
+    }
+
+    private static func csvRows(_ t: ResultTable, _ rows: Range<Int>) -> String {
+        var out = ""
+        for r in rows {
+            for (i, c) in t.columns.enumerated() {
+                if i > 0 { out += "," }
+                if let v = cell(c.values, r) { out += csvField(v) }
+            }
+            out += "\n"
+        }
+        return out
     }
 
     static func jsonString(_ s: String) -> String {

@@ -23,12 +23,13 @@ public enum Agreement {
         let items = try ItemSet(data, items: spec.items, scale: spec.scale, reverse: spec.reverse)
         let nullVariance = try spec.scale.map { try spec.null.expectedVariance(options: $0.options) }
         // groups are independent: split them over the cores, then concatenate in order
+        let prototype = GroupPass(items: items, policy: spec.missing)   // shared read-only; copies own their buffers
         let parts = try Parallel.mapRanges(count: groups.count) { range -> AgreementColumns in
-            var pass = GroupPass(items: items, policy: spec.missing)
+            var pass = prototype
             var out = AgreementColumns(capacity: range.count)
             for g in range {
                 pass.load(groups.rows(of: g))
-                out.append(label: groups.labels[g], n: pass.rows.count, scores: pass.scoreTally, tallies: pass.tallies,
+                out.append(label: groups.labels[g], n: pass.respondents, scores: pass.scoreTally, tallies: pass.tallies,
                            scale: spec.scale, nullVariance: nullVariance)
             }
             return out

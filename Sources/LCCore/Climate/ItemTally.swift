@@ -41,7 +41,7 @@ public struct ItemTally: Sendable, Equatable {
     }
 
     /// Replaces the tally by category counts: `counts[i]` answers of `low + i`.
-    mutating func reload(counts dense: [Int], low: Int) {
+    mutating func reload(counts dense: ArraySlice<Int>, low: Int) {
         values.removeAll(keepingCapacity: true)
         counts.removeAll(keepingCapacity: true)
         for (i, c) in dense.enumerated() where c > 0 {

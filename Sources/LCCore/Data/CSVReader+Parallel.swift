@@ -153,12 +153,20 @@ extension Dataset {
 extension ColumnValues {
     /// Joins columns end to end, widening storage as needed: bytes, then doubles, then labels
     /// (numbers in a column that is text elsewhere become labels, as the serial reader makes them).
+    /// Arrays end to end (reserving once; `joined()` on arrays of arrays is slow).
+    private static func joined<T>(_ parts: [[T]]) -> [T] {
+        var out: [T] = []
+        out.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for p in parts { out.append(contentsOf: p) }
+        return out
+    }
+
     static func concatenating(_ parts: [ColumnValues]) -> ColumnValues {
         let numbers = parts.compactMap { p -> NumericColumn? in if case .numeric(let v) = p { return v }; return nil }
         if numbers.count == parts.count {
             let bytes = numbers.compactMap { n -> [Int8]? in if case .small(let b) = n { return b }; return nil }
-            if bytes.count == numbers.count { return .numeric(.small(Array(bytes.joined()))) }
-            return .numeric(.doubles(Array(numbers.map(\.doubles).joined())))
+            if bytes.count == numbers.count { return .numeric(.small(joined(bytes))) }
+            return .numeric(.doubles(joined(numbers.map(\.doubles))))
         }
         var levels: [String] = [], index: [String: Int32] = [:], codes: [Int32] = []
         func code(_ s: String) -> Int32 {
