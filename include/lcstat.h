@@ -110,6 +110,11 @@ int32_t lc_dataset_read_csv(char const * path, lc_csv_options const * options, v
  * icc2, f, df1, df2, p, groups, n, ms_between, ms_within, k, note. */
 int32_t lc_icc(void const * dataset, void const * spec, void * * out, lc_error * error);
 
+/* Each respondent's scale score (mean of the answered items after reverse
+ * coding; all items under missing = "listwise"). Columns: row (1-based),
+ * group (when the spec names group columns), score, n_answered. */
+int32_t lc_scores(void const * dataset, void const * spec, void * * out, lc_error * error);
+
 /* Creates an analysis spec with R multilevel's defaults: no scale, uniform
  * null, missing = "available", ICC(1) k = "mean". Free it with lc_spec_free. */
 int32_t lc_spec_create(void * * out, lc_error * error);

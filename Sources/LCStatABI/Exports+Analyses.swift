@@ -48,3 +48,15 @@ public func lcAlpha(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
         try Alpha.run(d, items: s.items, scale: s.scale, reverse: s.reverse)
     }
 }
+
+/// Each respondent's scale score (mean of the answered items after reverse
+/// coding; all items under missing = "listwise"). Columns: row (1-based),
+/// group (when the spec names group columns), score, n_answered.
+@c(lc_scores)
+public func lcScores(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
+                     _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                     _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    analyse(dataset, spec, out, error) { d, s in
+        try ScaleScores.run(d, items: s.items, group: s.group, scale: s.scale, reverse: s.reverse, missing: s.missing)
+    }
+}

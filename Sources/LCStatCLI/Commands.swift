@@ -63,3 +63,20 @@ struct AlphaCommand: ParsableCommand {
         }
     }
 }
+
+struct ScoresCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scores",
+        abstract: "Each respondent's scale score: the mean of the answered items, after reverse coding.")
+
+    @OptionGroup var input: InputOptions
+
+    func run() throws {
+        try runReporting {
+            let table = try ScaleScores.run(try input.readData(), items: input.itemColumns, group: input.groupColumns,
+                                            scale: try input.responseScale(), reverse: input.reverseColumns,
+                                            missing: input.missing)
+            input.emit(table, contract: table.columns.map(\.name))
+        }
+    }
+}

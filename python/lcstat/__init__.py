@@ -5,7 +5,7 @@ accepts) and returns a DataFrame whose columns have the same names as the
 command-line tool's CSV output. The numbers come from the same Swift engine
 as the CLI and the C library.
 """
-from ._api import LcstatError, agreement, alpha, icc, version
+from ._api import LcstatError, agreement, alpha, icc, scores, version
 
-__all__ = ["agreement", "icc", "alpha", "version", "LcstatError"]
+__all__ = ["agreement", "icc", "alpha", "scores", "version", "LcstatError"]
 __version__ = "0.1.0"

@@ -1,6 +1,7 @@
 """The Python API over the private C accelerator ``lcstat._lcstat``."""
 from __future__ import annotations
 
+import os
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -34,6 +35,30 @@ def _frame(data) -> pd.DataFrame:
     return data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
 
 
+def _is_path(data) -> bool:
+    return isinstance(data, (str, bytes, os.PathLike))
+
+
+def _source(data, columns: Sequence[str], read_options: dict | None):
+    """What the C layer reads: a (path, options) pair for a CSV file, which the
+    library parses itself (lcstat's reader: SPSS-style ';' and decimal commas,
+    missing codes), or the needed columns of a DataFrame."""
+    if _is_path(data):
+        opts = dict(read_options or {})
+        unknown = set(opts) - {"delimiter", "decimal", "na_values"}
+        if unknown:
+            raise TypeError(f"unknown read option(s): {', '.join(sorted(unknown))}")
+        if opts.get("delimiter") == "tab":
+            opts["delimiter"] = "\t"
+        opts["na_values"] = [str(v) for v in opts.get("na_values") or []]
+        opts["columns"] = list(dict.fromkeys(columns))
+        return (os.fspath(data), opts)
+    if read_options:
+        raise TypeError("read_options apply only when data is a path to a CSV file")
+    df = _frame(data)
+    return [_column(df, c) for c in dict.fromkeys(columns)]
+
+
 def _column(df: pd.DataFrame, name: str):
     """One column for the C layer: float64 values, or factorized codes and levels.
     Vectorised: no per-cell work in Python."""
@@ -59,10 +84,9 @@ def _scale(scale) -> tuple[float, float] | None:
         raise TypeError("scale must be a (low, high) tuple, e.g. (1, 5)") from None
 
 
-def _run(analysis: str, df: pd.DataFrame, columns: Sequence[str], spec: dict, contract: list[str] | None,
-         extra: bool) -> pd.DataFrame:
-    cols = [_column(df, c) for c in dict.fromkeys(columns)]
-    table, notes = _lcstat.run(analysis, cols, spec)
+def _run(analysis: str, data, columns: Sequence[str], spec: dict, contract: list[str] | None,
+         extra: bool, read_options: dict | None = None) -> pd.DataFrame:
+    table, notes = _lcstat.run(analysis, _source(data, columns, read_options), spec)
     out = {}
     for name, kind, data in table:
         if kind == "f":
@@ -78,21 +102,28 @@ def _run(analysis: str, df: pd.DataFrame, columns: Sequence[str], spec: dict, co
     return result
 
 
-def _numeric_group_labels(df: pd.DataFrame, group: list[str], result: pd.DataFrame) -> pd.DataFrame:
-    """Give numeric group ids back as numbers, as they came in."""
+def _numeric_group_labels(data, group: list[str], result: pd.DataFrame) -> pd.DataFrame:
+    """Give numeric group ids of a DataFrame back as numbers, as they came in
+    (from a file, group labels stay text)."""
+    if _is_path(data):
+        return result
+    df = _frame(data)
     if len(group) == 1 and pd.api.types.is_numeric_dtype(df[group[0]]):
         result["group"] = pd.to_numeric(result["group"])
     return result
 
 
 def agreement(data, *, group, items, scale=None, null="uniform", missing="available", reverse=None,
-              extra=False) -> pd.DataFrame:
+              extra=False, read_options=None) -> pd.DataFrame:
     """Climate level and consensus per group.
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per respondent.
+    data : pandas.DataFrame, dict of columns, or path to a CSV file
+        One row per respondent. A path is read by lcstat's own reader (faster
+        than pandas, and only the needed columns); ``read_options`` may then
+        give ``delimiter`` (",", ";", "tab"), ``decimal`` ("." or ",") and
+        ``na_values`` (extra missing codes such as ``["-99"]``).
     group : str or list of str
         Group column(s); several are joined with ``_``.
     items : list of str
@@ -126,17 +157,16 @@ def agreement(data, *, group, items, scale=None, null="uniform", missing="availa
 
     R equivalent: ``multilevel::rwg.j``, ``rwg.j.lindell``, ``ad.m``, ``awg``.
     """
-    df = _frame(data)
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     if isinstance(null, (int, float)) and not isinstance(null, bool):
         null = repr(float(null))
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": str(null), "missing": str(missing)}
-    result = _run("agreement", df, g + it, spec, AGREEMENT_COLUMNS, extra)
-    return _numeric_group_labels(df, g, result)
+    result = _run("agreement", data, g + it, spec, AGREEMENT_COLUMNS, extra, read_options)
+    return _numeric_group_labels(data, g, result)
 
 
 def icc(data, *, group, items, scale=None, reverse=None, missing="available", k="mean",
-        extra=False) -> pd.DataFrame:
+        extra=False, read_options=None) -> pd.DataFrame:
     """ICC(1) and ICC(2) from a one-way ANOVA, per item and for the scale score.
 
     Returns one row per item and a last row ``scale`` with columns ``item,
@@ -144,15 +174,16 @@ def icc(data, *, group, items, scale=None, reverse=None, missing="available", k=
     ``ms_between, ms_within, k, note``). ``k="mean"`` uses N/J as R's
     multilevel ``ICC1`` does; ``k="n0"`` the textbook group size.
 
+    ``data`` and ``read_options`` as in :func:`agreement`.
+
     R equivalent: ``multilevel::ICC1(aov(y ~ as.factor(g)))``, ``ICC2(...)``.
     """
-    df = _frame(data)
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "missing": str(missing), "icc_k": str(k)}
-    return _run("icc", df, g + it, spec, ICC_COLUMNS, extra)
+    return _run("icc", data, g + it, spec, ICC_COLUMNS, extra, read_options)
 
 
-def alpha(data, *, items, scale=None, reverse=None, group=None) -> pd.DataFrame:
+def alpha(data, *, items, scale=None, reverse=None, group=None, read_options=None) -> pd.DataFrame:
     """Cronbach's alpha on complete cases.
 
     Returns one row per item (``alpha`` with that item dropped, ``r_drop`` its
@@ -162,7 +193,21 @@ def alpha(data, *, items, scale=None, reverse=None, group=None) -> pd.DataFrame:
 
     R equivalent: ``psych::alpha(x)$total$raw_alpha``, ``$alpha.drop``, ``$item.stats$r.drop``.
     """
-    df = _frame(data)
     it, rev = _names(items, "items"), _names(reverse, "reverse")
     spec = {"items": it, "reverse": rev, "scale": _scale(scale)}
-    return _run("alpha", df, it, spec, None, True)
+    return _run("alpha", data, it, spec, None, True, read_options)
+
+
+def scores(data, *, items, scale=None, reverse=None, missing="available", group=None,
+           read_options=None) -> pd.DataFrame:
+    """Each respondent's scale score: the mean of the answered items after
+    reverse coding (``missing="listwise"``: only respondents who answered all).
+
+    Returns one row per input row, in input order: ``row`` (1-based),
+    ``group`` (when given), ``score`` (NaN without answers) and ``n_answered``.
+
+    R equivalent: ``rowMeans(x, na.rm = TRUE)`` after reverse coding.
+    """
+    g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
+    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "missing": str(missing)}
+    return _run("scores", data, g + it, spec, None, True, read_options)

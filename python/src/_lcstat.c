@@ -2,11 +2,14 @@
  * over the C ABI (include/lcstat.h). The Python package lcstat holds the API;
  * this module only moves buffers in and tables out.
  *
- * run(analysis, columns, spec) -> (columns, notes)
- *   analysis: "agreement", "icc" or "alpha"
- *   columns:  list of (name, values) with values a C-contiguous float64 buffer,
+ * run(analysis, data, spec) -> (columns, notes)
+ *   analysis: "agreement", "icc", "alpha" or "scores"
+ *   data:     list of (name, values) with values a C-contiguous float64 buffer,
  *             or (name, (codes, levels)) with codes a C-contiguous int64
- *             buffer (-1 = missing) and levels a list of str
+ *             buffer (-1 = missing) and levels a list of str;
+ *             or (path, csv) to let the library read a CSV file itself, csv a
+ *             dict with optional delimiter, decimal (str of one character),
+ *             na_values and columns (lists of str)
  *   spec:     dict with optional keys group, items, reverse (lists of str),
  *             scale ((low, high)), null, missing, icc_k (str)
  *   returns:  list of (name, type, data): type "f" or "i" with bytes of
@@ -175,21 +178,69 @@ done:
     return result;
 }
 
+/* One character of a csv options dict ('' or missing = 0, automatic). */
+static int option_char(PyObject *csv, const char *key, char *out) {
+    *out = 0;
+    PyObject *v = PyDict_GetItemString(csv, key);
+    if (v == NULL || v == Py_None) return 0;
+    Py_ssize_t n = 0;
+    const char *s = PyUnicode_AsUTF8AndSize(v, &n);
+    if (s == NULL) return -1;
+    if (n > 1) { PyErr_Format(PyExc_ValueError, "%s must be a single character", key); return -1; }
+    *out = n == 1 ? s[0] : 0;
+    return 0;
+}
+
+/* Reads a CSV file through the library into *data. */
+static int read_file(PyObject *module, PyObject *source, void **data, lc_error *err) {
+    PyObject *path_obj, *csv;
+    if (!PyArg_ParseTuple(source, "O&O!", PyUnicode_FSConverter, &path_obj, &PyDict_Type, &csv)) return -1;
+    lc_csv_options opts;
+    lc_csv_options_init(&opts);
+    const char **na = NULL, **cols = NULL; Py_ssize_t nna = 0, ncols = 0;
+    int rc = -1;
+    if (option_char(csv, "delimiter", &opts.delimiter) < 0 || option_char(csv, "decimal", &opts.decimal) < 0) goto done;
+    if (string_array(PyDict_GetItemString(csv, "na_values"), &na, &nna) < 0) goto done;
+    if (string_array(PyDict_GetItemString(csv, "columns"), &cols, &ncols) < 0) goto done;
+    opts.na_values = na; opts.n_na_values = nna;
+    if (cols != NULL) { opts.columns = cols; opts.n_columns = ncols; }
+    const char *path = PyBytes_AS_STRING(path_obj);
+    int32_t st;
+    Py_BEGIN_ALLOW_THREADS
+    st = lc_dataset_read_csv(path, &opts, data, err);
+    Py_END_ALLOW_THREADS
+    if (st) { raise_status(module, st, err); goto done; }
+    rc = 0;
+done:
+    PyMem_Free(na);
+    PyMem_Free(cols);
+    Py_DECREF(path_obj);
+    return rc;
+}
+
 static PyObject *run(PyObject *module, PyObject *args) {
     const char *analysis; PyObject *columns, *spec;
-    if (!PyArg_ParseTuple(args, "sO!O!", &analysis, &PyList_Type, &columns, &PyDict_Type, &spec)) return NULL;
+    if (!PyArg_ParseTuple(args, "sOO!", &analysis, &columns, &PyDict_Type, &spec)) return NULL;
+    if (!PyList_Check(columns) && !PyTuple_Check(columns)) {
+        PyErr_SetString(PyExc_TypeError, "data must be a list of columns or a (path, csv options) tuple");
+        return NULL;
+    }
     int32_t (*fn)(const void *, const void *, void **, lc_error *) =
         strcmp(analysis, "agreement") == 0 ? lc_agreement : strcmp(analysis, "icc") == 0 ? lc_icc :
-        strcmp(analysis, "alpha") == 0 ? lc_alpha : NULL;
+        strcmp(analysis, "alpha") == 0 ? lc_alpha : strcmp(analysis, "scores") == 0 ? lc_scores : NULL;
     if (fn == NULL) return PyErr_Format(PyExc_ValueError, "unknown analysis '%s'", analysis);
     lc_error err; err.message[0] = 0;
     void *data = NULL, *sp = NULL, *table = NULL;
     PyObject *result = NULL;
-    int32_t st = lc_dataset_create(&data, &err);
-    if (!st) st = lc_spec_create(&sp, &err);
+    int32_t st = lc_spec_create(&sp, &err);
     if (st) { raise_status(module, st, &err); goto done; }
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(columns); i++) {
-        if (add_column(module, data, PyList_GET_ITEM(columns, i), &err) < 0) goto done;
+    if (PyTuple_Check(columns)) {
+        if (read_file(module, columns, &data, &err) < 0) goto done;
+    } else {
+        if ((st = lc_dataset_create(&data, &err))) { raise_status(module, st, &err); goto done; }
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(columns); i++) {
+            if (add_column(module, data, PyList_GET_ITEM(columns, i), &err) < 0) goto done;
+        }
     }
     if (build_spec(spec, sp, &err, &st) < 0) {
         if (st) raise_status(module, st, &err);
@@ -213,7 +264,7 @@ static PyObject *version(PyObject *module, PyObject *unused) {
 }
 
 static PyMethodDef methods[] = {
-    {"run", run, METH_VARARGS, "run(analysis, columns, spec) -> (columns, notes)"},
+    {"run", run, METH_VARARGS, "run(analysis, data, spec) -> (columns, notes)"},
     {"version", version, METH_NOARGS, "version() -> (number, text) of the loaded liblcstat"},
     {NULL, NULL, 0, NULL},
 };

@@ -86,6 +86,30 @@ def test_bad_files_through_the_cli(tmp_path, name, content, code, words):
     assert p.stdout == b""
 
 
+FILE_CHILD = """
+import json, sys
+import lcstat
+try:
+    lcstat.agreement(sys.argv[1], group='g', items=['a'], scale=(1, 5))
+    print(json.dumps({'raised': None}))
+except lcstat.LcstatError as e:
+    print(json.dumps({'raised': 'LcstatError', 'code': e.code, 'message': str(e)}))
+"""
+
+
+@pytest.mark.parametrize("name,content,code,words", FILES, ids=[f[0] for f in FILES])
+def test_bad_files_through_python(tmp_path, name, content, code, words):
+    """The same files through lcstat's reader from Python, in a child that must survive."""
+    path = tmp_path / "in.csv"
+    if content is not None:
+        path.write_bytes(content)
+    p = subprocess.run([sys.executable, "-c", FILE_CHILD, str(path)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, f"child died ({p.returncode}): {p.stderr[-500:]}"
+    r = json.loads(p.stdout.strip().splitlines()[-1])
+    assert r["raised"] == "LcstatError" and r["code"] == code, r
+    assert words in r["message"], r
+
+
 def test_hard_but_valid_data_get_defined_answers():
     import math
     import pandas as pd

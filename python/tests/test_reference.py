@@ -84,3 +84,31 @@ def test_properties(lq2002):
     i = lcstat.icc(df, group="COMPID", items=["LEAD01", "LEAD02"], extra=True)
     k, icc1 = i["k"], i["icc1"]
     close(i["icc2"], list(k * icc1 / (1 + (k - 1) * icc1)))
+
+
+def test_reading_a_file_in_the_library_equals_pandas_input(lq2002):
+    """lcstat.agreement(path) (lcstat's reader) gives the numbers of the DataFrame route."""
+    df, _ = lq2002
+    a = lcstat.agreement(os.path.join(REF, "lq2002.csv"), group="COMPID", items=LEAD, scale=(1, 5))
+    b = lcstat.agreement(df, group="COMPID", items=LEAD, scale=(1, 5))
+    assert list(a["group"]) == [str(g) for g in b["group"]]
+    for col in ["n", "mean", "sd", "rwg_j", "rwg_j_lindell", "ad_m", "ad_md", "awg"]:
+        assert list(a[col]) == list(b[col]), col
+
+
+def test_semicolon_decimal_comma_file(tmp_path):
+    p = tmp_path / "spss.csv"
+    p.write_text("team;q1;q2\nA;1;-99\nA;2;3\nB;4;4\nB;5;4\n")
+    t = lcstat.agreement(p, group="team", items=["q1", "q2"], scale=(1, 5), read_options={"na_values": ["-99"]})
+    assert list(t["n"]) == [2, 2]
+
+
+def test_scale_scores_are_rowmeans(cohesion):
+    """R: COH = rowMeans(cohesion[, 3:7], na.rm = TRUE)."""
+    df, ref = cohesion
+    items = [f"COH0{i}" for i in range(1, 6)]
+    s = lcstat.scores(df, items=items)
+    close(list(s["score"]), list(df[items].mean(axis=1)), 1e-15)
+    assert list(s["n_answered"]) == list(df[items].notna().sum(axis=1))
+    listwise = lcstat.scores(df, items=items, missing="listwise")
+    assert listwise["score"].isna().sum() == 1

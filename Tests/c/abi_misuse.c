@@ -1,0 +1,106 @@
+/* Every misuse of the C ABI is an error status with a message, never a crash.
+ * Built and run by scripts/check-header against dist/lib/liblcstat.so. */
+#include <lcstat.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static int failures = 0, checks = 0;
+static int garbage_marker;
+
+static void expect(const char *what, int32_t got, int32_t want, const lc_error *err, const char *words) {
+    checks++;
+    int ok = got == want && (words == NULL || strstr(err->message, words) != NULL);
+    if (!ok) {
+        failures++;
+        printf("FAIL %s: status %d (want %d), message '%s' (want '%s')\n", what, (int)got, (int)want, err->message,
+               words ? words : "");
+    }
+}
+
+int main(void) {
+    lc_error err;
+    void *ds = NULL, *spec = NULL, *table = NULL;
+    const double x[4] = {1, 2, 3, 3};
+    const int64_t codes[4] = {0, 0, 1, 1};
+    const char *levels[2] = {"a", "b"};
+    const char *group[1] = {"g"}, *items[1] = {"x"};
+    int64_t n = 0;
+
+    expect("read_csv NULL path", lc_dataset_read_csv(NULL, NULL, &ds, &err), LC_STATUS_INVALID_ARGUMENT, &err, "path");
+    expect("read_csv NULL out", lc_dataset_read_csv("x.csv", NULL, NULL, &err), LC_STATUS_INVALID_ARGUMENT, &err, "out");
+    expect("read_csv missing file", lc_dataset_read_csv("/nonexistent/x.csv", NULL, &ds, &err), LC_STATUS_IO, &err, "cannot open");
+    if (ds != NULL) { failures++; printf("FAIL out not NULL after failure\n"); }
+
+    lc_csv_options opts;
+    expect("options init", lc_csv_options_init(&opts), LC_STATUS_OK, &err, NULL);
+    opts.struct_size = 8;
+    expect("options wrong size", lc_dataset_read_csv("x.csv", &opts, &ds, &err), LC_STATUS_INVALID_ARGUMENT, &err, "struct_size");
+    expect("options init NULL", lc_csv_options_init(NULL), LC_STATUS_INVALID_ARGUMENT, &err, NULL);
+
+    expect("create", lc_dataset_create(&ds, &err), LC_STATUS_OK, &err, NULL);
+    expect("add NULL values", lc_dataset_add_numeric(ds, "x", NULL, 4, &err), LC_STATUS_INVALID_ARGUMENT, &err, "NULL");
+    expect("add negative length", lc_dataset_add_numeric(ds, "x", x, -1, &err), LC_STATUS_INVALID_ARGUMENT, &err, "negative");
+    expect("add NULL name", lc_dataset_add_numeric(ds, NULL, x, 4, &err), LC_STATUS_INVALID_ARGUMENT, &err, "name");
+    const double inf[2] = {1, INFINITY};
+    expect("add infinity", lc_dataset_add_numeric(ds, "y", inf, 2, &err), LC_STATUS_NON_FINITE, &err, "finite");
+    expect("add x", lc_dataset_add_numeric(ds, "x", x, 4, &err), LC_STATUS_OK, &err, NULL);
+    expect("add wrong length", lc_dataset_add_numeric(ds, "z", x, 3, &err), LC_STATUS_INVALID_ARGUMENT, &err, "rows");
+    expect("add duplicate", lc_dataset_add_numeric(ds, "x", x, 4, &err), LC_STATUS_INVALID_ARGUMENT, &err, "duplicate");
+    const int64_t bad_codes[4] = {0, 5, 1, 1};
+    expect("labels bad code", lc_dataset_add_labels(ds, "g", bad_codes, 4, levels, 2, &err), LC_STATUS_INVALID_ARGUMENT, &err, "code 5");
+    expect("labels NULL levels", lc_dataset_add_labels(ds, "g", codes, 4, NULL, 2, &err), LC_STATUS_INVALID_ARGUMENT, &err, "levels");
+    expect("labels", lc_dataset_add_labels(ds, "g", codes, 4, levels, 2, &err), LC_STATUS_OK, &err, NULL);
+
+    expect("spec", lc_spec_create(&spec, &err), LC_STATUS_OK, &err, NULL);
+    expect("spec NULL list", lc_spec_set_items(spec, NULL, 2, &err), LC_STATUS_INVALID_ARGUMENT, &err, "NULL");
+    expect("spec negative count", lc_spec_set_items(spec, items, -3, &err), LC_STATUS_INVALID_ARGUMENT, &err, "negative");
+    expect("spec bad scale", lc_spec_set_scale(spec, 5, 1, &err), LC_STATUS_INVALID_ARGUMENT, &err, "low < high");
+    expect("spec NaN scale", lc_spec_set_scale(spec, NAN, 5, &err), LC_STATUS_INVALID_ARGUMENT, &err, "finite");
+    expect("spec bad null", lc_spec_set_null(spec, "bogus", &err), LC_STATUS_INVALID_ARGUMENT, &err, "bogus");
+    expect("spec bad missing", lc_spec_set_missing(spec, "some", &err), LC_STATUS_INVALID_ARGUMENT, &err, "listwise");
+    expect("spec on a dataset handle", lc_spec_set_items(ds, items, 1, &err), LC_STATUS_BAD_HANDLE, &err, "spec");
+    expect("agreement without items", lc_agreement(ds, spec, &table, &err), LC_STATUS_INVALID_ARGUMENT, &err, "group");
+    expect("set group", lc_spec_set_group(spec, group, 1, &err), LC_STATUS_OK, &err, NULL);
+    expect("set items", lc_spec_set_items(spec, items, 1, &err), LC_STATUS_OK, &err, NULL);
+    expect("agreement swapped handles", lc_agreement(spec, ds, &table, &err), LC_STATUS_BAD_HANDLE, &err, "dataset");
+    expect("agreement NULL out", lc_agreement(ds, spec, NULL, &err), LC_STATUS_INVALID_ARGUMENT, &err, "out");
+    expect("agreement", lc_agreement(ds, spec, &table, &err), LC_STATUS_OK, &err, NULL);
+    void *unused = &garbage_marker;
+    expect("no error struct is fine", lc_agreement(ds, NULL, &unused, NULL), LC_STATUS_BAD_HANDLE, &err, NULL);
+    checks++;
+    if (unused != NULL) { failures++; printf("FAIL out not cleared on failure\n"); }
+
+    const double *d = NULL;
+    const char *s = NULL;
+    expect("column out of range", lc_table_column_doubles(table, 99, &d, &err), LC_STATUS_INVALID_ARGUMENT, &err, "out of range");
+    expect("column negative", lc_table_column_name(table, -1, &s, &err), LC_STATUS_INVALID_ARGUMENT, &err, "out of range");
+    expect("wrong column type", lc_table_column_doubles(table, 0, &d, &err), LC_STATUS_INVALID_ARGUMENT, &err, "LC_TYPE_DOUBLE");
+    expect("text row out of range", lc_table_text(table, 0, 1000, &s, &err), LC_STATUS_INVALID_ARGUMENT, &err, "row");
+    expect("note out of range", lc_table_note(table, 1000, &s, &err), LC_STATUS_INVALID_ARGUMENT, &err, "note");
+    expect("nrows NULL out", lc_table_nrows(table, NULL, &err), LC_STATUS_INVALID_ARGUMENT, &err, "out");
+    expect("nrows", lc_table_nrows(table, &n, &err), LC_STATUS_OK, &err, NULL);
+    checks++;
+    if (n != 2) { failures++; printf("FAIL nrows %lld\n", (long long)n); }
+
+    lc_table_free(table);
+    lc_table_free(table);                 /* second free: ignored */
+    expect("freed table", lc_table_nrows(table, &n, &err), LC_STATUS_BAD_HANDLE, &err, "not a live");
+    lc_spec_free(spec);
+    expect("freed spec", lc_spec_set_items(spec, items, 1, &err), LC_STATUS_BAD_HANDLE, &err, "not a live");
+    lc_dataset_free(ds);
+    lc_dataset_free(ds);
+    expect("freed dataset", lc_dataset_nrows(ds, &n, &err), LC_STATUS_BAD_HANDLE, &err, "not a live");
+    int garbage = 42;
+    expect("foreign pointer", lc_dataset_nrows(&garbage, &n, &err), LC_STATUS_BAD_HANDLE, &err, "not a live");
+    lc_dataset_free(&garbage);            /* not ours: ignored */
+    lc_table_free(NULL);
+    lc_spec_free(NULL);
+    lc_dataset_free(NULL);
+    checks += 2;
+    if (strcmp(lc_status_string(LC_STATUS_UNKNOWN_COLUMN), "unknown column") != 0) { failures++; printf("FAIL status string\n"); }
+    if (strcmp(lc_status_string(12345), "unknown status") != 0) { failures++; printf("FAIL unknown status string\n"); }
+
+    printf("C ABI misuse: %d checks, %d failed\n", checks, failures);
+    return failures != 0;
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""lcstat's side of the shared benchmark harness (../shared/bench/run.sh, EXTRA_HARNESS).
+
+    python3 bench/harness.py --list
+    python3 bench/harness.py --task TASK --size S --rep N --csv FILE
+
+Every task times a whole process, as a user would run it: the CLI reading the
+CSV and printing CSV, or a Python process that imports lcstat and pandas,
+reads the CSV and runs the analysis. One JSON line, the schema of peers.py.
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLI = os.path.join(ROOT, "dist", "bin", "lcstat")
+ITEMS = ",".join(f"q{i}" for i in range(1, 9))
+PY = """
+import sys, pandas as pd, lcstat
+df = pd.read_csv(sys.argv[1])
+items = [f"q{{i}}" for i in range(1, 9)]
+r = lcstat.{call}
+print(len(r))
+"""
+PY_PATH = """
+import sys, lcstat
+items = [f"q{{i}}" for i in range(1, 9)]
+r = lcstat.{call}
+print(len(r))
+"""
+
+TASKS = {
+    "agreement@lcstat-cli": ("W1", [CLI, "agreement", "{csv}", "--group", "group", "--items", ITEMS, "--scale", "1:5", "--format", "csv"]),
+    "agreement.listwise@lcstat-cli": ("W1", [CLI, "agreement", "{csv}", "--group", "group", "--items", ITEMS, "--scale", "1:5",
+                                             "--missing", "listwise", "--format", "csv"]),
+    "icc@lcstat-cli": ("W1", [CLI, "icc", "{csv}", "--group", "group", "--items", ITEMS, "--format", "csv"]),
+    "agreement@lcstat-python": ("W1", [sys.executable, "-c", PY.format(call="agreement(df, group='group', items=items, scale=(1, 5))"), "{csv}"]),
+    "icc@lcstat-python": ("W1", [sys.executable, "-c", PY.format(call="icc(df, group='group', items=items)"), "{csv}"]),
+    # the library reads the file itself: no pandas.read_csv
+    "agreement.path@lcstat-python": ("W1", [sys.executable, "-c", PY_PATH.format(
+        call="agreement(sys.argv[1], group='group', items=items, scale=(1, 5))"), "{csv}"]),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--task")
+    ap.add_argument("--size", default="")
+    ap.add_argument("--rep", default="1")
+    ap.add_argument("--csv")
+    a = ap.parse_args()
+    if a.list:
+        for k, (w, _) in TASKS.items():
+            print(k, w)
+        return
+    workload, cmd = TASKS[a.task]
+    cmd = [c.replace("{csv}", a.csv or "") for c in cmd]
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    rec = {"tool": a.task.split("@")[1], "task": a.task.split("@")[0], "size": a.size, "workload": workload,
+           "rep": int(a.rep), "harness": "bench/harness.py", "status": "ok" if p.returncode == 0 else "error",
+           "seconds": seconds, "rows": None, "peak_rss_mb": peak, "whole_process": True,
+           "check": {"output_lines": p.stdout.count(b"\n")}}
+    if p.returncode != 0:
+        rec["error"] = p.stderr.decode(errors="replace")[-300:]
+    print(json.dumps(rec))
+
+
+if __name__ == "__main__":
+    main()
