@@ -112,3 +112,23 @@ def test_scale_scores_are_rowmeans(cohesion):
     assert list(s["n_answered"]) == list(df[items].notna().sum(axis=1))
     listwise = lcstat.scores(df, items=items, missing="listwise")
     assert listwise["score"].isna().sum() == 1
+
+
+def test_alpha_matches_the_textbook_formula(lq2002):
+    """alpha, alpha-if-dropped and r.drop against numpy on complete cases (psych::alpha's raw_alpha, r.drop)."""
+    import numpy as np
+    df, _ = lq2002
+    items = [f"TSIG0{i}" for i in range(1, 4)] + ["LEAD01", "LEAD02"]
+    x = df[items].dropna().to_numpy(float)
+
+    def cronbach(m):
+        k = m.shape[1]
+        return k / (k - 1) * (1 - m.var(axis=0, ddof=1).sum() / m.sum(axis=1).var(ddof=1))
+
+    t = lcstat.alpha(df, items=items)
+    close([t["alpha"].iloc[-1]], [cronbach(x)], 1e-12)
+    for j in range(len(items)):
+        rest = np.delete(x, j, axis=1)
+        close([t["alpha"].iloc[j]], [cronbach(rest)], 1e-12)
+        close([t["r_drop"].iloc[j]], [np.corrcoef(x[:, j], rest.sum(axis=1))[0, 1]], 1e-12)
+    assert (t["n"] == len(x)).all()

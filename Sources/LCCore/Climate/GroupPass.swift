@@ -1,10 +1,10 @@
 /// One group's respondents, their scale scores and item tallies, with reusable
 /// buffers so that a pass over many groups does not allocate per group.
 ///
-/// When every item is a Likert item stored compactly on a declared scale, the
-/// answers are copied once into a row-major byte matrix and each group is one
-/// sweep over its rows, counting categories (no sort); otherwise each item is
-/// tallied by sorting the group's answers. Both give the same `ItemTally`, and
+/// When every item is a Likert item stored compactly on a declared scale, a
+/// group's answers are gathered into a small row-major byte block and counted
+/// by category in one sweep (no sort); otherwise each item is tallied by
+/// sorting the group's answers. Both give the same `ItemTally`, and
 /// the same scale scores (sums of small integers are exact in a Double).
 struct GroupPass {
     private let items: ItemSet
@@ -13,8 +13,10 @@ struct GroupPass {
     private let categorical: [[Int8]?]
     private let low: Int
     private let options: Int
-    /// Row-major answers (`matrix[row * J + j]`) when every item is categorical.
-    private let matrix: [Int8]?
+    /// True when every item is categorical: the one-sweep path.
+    private let allCategorical: Bool
+    /// One group's answers, row-major (`block[i * J + j]`), reused from group to group.
+    private var block: [Int8] = []
     private var counts: [Int]
     private(set) var respondents = 0
     private var scratch: [Double] = []
@@ -35,29 +37,14 @@ struct GroupPass {
         options = scale?.options ?? 0
         counts = [Int](repeating: 0, count: options * items.count)
         tallies = [ItemTally](repeating: ItemTally(), count: items.count)
-        matrix = GroupPass.rowMajor(categorical)
-    }
-
-    /// The byte columns interleaved by row, or nil unless every item has one.
-    private static func rowMajor(_ columns: [[Int8]?]) -> [Int8]? {
-        let bytes = columns.compactMap { $0 }
-        guard bytes.count == columns.count, let n = bytes.first?.count else { return nil }
-        let j = bytes.count
-        var m = [Int8](repeating: NumericColumn.smallMissing, count: n * j)
-        m.withUnsafeMutableBufferPointer { m in
-            for (k, column) in bytes.enumerated() {
-                column.withUnsafeBufferPointer { c in
-                    for r in 0..<n { m[r * j + k] = c[r] }
-                }
-            }
-        }
-        return m
+        allCategorical = !categorical.contains { $0 == nil }
     }
 
     /// Loads the respondents `members` (row indices) of one group.
     mutating func load(_ members: ArraySlice<Int32>) {
-        if let matrix {
-            sweep(members, matrix)
+        if allCategorical {
+            gather(members)
+            sweep(count: members.count)
             return
         }
         rows.removeAll(keepingCapacity: true)
@@ -89,16 +76,29 @@ struct GroupPass {
         respondents = rows.count
     }
 
-    /// The all-categorical path: one pass over the group's rows of the byte matrix.
-    private mutating func sweep(_ members: ArraySlice<Int32>, _ matrix: [Int8]) {
+    /// Copies the group's answers into `block`, row-major.
+    private mutating func gather(_ members: ArraySlice<Int32>) {
+        let j = items.count
+        if block.count < members.count * j { block = [Int8](repeating: 0, count: members.count * j * 2) }
+        block.withUnsafeMutableBufferPointer { b in
+            for (k, column) in categorical.enumerated() {
+                column?.withUnsafeBufferPointer { c in
+                    for (i, r) in members.enumerated() { b[i * j + k] = c[Int(r)] }
+                }
+            }
+        }
+    }
+
+    /// The all-categorical path: one pass over the `count` gathered rows.
+    private mutating func sweep(count rowsInGroup: Int) {
         let j = items.count, a = options, low = self.low, listwise = policy == .listwise
         let missing = NumericColumn.smallMissing
         scores.removeAll(keepingCapacity: true)
         counts.withUnsafeMutableBufferPointer { counts in
             for i in counts.indices { counts[i] = 0 }
-            matrix.withUnsafeBufferPointer { m in
-                for r in members {
-                    let base = Int(r) * j
+            block.withUnsafeBufferPointer { m in
+                for row in 0..<rowsInGroup {
+                    let base = row * j
                     var sum = 0, answered = 0
                     for k in 0..<j where m[base + k] != missing {
                         sum += Int(m[base + k])

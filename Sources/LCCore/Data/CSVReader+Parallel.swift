@@ -81,7 +81,7 @@ extension CSVReader {
         cuts.append(n)
         if cuts.count < 3 { return nil }
         let ranges = (0..<(cuts.count - 1)).map { cuts[$0]..<cuts[$0 + 1] }
-        let parts: [Dataset]
+        var parts: [Dataset]
         do {
             parts = try Parallel.mapRanges(count: ranges.count, minimumPerThread: 1, threads: ranges.count) { r in
                 try parse(header: header, rows: ranges[r.lowerBound], of: file, options: options, origin: origin)
@@ -94,7 +94,7 @@ extension CSVReader {
             offsets.append(lines)
             try file.scan(r) { _, block in lines += countByte(10, block); return true }
         }
-        return try Dataset(concatenating: parts, lineOffsets: offsets)
+        return try Dataset(concatenating: &parts, lineOffsets: offsets)
     }
 
     /// Parses `header` followed by the bytes `rows` of `file`.
@@ -136,16 +136,18 @@ extension CSVReader {
 extension Dataset {
     /// The rows of `parts` one after another (same column names in the same order).
     /// `lineOffsets[i]` is added to the line numbers that part `i` remembers.
-    init(concatenating parts: [Dataset], lineOffsets: [Int]) throws {
+    /// Consumes the parts column by column, so at most one column is held twice.
+    init(concatenating parts: inout [Dataset], lineOffsets: [Int]) throws {
         self.init()
         guard let first = parts.first else { return }
-        for (c, column) in first.columns.enumerated() {
-            let pieces = parts.map { $0.columns[c] }
+        let names = first.columnNames
+        for (c, name) in names.enumerated() {
+            let pieces = parts.indices.map { parts[$0].releaseValues(ofColumn: c) }
             var located: CellLocation?
             for (i, p) in pieces.enumerated() {
                 if let at = p.firstNonNumeric { located = CellLocation(line: at.line + lineOffsets[i], text: at.text); break }
             }
-            try add(Column(name: column.name, values: ColumnValues.concatenating(pieces.map(\.values)), firstNonNumeric: located))
+            try add(Column(name: name, values: ColumnValues.concatenating(pieces.map(\.values)), firstNonNumeric: located))
         }
     }
 }

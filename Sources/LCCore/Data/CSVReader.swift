@@ -9,7 +9,8 @@ import Glibc
 /// byte, invalid UTF-8, an unterminated quote, NaN/Inf/overflowing numbers,
 /// numbers with the other decimal separator. Nothing is returned half-read.
 public enum CSVReader {
-    static let blockSize = 1 << 22
+    /// Bytes read at a time (per thread when a file is read in chunks).
+    static let blockSize = 1 << 20
 
     public static func read(path: String, options: CSVOptions = CSVOptions()) throws -> Dataset {
         let fd = open(path, O_RDONLY)

@@ -30,6 +30,14 @@ public struct Dataset: Sendable, Equatable {
 
     public var columnNames: [String] { columns.map(\.name) }
 
+    /// Hands over column `c` and leaves an empty column in its place (for
+    /// consuming a dataset piece by piece; the dataset is unusable afterwards).
+    mutating func releaseValues(ofColumn c: Int) -> Column {
+        let column = columns[c]
+        columns[c] = Column(name: column.name, values: .numeric(.small([])))
+        return column
+    }
+
     /// The column called `name`, or an `unknownColumn` error listing what exists.
     public func column(_ name: String) throws -> Column {
         guard let i = indexByName[name] else {
