@@ -32,7 +32,8 @@ struct MixedModelReferenceTests {
         // lme4's own optimum: θ = chol(Σ/σ²) from its reported covariance. Where our optimiser
         // goes lower on the criterion than lme4 stopped, flat directions (a slope SD) may
         // differ by more than 1e-5; then ours must be the better optimum and within 1e-4.
-        let q = fit.randomCovariance.rows
+        let component = fit.components[0]
+        let q = component.covariance.rows
         var sigmaB = Matrix(rows: q, cols: q)
         let covRows = ref.at("\(base).random.SUBNUM.cov") as? [[Double]]
         for a in 0..<q { for b in 0..<q {
@@ -44,12 +45,12 @@ struct MixedModelReferenceTests {
         #expect(fit.criterion <= theirCriterion + 1e-8, "\(name): lme4 found a lower criterion")
         let flat = fit.criterion < theirCriterion - 1e-9
         let componentTolerance = flat ? 1e-4 : tol
-        let sds = (0..<q).map { fit.randomCovariance[$0, $0].squareRoot() }
+        let sds = component.standardDeviations
         let m3 = firstMismatch(sds, ref.numbers("\(base).random.SUBNUM.sd"), componentTolerance)
         #expect(m3 == nil, "\(name) random SDs: \(m3 ?? "")")
         #expect(close(fit.aic, ref.number("\(base).AIC"), tol) && close(fit.bic, ref.number("\(base).BIC"), tol))
         // conditional modes of the first ten persons
-        let blups = fit.blups.prefix(10).map { $0[0] }
+        let blups = component.modes.prefix(10).map { $0[0] }
         let m4 = firstMismatch(Array(blups), ref.numbers("\(base).ranef_first10.SUBNUM.(Intercept)"), flat ? 1e-3 : tol)
         #expect(m4 == nil, "\(name) BLUPs: \(m4 ?? "")")
     }
@@ -72,6 +73,63 @@ struct MixedModelReferenceTests {
         try d.add(Column(name: "ONE", values: .numeric(.doubles([Double](repeating: 1, count: d.rowCount)))))
         #expect(throws: LCError.self) {
             try LinearMixedModel.fit(ModelFrame(Formula(parsing: "JSAT ~ TIME + (1 | ONE)"), data: d))
+        }
+    }
+}
+
+
+/// lme4's θ for one grouping factor: chol(Σ/σ²) of its reported covariance, column by column.
+func lme4Theta(_ ref: Reference, _ base: String, group g: String) throws -> [Double] {
+    let sds = ref.numbers("\(base).random.\(g).sd")
+    let q = sds.count
+    let sigma = ref.number("\(base).sigma")
+    let covRows = ref.at("\(base).random.\(g).cov") as? [[Double]]
+    var s = Matrix(rows: q, cols: q)
+    for a in 0..<q { for b in 0..<q { s[a, b] = (covRows?[a][b] ?? sds[a] * sds[a]) / (sigma * sigma) } }
+    let l = try #require(s.cholesky())
+    return (0..<q).flatMap { j in (j..<q).map { l[$0, j] } }
+}
+
+/// Three-level models (occasions in persons in companies) against lme4 on univbct.
+struct ThreeLevelReferenceTests {
+    static let models: [(String, String, [String])] = [
+        ("three_level_ri", "JSAT ~ TIME + (1 | CO) + (1 | CO:SUBNUM)", ["CO", "CO:SUBNUM"]),
+        ("three_level_rs", "JSAT ~ TIME + (1 | CO) + (TIME | CO:SUBNUM)", ["CO", "CO:SUBNUM"]),
+    ]
+
+    @Test(arguments: models.indices, [true, false])
+    func matchesLme4(_ i: Int, reml: Bool) throws {
+        let (name, text, groups) = Self.models[i]
+        let ref = try Reference.load("univbct")
+        var data = ref.data
+        // CO = paste(BTN, COMPANY, sep = "_"), as in the reference script
+        let co = try Grouping(ref.data, keys: ["BTN", "COMPANY"])
+        var codes = [Int32](repeating: -1, count: data.rowCount)
+        for g in 0..<co.count { for r in co.rows(of: g) { codes[Int(r)] = Int32(g) } }
+        try data.add(Column(name: "CO", values: .labels(codes: codes, levels: co.labels)))
+        let base = "mixed_models.\(name).\(reml ? "REML" : "ML").lme4"
+        let fit = try LinearMixedModel.fit(ModelFrame(Formula(parsing: text), data: data), reml: reml)
+        // lme4's optimum evaluated by our engine (θ in engine order: the factor with more levels first)
+        let frame = fit.frame
+        let order = frame.random.indices.sorted { frame.random[$0].levels.count > frame.random[$1].levels.count }
+        let theirs = try order.flatMap { try lme4Theta(ref, base, group: frame.random[$0].term.groupName) }
+        let engine = NestedCrossProducts(frame, frame.random[order[0]], frame.random[order[1]])
+        let theirCriterion = try #require(engine.evaluate(theirs, reml: reml)).criterion
+        #expect(close(theirCriterion, -2 * ref.number("\(base).logLik"), 1e-9), "our criterion at lme4's θ")
+        #expect(fit.criterion <= theirCriterion + 1e-8, "\(name): lme4 found a lower criterion")
+        // where we stop lower than lme4 did, its flat directions may differ by more than 1e-5
+        let tol = fit.criterion < theirCriterion - 1e-9 ? 1e-4 : 1e-5
+        #expect(fit.frame.n == Int(ref.number("\(base).nobs")))
+        #expect(close(fit.logLik, ref.number("\(base).logLik"), 1e-5), "\(name) logLik \(fit.logLik) vs \(ref.number("\(base).logLik"))")
+        let m1 = firstMismatch(fit.beta, ref.numbers("\(base).fixed.estimate"), tol)
+        #expect(m1 == nil, "\(name) estimates: \(m1 ?? "")")
+        let m2 = firstMismatch(fit.standardErrors, ref.numbers("\(base).fixed.se"), tol)
+        #expect(m2 == nil, "\(name) SEs: \(m2 ?? "")")
+        #expect(close(fit.sigma, ref.number("\(base).sigma"), tol), "\(name) sigma")
+        #expect(fit.components.map(\.term.groupName) == [groups[0], groups[1]])
+        for (c, g) in zip(fit.components, groups) {
+            let m3 = firstMismatch(c.standardDeviations, ref.numbers("\(base).random.\(g).sd"), 1e-4)
+            #expect(m3 == nil, "\(name) \(g) SDs: \(m3 ?? "")")
         }
     }
 }

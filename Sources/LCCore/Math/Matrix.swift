@@ -23,6 +23,37 @@ public struct Matrix: Sendable, Equatable {
         set { values[i * cols + j] = newValue }
     }
 
+    /// A one-column matrix.
+    public init(column v: [Double]) {
+        self.init(rows: v.count, cols: 1)
+        values = v
+    }
+
+    public func column(_ j: Int) -> [Double] { (0..<rows).map { self[$0, j] } }
+
+    public static func - (a: Matrix, b: Matrix) -> Matrix {
+        var c = a
+        for i in c.values.indices { c.values[i] -= b.values[i] }
+        return c
+    }
+
+    public static func + (a: Matrix, b: Matrix) -> Matrix {
+        var c = a
+        for i in c.values.indices { c.values[i] += b.values[i] }
+        return c
+    }
+
+    /// self −= aᵀ·b (a and b with the same number of rows).
+    public mutating func subtractCrossProduct(_ a: Matrix, _ b: Matrix) {
+        for i in 0..<a.cols {
+            for j in 0..<b.cols {
+                var s = 0.0
+                for m in 0..<a.rows { s += a[m, i] * b[m, j] }
+                self[i, j] -= s
+            }
+        }
+    }
+
     public var transposed: Matrix {
         var t = Matrix(rows: cols, cols: rows)
         for i in 0..<rows { for j in 0..<cols { t[j, i] = self[i, j] } }

@@ -1,0 +1,164 @@
+/// Cross-products for two grouping factors, the first with more levels (persons),
+/// the second with fewer (communities), nested or crossed.
+///
+/// The blocked Cholesky factor of Λ'Z'ZΛ + I (MixedModels.jl's `updateL!`):
+///
+///     L₁₁ᵢ = chol(Λ₁'Z₁ᵢ'Z₁ᵢΛ₁ + I)                    one small block per person i
+///     L₂₁ⱼᵢ = Λ₂'Z₂ⱼ'Z₁ᵢΛ₁ L₁₁ᵢ⁻ᵀ                      one block per (community, person) that meet
+///     L₂₂ = chol(Λ₂'Z₂'Z₂Λ₂ + I − L₂₁L₂₁')
+///
+/// When every person belongs to one community (nesting) L₂₁L₂₁' is block
+/// diagonal and so is L₂₂: the evaluation is linear in the number of groups.
+/// Crossed factors make L₂₂ dense in the second factor's levels.
+struct NestedCrossProducts: ProfiledDeviance {
+    let n: Int, p: Int, q1: Int, q2: Int, g2: Int
+    var a11: [Matrix], z1x: [Matrix], z1y: [Matrix]
+    var a22: [Matrix], z2x: [Matrix], z2y: [Matrix]
+    /// For each level i of factor 1: the levels j of factor 2 it meets and Z₂ⱼ'Z₁ᵢ.
+    var pairs: [[(j: Int, block: Matrix)]]
+    let nested: Bool
+    var xtx: Matrix, xty: Matrix, yty: Double
+    var effectsPerTerm: [Int] { [q1, q2] }
+
+    init(_ f: ModelFrame, _ b1: ModelFrame.RandomBlock, _ b2: ModelFrame.RandomBlock) {
+        (n, p, q1, q2) = (f.n, f.p, b1.z.count, b2.z.count)
+        let g1 = b1.levels.count
+        g2 = b2.levels.count
+        a11 = [Matrix](repeating: Matrix(rows: q1, cols: q1), count: g1)
+        z1x = [Matrix](repeating: Matrix(rows: q1, cols: p), count: g1)
+        z1y = [Matrix](repeating: Matrix(rows: q1, cols: 1), count: g1)
+        a22 = [Matrix](repeating: Matrix(rows: q2, cols: q2), count: g2)
+        z2x = [Matrix](repeating: Matrix(rows: q2, cols: p), count: g2)
+        z2y = [Matrix](repeating: Matrix(rows: q2, cols: 1), count: g2)
+        pairs = [[(j: Int, block: Matrix)]](repeating: [], count: g1)
+        (xtx, xty, yty) = FixedCrossProducts.of(f)
+        for r in 0..<n {
+            let i = Int(b1.group[r]), j = Int(b2.group[r])
+            for a in 0..<q1 {
+                let za = b1.z[a][r]
+                for b in 0..<q1 { a11[i][a, b] += za * b1.z[b][r] }
+                for b in 0..<p { z1x[i][a, b] += za * f.x[b][r] }
+                z1y[i][a, 0] += za * f.y[r]
+            }
+            for a in 0..<q2 {
+                let za = b2.z[a][r]
+                for b in 0..<q2 { a22[j][a, b] += za * b2.z[b][r] }
+                for b in 0..<p { z2x[j][a, b] += za * f.x[b][r] }
+                z2y[j][a, 0] += za * f.y[r]
+            }
+            let k: Int
+            if let found = pairs[i].firstIndex(where: { $0.j == j }) {
+                k = found
+            } else {
+                pairs[i].append((j, Matrix(rows: q2, cols: q1)))
+                k = pairs[i].count - 1
+            }
+            for a in 0..<q2 { for b in 0..<q1 { pairs[i][k].block[a, b] += b2.z[a][r] * b1.z[b][r] } }
+        }
+        nested = pairs.allSatisfy { $0.count == 1 }
+    }
+
+    /// Everything one factorisation at θ yields (kept only when modes are wanted).
+    private struct Factor {
+        var l1: [Matrix] = [], r1x: [Matrix] = [], c1: [Matrix] = [], w: [[Matrix]] = []
+        var l2: [Matrix] = [], r2x: [Matrix] = [], c2: [Matrix] = []
+        var logDetL = 0.0, cucu = 0.0
+        var xtxt: Matrix, xtyt: Matrix
+    }
+
+    private func factorize(_ theta: [Double], keep: Bool) -> Factor? {
+        let l1 = lambda(theta, term: 0), l1t = l1.transposed
+        let l2 = lambda(theta, term: 1), l2t = l2.transposed
+        var f = Factor(xtxt: xtx, xtyt: xty)
+        // factor 2 starts from Λ₂'Z₂'Z₂Λ₂ + I and Λ₂'Z₂'[X y]
+        let m = q2 * g2
+        var sBlocks: [Matrix] = [], sDense = Matrix(rows: 0, cols: 0)
+        if nested {
+            sBlocks = a22.map { var s = l2t * $0 * l2; for d in 0..<q2 { s[d, d] += 1 }; return s }
+        } else {
+            guard m <= 4000 else { return nil }
+            sDense = Matrix(rows: m, cols: m)
+            for j in 0..<g2 {
+                let s = l2t * a22[j] * l2
+                for a in 0..<q2 { for b in 0..<q2 { sDense[j * q2 + a, j * q2 + b] = s[a, b] + (a == b ? 1 : 0) } }
+            }
+        }
+        var t2x = z2x.map { l2t * $0 }, t2y = z2y.map { l2t * $0 }
+        for i in a11.indices {
+            var a = l1t * a11[i] * l1
+            for d in 0..<q1 { a[d, d] += 1 }
+            guard let li = a.cholesky() else { return nil }
+            f.logDetL += li.logDeterminantOfProduct
+            let r1x = li.solveLower(l1t * z1x[i]), c1 = li.solveLower(l1t * z1y[i])
+            f.xtxt.subtractCrossProduct(r1x, r1x)
+            f.xtyt.subtractCrossProduct(r1x, c1)
+            for d in 0..<q1 { f.cucu += c1[d, 0] * c1[d, 0] }
+            // W = L₁₁ᵢ⁻¹ Λ₁'Z₁ᵢ'Z₂ⱼΛ₂ (q1×q2), so L₂₁ⱼᵢ = Wᵀ
+            let w = pairs[i].map { li.solveLower(l1t * $0.block.transposed * l2) }
+            for (k, pair) in pairs[i].enumerated() {
+                t2x[pair.j].subtractCrossProduct(w[k], r1x)
+                t2y[pair.j].subtractCrossProduct(w[k], c1)
+                if nested {
+                    sBlocks[pair.j].subtractCrossProduct(w[k], w[k])
+                } else {
+                    for (k2, other) in pairs[i].enumerated() {
+                        var s = Matrix(rows: q2, cols: q2)
+                        s.subtractCrossProduct(w[k], w[k2])
+                        for a in 0..<q2 { for b in 0..<q2 { sDense[pair.j * q2 + a, other.j * q2 + b] += s[a, b] } }
+                    }
+                }
+            }
+            if keep { f.l1.append(li); f.r1x.append(r1x); f.c1.append(c1); f.w.append(w) }
+        }
+        if nested {
+            for j in 0..<g2 {
+                guard let lj = sBlocks[j].cholesky() else { return nil }
+                f.logDetL += lj.logDeterminantOfProduct
+                let r2x = lj.solveLower(t2x[j]), c2 = lj.solveLower(t2y[j])
+                f.xtxt.subtractCrossProduct(r2x, r2x)
+                f.xtyt.subtractCrossProduct(r2x, c2)
+                for d in 0..<q2 { f.cucu += c2[d, 0] * c2[d, 0] }
+                if keep { f.l2.append(lj); f.r2x.append(r2x); f.c2.append(c2) }
+            }
+        } else {
+            guard let l = sDense.cholesky() else { return nil }
+            f.logDetL += l.logDeterminantOfProduct
+            var tx = Matrix(rows: m, cols: p), ty = Matrix(rows: m, cols: 1)
+            for j in 0..<g2 { for a in 0..<q2 {
+                for b in 0..<p { tx[j * q2 + a, b] = t2x[j][a, b] }
+                ty[j * q2 + a, 0] = t2y[j][a, 0]
+            } }
+            let r2x = l.solveLower(tx), c2 = l.solveLower(ty)
+            f.xtxt.subtractCrossProduct(r2x, r2x)
+            f.xtyt.subtractCrossProduct(r2x, c2)
+            for d in 0..<m { f.cucu += c2[d, 0] * c2[d, 0] }
+            if keep { f.l2 = [l]; f.r2x = [r2x]; f.c2 = [c2] }
+        }
+        return f
+    }
+
+    func evaluate(_ theta: [Double], reml: Bool) -> DevianceEvaluation? {
+        guard let f = factorize(theta, keep: false) else { return nil }
+        return finish(logDetL: f.logDetL, xtxt: f.xtxt, xtyt: f.xtyt, yty: yty, cucu: f.cucu, n: n, reml: reml)
+    }
+
+    /// u₂ = L₂₂⁻ᵀ(c₂ − R₂ₓβ), u₁ᵢ = L₁₁ᵢ⁻ᵀ(c₁ᵢ − R₁ₓᵢβ − Σⱼ Wⱼ u₂ⱼ), b = Λu.
+    func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
+        guard let f = factorize(theta, keep: true) else { return [[], []] }
+        let l1 = lambda(theta, term: 0), l2 = lambda(theta, term: 1)
+        let b = Matrix(column: beta)
+        var u2: [Matrix]
+        if nested {
+            u2 = (0..<g2).map { j in f.l2[j].solveLowerTransposed(f.c2[j] - f.r2x[j] * b) }
+        } else {
+            let u = f.l2[0].solveLowerTransposed(f.c2[0] - f.r2x[0] * b)
+            u2 = (0..<g2).map { j in Matrix(column: (0..<q2).map { u[j * q2 + $0, 0] }) }
+        }
+        let modes1: [[Double]] = a11.indices.map { i in
+            var rhs = f.c1[i] - f.r1x[i] * b
+            for (k, pair) in pairs[i].enumerated() { rhs = rhs - f.w[i][k] * u2[pair.j] }
+            return (l1 * f.l1[i].solveLowerTransposed(rhs)).column(0)
+        }
+        return [modes1, u2.map { (l2 * $0).column(0) }]
+    }
+}

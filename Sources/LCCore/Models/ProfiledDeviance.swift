@@ -1,0 +1,47 @@
+/// The profiled (RE)ML criterion of a linear mixed model as a function of θ,
+/// computed from cross-products formed once (Bates et al. 2015, §3).
+protocol ProfiledDeviance {
+    /// Random effects per term, in θ order (each term's Λ lower triangle, column by column).
+    var effectsPerTerm: [Int] { get }
+    func evaluate(_ theta: [Double], reml: Bool) -> DevianceEvaluation?
+    /// Conditional modes b = Λu, per term, per level of its grouping factor.
+    func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]]
+}
+
+struct DevianceEvaluation {
+    let criterion: Double
+    let r2: Double
+    let beta: [Double]
+    let xtxInverse: Matrix
+}
+
+extension ProfiledDeviance {
+    /// Λ of term `t` from its slice of θ.
+    func lambda(_ theta: [Double], term t: Int) -> Matrix {
+        let q = effectsPerTerm[t]
+        var offset = 0
+        for k in 0..<t { offset += effectsPerTerm[k] * (effectsPerTerm[k] + 1) / 2 }
+        var l = Matrix(rows: q, cols: q)
+        var k = offset
+        for j in 0..<q { for i in j..<q { l[i, j] = theta[k]; k += 1 } }
+        return l
+    }
+
+    /// Finishes an evaluation from the reduced fixed-effects system:
+    /// d_REML = log|L|² + log|R_X|² + (n − p)(1 + log(2π r²/(n − p))), d_ML = log|L|² + n(1 + log(2π r²/n)).
+    func finish(logDetL: Double, xtxt: Matrix, xtyt: Matrix, yty: Double, cucu: Double, n: Int, reml: Bool) -> DevianceEvaluation? {
+        let p = xtxt.rows
+        guard let rx = xtxt.cholesky() else { return nil }
+        let beta = rx.solveLowerTransposed(rx.solveLower(xtyt))
+        var r2 = yty - cucu
+        for i in 0..<p { r2 -= beta[i, 0] * xtyt[i, 0] }
+        guard r2 > 0 else { return nil }
+        let (nd, pd) = (Double(n), Double(p))
+        let criterion = reml
+            ? logDetL + rx.logDeterminantOfProduct + (nd - pd) * (1 + log(2 * Double.pi * r2 / (nd - pd)))
+            : logDetL + nd * (1 + log(2 * Double.pi * r2 / nd))
+        return DevianceEvaluation(criterion: criterion, r2: r2, beta: (0..<p).map { beta[$0, 0] }, xtxInverse: rx.inverseOfProduct())
+    }
+}
+
+import Glibc
