@@ -49,6 +49,11 @@ struct MixedModelReferenceTests {
         let m3 = firstMismatch(sds, ref.numbers("\(base).random.SUBNUM.sd"), componentTolerance)
         #expect(m3 == nil, "\(name) random SDs: \(m3 ?? "")")
         #expect(close(fit.aic, ref.number("\(base).AIC"), tol) && close(fit.bic, ref.number("\(base).BIC"), tol))
+        // Satterthwaite df and p as lmerTest gives them
+        let m5 = firstMismatch(fit.df, ref.numbers("\(base).satterthwaite.df"), 1e-3)
+        #expect(m5 == nil, "\(name) Satterthwaite df: \(m5 ?? "")")
+        let m6 = firstMismatch(fit.pValues, ref.numbers("\(base).satterthwaite.p"), 1e-3)
+        #expect(m6 == nil, "\(name) p: \(m6 ?? "")")
         // conditional modes of the first ten persons
         let blups = component.modes.prefix(10).map { $0[0] }
         let m4 = firstMismatch(Array(blups), ref.numbers("\(base).ranef_first10.SUBNUM.(Intercept)"), flat ? 1e-3 : tol)
@@ -127,6 +132,8 @@ struct ThreeLevelReferenceTests {
         #expect(m2 == nil, "\(name) SEs: \(m2 ?? "")")
         #expect(close(fit.sigma, ref.number("\(base).sigma"), tol), "\(name) sigma")
         #expect(fit.components.map(\.term.groupName) == [groups[0], groups[1]])
+        let m5 = firstMismatch(fit.df, ref.numbers("\(base).satterthwaite.df"), 1e-3)
+        #expect(m5 == nil, "\(name) Satterthwaite df: \(m5 ?? "")")
         for (c, g) in zip(fit.components, groups) {
             let m3 = firstMismatch(c.standardDeviations, ref.numbers("\(base).random.\(g).sd"), 1e-4)
             #expect(m3 == nil, "\(name) \(g) SDs: \(m3 ?? "")")

@@ -29,6 +29,8 @@ public struct LMMFit: Sendable {
     public let criterion: Double
     public let evaluations: Int
     public let converged: Bool
+    /// Satterthwaite degrees of freedom per fixed effect (NaN where undefined, e.g. at a boundary).
+    public let df: [Double]
     /// Whether a variance is at zero or a correlation at ±1 (a diagonal of some Λ at its bound).
     public let singular: Bool
 
@@ -39,6 +41,11 @@ public struct LMMFit: Sendable {
     /// lme4's BIC: log(N) for REML and ML fits alike.
     public var bic: Double { criterion + log(Double(frame.n)) * Double(parameterCount) }
     public var standardErrors: [Double] { (0..<beta.count).map { covariance[$0, $0].squareRoot() } }
+    public var tValues: [Double] { zip(beta, standardErrors).map { $0 / $1 } }
+    /// Two-sided p-values on the Satterthwaite df: P(|T_df| > |t|) = I_{df/(df + t²)}(df/2, 1/2).
+    public var pValues: [Double] {
+        zip(tValues, df).map { t, d in d.isFinite && d > 0 ? Distributions.regularizedBeta(d / (d + t * t), d / 2, 0.5) : .nan }
+    }
 }
 
 /// Linear mixed models fitted as lme4 fits them (Bates, Mächler, Bolker & Walker
@@ -104,9 +111,11 @@ public enum LinearMixedModel {
             components[b] = LMMFit.Component(term: block.term, names: block.names, levels: block.levels, covariance: c,
                                              modes: modes[t])
         }
+        let df = singular ? nil : Satterthwaite.degreesOfFreedom(engine, theta: result.x, sigma: sigma2.squareRoot(), n: n, reml: reml)
         return LMMFit(frame: frame, reml: reml, beta: at.beta, covariance: cov, theta: result.x, sigma: sigma2.squareRoot(),
                       components: components.compactMap { $0 }, criterion: at.criterion,
-                      evaluations: result.evaluations, converged: result.converged, singular: singular)
+                      evaluations: result.evaluations, converged: result.converged,
+                      df: df ?? [Double](repeating: .nan, count: p), singular: singular)
     }
 }
 

@@ -1,0 +1,125 @@
+import Glibc
+
+/// Satterthwaite degrees of freedom for each fixed effect, as lmerTest computes
+/// them (Kuznetsova, Brockhoff & Christensen 2017, JSS 82(13)):
+///
+///     df_k = 2 (Vβ)²_kk / (∇(Vβ)_kk' A ∇(Vβ)_kk),   A = 2 H⁻¹
+///
+/// with the variance parameters φ = (θ, σ), H the Hessian of the (RE)ML deviance
+/// −2ℓ(φ) (not profiled: d = log|L|² + r²/σ² + n log 2πσ² [+ log|R_X|² − p log 2πσ² for REML])
+/// and ∇(Vβ)_kk the gradient of Var(β̂_k) = σ²[(R_X'R_X)⁻¹]_kk in φ. Derivatives
+/// are central differences refined by Richardson extrapolation, with numDeriv's
+/// step sizes, so the numbers follow lmerTest's to its own numerical accuracy.
+enum Satterthwaite {
+    static func degreesOfFreedom(_ engine: ProfiledDeviance, theta: [Double], sigma: Double, n: Int, reml: Bool) -> [Double]? {
+        let phi = theta + [sigma]
+        func deviance(_ v: [Double]) -> Double {
+            let s2 = v[v.count - 1] * v[v.count - 1]
+            guard let e = engine.evaluate(Array(v.dropLast()), reml: reml) else { return .nan }
+            // recover log|L|² (+ log|R_X|²) from the profiled criterion and r²
+            let (nd, pd) = (Double(n), Double(e.beta.count))
+            let profiledDenominator = reml ? nd - pd : nd
+            let logDets = e.criterion - profiledDenominator * (1 + log(2 * Double.pi * e.r2 / profiledDenominator))
+            return logDets + e.r2 / s2 + profiledDenominator * log(2 * Double.pi * s2)
+        }
+        func varianceOfBeta(_ v: [Double]) -> [Double] {
+            let s2 = v[v.count - 1] * v[v.count - 1]
+            guard let e = engine.evaluate(Array(v.dropLast()), reml: reml) else { return [] }
+            return (0..<e.beta.count).map { s2 * e.xtxInverse[$0, $0] }
+        }
+        let h = hessian(deviance, at: phi)
+        guard let hChol = h.cholesky() else { return nil }   // not positive definite: at a boundary
+        var a = hChol.inverseOfProduct()
+        a.values = a.values.map { 2 * $0 }
+        let v0 = varianceOfBeta(phi)
+        guard !v0.isEmpty else { return nil }
+        let grads = jacobian(varianceOfBeta, at: phi, outputs: v0.count)   // outputs × parameters
+        return v0.indices.map { k in
+            var denominator = 0.0
+            for i in phi.indices { for j in phi.indices { denominator += grads[k][i] * a[i, j] * grads[k][j] } }
+            return 2 * v0[k] * v0[k] / denominator
+        }
+    }
+
+    /// Step for the Jacobian (numDeriv's default: 1e-4·|x|, plus 1e-4 at zero).
+    private static func step(_ x: Double) -> Double { abs(1e-4 * x) + (abs(x) < zeroTolerance ? 1e-4 : 0) }
+
+    /// Richardson extrapolation of a central-difference estimate D(h) over h, h/2, h/4, h/8
+    /// (each halving removes the next even power of h from the error).
+    private static func richardson(_ d: (Double) -> [Double], _ h: Double) -> [Double] {
+        var table = (0..<4).map { d(h / pow(2, Double($0))) }
+        var factor = 4.0
+        for level in 1..<4 {
+            for k in 0..<(4 - level) {
+                table[k] = zip(table[k], table[k + 1]).map { (factor * $1 - $0) / (factor - 1) }
+            }
+            factor *= 4
+        }
+        return table[0]
+    }
+
+    /// The Hessian as numDeriv's `genD` computes it (and so lmerTest): steps of
+    /// 10% of each parameter (1e-4 at zero), four halvings, Richardson
+    /// extrapolation; the diagonal first, then each off-diagonal entry from a joint
+    /// step corrected by the diagonal. Large steps keep rounding error out of the
+    /// second differences of a deviance in the thousands.
+    static func hessian(_ f: ([Double]) -> Double, at x: [Double]) -> Matrix {
+        let m = x.count, levels = 4
+        let h0 = x.map { abs(0.1 * $0) + (abs($0) < zeroTolerance ? 1e-4 : 0) }
+        let f0 = f(x)
+        func extrapolate(_ a: [Double]) -> Double {
+            var a = a
+            for level in 1..<levels {
+                let w = pow(4.0, Double(level))
+                for k in 0..<(levels - level) { a[k] = (a[k + 1] * w - a[k]) / (w - 1) }
+            }
+            return a[0]
+        }
+        func shifted(_ steps: [(Int, Double)]) -> [Double] {
+            var y = x
+            for (i, d) in steps { y[i] += d }
+            return y
+        }
+        var diagonal = [Double](repeating: 0, count: m)
+        for i in 0..<m {
+            diagonal[i] = extrapolate((0..<levels).map { k in
+                let h = h0[i] / pow(2, Double(k))
+                return (f(shifted([(i, h)])) - 2 * f0 + f(shifted([(i, -h)]))) / (h * h)
+            })
+        }
+        var out = Matrix(rows: m, cols: m)
+        for i in 0..<m {
+            out[i, i] = diagonal[i]
+            for j in 0..<i {
+                let v = extrapolate((0..<levels).map { k in
+                    let (hi, hj) = (h0[i] / pow(2, Double(k)), h0[j] / pow(2, Double(k)))
+                    let up = f(shifted([(i, hi), (j, hj)])), down = f(shifted([(i, -hi), (j, -hj)]))
+                    return (up - 2 * f0 + down - diagonal[i] * hi * hi - diagonal[j] * hj * hj) / (2 * hi * hj)
+                })
+                out[i, j] = v
+                out[j, i] = v
+            }
+        }
+        return out
+    }
+
+    /// numDeriv's `zero.tol`: below it a parameter counts as zero.
+    private static let zeroTolerance = (Double.ulpOfOne / 7e-7).squareRoot()
+
+    /// ∂f_k/∂x_i, as rows k.
+    static func jacobian(_ f: ([Double]) -> [Double], at x: [Double], outputs: Int) -> [[Double]] {
+        var out = [[Double]](repeating: [Double](repeating: 0, count: x.count), count: outputs)
+        for i in x.indices {
+            let column = richardson({ h in
+                var up = x, down = x
+                up[i] += h
+                down[i] -= h
+                let (fu, fd) = (f(up), f(down))
+                guard fu.count == outputs, fd.count == outputs else { return [Double](repeating: .nan, count: outputs) }
+                return zip(fu, fd).map { ($0 - $1) / (2 * h) }
+            }, step(x[i]))
+            for k in 0..<outputs { out[k][i] = column[k] }
+        }
+        return out
+    }
+}
