@@ -7,7 +7,7 @@ struct LCStat: ParsableCommand {
         commandName: "lcstat",
         abstract: "Learning climate and consensus in learning communities.",
         version: LCStatVersion.string,
-        subcommands: [AgreementCommand.self, ICCCommand.self, AlphaCommand.self, ScoresCommand.self])
+        subcommands: [AgreementCommand.self, ICCCommand.self, AlphaCommand.self, ScoresCommand.self, TransferCommand.self])
 }
 
 /// Options every analysis of a CSV file shares.

@@ -10,7 +10,7 @@
 ///   in g, over g's non-missing values, as R's `ave(x, g, FUN = mean, na.rm = TRUE)`),
 ///   `lag(x, g, t)` (x at the previous t of the same g; missing when that occasion is
 ///   missing), `center(x)` (x minus its grand mean).
-public struct Formula: Sendable, Equatable {
+public struct Formula: Sendable, Equatable, CustomStringConvertible {
     public let response: String
     public let intercept: Bool
     /// Fixed-effect terms after expansion, without the intercept, in lme4's order
@@ -23,6 +23,15 @@ public struct Formula: Sendable, Equatable {
         self.intercept = intercept
         self.fixed = fixed
         self.random = random
+    }
+
+    /// The formula as lme4 would print it after expansion.
+    public var description: String {
+        var rhs: [String] = intercept ? ["1"] : ["0"]
+        rhs += fixed.map(\.description)
+        rhs += random.map { r in "(" + ((r.intercept ? ["1"] : ["0"]) + r.terms.map(\.description)).joined(separator: " + ")
+            + " | " + r.groupName + ")" }
+        return response + " ~ " + rhs.joined(separator: " + ")
     }
 
     /// Every data column the formula reads.

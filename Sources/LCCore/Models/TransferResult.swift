@@ -1,0 +1,112 @@
+/// The tables of a fitted transfer model, in the shapes every frontend shows.
+public struct TransferResult: Sendable {
+    public let fit: LMMFit
+
+    public init(_ fit: LMMFit) { self.fit = fit }
+
+    /// `term, estimate, se, df, t, p, ci_low, ci_high`: Satterthwaite df (lmerTest), 95% t intervals.
+    public var fixed: ResultTable {
+        let se = fit.standardErrors, df = fit.df
+        let half = zip(se, df).map { s, d in s * Distributions.tQuantile(0.975, d) }
+        return ResultTable(columns: [
+            .init("term", .text(fit.frame.xNames)), .init("estimate", .double(fit.beta)), .init("se", .double(se)),
+            .init("df", .double(df)), .init("t", .double(fit.tValues)), .init("p", .double(fit.pValues)),
+            .init("ci_low", .double(zip(fit.beta, half).map { $0 - $1 })),
+            .init("ci_high", .double(zip(fit.beta, half).map { $0 + $1 })),
+        ], notes: ["df: Satterthwaite (as lmerTest)", fit.reml ? "REML fit" : "ML fit"])
+    }
+
+    /// `group, term, sd, corr`, lme4's VarCorr order: each term's SDs, then its
+    /// correlations (term `A:B`), then the residual (group `Residual`).
+    public var random: ResultTable {
+        var group: [String] = [], term: [String] = [], sd: [Double] = [], corr: [Double] = []
+        for c in fit.components {
+            for (k, name) in c.names.enumerated() {
+                group.append(c.term.groupName); term.append(name); sd.append(c.standardDeviations[k]); corr.append(.nan)
+            }
+            for a in 0..<c.names.count {
+                for b in (a + 1)..<max(a + 1, c.names.count) {
+                    group.append(c.term.groupName); term.append(c.names[a] + ":" + c.names[b])
+                    sd.append(.nan); corr.append(c.correlation(a, b))
+                }
+            }
+        }
+        group.append("Residual"); term.append(""); sd.append(fit.sigma); corr.append(.nan)
+        return ResultTable(columns: [.init("group", .text(group)), .init("term", .text(term)),
+                                     .init("sd", .double(sd)), .init("corr", .double(corr))])
+    }
+
+    /// One row: `loglik, aic, bic, deviance, nobs, reml, converged, singular, evaluations,
+    /// dropped_rows`, and `groups_<factor>` per grouping factor. `deviance` is the criterion
+    /// minimised (lme4's REMLcrit for REML fits).
+    public var summary: ResultTable {
+        var columns: [ResultTable.Column] = [
+            .init("loglik", .double([fit.logLik])), .init("aic", .double([fit.aic])), .init("bic", .double([fit.bic])),
+            .init("deviance", .double([fit.criterion])), .init("nobs", .int([Int64(fit.frame.n)])),
+            .init("reml", .int([fit.reml ? 1 : 0])), .init("converged", .int([fit.converged ? 1 : 0])),
+            .init("singular", .int([fit.singular ? 1 : 0])), .init("evaluations", .int([Int64(fit.evaluations)])),
+            .init("dropped_rows", .int([Int64(fit.frame.droppedRows)])),
+        ]
+        for c in fit.components { columns.append(.init("groups_" + c.term.groupName, .int([Int64(c.levels.count)]))) }
+        var notes: [String] = []
+        if fit.singular { notes.append("singular fit: a variance is at zero or a correlation at ±1") }
+        if !fit.converged { notes.append("the optimiser did not converge") }
+        if fit.frame.droppedRows > 0 { notes.append("\(fit.frame.droppedRows) rows with a missing model variable were left out") }
+        return ResultTable(columns: columns, notes: notes)
+    }
+
+    /// Conditional modes (BLUPs): `group, level`, then one column per random effect of that factor
+    /// (NaN where a factor lacks that effect).
+    public var blups: ResultTable {
+        var names: [String] = []
+        for c in fit.components { for n in c.names where !names.contains(n) { names.append(n) } }
+        var group: [String] = [], level: [String] = []
+        var values = [[Double]](repeating: [], count: names.count)
+        for c in fit.components {
+            for (k, l) in c.levels.enumerated() {
+                group.append(c.term.groupName); level.append(l)
+                for (e, n) in names.enumerated() {
+                    values[e].append(c.names.firstIndex(of: n).map { c.modes[k][$0] } ?? .nan)
+                }
+            }
+        }
+        return ResultTable(columns: [.init("group", .text(group)), .init("level", .text(level))]
+                           + names.enumerated().map { .init($0.element, .double(values[$0.offset])) })
+    }
+}
+
+/// Fits a transfer model from a dataset and a formula: the pipeline parse → frame → fit.
+public enum Transfer {
+    public static func run(_ data: Dataset, formula: String, reml: Bool = true) throws -> TransferResult {
+        let f = try Formula(parsing: formula)
+        return TransferResult(try LinearMixedModel.fit(ModelFrame(f, data: data), reml: reml))
+    }
+
+    /// Likelihood-ratio test of two nested fits of the same rows, as lme4's `anova`:
+    /// REML fits that differ in their fixed effects are refitted by ML first.
+    /// Columns: `model, npar, aic, bic, loglik, deviance, chisq, df, p`.
+    public static func compare(_ a: LMMFit, _ b: LMMFit) throws -> ResultTable {
+        guard a.frame.n == b.frame.n, a.frame.rows == b.frame.rows else {
+            throw LCError(.invalidArgument, "the two models were fitted to different rows (\(a.frame.n) and \(b.frame.n)); compare models of the same data")
+        }
+        var (x, y) = a.parameterCount <= b.parameterCount ? (a, b) : (b, a)
+        var note = x.reml && y.reml ? "REML fits compared (same fixed effects)" : "ML fits compared"
+        if x.reml || y.reml {
+            if x.frame.xNames != y.frame.xNames || !(x.reml && y.reml) {
+                x = try LinearMixedModel.fit(x.frame, reml: false)
+                y = try LinearMixedModel.fit(y.frame, reml: false)
+                note = "refitted with ML, as lme4's anova does, because the fixed effects differ"
+            }
+        }
+        let chisq = max(0, x.criterion - y.criterion)
+        let df = Double(y.parameterCount - x.parameterCount)
+        let p = df > 0 ? Distributions.chiSquaredUpperTail(chisq, df) : .nan
+        return ResultTable(columns: [
+            .init("model", .text([x.frame.formula.description, y.frame.formula.description])),
+            .init("npar", .int([Int64(x.parameterCount), Int64(y.parameterCount)])),
+            .init("aic", .double([x.aic, y.aic])), .init("bic", .double([x.bic, y.bic])),
+            .init("loglik", .double([x.logLik, y.logLik])), .init("deviance", .double([x.criterion, y.criterion])),
+            .init("chisq", .double([.nan, chisq])), .init("df", .double([.nan, df])), .init("p", .double([.nan, p])),
+        ], notes: [note])
+    }
+}
