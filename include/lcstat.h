@@ -106,6 +106,20 @@ int32_t lc_dataset_nrows(void const * dataset, int64_t * out, lc_error * error);
  * defaults). Free the result with lc_dataset_free. */
 int32_t lc_dataset_read_csv(char const * path, lc_csv_options const * options, void * * out, lc_error * error);
 
+/* Likelihood-ratio test of two nested fits of the same rows (REML fits with different
+ * fixed effects are refitted by ML, as lme4's anova does). Columns: model, npar, aic,
+ * bic, loglik, deviance, chisq, df, p. */
+int32_t lc_fit_compare(void const * a, void const * b, void * * out, lc_error * error);
+
+/* Releases a fit (NULL and already-freed handles are ignored). */
+void lc_fit_free(void * fit);
+
+/* One table of a fit: "fixed" (term, estimate, se, df, t, p, ci_low, ci_high),
+ * "random" (group, term, sd, corr), "fit" (loglik, aic, bic, deviance, nobs, reml,
+ * converged, singular, evaluations, dropped_rows, groups_<factor>…) or
+ * "blups" (group, level, one column per random effect). Free it with lc_table_free. */
+int32_t lc_fit_table(void const * fit, char const * which, void * * out, lc_error * error);
+
 /* ICC(1) and ICC(2) per item and for the scale score. Columns: item, icc1,
  * icc2, f, df1, df2, p, groups, n, ms_between, ms_within, k, note. */
 int32_t lc_icc(void const * dataset, void const * spec, void * * out, lc_error * error);
@@ -176,6 +190,10 @@ int32_t lc_table_nrows(void const * table, int64_t * out, lc_error * error);
 
 /* The text in row row of a LC_TYPE_TEXT column (owned by the table). */
 int32_t lc_table_text(void const * table, int64_t column, int64_t row, char const * * out, lc_error * error);
+
+/* Fits a linear mixed model given as an lme4 formula (REML when reml != 0, else ML).
+ * Free the result with lc_fit_free. */
+int32_t lc_transfer(void const * dataset, char const * formula, int32_t reml, void * * out, lc_error * error);
 
 /* The run-time version, LCSTAT_VERSION_NUMBER of the library actually loaded. */
 int32_t lc_version(void);

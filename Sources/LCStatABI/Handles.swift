@@ -3,7 +3,7 @@ import LCCore
 import Synchronization
 
 /// What an opaque handle points at.
-enum HandleKind: Sendable { case dataset, spec, table }
+enum HandleKind: Sendable { case dataset, spec, table, fit }
 
 /// Base class of every object handed to C as `void *`. Unchecked Sendable: a
 /// handle is immutable once built, and building must not overlap other use (see the header).

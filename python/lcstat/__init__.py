@@ -6,6 +6,7 @@ command-line tool's CSV output. The numbers come from the same Swift engine
 as the CLI and the C library.
 """
 from ._api import LcstatError, agreement, alpha, icc, scores, version
+from ._transfer import TransferResult, compare, transfer
 
-__all__ = ["agreement", "icc", "alpha", "scores", "version", "LcstatError"]
+__all__ = ["agreement", "icc", "alpha", "scores", "transfer", "compare", "TransferResult", "version", "LcstatError"]
 __version__ = "0.1.0"

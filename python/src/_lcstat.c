@@ -258,6 +258,74 @@ done:
     return result;
 }
 
+/* The Python side of a fit: a capsule that frees the lcstat fit handle. */
+static void free_fit_capsule(PyObject *capsule) {
+    lc_fit_free(PyCapsule_GetPointer(capsule, "lcstat.fit"));
+}
+
+/* transfer(data, formula, reml) -> capsule; data as for run(). */
+static PyObject *transfer(PyObject *module, PyObject *args) {
+    PyObject *columns; const char *formula; int reml;
+    if (!PyArg_ParseTuple(args, "Osp", &columns, &formula, &reml)) return NULL;
+    lc_error err; err.message[0] = 0;
+    void *data = NULL, *fit = NULL;
+    PyObject *result = NULL;
+    int32_t st;
+    if (PyTuple_Check(columns)) {
+        if (read_file(module, columns, &data, &err) < 0) goto done;
+    } else if (PyList_Check(columns)) {
+        if ((st = lc_dataset_create(&data, &err))) { raise_status(module, st, &err); goto done; }
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(columns); i++) {
+            if (add_column(module, data, PyList_GET_ITEM(columns, i), &err) < 0) goto done;
+        }
+    } else {
+        PyErr_SetString(PyExc_TypeError, "data must be a list of columns or a (path, csv options) tuple");
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    st = lc_transfer(data, formula, reml, &fit, &err);
+    Py_END_ALLOW_THREADS
+    if (st) { raise_status(module, st, &err); goto done; }
+    result = PyCapsule_New(fit, "lcstat.fit", free_fit_capsule);
+    if (result == NULL) lc_fit_free(fit);
+done:
+    lc_dataset_free(data);
+    return result;
+}
+
+/* fit_table(capsule, which) -> (columns, notes) */
+static PyObject *fit_table(PyObject *module, PyObject *args) {
+    PyObject *capsule; const char *which;
+    if (!PyArg_ParseTuple(args, "Os", &capsule, &which)) return NULL;
+    void *fit = PyCapsule_GetPointer(capsule, "lcstat.fit");
+    if (fit == NULL) return NULL;
+    lc_error err; err.message[0] = 0;
+    void *table = NULL;
+    int32_t st = lc_fit_table(fit, which, &table, &err);
+    if (st) return raise_status(module, st, &err);
+    PyObject *result = table_to_python(module, table, &err);
+    lc_table_free(table);
+    return result;
+}
+
+/* compare(capsule, capsule) -> (columns, notes) */
+static PyObject *compare(PyObject *module, PyObject *args) {
+    PyObject *a, *b;
+    if (!PyArg_ParseTuple(args, "OO", &a, &b)) return NULL;
+    void *fa = PyCapsule_GetPointer(a, "lcstat.fit"), *fb = PyCapsule_GetPointer(b, "lcstat.fit");
+    if (fa == NULL || fb == NULL) return NULL;
+    lc_error err; err.message[0] = 0;
+    void *table = NULL;
+    int32_t st;
+    Py_BEGIN_ALLOW_THREADS
+    st = lc_fit_compare(fa, fb, &table, &err);
+    Py_END_ALLOW_THREADS
+    if (st) return raise_status(module, st, &err);
+    PyObject *result = table_to_python(module, table, &err);
+    lc_table_free(table);
+    return result;
+}
+
 static PyObject *version(PyObject *module, PyObject *unused) {
     (void)module; (void)unused;
     return Py_BuildValue("(is)", (int)lc_version(), lc_version_string());
@@ -266,6 +334,9 @@ static PyObject *version(PyObject *module, PyObject *unused) {
 static PyMethodDef methods[] = {
     {"run", run, METH_VARARGS, "run(analysis, data, spec) -> (columns, notes)"},
     {"version", version, METH_NOARGS, "version() -> (number, text) of the loaded liblcstat"},
+    {"transfer", transfer, METH_VARARGS, "transfer(data, formula, reml) -> fit capsule"},
+    {"fit_table", fit_table, METH_VARARGS, "fit_table(fit, which) -> (columns, notes)"},
+    {"compare", compare, METH_VARARGS, "compare(fit0, fit1) -> (columns, notes)"},
     {NULL, NULL, 0, NULL},
 };
 

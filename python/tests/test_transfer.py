@@ -1,0 +1,76 @@
+"""Transfer models through Python and the CLI against lme4/lmerTest (univbct)."""
+import json
+import os
+import subprocess
+
+import pandas as pd
+import pytest
+
+import lcstat
+from conftest import REF, ROOT, close
+
+
+@pytest.fixture(scope="module")
+def univbct():
+    with open(os.path.join(REF, "univbct.json")) as f:
+        return pd.read_csv(os.path.join(REF, "univbct.csv")), json.load(f)
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_random_slope_matches_lme4(univbct, reml):
+    df, ref = univbct
+    r = ref["mixed_models"]["rs_time"]["REML" if reml else "ML"]["lme4"]
+    fit = lcstat.transfer(df, "JSAT ~ TIME + (TIME | SUBNUM)", reml=reml)
+    close(list(fit.fixed["estimate"]), r["fixed"]["estimate"], 1e-5)
+    close(list(fit.fixed["se"]), r["fixed"]["se"], 1e-5)
+    close(list(fit.fixed["df"]), r["satterthwaite"]["df"], 1e-3)
+    close([fit.fit["loglik"]], [r["logLik"]], 1e-5)
+    assert fit.fit["nobs"] == r["nobs"] and fit.fit["groups"] == {"SUBNUM": 492} and fit.fit["reml"] is reml
+    assert list(fit.random["group"]) == ["SUBNUM", "SUBNUM", "SUBNUM", "Residual"]
+    assert "Satterthwaite" in fit.summary()
+
+
+def test_within_between_inside_the_formula(univbct):
+    df, ref = univbct
+    r = ref["mixed_models"]["within_between"]["REML"]["lme4"]
+    fit = lcstat.transfer(df, "JSAT ~ TIME + within(COMMIT, SUBNUM) + between(COMMIT, SUBNUM) + (1 | SUBNUM)")
+    close(list(fit.fixed["estimate"]), r["fixed"]["estimate"], 1e-5)
+    assert list(fit.fixed["term"]) == ["(Intercept)", "TIME", "within(COMMIT, SUBNUM)", "between(COMMIT, SUBNUM)"]
+
+
+def test_compare_refits_with_ml_like_anova(univbct):
+    """anova(ri_time, rs_time): the same fixed effects, so lme4 compares... ML fits here (ri vs rs under ML)."""
+    df, ref = univbct
+    a = lcstat.transfer(df, "JSAT ~ TIME + (1 | SUBNUM)", reml=False)
+    b = lcstat.transfer(df, "JSAT ~ TIME + (TIME | SUBNUM)", reml=False)
+    t = lcstat.compare(a, b)
+    ra, rb = (ref["mixed_models"][m]["ML"]["lme4"]["logLik"] for m in ("ri_time", "rs_time"))
+    close([t["chisq"][1]], [2 * (rb - ra)], 1e-4)
+    assert t["df"][1] == 2 and 0 <= t["p"][1] < 1e-5
+
+
+def test_cli_json_keys(univbct):
+    cli = os.path.join(ROOT, "dist", "bin", "lcstat")
+    if not os.path.exists(cli):
+        pytest.skip("dist/bin/lcstat not built")
+    p = subprocess.run([cli, "transfer", os.path.join(REF, "univbct.csv"), "--formula", "JSAT ~ TIME + (TIME | SUBNUM)",
+                        "--format", "json"], capture_output=True, text=True, check=True)
+    out = json.loads(p.stdout)
+    assert set(out) >= {"fixed", "random", "fit"}
+    assert set(out["fixed"][0]) == {"term", "estimate", "se", "df", "t", "p"}
+    assert out["fixed"][0]["term"] == "(Intercept)"
+    assert {"group": "Residual", "term": ""}.items() <= out["random"][-1].items() and "sd" in out["random"][-1]
+    assert any(r["term"] == "(Intercept):TIME" and "corr" in r for r in out["random"])
+    assert set(out["fit"]) >= {"loglik", "aic", "bic", "deviance", "nobs", "reml", "converged", "groups"}
+    assert out["fit"]["groups"] == {"SUBNUM": 492} and out["fit"]["reml"] is True
+
+
+@pytest.mark.parametrize("formula,words", [
+    ("JSAT ~ TIME + (1 | NOPE)", "NOPE"),
+    ("JSAT ~ TIME + ", "formula"),
+    ("JSAT ~ TIME", "random-effects"),
+])
+def test_bad_models_raise(univbct, formula, words):
+    df, _ = univbct
+    with pytest.raises(lcstat.LcstatError, match=words):
+        lcstat.transfer(df, formula)
