@@ -125,6 +125,9 @@ struct CrossProducts: ProfiledDeviance {
     let n: Int, p: Int, q: Int
     var ztz: [Matrix], ztx: [Matrix], zty: [Matrix]
     var xtx: Matrix, xty: Matrix, yty = 0.0
+    /// The same blocks packed contiguously for the allocation-free evaluation.
+    private var packedZtZ = PackedBlocks(count: 0, size: 0), packedZtX = PackedBlocks(count: 0, size: 0)
+    private var packedZty = PackedBlocks(count: 0, size: 0)
     var effectsPerTerm: [Int] { [q] }
 
     init(_ f: ModelFrame, _ block: ModelFrame.RandomBlock) {
@@ -143,23 +146,44 @@ struct CrossProducts: ProfiledDeviance {
                 zty[k][a, 0] += za * f.y[r]
             }
         }
+        (packedZtZ, packedZtX, packedZty) = (PackedBlocks(ztz), PackedBlocks(ztx), PackedBlocks(zty))
     }
 
+    /// One pass over the groups with the block kernels (no allocation per group):
+    /// L_k = chol(Λ'Z_k'Z_kΛ + I), R_ZX,k = L_k⁻¹Λ'Z_k'X, c_u,k = L_k⁻¹Λ'Z_k'y, then the reduced X system.
     func evaluate(_ theta: [Double], reml: Bool) -> DevianceEvaluation? {
-        let l = lambda(theta, term: 0), lt = l.transposed
-        var logDetL = 0.0, cucu = 0.0
+        let lam = lambda(theta, term: 0)
+        let s = Scratch()
+        let (tmp, a, rzx, cu) = (s.block(q * q), s.block(q * q), s.block(q * p), s.block(q))
         var xtxt = xtx, xtyt = xty
-        for k in ztz.indices {
-            var a = lt * ztz[k] * l
-            for i in 0..<q { a[i, i] += 1 }
-            guard let lk = a.cholesky() else { return nil }
-            logDetL += lk.logDeterminantOfProduct
-            let rzx = lk.solveLower(lt * ztx[k])
-            let cu = lk.solveLower(lt * zty[k])
-            xtxt.subtractCrossProduct(rzx, rzx)
-            xtyt.subtractCrossProduct(rzx, cu)
-            for m in 0..<q { cucu += cu[m, 0] * cu[m, 0] }
+        var logDetL = 0.0, cucu = 0.0, ok = true
+        lam.values.withUnsafeBufferPointer { l in
+            packedZtZ.values.withUnsafeBufferPointer { zz in
+                packedZtX.values.withUnsafeBufferPointer { zx in
+                    packedZty.values.withUnsafeBufferPointer { zy in
+                        xtxt.values.withUnsafeMutableBufferPointer { xx in
+                            xtyt.values.withUnsafeMutableBufferPointer { xy in
+                                guard let l = l.baseAddress, let zz = zz.baseAddress, let zx = zx.baseAddress,
+                                      let zy = zy.baseAddress, let xx = xx.baseAddress, let xy = xy.baseAddress else { return }
+                                for k in 0..<ztz.count {
+                                    BlockKernels.sandwichPlusIdentity(l, zz + k * q * q, q, tmp, a)
+                                    guard BlockKernels.cholesky(a, q) else { ok = false; return }
+                                    logDetL += BlockKernels.logDeterminant(a, q)
+                                    BlockKernels.lambdaTransposeTimes(l, q, zx + k * q * p, p, rzx)
+                                    BlockKernels.forwardSolve(a, q, rzx, p)
+                                    BlockKernels.lambdaTransposeTimes(l, q, zy + k * q, 1, cu)
+                                    BlockKernels.forwardSolve(a, q, cu, 1)
+                                    BlockKernels.subtractCrossProduct(rzx, p, rzx, p, q, xx)
+                                    BlockKernels.subtractCrossProduct(rzx, p, cu, 1, q, xy)
+                                    for m in 0..<q { cucu += cu[m] * cu[m] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
+        guard ok else { return nil }
         return finish(logDetL: logDetL, xtxt: xtxt, xtyt: xtyt, yty: yty, cucu: cucu, n: n, reml: reml)
     }
 

@@ -1,0 +1,119 @@
+import Glibc
+
+/// Allocation-free kernels on small row-major blocks, for the inner loop of the
+/// deviance (one call per group per evaluation). `UnsafeMutablePointer`s into
+/// scratch owned by the caller; sizes are the model's q (random effects per
+/// group) and p (fixed effects), so loops are short and bounds are by construction.
+enum BlockKernels {
+    /// out (q×q) = Λᵀ M Λ + I, for lower-triangular Λ (q×q) and M (q×q).
+    @inline(__always)
+    static func sandwichPlusIdentity(_ lambda: UnsafePointer<Double>, _ m: UnsafePointer<Double>, _ q: Int,
+                                     _ tmp: UnsafeMutablePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
+        // tmp = M Λ
+        for i in 0..<q {
+            for j in 0..<q {
+                var s = 0.0
+                for k in j..<q { s += m[i * q + k] * lambda[k * q + j] }
+                tmp[i * q + j] = s
+            }
+        }
+        // out = Λᵀ tmp
+        for i in 0..<q {
+            for j in 0..<q {
+                var s = 0.0
+                for k in i..<q { s += lambda[k * q + i] * tmp[k * q + j] }
+                out[i * q + j] = s + (i == j ? 1 : 0)
+            }
+        }
+    }
+
+    /// out (q×c) = Λᵀ M, for M (q×c).
+    @inline(__always)
+    static func lambdaTransposeTimes(_ lambda: UnsafePointer<Double>, _ q: Int, _ m: UnsafePointer<Double>, _ c: Int,
+                                     _ out: UnsafeMutablePointer<Double>) {
+        for i in 0..<q {
+            for j in 0..<c {
+                var s = 0.0
+                for k in i..<q { s += lambda[k * q + i] * m[k * c + j] }
+                out[i * c + j] = s
+            }
+        }
+    }
+
+    /// In-place Cholesky of a (q×q): the lower triangle becomes L; false unless positive definite.
+    @inline(__always)
+    static func cholesky(_ a: UnsafeMutablePointer<Double>, _ q: Int) -> Bool {
+        for j in 0..<q {
+            var d = a[j * q + j]
+            for k in 0..<j { d -= a[j * q + k] * a[j * q + k] }
+            guard d > 0, d.isFinite else { return false }
+            let ljj = d.squareRoot()
+            a[j * q + j] = ljj
+            for i in (j + 1)..<max(j + 1, q) {
+                var s = a[i * q + j]
+                for k in 0..<j { s -= a[i * q + k] * a[j * q + k] }
+                a[i * q + j] = s / ljj
+            }
+        }
+        return true
+    }
+
+    /// 2 Σ log Lᵢᵢ.
+    @inline(__always)
+    static func logDeterminant(_ l: UnsafePointer<Double>, _ q: Int) -> Double {
+        var s = 0.0
+        for i in 0..<q { s += log(l[i * q + i]) }
+        return 2 * s
+    }
+
+    /// Solves L X = B in place for B (q×c), L lower-triangular (q×q).
+    @inline(__always)
+    static func forwardSolve(_ l: UnsafePointer<Double>, _ q: Int, _ b: UnsafeMutablePointer<Double>, _ c: Int) {
+        for j in 0..<c {
+            for i in 0..<q {
+                var s = b[i * c + j]
+                for k in 0..<i { s -= l[i * q + k] * b[k * c + j] }
+                b[i * c + j] = s / l[i * q + i]
+            }
+        }
+    }
+
+    /// out (ca×cb) −= Aᵀ B for A (r×ca), B (r×cb).
+    @inline(__always)
+    static func subtractCrossProduct(_ a: UnsafePointer<Double>, _ ca: Int, _ b: UnsafePointer<Double>, _ cb: Int, _ r: Int,
+                                     _ out: UnsafeMutablePointer<Double>) {
+        for i in 0..<ca {
+            for j in 0..<cb {
+                var s = 0.0
+                for k in 0..<r { s += a[k * ca + i] * b[k * cb + j] }
+                out[i * cb + j] -= s
+            }
+        }
+    }
+}
+
+/// Scratch blocks for one evaluation, allocated once and freed at the end.
+final class Scratch {
+    private var blocks: [UnsafeMutablePointer<Double>] = []
+    func block(_ n: Int) -> UnsafeMutablePointer<Double> {
+        let p = UnsafeMutablePointer<Double>.allocate(capacity: max(n, 1))
+        p.initialize(repeating: 0, count: max(n, 1))
+        blocks.append(p)
+        return p
+    }
+    deinit { blocks.forEach { $0.deallocate() } }
+}
+
+/// Per-group blocks stored contiguously: block k of `size` doubles at `k * size`.
+struct PackedBlocks: Sendable {
+    let size: Int
+    var values: [Double]
+    init(count: Int, size: Int) {
+        self.size = size
+        values = [Double](repeating: 0, count: count * size)
+    }
+    init(_ blocks: [Matrix]) {
+        size = blocks.first.map { $0.rows * $0.cols } ?? 0
+        values = blocks.flatMap(\.values)
+    }
+}
