@@ -6,7 +6,10 @@
 public struct NelderMead: Sendable {
     public var lower: [Double]
     public var upper: [Double]
+    /// Stop when the simplex values agree to this relative tolerance...
     public var tolerance = 1e-12
+    /// ...and its vertices to this absolute distance.
+    public var pointTolerance = 1e-10
     public var maxEvaluations = 20_000
 
     public init(lower: [Double], upper: [Double]) {
@@ -61,7 +64,7 @@ public struct NelderMead: Sendable {
             let spread = abs(values[n] - values[0])
             var size = 0.0
             for p in simplex.dropFirst() { for i in 0..<n { size = Swift.max(size, abs(p[i] - simplex[0][i])) } }
-            if spread <= tolerance * (abs(values[0]) + tolerance) && size <= 1e-10 { return (simplex[0], values[0], true) }
+            if spread <= tolerance * (abs(values[0]) + tolerance) && size <= pointTolerance { return (simplex[0], values[0], true) }
             var centroid = [Double](repeating: 0, count: n)
             for p in simplex.dropLast() { for i in 0..<n { centroid[i] += p[i] / dn } }
             func point(_ t: Double) -> [Double] { clamp(centroid.indices.map { centroid[$0] + t * (simplex[n][$0] - centroid[$0]) }) }

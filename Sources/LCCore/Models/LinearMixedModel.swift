@@ -91,7 +91,10 @@ public enum LinearMixedModel {
         for q in engine.effectsPerTerm {
             for j in 0..<q { for i in j..<q { lower.append(i == j ? 0 : -.infinity); start.append(i == j ? 1 : 0) } }
         }
-        let optimizer = NelderMead(lower: lower, upper: [Double](repeating: .infinity, count: lower.count))
+        var optimizer = NelderMead(lower: lower, upper: [Double](repeating: .infinity, count: lower.count))
+        // θ to 1e-7 and the criterion to 1e-11 relative: well inside the 1e-5 the estimates are checked to
+        optimizer.tolerance = 1e-11
+        optimizer.pointTolerance = 1e-7
         let result = optimizer.minimize(from: start) { engine.evaluate($0, reml: reml)?.criterion ?? .infinity }
         guard let at = engine.evaluate(result.x, reml: reml) else {
             throw LCError(.internalError, "the deviance is undefined at the optimum")

@@ -21,8 +21,15 @@ struct NestedCrossProducts: ProfiledDeviance {
     var effectsPerTerm: [Int] { [q1, q2] }
     /// Packed copies for the allocation-free nested evaluation: per person i its
     /// community `parent[i]` and Z₁ᵢ'Z₂ⱼ (q1×q2).
-    private var packed: (a11: PackedBlocks, z1x: PackedBlocks, z1y: PackedBlocks, a22: PackedBlocks,
-                         z2x: PackedBlocks, z2y: PackedBlocks, cross: PackedBlocks, parent: [Int])?
+    private var packed: Packed?
+    /// Persons of community j: `members[offsets[j] ..< offsets[j + 1]]`, so that
+    /// communities can be split over threads with every Schur block in one thread.
+    private var offsets: [Int] = [], members: [Int] = []
+
+    private struct Packed {
+        let a11: PackedBlocks, z1x: PackedBlocks, z1y: PackedBlocks, a22: PackedBlocks
+        let z2x: PackedBlocks, z2y: PackedBlocks, cross: PackedBlocks, parent: [Int]
+    }
 
     init(_ f: ModelFrame, _ b1: ModelFrame.RandomBlock, _ b2: ModelFrame.RandomBlock) {
         (n, p, q1, q2) = (f.n, f.p, b1.z.count, b2.z.count)
@@ -61,8 +68,17 @@ struct NestedCrossProducts: ProfiledDeviance {
         }
         nested = pairs.allSatisfy { $0.count == 1 }
         if nested {
-            packed = (PackedBlocks(a11), PackedBlocks(z1x), PackedBlocks(z1y), PackedBlocks(a22), PackedBlocks(z2x),
-                      PackedBlocks(z2y), PackedBlocks(pairs.map { $0[0].block.transposed }), pairs.map { $0[0].j })
+            let parent = pairs.map { $0[0].j }
+            packed = Packed(a11: PackedBlocks(a11), z1x: PackedBlocks(z1x), z1y: PackedBlocks(z1y), a22: PackedBlocks(a22),
+                            z2x: PackedBlocks(z2x), z2y: PackedBlocks(z2y),
+                            cross: PackedBlocks(pairs.map { $0[0].block.transposed }), parent: parent)
+            var counts = [Int](repeating: 0, count: g2 + 1)
+            for j in parent { counts[j + 1] += 1 }
+            for j in 0..<g2 { counts[j + 1] += counts[j] }
+            offsets = counts
+            var next = counts
+            members = [Int](repeating: 0, count: parent.count)
+            for (i, j) in parent.enumerated() { members[next[j]] = i; next[j] += 1 }
         }
     }
 
@@ -151,80 +167,101 @@ struct NestedCrossProducts: ProfiledDeviance {
         return finish(logDetL: f.logDetL, xtxt: f.xtxt, xtyt: f.xtyt, yty: yty, cucu: f.cucu, n: n, reml: reml)
     }
 
-    /// The nested case with the block kernels: persons first, each updating its
-    /// community's Schur block S_j −= WᵀW and right-hand sides, then one small
-    /// Cholesky per community. Linear in the number of groups, no allocation per group.
-    private func evaluateNested(_ theta: [Double], reml: Bool,
-                                _ b: (a11: PackedBlocks, z1x: PackedBlocks, z1y: PackedBlocks, a22: PackedBlocks,
-                                      z2x: PackedBlocks, z2y: PackedBlocks, cross: PackedBlocks, parent: [Int])) -> DevianceEvaluation? {
+    /// The nested case with the block kernels: communities are split over the
+    /// cores; within a range, each person updates its community's Schur block
+    /// S_j −= WᵀW and right-hand sides, then each community gets one small Cholesky.
+    /// The communities are cut into a fixed number of chunks whose partial sums
+    /// are added in chunk order, so the result is the same bit for bit whatever
+    /// the number of cores.
+    private func evaluateNested(_ theta: [Double], reml: Bool, _ b: Packed) -> DevianceEvaluation? {
         let (l1m, l2m) = (lambda(theta, term: 0), lambda(theta, term: 1))
+        let chunks = min(16, g2)
+        let perThread = try? Parallel.mapRanges(count: chunks, minimumPerThread: g2 >= 256 ? 1 : chunks) { r in
+            r.map { c in nestedRange((c * g2 / chunks)..<((c + 1) * g2 / chunks), l1m, l2m, b) }
+        }
+        guard let parts = perThread?.flatMap({ $0 }), parts.allSatisfy({ $0 != nil }) else { return nil }
+        var xtxt = xtx, xtyt = xty, logDetL = 0.0, cucu = 0.0
+        for part in parts.compactMap({ $0 }) {
+            xtxt = xtxt - part.xx
+            xtyt = xtyt - part.xy
+            logDetL += part.logDet
+            cucu += part.cucu
+        }
+        return finish(logDetL: logDetL, xtxt: xtxt, xtyt: xtyt, yty: yty, cucu: cucu, n: n, reml: reml)
+    }
+
+    private struct Partial { var xx: Matrix, xy: Matrix, logDet = 0.0, cucu = 0.0 }
+
+    /// Communities `range` and their persons: what they subtract from X'X and X'y, and add to log|L|² and ‖c_u‖².
+    private func nestedRange(_ range: Range<Int>, _ l1m: Matrix, _ l2m: Matrix, _ b: Packed) -> Partial? {
         let s = Scratch()
         let (tmp1, a, r1x, c1) = (s.block(q1 * q1), s.block(q1 * q1), s.block(q1 * p), s.block(q1))
         let (m, w, tmp2) = (s.block(q1 * q2), s.block(q1 * q2), s.block(q2 * q2))
-        let (sj, t2x, t2y) = (s.block(g2 * q2 * q2), s.block(g2 * q2 * p), s.block(g2 * q2))
-        var xtxt = xtx, xtyt = xty
-        var logDetL = 0.0, cucu = 0.0, ok = true
+        let (sj, t2x, t2y) = (s.block(q2 * q2), s.block(q2 * p), s.block(q2))
+        var part = Partial(xx: Matrix(rows: p, cols: p), xy: Matrix(rows: p, cols: 1))
+        var ok = true
         func run(_ l1: UnsafePointer<Double>, _ l2: UnsafePointer<Double>, _ a11: UnsafePointer<Double>, _ z1x: UnsafePointer<Double>,
                  _ z1y: UnsafePointer<Double>, _ a22: UnsafePointer<Double>, _ z2x: UnsafePointer<Double>,
                  _ z2y: UnsafePointer<Double>, _ cross: UnsafePointer<Double>,
                  _ xx: UnsafeMutablePointer<Double>, _ xy: UnsafeMutablePointer<Double>) {
-            // communities start from Λ₂'Z₂ⱼ'Z₂ⱼΛ₂ + I and Λ₂'Z₂ⱼ'[X y]
-            for j in 0..<g2 {
-                BlockKernels.sandwichPlusIdentity(l2, a22 + j * q2 * q2, q2, tmp2, sj + j * q2 * q2)
-                BlockKernels.lambdaTransposeTimes(l2, q2, z2x + j * q2 * p, p, t2x + j * q2 * p)
-                BlockKernels.lambdaTransposeTimes(l2, q2, z2y + j * q2, 1, t2y + j * q2)
-            }
-            for i in 0..<b.parent.count {
-                BlockKernels.sandwichPlusIdentity(l1, a11 + i * q1 * q1, q1, tmp1, a)
-                guard BlockKernels.cholesky(a, q1) else { ok = false; return }
-                logDetL += BlockKernels.logDeterminant(a, q1)
-                BlockKernels.lambdaTransposeTimes(l1, q1, z1x + i * q1 * p, p, r1x)
-                BlockKernels.forwardSolve(a, q1, r1x, p)
-                BlockKernels.lambdaTransposeTimes(l1, q1, z1y + i * q1, 1, c1)
-                BlockKernels.forwardSolve(a, q1, c1, 1)
-                BlockKernels.subtractCrossProduct(r1x, p, r1x, p, q1, xx)
-                BlockKernels.subtractCrossProduct(r1x, p, c1, 1, q1, xy)
-                for d in 0..<q1 { cucu += c1[d] * c1[d] }
-                // W = L⁻¹ Λ₁' (Z₁ᵢ'Z₂ⱼ) Λ₂
-                let cb = cross + i * q1 * q2
-                for r in 0..<q1 {
-                    for c in 0..<q2 {
-                        var acc = 0.0
-                        for k in c..<q2 { acc += cb[r * q2 + k] * l2[k * q2 + c] }
-                        m[r * q2 + c] = acc
+            for j in range {
+                // the community starts from Λ₂'Z₂ⱼ'Z₂ⱼΛ₂ + I and Λ₂'Z₂ⱼ'[X y]
+                BlockKernels.sandwichPlusIdentity(l2, a22 + j * q2 * q2, q2, tmp2, sj)
+                BlockKernels.lambdaTransposeTimes(l2, q2, z2x + j * q2 * p, p, t2x)
+                BlockKernels.lambdaTransposeTimes(l2, q2, z2y + j * q2, 1, t2y)
+                for i in members[offsets[j]..<offsets[j + 1]] {
+                    BlockKernels.sandwichPlusIdentity(l1, a11 + i * q1 * q1, q1, tmp1, a)
+                    guard BlockKernels.cholesky(a, q1) else { ok = false; return }
+                    part.logDet += BlockKernels.logDeterminant(a, q1)
+                    BlockKernels.lambdaTransposeTimes(l1, q1, z1x + i * q1 * p, p, r1x)
+                    BlockKernels.forwardSolve(a, q1, r1x, p)
+                    BlockKernels.lambdaTransposeTimes(l1, q1, z1y + i * q1, 1, c1)
+                    BlockKernels.forwardSolve(a, q1, c1, 1)
+                    BlockKernels.subtractCrossProduct(r1x, p, r1x, p, q1, xx)
+                    BlockKernels.subtractCrossProduct(r1x, p, c1, 1, q1, xy)
+                    for d in 0..<q1 { part.cucu += c1[d] * c1[d] }
+                    // W = L⁻¹ Λ₁' (Z₁ᵢ'Z₂ⱼ) Λ₂
+                    let cb = cross + i * q1 * q2
+                    for r in 0..<q1 {
+                        for c in 0..<q2 {
+                            var acc = 0.0
+                            for k in c..<q2 { acc += cb[r * q2 + k] * l2[k * q2 + c] }
+                            m[r * q2 + c] = acc
+                        }
                     }
+                    BlockKernels.lambdaTransposeTimes(l1, q1, m, q2, w)
+                    BlockKernels.forwardSolve(a, q1, w, q2)
+                    BlockKernels.subtractCrossProduct(w, q2, r1x, p, q1, t2x)
+                    BlockKernels.subtractCrossProduct(w, q2, c1, 1, q1, t2y)
+                    BlockKernels.subtractCrossProduct(w, q2, w, q2, q1, sj)
                 }
-                BlockKernels.lambdaTransposeTimes(l1, q1, m, q2, w)
-                BlockKernels.forwardSolve(a, q1, w, q2)
-                let j = b.parent[i]
-                BlockKernels.subtractCrossProduct(w, q2, r1x, p, q1, t2x + j * q2 * p)
-                BlockKernels.subtractCrossProduct(w, q2, c1, 1, q1, t2y + j * q2)
-                BlockKernels.subtractCrossProduct(w, q2, w, q2, q1, sj + j * q2 * q2)
-            }
-            for j in 0..<g2 {
-                let sjj = sj + j * q2 * q2
-                guard BlockKernels.cholesky(sjj, q2) else { ok = false; return }
-                logDetL += BlockKernels.logDeterminant(sjj, q2)
-                BlockKernels.forwardSolve(sjj, q2, t2x + j * q2 * p, p)
-                BlockKernels.forwardSolve(sjj, q2, t2y + j * q2, 1)
-                BlockKernels.subtractCrossProduct(t2x + j * q2 * p, p, t2x + j * q2 * p, p, q2, xx)
-                BlockKernels.subtractCrossProduct(t2x + j * q2 * p, p, t2y + j * q2, 1, q2, xy)
-                for d in 0..<q2 { cucu += t2y[j * q2 + d] * t2y[j * q2 + d] }
+                guard BlockKernels.cholesky(sj, q2) else { ok = false; return }
+                part.logDet += BlockKernels.logDeterminant(sj, q2)
+                BlockKernels.forwardSolve(sj, q2, t2x, p)
+                BlockKernels.forwardSolve(sj, q2, t2y, 1)
+                BlockKernels.subtractCrossProduct(t2x, p, t2x, p, q2, xx)
+                BlockKernels.subtractCrossProduct(t2x, p, t2y, 1, q2, xy)
+                for d in 0..<q2 { part.cucu += t2y[d] * t2y[d] }
             }
         }
+        // the partial collects the subtractions as positive sums (X'X − Σ is formed by the caller)
+        var negXX = Matrix(rows: p, cols: p), negXY = Matrix(rows: p, cols: 1)
         l1m.values.withUnsafeBufferPointer { l1 in l2m.values.withUnsafeBufferPointer { l2 in
         b.a11.values.withUnsafeBufferPointer { a11 in b.z1x.values.withUnsafeBufferPointer { z1x in
         b.z1y.values.withUnsafeBufferPointer { z1y in b.a22.values.withUnsafeBufferPointer { a22 in
         b.z2x.values.withUnsafeBufferPointer { z2x in b.z2y.values.withUnsafeBufferPointer { z2y in
         b.cross.values.withUnsafeBufferPointer { cross in
-        xtxt.values.withUnsafeMutableBufferPointer { xx in xtyt.values.withUnsafeMutableBufferPointer { xy in
+        negXX.values.withUnsafeMutableBufferPointer { xx in negXY.values.withUnsafeMutableBufferPointer { xy in
             guard let l1 = l1.baseAddress, let l2 = l2.baseAddress, let a11 = a11.baseAddress, let z1x = z1x.baseAddress,
                   let z1y = z1y.baseAddress, let a22 = a22.baseAddress, let z2x = z2x.baseAddress, let z2y = z2y.baseAddress,
                   let cross = cross.baseAddress, let xx = xx.baseAddress, let xy = xy.baseAddress else { ok = false; return }
             run(l1, l2, a11, z1x, z1y, a22, z2x, z2y, cross, xx, xy)
         } } } } } } } } } } }
         guard ok else { return nil }
-        return finish(logDetL: logDetL, xtxt: xtxt, xtyt: xtyt, yty: yty, cucu: cucu, n: n, reml: reml)
+        // run() subtracted into zero matrices: negate to get the sums to subtract
+        part.xx = Matrix(rows: p, cols: p) - negXX
+        part.xy = Matrix(rows: p, cols: 1) - negXY
+        return part
     }
 
     /// u₂ = L₂₂⁻ᵀ(c₂ − R₂ₓβ), u₁ᵢ = L₁₁ᵢ⁻ᵀ(c₁ᵢ − R₁ₓᵢβ − Σⱼ Wⱼ u₂ⱼ), b = Λu.
