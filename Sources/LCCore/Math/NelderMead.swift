@@ -11,6 +11,10 @@ public struct NelderMead: Sendable {
     /// ...and its vertices to this absolute distance.
     public var pointTolerance = 1e-10
     public var maxEvaluations = 20_000
+    /// Restarts from the best point after convergence, until one does not improve.
+    public var maxRestarts = 20
+    /// Initial simplex step, relative to each coordinate (absolute at zero).
+    public var initialStep = 0.05
 
     public init(lower: [Double], upper: [Double]) {
         self.lower = lower
@@ -27,7 +31,7 @@ public struct NelderMead: Sendable {
     public func minimize(from start: [Double], _ f: ([Double]) -> Double) -> Result {
         var best = clamp(start), bestValue = f(best), evaluations = 1
         var converged = false
-        for _ in 0..<20 {
+        for _ in 0...maxRestarts {
             let r = run(from: best, bestValue: bestValue, f, &evaluations)
             let improved = r.value < bestValue - tolerance * (abs(bestValue) + tolerance)
             if r.value < bestValue { best = r.x; bestValue = r.value }
@@ -50,7 +54,7 @@ public struct NelderMead: Sendable {
         var values = [f0]
         for i in 0..<n {
             var x = x0
-            let step = x[i] == 0 ? 0.05 : 0.05 * Swift.max(abs(x[i]), 0.1)
+            let step = x[i] == 0 ? initialStep : initialStep * Swift.max(abs(x[i]), 0.1)
             x[i] = x[i] + step <= upper[i] ? x[i] + step : x[i] - step
             x = clamp(x)
             simplex.append(x)
