@@ -84,21 +84,29 @@ def _scale(scale) -> tuple[float, float] | None:
         raise TypeError("scale must be a (low, high) tuple, e.g. (1, 5)") from None
 
 
-def _run(analysis: str, data, columns: Sequence[str], spec: dict, contract: list[str] | None,
-         extra: bool, read_options: dict | None = None) -> pd.DataFrame:
-    table, notes = _lcstat.run(analysis, _source(data, columns, read_options), spec)
+def _table_frame(table) -> pd.DataFrame:
+    """A library table ((name, kind, data) columns and notes) as a DataFrame, notes in ``attrs``."""
+    columns, notes = table
     out = {}
-    for name, kind, data in table:
+    for name, kind, data in columns:
         if kind == "f":
             out[name] = np.frombuffer(data, dtype=np.float64).copy()
         elif kind == "i":
             out[name] = np.frombuffer(data, dtype=np.int64).copy()
         else:
             out[name] = data
-    result = pd.DataFrame(out)
+    df = pd.DataFrame(out)
+    df.attrs["notes"] = list(notes)
+    return df
+
+
+def _run(analysis: str, data, columns: Sequence[str], spec: dict, contract: list[str] | None,
+         extra: bool, read_options: dict | None = None) -> pd.DataFrame:
+    result = _table_frame(_lcstat.run(analysis, _source(data, columns, read_options), spec))
     if contract is not None and not extra:
+        notes = result.attrs["notes"]
         result = result[contract]
-    result.attrs["notes"] = list(notes)
+        result.attrs["notes"] = notes
     return result
 
 

@@ -3,26 +3,10 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 
 from . import _lcstat
-from ._api import _frame, _is_path, _source
-
-
-def _frame_of(table) -> pd.DataFrame:
-    columns, notes = table
-    out = {}
-    for name, kind, data in columns:
-        if kind == "f":
-            out[name] = np.frombuffer(data, dtype=np.float64).copy()
-        elif kind == "i":
-            out[name] = np.frombuffer(data, dtype=np.int64).copy()
-        else:
-            out[name] = data
-    df = pd.DataFrame(out)
-    df.attrs["notes"] = list(notes)
-    return df
+from ._api import _frame, _is_path, _source, _table_frame as _frame_of
 
 
 class TransferResult:
