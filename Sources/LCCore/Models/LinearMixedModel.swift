@@ -91,11 +91,24 @@ public enum LinearMixedModel {
         for q in engine.effectsPerTerm {
             for j in 0..<q { for i in j..<q { lower.append(i == j ? 0 : -.infinity); start.append(i == j ? 1 : 0) } }
         }
+        // a loose simplex phase, then Newton steps on finite differences to full precision
         var optimizer = NelderMead(lower: lower, upper: [Double](repeating: .infinity, count: lower.count))
-        // θ to 1e-7 and the criterion to 1e-11 relative: well inside the 1e-5 the estimates are checked to
-        optimizer.tolerance = 1e-11
-        optimizer.pointTolerance = 1e-7
-        let result = optimizer.minimize(from: start) { engine.evaluate($0, reml: reml)?.criterion ?? .infinity }
+        optimizer.tolerance = 1e-9
+        optimizer.pointTolerance = 1e-4
+        optimizer.maxRestarts = 0
+        let criterion = { (t: [Double]) in engine.evaluate(t, reml: reml)?.criterion ?? .infinity }
+        let simplex = optimizer.minimize(from: start, criterion)
+        let newton = NewtonPolish(lower: lower, upper: optimizer.upper).polish(simplex.x, value: simplex.value, criterion)
+        var result = (x: newton.x, evaluations: simplex.evaluations + newton.evaluations, converged: simplex.converged)
+        if newton.x.indices.contains(where: { newton.x[$0] == lower[$0] }) || newton.value >= simplex.value {
+            // on a bound, or Newton could not help: finish with the simplex to full precision
+            var fine = optimizer
+            fine.tolerance = 1e-11
+            fine.pointTolerance = 1e-7
+            fine.maxRestarts = 1
+            let r = fine.minimize(from: newton.x, criterion)
+            result = (r.x, result.evaluations + r.evaluations, r.converged)
+        }
         guard let at = engine.evaluate(result.x, reml: reml) else {
             throw LCError(.internalError, "the deviance is undefined at the optimum")
         }
