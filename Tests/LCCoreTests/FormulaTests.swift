@@ -54,3 +54,41 @@ struct FormulaTests {
         #expect(throws: LCError.self) { try Formula(parsing: deep) }
     }
 }
+
+/// Derived variables and contrasts in the model frame.
+struct ModelFrameTests {
+    func data() throws -> Dataset {
+        // person a: sessions 1,2,3; person b: sessions 1,3 (2 missing); x missing at b's session 3
+        try Dataset(columns: [
+            Column(name: "p", values: .labels(codes: [0, 0, 0, 1, 1], levels: ["a", "b"])),
+            Column(name: "t", values: .numeric(.doubles([1, 2, 3, 1, 3]))),
+            Column(name: "x", values: .numeric(.doubles([1, 2, 6, 4, .nan]))),
+            Column(name: "team", values: .labels(codes: [1, 0, 2, 1, 0], levels: ["red", "blue", "green"])),
+            Column(name: "y", values: .numeric(.doubles([1, 2, 3, 4, 5]))),
+        ])
+    }
+
+    @Test func withinBetweenLagAndCenter() throws {
+        let f = try ModelFrame(Formula(parsing: "y ~ within(x, p) + between(x, p) + lag(x, p, t) + center(x) + (1 | p)"), data: data())
+        // between: person means over non-missing x (a: 3, b: 4); rows without a lag value are dropped
+        // lag: a@2 -> 1, a@3 -> 2, b@3 -> missing occasion 2 -> NaN: rows a@2 and a@3 remain
+        #expect(f.rows == [1, 2])
+        let grand: Double = 13.0 / 4
+        let within: [Double] = [-1, 3], between: [Double] = [3, 3], lagged: [Double] = [1, 2]
+        let centered: [Double] = [2 - grand, 6 - grand]
+        #expect(f.x[1] == within)
+        #expect(f.x[2] == between)
+        #expect(f.x[3] == lagged)
+        #expect(f.x[4] == centered)
+        #expect(f.droppedRows == 3)
+    }
+
+    @Test func treatmentContrastsWithTheFirstSortedLevelAsReference() throws {
+        let f = try ModelFrame(Formula(parsing: "y ~ team + (1 | p)"), data: data())
+        // levels sorted: blue (reference), green, red
+        #expect(f.xNames == ["(Intercept)", "teamgreen", "teamred"])
+        let green: [Double] = [0, 0, 1, 0, 0], red: [Double] = [0, 1, 0, 0, 1]  // rows: blue, red, green, blue, red
+        #expect(f.x[1] == green)
+        #expect(f.x[2] == red)
+    }
+}
