@@ -117,7 +117,8 @@ void lc_fit_free(void * fit);
 /* One table of a fit: "fixed" (term, estimate, se, df, t, p, ci_low, ci_high),
  * "random" (group, term, sd, corr), "fit" (loglik, aic, bic, deviance, nobs, reml,
  * converged, singular, evaluations, dropped_rows, groups_<factor>…) or
- * "blups" (group, level, one column per random effect). Free it with lc_table_free. */
+ * "blups" (group, level, one column per random effect) or "icc" (group, icc: each
+ * factor's share of the variance from the random intercepts). Free it with lc_table_free. */
 int32_t lc_fit_table(void const * fit, char const * which, void * * out, lc_error * error);
 
 /* ICC(1) and ICC(2) per item and for the scale score. Columns: item, icc1,

@@ -25,7 +25,8 @@ public func lcTransfer(_ dataset: UnsafeRawPointer?, _ formula: UnsafePointer<CC
 /// One table of a fit: "fixed" (term, estimate, se, df, t, p, ci_low, ci_high),
 /// "random" (group, term, sd, corr), "fit" (loglik, aic, bic, deviance, nobs, reml,
 /// converged, singular, evaluations, dropped_rows, groups_<factor>...) or
-/// "blups" (group, level, one column per random effect). Free it with lc_table_free.
+/// "blups" (group, level, one column per random effect) or "icc" (group, icc: each
+/// factor's share of the variance from the random intercepts). Free it with lc_table_free.
 @c(lc_fit_table)
 public func lcFitTable(_ fit: UnsafeRawPointer?, _ which: UnsafePointer<CChar>?,
                        _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
@@ -41,7 +42,8 @@ public func lcFitTable(_ fit: UnsafeRawPointer?, _ which: UnsafePointer<CChar>?,
         case "random": table = f.result.random
         case "fit": table = f.result.summary
         case "blups": table = f.result.blups
-        default: throw LCError(.invalidArgument, "unknown table '\(name)'; use fixed, random, fit or blups")
+        case "icc": table = f.result.icc
+        default: throw LCError(.invalidArgument, "unknown table '\(name)'; use fixed, random, fit, blups or icc")
         }
         try store(out, Handles.publish(TableHandle(table)))
     }

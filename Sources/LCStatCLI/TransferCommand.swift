@@ -60,8 +60,14 @@ enum TransferFormatter {
         let fitObject = "{\"loglik\": \(number(fit.logLik)), \"aic\": \(number(fit.aic)), \"bic\": \(number(fit.bic)), "
             + "\"deviance\": \(number(fit.criterion)), \"nobs\": \(fit.frame.n), \"reml\": \(fit.reml), "
             + "\"converged\": \(fit.converged), \"singular\": \(fit.singular), \"groups\": {\(groupCounts.joined(separator: ", "))}}"
+        let iccTable = r.icc
+        var iccRows: [String] = []
+        if case .text(let g)? = iccTable.column(named: "group")?.values, let v = iccTable.doubles("icc") {
+            iccRows = g.indices.map { "{\"group\": \(TableFormatter.jsonString(g[$0])), \"icc\": \(number(v[$0]))}" }
+        }
         return "{\n  \"fixed\": [\n    " + fixed.joined(separator: ",\n    ") + "\n  ],\n  \"random\": [\n    "
-            + random.joined(separator: ",\n    ") + "\n  ],\n  \"fit\": " + fitObject + "\n}\n"
+            + random.joined(separator: ",\n    ") + "\n  ],\n  \"fit\": " + fitObject
+            + ",\n  \"icc\": [" + iccRows.joined(separator: ", ") + "]\n}\n"
     }
 
     static func text(_ r: TransferResult) -> String {
@@ -74,6 +80,7 @@ enum TransferFormatter {
         out += "Number of obs: \(fit.frame.n), groups: "
             + fit.components.map { "\($0.term.groupName), \($0.levels.count)" }.joined(separator: "; ") + "\n\n"
         out += "Fixed effects:\n" + TableFormatter.text(r.fixed)
+        if fit.frame.xNames == ["(Intercept)"] { out += "\nIntraclass correlations:\n" + TableFormatter.text(r.icc) }
         for n in r.summary.notes { out += "# " + n + "\n" }
         return out
     }

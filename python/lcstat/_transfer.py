@@ -25,6 +25,9 @@ class TransferResult:
         evaluations, dropped_rows, groups`` (a dict of group counts).
     blups : pandas.DataFrame
         Conditional modes: ``group, level`` and one column per random effect.
+    icc : pandas.DataFrame
+        ``group, icc``: each grouping factor's share of the variance, from the
+        random intercepts (the ICC at each level when the model is intercept-only).
     """
 
     def __init__(self, capsule, formula: str):
@@ -33,6 +36,7 @@ class TransferResult:
         self.fixed = _frame_of(_lcstat.fit_table(capsule, "fixed"))
         self.random = _frame_of(_lcstat.fit_table(capsule, "random"))
         self.blups = _frame_of(_lcstat.fit_table(capsule, "blups"))
+        self.icc = _frame_of(_lcstat.fit_table(capsule, "icc"))
         row = _frame_of(_lcstat.fit_table(capsule, "fit"))
         fit = {k: row[k].iloc[0].item() for k in row.columns if not k.startswith("groups_")}
         fit["reml"], fit["converged"], fit["singular"] = bool(fit["reml"]), bool(fit["converged"]), bool(fit["singular"])

@@ -74,3 +74,13 @@ def test_bad_models_raise(univbct, formula, words):
     df, _ = univbct
     with pytest.raises(lcstat.LcstatError, match=words):
         lcstat.transfer(df, formula)
+
+
+def test_icc_at_each_level_from_the_null_model(univbct):
+    """tau^2 / (tau^2 + sigma^2) from lme4's null_ri fit."""
+    df, ref = univbct
+    r = ref["mixed_models"]["null_ri"]["REML"]["lme4"]
+    tau2, s2 = r["random"]["SUBNUM"]["variance"][0], r["sigma"] ** 2
+    fit = lcstat.transfer(df, "JSAT ~ 1 + (1 | SUBNUM)")
+    close([fit.icc["icc"][0]], [tau2 / (tau2 + s2)], 1e-5)
+    assert list(fit.icc["group"]) == ["SUBNUM"]

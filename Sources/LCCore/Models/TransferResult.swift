@@ -55,6 +55,22 @@ public struct TransferResult: Sendable {
         return ResultTable(columns: columns, notes: notes)
     }
 
+    /// `group, icc`: each grouping factor's share of the total variance, from the random
+    /// intercepts: τ²_k / (Σ_k τ²_k + σ²). From an intercept-only model this is the ICC at each
+    /// level (for three levels: the community share and the person share); with predictors it
+    /// is conditional on them, and random slopes are left out of the total.
+    public var icc: ResultTable {
+        let intercepts = fit.components.map { c -> (String, Double) in
+            (c.term.groupName, c.names.first == "(Intercept)" ? c.covariance[0, 0] : 0)
+        }
+        let total = intercepts.reduce(fit.sigma * fit.sigma) { $0 + $1.1 }
+        let interceptOnly = fit.frame.xNames == ["(Intercept)"]
+        return ResultTable(columns: [.init("group", .text(intercepts.map(\.0))),
+                                     .init("icc", .double(intercepts.map { $0.1 / total }))],
+                           notes: [interceptOnly ? "ICC from an intercept-only model"
+                                                 : "conditional on the fixed effects; fit an intercept-only model for the unconditional ICC"])
+    }
+
     /// Conditional modes (BLUPs): `group, level`, then one column per random effect of that factor
     /// (NaN where a factor lacks that effect).
     public var blups: ResultTable {
