@@ -40,6 +40,11 @@ TASKS = {
     "icc@lcstat-cli": ("W1", [CLI, "icc", "{csv}", "--group", "group", "--items", ITEMS, "--format", "csv"]),
     "agreement@lcstat-python": ("W1", [sys.executable, "-c", PY.format(call="agreement(df, group='group', items=items, scale=(1, 5))"), "{csv}"]),
     "icc@lcstat-python": ("W1", [sys.executable, "-c", PY.format(call="icc(df, group='group', items=items)"), "{csv}"]),
+    # the three-level transfer model of issue 3 (read, within/between, fit, Satterthwaite df)
+    "lmm.3l@lcstat-cli": ("W3", [CLI, "transfer", "{csv}", "--format", "json", "--formula",
+                                 "sharing ~ session + within(support, person) + between(support, person)"
+                                 " + within(motivation, person) + between(motivation, person) + selfeff"
+                                 " + (1 + session | person) + (1 | community)"]),
     # the library reads the file itself: no pandas.read_csv
     "agreement.path@lcstat-python": ("W1", [sys.executable, "-c", PY_PATH.format(
         call="agreement(sys.argv[1], group='group', items=items, scale=(1, 5))"), "{csv}"]),
