@@ -50,10 +50,10 @@ private func strlenBounded(_ p: UnsafePointer<CChar>) -> Int {
     return n
 }
 
-/// A borrowed array of `n` C strings.
-func strings(_ p: UnsafePointer<UnsafePointer<CChar>?>?, _ n: Int64, _ what: String) throws -> [String] {
+/// A borrowed array of `n` C strings (at most `limit`).
+func strings(_ p: UnsafePointer<UnsafePointer<CChar>?>?, _ n: Int64, _ what: String, limit: Int64 = 1_000_000) throws -> [String] {
     guard n >= 0 else { throw LCError(.invalidArgument, "the number of \(what) is negative (\(n))") }
-    guard n <= 1_000_000 else { throw LCError(.limit, "\(n) \(what) are more than the 1,000,000 accepted") }
+    guard n <= limit else { throw LCError(.limit, "\(n) \(what) are more than the \(limit) accepted") }
     if n == 0 { return [] }
     guard let p else { throw LCError(.invalidArgument, "\(what) is NULL but its count is \(n)") }
     return try (0..<Int(n)).map { try string(p[$0], "\(what)[\($0)]") }

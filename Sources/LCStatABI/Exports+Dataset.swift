@@ -82,7 +82,8 @@ public func lcDatasetAddLabels(_ dataset: UnsafeMutableRawPointer?, _ name: Unsa
         let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
         let column = try string(name, "name")
         try checkLength(n, codes == nil, column)
-        let labels = try strings(levels, n_levels, "levels")
+        // as many distinct labels as rows (e.g. a person id per row)
+        let labels = try strings(levels, n_levels, "levels", limit: Int64(InputLimits.maxRows))
         var c = [Int32](repeating: -1, count: Int(n))
         if n > 0, let codes {
             for i in 0..<Int(n) {

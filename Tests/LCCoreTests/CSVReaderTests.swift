@@ -95,3 +95,18 @@ struct NumericColumnTests {
         #expect(try d.numeric("b") == .doubles([1, 300, 3]))
     }
 }
+
+
+/// Extreme but finite values are defined answers or errors, never traps.
+struct ExtremeValueTests {
+    @Test func hugeGroupIdsAndScaleBounds() throws {
+        let d = try Dataset(columns: [
+            Column(name: "g", values: .numeric(.doubles([1e300, 1e300, -1e300, -1e300]))),
+            Column(name: "x", values: .numeric(.doubles([1, 2, 3, 4]))),
+        ])
+        let t = try Agreement.run(d, AgreementSpec(group: ["g"], items: ["x"]))
+        #expect(t.rowCount == 2)
+        #expect(throws: LCError.self) { try ResponseScale(low: 1e19, high: 1e19 + 4096) }
+        #expect(throws: LCError.self) { try ResponseScale(low: 1, high: .infinity) }
+    }
+}

@@ -10,7 +10,7 @@ public struct ResponseScale: Sendable, Equatable {
         guard low == low.rounded(), high == high.rounded() else {
             throw LCError(.invalidArgument, "response scale bounds must be whole numbers, got \(low):\(high)")
         }
-        guard high - low < 1_000_000 else {
+        guard abs(low) <= 1e9, abs(high) <= 1e9, high - low < 1_000_000 else {
             throw LCError(.invalidArgument, "response scale \(low):\(high) has too many options")
         }
         self.low = low

@@ -69,7 +69,8 @@ public struct Grouping: Sendable {
             if x != x.rounded() { whole = false }
         }
         if !lo.isFinite { return (v.map { _ in -1 }, []) }
-        if whole && hi - lo < Double(max(2 * v.count, 1 << 20)) {
+        // (ids within ±2^53, so they convert to Int exactly)
+        if whole && abs(lo) < 9e15 && abs(hi) < 9e15 && hi - lo < Double(max(2 * v.count, 1 << 20)) {
             let base = Int(lo)
             var slot = [Int32](repeating: -1, count: Int(hi - lo) + 1)
             for x in v where !x.isNaN { slot[Int(x) - base] = 0 }

@@ -57,11 +57,12 @@ private func parseGeneral(_ p: UnsafePointer<UInt8>, _ n: Int, decimalComma: Boo
     if others > 0 { return (others == 1 && seps == 0) ? .wrongDecimal : .notANumber }
     if n > 400 { return .notANumber }
     return withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buf in
+        guard let start = buf.baseAddress else { return .notANumber }
         for j in 0..<n { buf[j] = CChar(bitPattern: p[j] == sep ? UInt8(ascii: ".") : p[j]) }
         buf[n] = 0
         var end: UnsafeMutablePointer<CChar>? = nil
-        let v = strtod(buf.baseAddress!, &end)
-        guard let e = end, e - buf.baseAddress! == n else { return .notANumber }
+        let v = strtod(start, &end)
+        guard let e = end, e - start == n else { return .notANumber }
         return v.isFinite ? .number(v) : .nonFinite
     }
 }
