@@ -93,8 +93,9 @@ public enum LinearMixedModel {
         }
         // a loose simplex phase, then Newton steps on finite differences to full precision
         var optimizer = NelderMead(lower: lower, upper: [Double](repeating: .infinity, count: lower.count))
-        optimizer.tolerance = 1e-9
-        optimizer.pointTolerance = 1e-4
+        optimizer.tolerance = 1e-8
+        optimizer.pointTolerance = 1e-3
+        optimizer.initialStep = 0.5
         optimizer.maxRestarts = 0
         let criterion = { (t: [Double]) in engine.evaluate(t, reml: reml)?.criterion ?? .infinity }
         let simplex = optimizer.minimize(from: start, criterion)
@@ -103,6 +104,7 @@ public enum LinearMixedModel {
         if newton.x.indices.contains(where: { newton.x[$0] == lower[$0] }) || newton.value >= simplex.value {
             // on a bound, or Newton could not help: finish with the simplex to full precision
             var fine = optimizer
+            fine.initialStep = 0.05
             fine.tolerance = 1e-11
             fine.pointTolerance = 1e-7
             fine.maxRestarts = 1
