@@ -7,37 +7,48 @@ import Glibc
 ///
 /// with the variance parameters φ = (θ, σ), H the Hessian of the (RE)ML deviance
 /// −2ℓ(φ) (not profiled: d = log|L|² + r²/σ² + n log 2πσ² [+ log|R_X|² − p log 2πσ² for REML])
-/// and ∇(Vβ)_kk the gradient of Var(β̂_k) = σ²[(R_X'R_X)⁻¹]_kk in φ. Derivatives
-/// are central differences refined by Richardson extrapolation, with numDeriv's
-/// step sizes, so the numbers follow lmerTest's to its own numerical accuracy.
+/// and ∇(Vβ)_kk the gradient of Var(β̂_k) = σ²[(R_X'R_X)⁻¹]_kk in φ. The σ
+/// derivatives are exact (σ enters in closed form); the θ derivatives are
+/// central differences refined by Richardson extrapolation with numDeriv's
+/// step sizes, so the numbers follow lmerTest's to its numerical accuracy.
 enum Satterthwaite {
     static func degreesOfFreedom(_ engine: ProfiledDeviance, theta: [Double], sigma: Double, n: Int, reml: Bool) -> [Double]? {
-        let phi = theta + [sigma]
-        func deviance(_ v: [Double]) -> Double {
-            let s2 = v[v.count - 1] * v[v.count - 1]
-            guard let e = engine.evaluate(Array(v.dropLast()), reml: reml) else { return .nan }
-            // recover log|L|² (+ log|R_X|²) from the profiled criterion and r²
-            let (nd, pd) = (Double(n), Double(e.beta.count))
-            let profiledDenominator = reml ? nd - pd : nd
-            let logDets = e.criterion - profiledDenominator * (1 + log(2 * Double.pi * e.r2 / profiledDenominator))
-            return logDets + e.r2 / s2 + profiledDenominator * log(2 * Double.pi * s2)
+        // d(θ, σ) = D(θ) + r²(θ)/σ² + m log(2πσ²), m = n − p (REML) or n, with D = log|L|² (+ log|R_X|²).
+        // σ enters in closed form, so only θ is differentiated numerically:
+        //   ∂²d/∂σ² = 6r²/σ⁴ − 2m/σ²,  ∂²d/∂θᵢ∂σ = −2 (∂r²/∂θᵢ)/σ³,  ∂Var(β̂_k)/∂σ = 2σ [(R_X'R_X)⁻¹]_kk.
+        guard let center = engine.evaluate(theta, reml: reml) else { return nil }
+        let p = center.beta.count
+        let m = Double(reml ? n - p : n)
+        let s2 = sigma * sigma
+        func deviance(_ t: [Double]) -> Double {
+            guard let e = engine.evaluate(t, reml: reml) else { return .nan }
+            let logDets = e.criterion - m * (1 + log(2 * Double.pi * e.r2 / m))
+            return logDets + e.r2 / s2
         }
-        func varianceOfBeta(_ v: [Double]) -> [Double] {
-            let s2 = v[v.count - 1] * v[v.count - 1]
-            guard let e = engine.evaluate(Array(v.dropLast()), reml: reml) else { return [] }
-            return (0..<e.beta.count).map { s2 * e.xtxInverse[$0, $0] }
+        /// r² and the diagonal of (R_X'R_X)⁻¹ at θ.
+        func pieces(_ t: [Double]) -> [Double] {
+            guard let e = engine.evaluate(t, reml: reml) else { return [] }
+            return [e.r2] + (0..<p).map { e.xtxInverse[$0, $0] }
         }
-        let h = hessian(deviance, at: phi)
+        let k = theta.count
+        let hTheta = hessian(deviance, at: theta)
+        let jac = jacobian(pieces, at: theta, outputs: p + 1)     // rows: r², then each diagonal entry
+        var h = Matrix(rows: k + 1, cols: k + 1)
+        for i in 0..<k { for j in 0..<k { h[i, j] = hTheta[i, j] } }
+        for i in 0..<k {
+            h[i, k] = -2 * jac[0][i] / (s2 * sigma)
+            h[k, i] = h[i, k]
+        }
+        h[k, k] = 6 * center.r2 / (s2 * s2) - 2 * m / s2
         guard let hChol = h.cholesky() else { return nil }   // not positive definite: at a boundary
         var a = hChol.inverseOfProduct()
         a.values = a.values.map { 2 * $0 }
-        let v0 = varianceOfBeta(phi)
-        guard !v0.isEmpty else { return nil }
-        let grads = jacobian(varianceOfBeta, at: phi, outputs: v0.count)   // outputs × parameters
-        return v0.indices.map { k in
+        return (0..<p).map { c in
+            let v = s2 * center.xtxInverse[c, c]
+            let grad = (0..<k).map { s2 * jac[c + 1][$0] } + [2 * sigma * center.xtxInverse[c, c]]
             var denominator = 0.0
-            for i in phi.indices { for j in phi.indices { denominator += grads[k][i] * a[i, j] * grads[k][j] } }
-            return 2 * v0[k] * v0[k] / denominator
+            for i in 0...k { for j in 0...k { denominator += grad[i] * a[i, j] * grad[j] } }
+            return 2 * v * v / denominator
         }
     }
 
