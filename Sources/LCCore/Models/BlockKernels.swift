@@ -92,6 +92,30 @@ enum BlockKernels {
     }
 }
 
+extension BlockKernels {
+    /// Eliminates one group's block of the penalized least-squares system:
+    /// a = chol(ΛᵀMΛ + I), rzx = a⁻¹Λᵀ(Z'X), cu = a⁻¹Λᵀ(Z'y), then xx −= rzxᵀrzx and
+    /// xy −= rzxᵀcu. Leaves a, rzx and cu in their scratch blocks for the caller and
+    /// returns (log|a|², ‖cu‖²), or nil when the block is not positive definite.
+    @inline(__always)
+    static func eliminate(lambda: UnsafePointer<Double>, q: Int, p: Int, ztz: UnsafePointer<Double>,
+                          ztx: UnsafePointer<Double>, zty: UnsafePointer<Double>, tmp: UnsafeMutablePointer<Double>,
+                          a: UnsafeMutablePointer<Double>, rzx: UnsafeMutablePointer<Double>, cu: UnsafeMutablePointer<Double>,
+                          xx: UnsafeMutablePointer<Double>, xy: UnsafeMutablePointer<Double>) -> (logDet: Double, cucu: Double)? {
+        sandwichPlusIdentity(lambda, ztz, q, tmp, a)
+        guard cholesky(a, q) else { return nil }
+        lambdaTransposeTimes(lambda, q, ztx, p, rzx)
+        forwardSolve(a, q, rzx, p)
+        lambdaTransposeTimes(lambda, q, zty, 1, cu)
+        forwardSolve(a, q, cu, 1)
+        subtractCrossProduct(rzx, p, rzx, p, q, xx)
+        subtractCrossProduct(rzx, p, cu, 1, q, xy)
+        var cucu = 0.0
+        for m in 0..<q { cucu += cu[m] * cu[m] }
+        return (logDeterminant(a, q), cucu)
+    }
+}
+
 /// Scratch blocks for one evaluation, allocated once and freed at the end.
 final class Scratch {
     private var blocks: [UnsafeMutablePointer<Double>] = []

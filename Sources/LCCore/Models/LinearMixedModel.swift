@@ -184,16 +184,11 @@ struct CrossProducts: ProfiledDeviance {
                                 guard let l = l.baseAddress, let zz = zz.baseAddress, let zx = zx.baseAddress,
                                       let zy = zy.baseAddress, let xx = xx.baseAddress, let xy = xy.baseAddress else { return }
                                 for k in 0..<ztz.count {
-                                    BlockKernels.sandwichPlusIdentity(l, zz + k * q * q, q, tmp, a)
-                                    guard BlockKernels.cholesky(a, q) else { ok = false; return }
-                                    logDetL += BlockKernels.logDeterminant(a, q)
-                                    BlockKernels.lambdaTransposeTimes(l, q, zx + k * q * p, p, rzx)
-                                    BlockKernels.forwardSolve(a, q, rzx, p)
-                                    BlockKernels.lambdaTransposeTimes(l, q, zy + k * q, 1, cu)
-                                    BlockKernels.forwardSolve(a, q, cu, 1)
-                                    BlockKernels.subtractCrossProduct(rzx, p, rzx, p, q, xx)
-                                    BlockKernels.subtractCrossProduct(rzx, p, cu, 1, q, xy)
-                                    for m in 0..<q { cucu += cu[m] * cu[m] }
+                                    guard let e = BlockKernels.eliminate(
+                                        lambda: l, q: q, p: p, ztz: zz + k * q * q, ztx: zx + k * q * p, zty: zy + k * q,
+                                        tmp: tmp, a: a, rzx: rzx, cu: cu, xx: xx, xy: xy) else { ok = false; return }
+                                    logDetL += e.logDet
+                                    cucu += e.cucu
                                 }
                             }
                         }

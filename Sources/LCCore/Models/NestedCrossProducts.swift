@@ -210,16 +210,11 @@ struct NestedCrossProducts: ProfiledDeviance {
                 BlockKernels.lambdaTransposeTimes(l2, q2, z2x + j * q2 * p, p, t2x)
                 BlockKernels.lambdaTransposeTimes(l2, q2, z2y + j * q2, 1, t2y)
                 for i in members[offsets[j]..<offsets[j + 1]] {
-                    BlockKernels.sandwichPlusIdentity(l1, a11 + i * q1 * q1, q1, tmp1, a)
-                    guard BlockKernels.cholesky(a, q1) else { ok = false; return }
-                    part.logDet += BlockKernels.logDeterminant(a, q1)
-                    BlockKernels.lambdaTransposeTimes(l1, q1, z1x + i * q1 * p, p, r1x)
-                    BlockKernels.forwardSolve(a, q1, r1x, p)
-                    BlockKernels.lambdaTransposeTimes(l1, q1, z1y + i * q1, 1, c1)
-                    BlockKernels.forwardSolve(a, q1, c1, 1)
-                    BlockKernels.subtractCrossProduct(r1x, p, r1x, p, q1, xx)
-                    BlockKernels.subtractCrossProduct(r1x, p, c1, 1, q1, xy)
-                    for d in 0..<q1 { part.cucu += c1[d] * c1[d] }
+                    guard let e = BlockKernels.eliminate(
+                        lambda: l1, q: q1, p: p, ztz: a11 + i * q1 * q1, ztx: z1x + i * q1 * p, zty: z1y + i * q1,
+                        tmp: tmp1, a: a, rzx: r1x, cu: c1, xx: xx, xy: xy) else { ok = false; return }
+                    part.logDet += e.logDet
+                    part.cucu += e.cucu
                     // W = L⁻¹ Λ₁' (Z₁ᵢ'Z₂ⱼ) Λ₂
                     let cb = cross + i * q1 * q2
                     for r in 0..<q1 {
