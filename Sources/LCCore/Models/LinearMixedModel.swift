@@ -78,15 +78,14 @@ public enum LinearMixedModel {
             }
         }
         guard p < n else { throw LCError(.invalidArgument, "the model has \(p) fixed effects but only \(n) usable rows") }
-        let (xtx, _, _) = FixedCrossProducts.of(frame)
-        guard xtx.cholesky(relativeTolerance: 1e-10) != nil else {
-            throw LCError(.invalidArgument, "the fixed-effects columns are linearly dependent (collinear predictors): \(frame.xNames.joined(separator: ", "))")
-        }
         // the engine takes the factor with more levels first (sparser blocks)
         let order = frame.random.indices.sorted { frame.random[$0].levels.count > frame.random[$1].levels.count }
         let engine: ProfiledDeviance = order.count == 1
             ? CrossProducts(frame, frame.random[0])
             : NestedCrossProducts(frame, frame.random[order[0]], frame.random[order[1]])
+        guard engine.xtx.cholesky(relativeTolerance: 1e-10) != nil else {
+            throw LCError(.invalidArgument, "the fixed-effects columns are linearly dependent (collinear predictors): \(frame.xNames.joined(separator: ", "))")
+        }
         var lower: [Double] = [], start: [Double] = []
         for q in engine.effectsPerTerm {
             for j in 0..<q { for i in j..<q { lower.append(i == j ? 0 : -.infinity); start.append(i == j ? 1 : 0) } }

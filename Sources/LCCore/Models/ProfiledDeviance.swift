@@ -3,6 +3,8 @@
 protocol ProfiledDeviance {
     /// Random effects per term, in θ order (each term's Λ lower triangle, column by column).
     var effectsPerTerm: [Int] { get }
+    /// X'X of the fixed effects, formed once with the other cross-products.
+    var xtx: Matrix { get }
     func evaluate(_ theta: [Double], reml: Bool) -> DevianceEvaluation?
     /// Conditional modes b = Λu, per term, per level of its grouping factor.
     func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]]
