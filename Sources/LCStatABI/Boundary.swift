@@ -64,3 +64,14 @@ func store<T>(_ out: UnsafeMutablePointer<T>?, _ value: T, _ what: String = "out
     guard let out else { throw LCError(.invalidArgument, "\(what) is NULL") }
     out.pointee = value
 }
+
+/// An ABI call that creates a handle: clears `*out`, refuses a NULL `out` before doing
+/// any work, runs `body`, and publishes its result in `*out` only on success.
+func producing(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ error: UnsafeMutablePointer<lc_error>?,
+               _ body: () throws -> Handle) -> Int32 {
+    out?.pointee = nil
+    return guarded(error) {
+        guard let out else { throw LCError(.invalidArgument, "out is NULL") }
+        out.pointee = Handles.publish(try body())
+    }
+}

@@ -5,12 +5,10 @@ import LCCore
 private func analyse(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
                      _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ error: UnsafeMutablePointer<lc_error>?,
                      _ run: (Dataset, SpecHandle) throws -> ResultTable) -> Int32 {
-    out?.pointee = nil
-    return guarded(error) {
-        guard out != nil else { throw LCError(.invalidArgument, "out is NULL") }
+    producing(out, error) {
         let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
         let s = try Handles.lookup(spec, as: SpecHandle.self, .spec, what: "spec")
-        try store(out, Handles.publish(TableHandle(try run(d.dataset, s))))
+        return TableHandle(try run(d.dataset, s))
     }
 }
 

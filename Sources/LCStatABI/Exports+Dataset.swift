@@ -18,9 +18,7 @@ public func lcCSVOptionsInit(_ options: UnsafeMutablePointer<lc_csv_options>?) -
 public func lcDatasetReadCSV(_ path: UnsafePointer<CChar>?, _ options: UnsafePointer<lc_csv_options>?,
                              _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                              _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
-    out?.pointee = nil
-    return guarded(error) {
-        guard out != nil else { throw LCError(.invalidArgument, "out is NULL") }
+    producing(out, error) {
         let file = try string(path, "path")
         var opts = CSVOptions()
         if let o = options?.pointee {
@@ -42,8 +40,7 @@ public func lcDatasetReadCSV(_ path: UnsafePointer<CChar>?, _ options: UnsafePoi
             opts.missing += try strings(o.na_values, o.n_na_values, "na_values")
             if o.columns != nil || o.n_columns != 0 { opts.columns = try strings(o.columns, o.n_columns, "columns") }
         }
-        let data = try CSVReader.read(path: file, options: opts)
-        try store(out, Handles.publish(DatasetHandle(data)))
+        return DatasetHandle(try CSVReader.read(path: file, options: opts))
     }
 }
 
@@ -51,8 +48,7 @@ public func lcDatasetReadCSV(_ path: UnsafePointer<CChar>?, _ options: UnsafePoi
 @c(lc_dataset_create)
 public func lcDatasetCreate(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                             _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
-    out?.pointee = nil
-    return guarded(error) { try store(out, Handles.publish(DatasetHandle(Dataset()))) }
+    producing(out, error) { DatasetHandle(Dataset()) }
 }
 
 /// Adds a numeric column, copying `n` doubles (NaN = missing; an infinity is an error).

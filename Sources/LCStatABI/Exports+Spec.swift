@@ -6,8 +6,7 @@ import LCCore
 @c(lc_spec_create)
 public func lcSpecCreate(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                          _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
-    out?.pointee = nil
-    return guarded(error) { try store(out, Handles.publish(SpecHandle())) }
+    producing(out, error) { SpecHandle() }
 }
 
 /// Releases a spec (NULL and already-freed handles are ignored).

@@ -13,12 +13,10 @@ final class FitHandle: Handle {
 public func lcTransfer(_ dataset: UnsafeRawPointer?, _ formula: UnsafePointer<CChar>?, _ reml: Int32,
                        _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                        _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
-    out?.pointee = nil
-    return guarded(error) {
-        guard out != nil else { throw LCError(.invalidArgument, "out is NULL") }
+    producing(out, error) {
         let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
         let text = try string(formula, "formula")
-        try store(out, Handles.publish(FitHandle(try Transfer.run(d.dataset, formula: text, reml: reml != 0))))
+        return FitHandle(try Transfer.run(d.dataset, formula: text, reml: reml != 0))
     }
 }
 
@@ -31,9 +29,7 @@ public func lcTransfer(_ dataset: UnsafeRawPointer?, _ formula: UnsafePointer<CC
 public func lcFitTable(_ fit: UnsafeRawPointer?, _ which: UnsafePointer<CChar>?,
                        _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                        _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
-    out?.pointee = nil
-    return guarded(error) {
-        guard out != nil else { throw LCError(.invalidArgument, "out is NULL") }
+    producing(out, error) {
         let f = try Handles.lookup(fit, as: FitHandle.self, .fit, what: "fit")
         let name = try string(which, "which")
         let table: ResultTable
@@ -45,7 +41,7 @@ public func lcFitTable(_ fit: UnsafeRawPointer?, _ which: UnsafePointer<CChar>?,
         case "icc": table = f.result.icc
         default: throw LCError(.invalidArgument, "unknown table '\(name)'; use fixed, random, fit, blups or icc")
         }
-        try store(out, Handles.publish(TableHandle(table)))
+        return TableHandle(table)
     }
 }
 
@@ -56,12 +52,10 @@ public func lcFitTable(_ fit: UnsafeRawPointer?, _ which: UnsafePointer<CChar>?,
 public func lcFitCompare(_ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?,
                          _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                          _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
-    out?.pointee = nil
-    return guarded(error) {
-        guard out != nil else { throw LCError(.invalidArgument, "out is NULL") }
+    producing(out, error) {
         let x = try Handles.lookup(a, as: FitHandle.self, .fit, what: "fit")
         let y = try Handles.lookup(b, as: FitHandle.self, .fit, what: "fit")
-        try store(out, Handles.publish(TableHandle(try Transfer.compare(x.result.fit, y.result.fit))))
+        return TableHandle(try Transfer.compare(x.result.fit, y.result.fit))
     }
 }
 
