@@ -39,10 +39,11 @@ def _is_path(data) -> bool:
     return isinstance(data, (str, bytes, os.PathLike))
 
 
-def _source(data, columns: Sequence[str], read_options: dict | None):
+def _source(data, columns: Sequence[str] | None, read_options: dict | None):
     """What the C layer reads: a (path, options) pair for a CSV file, which the
     library parses itself (lcstat's reader: SPSS-style ';' and decimal commas,
-    missing codes), or the needed columns of a DataFrame."""
+    missing codes), or the needed columns of a DataFrame. ``columns=None`` means
+    every column of a file (a DataFrame's columns must be named)."""
     if _is_path(data):
         opts = dict(read_options or {})
         unknown = set(opts) - {"delimiter", "decimal", "na_values"}
@@ -51,12 +52,13 @@ def _source(data, columns: Sequence[str], read_options: dict | None):
         if opts.get("delimiter") == "tab":
             opts["delimiter"] = "\t"
         opts["na_values"] = [str(v) for v in opts.get("na_values") or []]
-        opts["columns"] = list(dict.fromkeys(columns))
+        if columns is not None:
+            opts["columns"] = list(dict.fromkeys(columns))
         return (os.fspath(data), opts)
     if read_options:
         raise TypeError("read_options apply only when data is a path to a CSV file")
     df = _frame(data)
-    return [_column(df, c) for c in dict.fromkeys(columns)]
+    return [_column(df, c) for c in dict.fromkeys(columns or [])]
 
 
 def _column(df: pd.DataFrame, name: str):

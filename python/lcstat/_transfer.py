@@ -77,8 +77,7 @@ def transfer(data, formula: str, *, reml: bool = True, read_options=None) -> Tra
     if not isinstance(formula, str):
         raise TypeError("formula must be a string")
     if _is_path(data):
-        source = _source(data, [], read_options)
-        source[1].pop("columns", None)          # read every column; the formula picks its own
+        source = _source(data, None, read_options)     # every column; the formula picks its own
     else:
         df = _frame(data)
         wanted = set(re.findall(r"[A-Za-z_.][A-Za-z0-9_.]*|`[^`]*`", formula))

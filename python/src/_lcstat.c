@@ -218,13 +218,30 @@ done:
     return rc;
 }
 
+/* The dataset behind `source`: a (path, csv options) tuple read by the library, or a
+ * list of columns copied in. On failure an exception is set and *data is NULL. */
+static int build_dataset(PyObject *module, PyObject *source, void **data, lc_error *err) {
+    *data = NULL;
+    if (PyTuple_Check(source)) return read_file(module, source, data, err);
+    if (!PyList_Check(source)) {
+        PyErr_SetString(PyExc_TypeError, "data must be a list of columns or a (path, csv options) tuple");
+        return -1;
+    }
+    int32_t st = lc_dataset_create(data, err);
+    if (st) { raise_status(module, st, err); return -1; }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(source); i++) {
+        if (add_column(module, *data, PyList_GET_ITEM(source, i), err) < 0) {
+            lc_dataset_free(*data);
+            *data = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static PyObject *run(PyObject *module, PyObject *args) {
     const char *analysis; PyObject *columns, *spec;
     if (!PyArg_ParseTuple(args, "sOO!", &analysis, &columns, &PyDict_Type, &spec)) return NULL;
-    if (!PyList_Check(columns) && !PyTuple_Check(columns)) {
-        PyErr_SetString(PyExc_TypeError, "data must be a list of columns or a (path, csv options) tuple");
-        return NULL;
-    }
     int32_t (*fn)(const void *, const void *, void **, lc_error *) =
         strcmp(analysis, "agreement") == 0 ? lc_agreement : strcmp(analysis, "icc") == 0 ? lc_icc :
         strcmp(analysis, "alpha") == 0 ? lc_alpha : strcmp(analysis, "scores") == 0 ? lc_scores : NULL;
@@ -234,14 +251,7 @@ static PyObject *run(PyObject *module, PyObject *args) {
     PyObject *result = NULL;
     int32_t st = lc_spec_create(&sp, &err);
     if (st) { raise_status(module, st, &err); goto done; }
-    if (PyTuple_Check(columns)) {
-        if (read_file(module, columns, &data, &err) < 0) goto done;
-    } else {
-        if ((st = lc_dataset_create(&data, &err))) { raise_status(module, st, &err); goto done; }
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(columns); i++) {
-            if (add_column(module, data, PyList_GET_ITEM(columns, i), &err) < 0) goto done;
-        }
-    }
+    if (build_dataset(module, columns, &data, &err) < 0) goto done;
     if (build_spec(spec, sp, &err, &st) < 0) {
         if (st) raise_status(module, st, &err);
         goto done;
@@ -271,17 +281,7 @@ static PyObject *transfer(PyObject *module, PyObject *args) {
     void *data = NULL, *fit = NULL;
     PyObject *result = NULL;
     int32_t st;
-    if (PyTuple_Check(columns)) {
-        if (read_file(module, columns, &data, &err) < 0) goto done;
-    } else if (PyList_Check(columns)) {
-        if ((st = lc_dataset_create(&data, &err))) { raise_status(module, st, &err); goto done; }
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(columns); i++) {
-            if (add_column(module, data, PyList_GET_ITEM(columns, i), &err) < 0) goto done;
-        }
-    } else {
-        PyErr_SetString(PyExc_TypeError, "data must be a list of columns or a (path, csv options) tuple");
-        goto done;
-    }
+    if (build_dataset(module, columns, &data, &err) < 0) return NULL;
     Py_BEGIN_ALLOW_THREADS
     st = lc_transfer(data, formula, reml, &fit, &err);
     Py_END_ALLOW_THREADS
