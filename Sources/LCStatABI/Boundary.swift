@@ -70,6 +70,7 @@ func store<T>(_ out: UnsafeMutablePointer<T>?, _ value: T, _ what: String = "out
 func producing(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ error: UnsafeMutablePointer<lc_error>?,
                _ body: () throws -> Handle) -> Int32 {
     out?.pointee = nil
+    defer { returnFreedMemory() }
     return guarded(error) {
         guard let out else { throw LCError(.invalidArgument, "out is NULL") }
         out.pointee = Handles.publish(try body())

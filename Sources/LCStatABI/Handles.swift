@@ -41,7 +41,9 @@ enum Handles {
             table[UInt(bitPattern: p)] = nil
             return true
         }
-        if removed { Unmanaged<Handle>.fromOpaque(p).release() }
+        guard removed else { return }
+        Unmanaged<Handle>.fromOpaque(p).release()
+        if kind == .dataset || kind == .fit { returnFreedMemory() }
     }
 }
 

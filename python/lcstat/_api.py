@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import os
-from typing import Iterable, Sequence
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from . import _lcstat
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# numpy and pandas are imported when first needed, not by ``import lcstat``:
+# an analysis of a CSV path then runs before pandas is loaded, so the process
+# never holds pandas' ~55 MB and the analysis' working memory at the same time.
 
 LcstatError = _lcstat.LcstatError
 
@@ -32,6 +36,7 @@ def _names(x: str | Iterable[str] | None, what: str) -> list[str]:
 
 
 def _frame(data) -> pd.DataFrame:
+    import pandas as pd
     return data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
 
 
@@ -64,6 +69,8 @@ def _source(data, columns: Sequence[str] | None, read_options: dict | None):
 def _column(df: pd.DataFrame, name: str):
     """One column for the C layer: float64 values, or factorized codes and levels.
     Vectorised: no per-cell work in Python."""
+    import numpy as np
+    import pandas as pd
     if name not in df.columns:
         err = LcstatError(f"unknown column '{name}' (columns: {', '.join(map(str, list(df.columns)[:20]))})")
         err.code = 6  # LC_STATUS_UNKNOWN_COLUMN, as the library would report it
@@ -88,16 +95,18 @@ def _scale(scale) -> tuple[float, float] | None:
 
 def _table_frame(table) -> pd.DataFrame:
     """A library table ((name, kind, data) columns and notes) as a DataFrame, notes in ``attrs``."""
+    import numpy as np
+    import pandas as pd
     columns, notes = table
     out = {}
     for name, kind, data in columns:
         if kind == "f":
-            out[name] = np.frombuffer(data, dtype=np.float64).copy()
+            out[name] = np.frombuffer(data, dtype=np.float64)
         elif kind == "i":
-            out[name] = np.frombuffer(data, dtype=np.int64).copy()
+            out[name] = np.frombuffer(data, dtype=np.int64)
         else:
             out[name] = data
-    df = pd.DataFrame(out)
+    df = pd.DataFrame(out, copy=True)     # owns writable copies; the library's bytes go with `table`
     df.attrs["notes"] = list(notes)
     return df
 
@@ -117,6 +126,7 @@ def _numeric_group_labels(data, group: list[str], result: pd.DataFrame) -> pd.Da
     (from a file, group labels stay text)."""
     if _is_path(data):
         return result
+    import pandas as pd
     df = _frame(data)
     if len(group) == 1 and pd.api.types.is_numeric_dtype(df[group[0]]):
         result["group"] = pd.to_numeric(result["group"])

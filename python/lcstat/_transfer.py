@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import _lcstat
 from ._api import _frame, _is_path, _source, _table_frame as _frame_of
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class TransferResult:
