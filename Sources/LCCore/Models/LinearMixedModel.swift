@@ -173,7 +173,7 @@ struct CrossProducts: ProfiledDeviance {
         let s = Scratch()
         let (tmp, a, rzx, cu) = (s.block(q * q), s.block(q * q), s.block(q * p), s.block(q))
         var xtxt = xtx, xtyt = xty
-        var logDetL = 0.0, cucu = 0.0, ok = true
+        var det = LogProduct(), cucu = 0.0, ok = true
         lam.values.withUnsafeBufferPointer { l in
             packedZtZ.values.withUnsafeBufferPointer { zz in
                 packedZtX.values.withUnsafeBufferPointer { zx in
@@ -185,10 +185,10 @@ struct CrossProducts: ProfiledDeviance {
                                 for k in 0..<ztz.count {
                                     guard let e = BlockKernels.eliminate(
                                         lambda: l, q: q, p: p, ztz: zz + k * q * q, ztx: zx + k * q * p, zty: zy + k * q,
-                                        tmp: tmp, a: a, rzx: rzx, cu: cu, xx: xx, xy: xy) else { ok = false; return }
-                                    logDetL += e.logDet
-                                    cucu += e.cucu
+                                        tmp: tmp, a: a, rzx: rzx, cu: cu, xx: xx, xy: xy, det: &det) else { ok = false; return }
+                                    cucu += e
                                 }
+                                BlockKernels.mirrorUpper(xx, p)
                             }
                         }
                     }
@@ -196,7 +196,7 @@ struct CrossProducts: ProfiledDeviance {
             }
         }
         guard ok else { return nil }
-        return finish(logDetL: logDetL, xtxt: xtxt, xtyt: xtyt, yty: yty, cucu: cucu, n: n, reml: reml)
+        return finish(logDetL: 2 * det.value, xtxt: xtxt, xtyt: xtyt, yty: yty, cucu: cucu, n: n, reml: reml)
     }
 
     /// b_k = Λ L_k⁻ᵀ (c_u − R_ZX β) for every group k.

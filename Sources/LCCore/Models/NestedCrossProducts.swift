@@ -199,7 +199,7 @@ struct NestedCrossProducts: ProfiledDeviance {
         let (m, w, tmp2) = (s.block(q1 * q2), s.block(q1 * q2), s.block(q2 * q2))
         let (sj, t2x, t2y) = (s.block(q2 * q2), s.block(q2 * p), s.block(q2))
         var part = Partial(xx: Matrix(rows: p, cols: p), xy: Matrix(rows: p, cols: 1))
-        var ok = true
+        var ok = true, det = LogProduct()
         func run(_ l1: UnsafePointer<Double>, _ l2: UnsafePointer<Double>, _ a11: UnsafePointer<Double>, _ z1x: UnsafePointer<Double>,
                  _ z1y: UnsafePointer<Double>, _ a22: UnsafePointer<Double>, _ z2x: UnsafePointer<Double>,
                  _ z2y: UnsafePointer<Double>, _ cross: UnsafePointer<Double>,
@@ -212,11 +212,15 @@ struct NestedCrossProducts: ProfiledDeviance {
                 for i in members[offsets[j]..<offsets[j + 1]] {
                     guard let e = BlockKernels.eliminate(
                         lambda: l1, q: q1, p: p, ztz: a11 + i * q1 * q1, ztx: z1x + i * q1 * p, zty: z1y + i * q1,
-                        tmp: tmp1, a: a, rzx: r1x, cu: c1, xx: xx, xy: xy) else { ok = false; return }
-                    part.logDet += e.logDet
-                    part.cucu += e.cucu
+                        tmp: tmp1, a: a, rzx: r1x, cu: c1, xx: xx, xy: xy, det: &det) else { ok = false; return }
+                    part.cucu += e
                     // W = L⁻¹ Λ₁' (Z₁ᵢ'Z₂ⱼ) Λ₂
                     let cb = cross + i * q1 * q2
+                    if q1 == 2 && q2 == 1 {
+                        BlockKernels.coupleTwoToOne(lambda: l1, lambda2: l2[0], cross: cb, p: p, a: a, rzx: r1x, cu: c1,
+                                                    t2x: t2x, t2y: t2y, s: sj)
+                        continue
+                    }
                     for r in 0..<q1 {
                         for c in 0..<q2 {
                             var acc = 0.0
@@ -231,10 +235,10 @@ struct NestedCrossProducts: ProfiledDeviance {
                     BlockKernels.subtractCrossProduct(w, q2, w, q2, q1, sj)
                 }
                 guard BlockKernels.cholesky(sj, q2) else { ok = false; return }
-                part.logDet += BlockKernels.logDeterminant(sj, q2)
+                BlockKernels.multiplyDiagonal(sj, q2, into: &det)
                 BlockKernels.forwardSolve(sj, q2, t2x, p)
                 BlockKernels.forwardSolve(sj, q2, t2y, 1)
-                BlockKernels.subtractCrossProduct(t2x, p, t2x, p, q2, xx)
+                BlockKernels.subtractGramUpper(t2x, p, q2, xx)
                 BlockKernels.subtractCrossProduct(t2x, p, t2y, 1, q2, xy)
                 for d in 0..<q2 { part.cucu += t2y[d] * t2y[d] }
             }
@@ -251,8 +255,10 @@ struct NestedCrossProducts: ProfiledDeviance {
                   let z1y = z1y.baseAddress, let a22 = a22.baseAddress, let z2x = z2x.baseAddress, let z2y = z2y.baseAddress,
                   let cross = cross.baseAddress, let xx = xx.baseAddress, let xy = xy.baseAddress else { ok = false; return }
             run(l1, l2, a11, z1x, z1y, a22, z2x, z2y, cross, xx, xy)
+            BlockKernels.mirrorUpper(xx, p)
         } } } } } } } } } } }
         guard ok else { return nil }
+        part.logDet = 2 * det.value
         // run() subtracted into zero matrices: negate to get the sums to subtract
         part.xx = Matrix(rows: p, cols: p) - negXX
         part.xy = Matrix(rows: p, cols: 1) - negXY
