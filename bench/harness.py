@@ -45,6 +45,11 @@ TASKS = {
                                  "sharing ~ session + within(support, person) + between(support, person)"
                                  " + within(motivation, person) + between(motivation, person) + selfeff"
                                  " + (1 + session | person) + (1 | community)"]),
+    # the two-level version, beside statsmodels' MixedLM (lmm.2l@statsmodels)
+    "lmm.2l@lcstat-cli": ("W3", [CLI, "transfer", "{csv}", "--format", "json", "--formula",
+                                 "sharing ~ session + within(support, person) + between(support, person)"
+                                 " + within(motivation, person) + between(motivation, person) + selfeff"
+                                 " + (1 + session | person)"]),
     # the library reads the file itself: no pandas.read_csv
     "agreement.path@lcstat-python": ("W1", [sys.executable, "-c", PY_PATH.format(
         call="agreement(sys.argv[1], group='group', items=items, scale=(1, 5))"), "{csv}"]),

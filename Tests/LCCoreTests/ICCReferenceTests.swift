@@ -21,7 +21,31 @@ struct ICCReferenceTests {
             let got = t.doubles(col)![0], want = ref.number("\(base).\(key)")
             #expect(close(got, want), "\(name) \(variable) \(col): \(got) vs R \(want)")
         }
-        #expect(t.column(named: "n")?.values == .int([Int64(ref.number("\(base).n_obs")), Int64(ref.number("\(base).n_obs"))]) || variable.count > 0)
+        let n = Int64(ref.number("\(base).n_obs"))
+        #expect(t.column(named: "n")?.values == .int([n, n]), "\(name) \(variable) n")
+        // F-based 95% intervals (the icc_ci entries: psych::statsBy's ci1/ci2)
+        let ci = "icc_ci.\(variable).result"
+        for (col, key) in [("icc1_low", "ICC1_lower"), ("icc1_high", "ICC1_upper"),
+                           ("icc2_low", "ICC2_lower"), ("icc2_high", "ICC2_upper")] {
+            let got = t.doubles(col)![0], want = ref.number("\(ci).\(key)")
+            #expect(close(got, want), "\(name) \(variable) \(col): \(got) vs R \(want)")
+        }
+    }
+
+    /// R's qf at the quantiles the intervals use, and the identity F_p(a, b) = 1/F_{1-p}(b, a).
+    @Test func fQuantileMatchesR() throws {
+        let ref = try Reference.load("lq2002")
+        let base = "icc_ci.LEAD.result"
+        let (f, df1, df2) = (ref.number("\(base).F"), ref.number("\(base).df1"), ref.number("\(base).df2"))
+        #expect(close(f / Distributions.fQuantile(0.975, df1, df2), ref.number("\(base).F_L")))
+        for (a, b) in [(1.0, 1.0), (3.0, 40.0), (48.0, 1993.0), (1993.0, 48.0), (0.5, 7.0)] {
+            for p in [0.001, 0.025, 0.5, 0.975, 0.999] {
+                let q = Distributions.fQuantile(p, a, b)
+                let lower = Distributions.regularizedBeta(a * q / (a * q + b), a / 2, b / 2)
+                #expect(close(lower, p, 1e-12), "F(\(a), \(b)) at \(p): q = \(q), P(F ≤ q) = \(lower)")
+                #expect(close(q, 1 / Distributions.fQuantile(1 - p, b, a), 1e-12), "reciprocal F(\(a), \(b)) at \(p)")
+            }
+        }
     }
 
     /// The scale-score row equals the ICC of R's precomputed scale column (rowMeans).

@@ -40,6 +40,18 @@ def test_icc_lq2002(lq2002):
         assert t["n"][i] == r["n_obs"] and t["groups"][i] == r["n_groups"]
 
 
+def test_icc_intervals_lq2002(lq2002):
+    """F-based 95% intervals (extra columns) against the icc_ci entries."""
+    df, ref = lq2002
+    keys = ["LEAD05", "TSIG01", "HOSTIL01"]
+    t = lcstat.icc(df, group="COMPID", items=keys, extra=True)
+    for i, key in enumerate(keys):
+        r = ref["icc_ci"][key]["result"]
+        for col, rk in [("icc1_low", "ICC1_lower"), ("icc1_high", "ICC1_upper"),
+                        ("icc2_low", "ICC2_lower"), ("icc2_high", "ICC2_upper")]:
+            close([t[col][i]], [r[rk]])
+
+
 def test_cohesion_edge_cases(cohesion):
     """Missing value, composite group key, truncation, awg NA and awg = 1."""
     df, ref = cohesion

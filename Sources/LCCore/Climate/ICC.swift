@@ -34,7 +34,7 @@ public struct ICCSpec: Sendable {
 ///
 /// with F = MSB/MSW on df1 = J − 1 and df2 = N − J (J groups with at least one answer).
 /// Columns: `item, icc1, icc2, f, df1, df2, p, groups, n`; then `ms_between,
-/// ms_within, k, note`. One row per item and a last row `scale`.
+/// ms_within, k`, the 95% F-based intervals `icc1_low, icc1_high, icc2_low, icc2_high`, and `note`. One row per item and a last row `scale`.
 public enum ICC {
     public static let contractColumns = ["item", "icc1", "icc2", "f", "df1", "df2", "p", "groups", "n"]
 
@@ -93,6 +93,16 @@ public struct OneWayANOVA: Sendable {
     public var icc2: Double { (msBetween - msWithin) / msBetween }
     public var p: Double { Distributions.fUpperTail(f, df1, df2) }
 
+    /// F-based confidence intervals (Bliese 2000; psych's `statsBy`), not truncated at 0:
+    ///
+    ///     F_L = F / F_{1−α/2}(df1, df2),   F_U = F · F_{1−α/2}(df2, df1)
+    ///     ICC(1) ∈ [(F_L − 1)/(F_L + k − 1), (F_U − 1)/(F_U + k − 1)],   ICC(2) ∈ [1 − 1/F_L, 1 − 1/F_U]
+    public func intervals(level: Double = 0.95) -> (icc1: (Double, Double), icc2: (Double, Double)) {
+        let q = 1 - (1 - level) / 2
+        let fl = f / Distributions.fQuantile(q, df1, df2), fu = f * Distributions.fQuantile(q, df2, df1)
+        return (((fl - 1) / (fl + k - 1), (fu - 1) / (fu + k - 1)), (1 - 1 / fl, 1 - 1 / fu))
+    }
+
     /// Why the statistics are undefined, or nil when they are defined.
     public var undefinedReason: String? {
         if groups < 2 { return "fewer than two groups with an answer" }
@@ -106,6 +116,7 @@ private struct ICCColumns {
     var item: [String] = [], icc1: [Double] = [], icc2: [Double] = [], f: [Double] = []
     var df1: [Double] = [], df2: [Double] = [], p: [Double] = [], groups: [Int64] = [], n: [Int64] = []
     var msb: [Double] = [], msw: [Double] = [], k: [Double] = [], note: [String] = []
+    var icc1Low: [Double] = [], icc1High: [Double] = [], icc2Low: [Double] = [], icc2High: [Double] = []
 
     mutating func append(_ name: String, _ a: OneWayANOVA) {
         item.append(name)
@@ -122,6 +133,9 @@ private struct ICCColumns {
         icc2.append(ok ? a.icc2 : .nan)
         f.append(ok ? a.f : .nan)
         p.append(ok ? a.p : .nan)
+        let ci = ok ? a.intervals() : ((.nan, .nan), (.nan, .nan))
+        icc1Low.append(ci.icc1.0); icc1High.append(ci.icc1.1)
+        icc2Low.append(ci.icc2.0); icc2High.append(ci.icc2.1)
         note.append(why ?? "")
     }
 
@@ -131,6 +145,8 @@ private struct ICCColumns {
             .init("f", .double(f)), .init("df1", .double(df1)), .init("df2", .double(df2)), .init("p", .double(p)),
             .init("groups", .int(groups)), .init("n", .int(n)),
             .init("ms_between", .double(msb)), .init("ms_within", .double(msw)), .init("k", .double(k)),
+            .init("icc1_low", .double(icc1Low)), .init("icc1_high", .double(icc1High)),
+            .init("icc2_low", .double(icc2Low)), .init("icc2_high", .double(icc2High)),
             .init("note", .text(note)),
         ], notes: notes)
     }

@@ -57,3 +57,35 @@ extension Distributions {
         regularizedGammaQ(df / 2, x / 2)
     }
 }
+
+extension Distributions {
+    /// The F quantile f with P(F ≤ f) = p on (df1, df2) degrees of freedom (R's `qf`).
+    ///
+    /// P(F ≤ f) = I_x(df1/2, df2/2) with x = df1·f/(df1·f + df2), so f is found by
+    /// bisecting x to the last bit. When x > 1/2 the complement y = 1 − x is bisected
+    /// instead on I_y(df2/2, df1/2) = 1 − p, so f = df2(1 − y)/(df1·y) keeps full
+    /// relative accuracy in the upper tail.
+    public static func fQuantile(_ p: Double, _ df1: Double, _ df2: Double) -> Double {
+        guard df1 > 0, df2 > 0, p >= 0, p <= 1, !p.isNaN else { return .nan }
+        if p == 0 { return 0 }
+        if p == 1 { return .infinity }
+        let (a, b) = (df1 / 2, df2 / 2)
+        if regularizedBeta(0.5, a, b) >= p {
+            let x = bisectIncreasing(0, 0.5) { regularizedBeta($0, a, b) < p }
+            return df2 * x / (df1 * (1 - x))
+        }
+        let y = bisectIncreasing(0, 0.5) { regularizedBeta($0, b, a) < 1 - p }
+        return df2 * (1 - y) / (df1 * y)
+    }
+
+    /// The boundary in [lo, hi] where `below` turns from true to false, bisected until
+    /// the interval cannot shrink further in double precision.
+    static func bisectIncreasing(_ lo: Double, _ hi: Double, below: (Double) -> Bool) -> Double {
+        var (lo, hi) = (lo, hi)
+        while true {
+            let mid = lo + (hi - lo) / 2
+            if mid <= lo || mid >= hi { return mid }
+            if below(mid) { lo = mid } else { hi = mid }
+        }
+    }
+}

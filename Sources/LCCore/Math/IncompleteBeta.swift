@@ -7,15 +7,17 @@ public enum Distributions {
     /// Lentz method. The fraction converges fast for x < (a + 1)/(a + b + 2);
     /// otherwise the symmetry I_x(a, b) = 1 − I_{1−x}(b, a) is used, so a small
     /// tail probability is always computed directly, with full relative accuracy.
-    public static func regularizedBeta(_ x: Double, _ a: Double, _ b: Double) -> Double {
+    /// `complement`, when given, is 1 − x computed by the caller without cancellation.
+    public static func regularizedBeta(_ x: Double, _ a: Double, _ b: Double, complement: Double? = nil) -> Double {
         guard a > 0, b > 0, !x.isNaN else { return .nan }
         if x <= 0 { return 0 }
         if x >= 1 { return 1 }
-        let logFront = a * log(x) + b * log1p(-x) - logBeta(a, b)
+        let y = complement ?? 1 - x
+        let logFront = a * log(x) + b * (complement.map { log($0) } ?? log1p(-x)) - logBeta(a, b)
         if x < (a + 1) / (a + b + 2) {
             return exp(logFront) * continuedFraction(x, a, b) / a
         }
-        return 1 - exp(logFront) * continuedFraction(1 - x, b, a) / b
+        return 1 - exp(logFront) * continuedFraction(y, b, a) / b
     }
 
     /// log B(a, b) = lgamma(a) + lgamma(b) − lgamma(a + b).
@@ -49,10 +51,12 @@ public enum Distributions {
         return h
     }
 
-    /// P(F > f) for F with (df1, df2) degrees of freedom: I_{df2/(df2 + df1·f)}(df2/2, df1/2).
+    /// P(F > f) for F with (df1, df2) degrees of freedom: I_x(df2/2, df1/2) with
+    /// x = df2/(df2 + df1·f); 1 − x = df1·f/(df2 + df1·f) is formed directly, since near
+    /// f = 0 the subtraction would lose digits.
     public static func fUpperTail(_ f: Double, _ df1: Double, _ df2: Double) -> Double {
         guard f.isFinite, df1 > 0, df2 > 0 else { return f == .infinity ? 0 : .nan }
         if f <= 0 { return 1 }
-        return regularizedBeta(df2 / (df2 + df1 * f), df2 / 2, df1 / 2)
+        return regularizedBeta(df2 / (df2 + df1 * f), df2 / 2, df1 / 2, complement: df1 * f / (df2 + df1 * f))
     }
 }
