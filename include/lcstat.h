@@ -125,6 +125,14 @@ int32_t lc_fit_table(void const * fit, char const * which, void * * out, lc_erro
  * icc2, f, df1, df2, p, groups, n, ms_between, ms_within, k, note. */
 int32_t lc_icc(void const * dataset, void const * spec, void * * out, lc_error * error);
 
+/* Climate level and consensus together: the group mean of the outcome regressed
+ * on level, consensus and their product (least squares, classical and HC3 SEs).
+ * Columns: term, estimate, se, t, p, se_hc3, t_hc3, p_hc3, se_hc0, df,
+ * r_squared, adj_r_squared, sigma, f, groups. Needs group, items and the option
+ * "outcome"; uses scale, null, missing, reverse and the options consensus,
+ * level_column, center, weights. */
+int32_t lc_level_consensus(void const * dataset, void const * spec, void * * out, lc_error * error);
+
 /* Each respondent's scale score (mean of the answered items after reverse
  * coding; all items under missing = "listwise"). Columns: row (1-based),
  * group (when the spec names group columns), score, n_answered. */
@@ -136,6 +144,12 @@ int32_t lc_spec_create(void * * out, lc_error * error);
 
 /* Releases a spec (NULL and already-freed handles are ignored). */
 void lc_spec_free(void * spec);
+
+/* Sets a named option of a spec, given as text: "outcome" (a column),
+ * "consensus" ("rwg_j", "sd" or "ad_m"), "level_column" (a column, "" for none),
+ * "center" ("true"/"false"), "weights" ("none"/"size"). An unknown key or a
+ * value that does not parse is an error that leaves the spec unchanged. */
+int32_t lc_spec_set(void * spec, char const * key, char const * value, lc_error * error);
 
 /* Sets the group column(s); several are joined with '_'. */
 int32_t lc_spec_set_group(void * spec, char const * const * columns, int64_t n, lc_error * error);

@@ -58,3 +58,25 @@ public func lcScores(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
         try ScaleScores.run(d, items: s.items, group: s.group, scale: s.scale, reverse: s.reverse, missing: s.missing)
     }
 }
+
+/// Climate level and consensus together: the group mean of the outcome regressed
+/// on level, consensus and their product (least squares, classical and HC3 SEs).
+/// Columns: term, estimate, se, t, p, se_hc3, t_hc3, p_hc3, se_hc0, df,
+/// r_squared, adj_r_squared, sigma, f, groups. Needs group, items and the option
+/// "outcome"; uses scale, null, missing, reverse and the options consensus,
+/// level_column, center, weights.
+@c(lc_level_consensus)
+public func lcLevelConsensus(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
+                             _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                             _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    analyse(dataset, spec, out, error) { d, s in
+        guard let outcome = s.outcome else {
+            throw LCError(.invalidArgument, "level_consensus needs the spec option 'outcome' (the column whose group mean is predicted)")
+        }
+        let agreement = AgreementSpec(group: s.group, items: s.items, scale: s.scale, null: s.null,
+                                      missing: s.missing, reverse: s.reverse)
+        return try LevelConsensus.run(d, LevelConsensusSpec(agreement: agreement, outcome: outcome, consensus: s.consensus,
+                                                            levelColumn: s.levelColumn, center: s.center,
+                                                            weightBySize: s.weightBySize))
+    }
+}

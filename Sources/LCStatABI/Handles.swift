@@ -61,6 +61,12 @@ final class SpecHandle: Handle {
     var null: NullDistribution = .uniform
     var missing: MissingPolicy = .available
     var iccGroupSize: ICCGroupSize = .mean
+    /// Set through lc_spec_set (see SpecOptions.swift).
+    var outcome: String?
+    var consensus: ConsensusIndex = .rwgJ
+    var levelColumn: String?
+    var center = false
+    var weightBySize = false
     init() { super.init(kind: .spec) }
 }
 

@@ -11,9 +11,7 @@ struct AgreementCommand: ParsableCommand {
     @Option(help: "Null distribution: uniform, slight_skew, moderate_skew, heavy_skew, triangular, normal, or a variance.")
     var null: String = "uniform"
 
-    func validate() throws {
-        if input.groupColumns.isEmpty { throw ValidationError("--group is required") }
-    }
+    func validate() throws { try input.requireGroup() }
 
     func run() throws {
         try runReporting {
@@ -35,9 +33,7 @@ struct ICCCommand: ParsableCommand {
     @Option(name: .customLong("icc-k"), help: "Group size in ICC(1): mean (N/J, R multilevel) or n0.")
     var groupSize: ICCGroupSize = .mean
 
-    func validate() throws {
-        if input.groupColumns.isEmpty { throw ValidationError("--group is required") }
-    }
+    func validate() throws { try input.requireGroup() }
 
     func run() throws {
         try runReporting {

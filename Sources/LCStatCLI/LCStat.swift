@@ -7,7 +7,8 @@ struct LCStat: ParsableCommand {
         commandName: "lcstat",
         abstract: "Learning climate and consensus in learning communities.",
         version: LCStatVersion.string,
-        subcommands: [AgreementCommand.self, ICCCommand.self, AlphaCommand.self, ScoresCommand.self, TransferCommand.self])
+        subcommands: [AgreementCommand.self, ICCCommand.self, AlphaCommand.self, ScoresCommand.self, TransferCommand.self,
+                      LevelConsensusCommand.self])
 }
 
 /// Options every analysis of a CSV file shares.
@@ -57,6 +58,11 @@ struct InputOptions: ParsableArguments {
         if itemColumns.isEmpty { throw ValidationError("--items names no column") }
         if let d = delimiter, !["," , ";", "tab", "\t"].contains(d) { throw ValidationError("--delimiter must be ',', ';' or 'tab'") }
         if let d = decimal, ![".", ","].contains(d) { throw ValidationError("--decimal must be '.' or ','") }
+    }
+
+    /// For analyses by group: --group must name a column.
+    func requireGroup() throws {
+        if groupColumns.isEmpty { throw ValidationError("--group is required") }
     }
 
     func responseScale() throws -> ResponseScale? { try scale.map(ResponseScale.init(parsing:)) }

@@ -60,6 +60,11 @@ int main(void) {
     expect("spec bad null", lc_spec_set_null(spec, "bogus", &err), LC_STATUS_INVALID_ARGUMENT, &err, "bogus");
     expect("spec bad missing", lc_spec_set_missing(spec, "some", &err), LC_STATUS_INVALID_ARGUMENT, &err, "listwise");
     expect("spec on a dataset handle", lc_spec_set_items(ds, items, 1, &err), LC_STATUS_BAD_HANDLE, &err, "spec");
+    expect("spec unknown option", lc_spec_set(spec, "colour", "red", &err), LC_STATUS_INVALID_ARGUMENT, &err, "colour");
+    expect("spec NULL option value", lc_spec_set(spec, "outcome", NULL, &err), LC_STATUS_INVALID_ARGUMENT, &err, "NULL");
+    expect("spec bad consensus", lc_spec_set(spec, "consensus", "rwg", &err), LC_STATUS_INVALID_ARGUMENT, &err, "rwg_j");
+    expect("spec bad flag", lc_spec_set(spec, "center", "maybe", &err), LC_STATUS_INVALID_ARGUMENT, &err, "maybe");
+    expect("level_consensus without outcome", lc_level_consensus(ds, spec, &table, &err), LC_STATUS_INVALID_ARGUMENT, &err, "outcome");
     expect("agreement without items", lc_agreement(ds, spec, &table, &err), LC_STATUS_INVALID_ARGUMENT, &err, "group");
     expect("set group", lc_spec_set_group(spec, group, 1, &err), LC_STATUS_OK, &err, NULL);
     expect("set items", lc_spec_set_items(spec, items, 1, &err), LC_STATUS_OK, &err, NULL);

@@ -231,3 +231,52 @@ def scores(data, *, items, scale=None, reverse=None, missing="available", group=
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "missing": str(missing)}
     return _run("scores", data, g + it, spec, None, True, read_options)
+
+
+def level_consensus(data, *, group, items, outcome, scale=None, consensus="rwg_j", level=None, center=False,
+                    weights=None, null="uniform", missing="available", reverse=None, read_options=None) -> pd.DataFrame:
+    """Climate level and consensus together (Lindell & Brandt 2000; González-Romá
+    et al. 2009): per group, the mean of ``outcome`` regressed on the climate level,
+    the consensus and their product, ``ȳ = b0 + b1·level + b2·consensus + b3·level·consensus``.
+
+    Parameters
+    ----------
+    outcome : str
+        Respondent-level column; its group mean is the outcome.
+    consensus : {"rwg_j", "sd", "ad_m"}
+        The consensus index (``sd`` is the within-group SD of the scale score).
+    level : str, optional
+        A precomputed scale-score column for the level (group mean) and SD,
+        instead of the mean of ``items``.
+    center : bool
+        Grand-mean centre level and consensus over groups before the product.
+    weights : {None, "size"}
+        Weighted least squares with group sizes as weights.
+
+    Other arguments as in :func:`agreement`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per term (``(Intercept)``, ``level``, ``consensus``,
+        ``level:consensus``): ``estimate, se, t, p`` (classical), ``se_hc3, t_hc3,
+        p_hc3`` (HC3), ``se_hc0``, ``df``, and the model's ``r_squared,
+        adj_r_squared, sigma, f, groups``.
+
+    R equivalent: ``lm(y_mean ~ level * rwg_j, data = groups)`` with
+    ``sandwich::vcovHC(fit, type = "HC3")``.
+    """
+    g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
+    if isinstance(null, (int, float)) and not isinstance(null, bool):
+        null = repr(float(null))
+    if weights not in (None, "size"):
+        raise ValueError("weights must be None or 'size'")
+    options = {"outcome": str(outcome), "consensus": str(consensus), "center": "true" if center else "false",
+               "weights": weights or "none"}
+    columns = g + it + [str(outcome)]
+    if level is not None:
+        options["level_column"] = str(level)
+        columns.append(str(level))
+    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": str(null),
+            "missing": str(missing), "options": options}
+    return _run("level_consensus", data, columns, spec, None, True, read_options)

@@ -3,7 +3,7 @@
  * this module only moves buffers in and tables out.
  *
  * run(analysis, data, spec) -> (columns, notes)
- *   analysis: "agreement", "icc", "alpha" or "scores"
+ *   analysis: "agreement", "icc", "alpha", "scores" or "level_consensus"
  *   data:     list of (name, values) with values a C-contiguous float64 buffer,
  *             or (name, (codes, levels)) with codes a C-contiguous int64
  *             buffer (-1 = missing) and levels a list of str;
@@ -11,7 +11,8 @@
  *             dict with optional delimiter, decimal (str of one character),
  *             na_values and columns (lists of str)
  *   spec:     dict with optional keys group, items, reverse (lists of str),
- *             scale ((low, high)), null, missing, icc_k (str)
+ *             scale ((low, high)), null, missing, icc_k (str), and options
+ *             (dict of str to str, each passed to lc_spec_set)
  *   returns:  list of (name, type, data): type "f" or "i" with bytes of
  *             float64 / int64, "s" with a list of str; and the notes (list of str)
  * Errors raise LcstatError (a ValueError) with .code set to the status.
@@ -88,7 +89,33 @@ static int build_spec(PyObject *spec, void *handle, lc_error *err, int32_t *stat
         *status = lc_spec_set_scale(handle, lo, hi, err);
         if (*status) return -1;
     }
+    /* named options: {key: text} through lc_spec_set */
+    PyObject *options = PyDict_GetItemString(spec, "options");
+    if (options != NULL && options != Py_None) {
+        if (!PyDict_Check(options)) { PyErr_SetString(PyExc_TypeError, "spec options must be a dict"); return -1; }
+        PyObject *key, *value; Py_ssize_t pos = 0;
+        while (PyDict_Next(options, &pos, &key, &value)) {
+            const char *k = PyUnicode_AsUTF8(key), *v = k ? PyUnicode_AsUTF8(value) : NULL;
+            if (k == NULL || v == NULL) return -1;
+            *status = lc_spec_set(handle, k, v, err);
+            if (*status) return -1;
+        }
+    }
     return 0;
+}
+
+typedef int32_t (*analysis_fn)(const void *, const void *, void **, lc_error *);
+
+/* The analyses run() can call, by name. */
+static const struct { const char *name; analysis_fn fn; } analyses[] = {
+    {"agreement", lc_agreement}, {"icc", lc_icc}, {"alpha", lc_alpha}, {"scores", lc_scores},
+    {"level_consensus", lc_level_consensus},
+};
+
+static analysis_fn find_analysis(const char *name) {
+    for (size_t i = 0; i < sizeof analyses / sizeof analyses[0]; i++)
+        if (strcmp(analyses[i].name, name) == 0) return analyses[i].fn;
+    return NULL;
 }
 
 /* Checks a buffer: format, one dimension, contiguity. */
@@ -242,9 +269,7 @@ static int build_dataset(PyObject *module, PyObject *source, void **data, lc_err
 static PyObject *run(PyObject *module, PyObject *args) {
     const char *analysis; PyObject *columns, *spec;
     if (!PyArg_ParseTuple(args, "sOO!", &analysis, &columns, &PyDict_Type, &spec)) return NULL;
-    int32_t (*fn)(const void *, const void *, void **, lc_error *) =
-        strcmp(analysis, "agreement") == 0 ? lc_agreement : strcmp(analysis, "icc") == 0 ? lc_icc :
-        strcmp(analysis, "alpha") == 0 ? lc_alpha : strcmp(analysis, "scores") == 0 ? lc_scores : NULL;
+    analysis_fn fn = find_analysis(analysis);
     if (fn == NULL) return PyErr_Format(PyExc_ValueError, "unknown analysis '%s'", analysis);
     lc_error err; err.message[0] = 0;
     void *data = NULL, *sp = NULL, *table = NULL;

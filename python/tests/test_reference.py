@@ -144,3 +144,23 @@ def test_alpha_matches_the_textbook_formula(lq2002):
         close([t["alpha"].iloc[j]], [cronbach(rest)], 1e-12)
         close([t["r_drop"].iloc[j]], [np.corrcoef(x[:, j], rest.sum(axis=1))[0, 1]], 1e-12)
     assert (t["n"] == len(x)).all()
+
+
+@pytest.mark.parametrize("entry,outcome,consensus,center", [
+    ("HOSTILE_on_level_x_rwgj", "HOSTILE", "rwg_j", False),
+    ("HOSTILE_on_level_x_rwgj_centered", "HOSTILE", "rwg_j", True),
+    ("TSIG_on_level_x_sd", "TSIG", "sd", False),
+])
+def test_level_consensus_lq2002(lq2002, entry, outcome, consensus, center):
+    """lm + sandwich HC3 on the group-level data (moderated_regression entries)."""
+    df, ref = lq2002
+    r = ref["moderated_regression"][entry]
+    items = [f"LEAD{i:02d}" for i in range(1, 12)]
+    t = lcstat.level_consensus(df, group="COMPID", items=items, outcome=outcome, scale=(1, 5),
+                               consensus=consensus, level="LEAD", center=center)
+    assert list(t["term"]) == ["(Intercept)", "level", "consensus", "level:consensus"]
+    close(t["estimate"], r["coef"]["estimate"])
+    close(t["se"], r["coef"]["se"])
+    close(t["se_hc3"], r["hc3"]["se"])
+    close(t["p_hc3"], r["hc3"]["p"])
+    close([t["r_squared"][0]], [r["r_squared"]])

@@ -1,0 +1,52 @@
+import CLCStat
+import LCCore
+
+/// The named options of a spec, each validated when it is set.
+extension SpecHandle {
+    static let optionKeys = ["outcome", "consensus", "level_column", "center", "weights"]
+
+    func set(_ key: String, _ value: String) throws {
+        switch key {
+        case "outcome":
+            guard !value.isEmpty else { throw LCError(.invalidArgument, "outcome must name a column") }
+            outcome = value
+        case "consensus":
+            guard let c = ConsensusIndex(rawValue: value) else {
+                throw LCError(.invalidArgument, "consensus must be one of \(ConsensusIndex.allCases.map(\.rawValue).joined(separator: ", ")), not '\(value)'")
+            }
+            consensus = c
+        case "level_column":
+            levelColumn = value.isEmpty ? nil : value
+        case "center":
+            center = try flag(key, value)
+        case "weights":
+            guard value == "none" || value == "size" else {
+                throw LCError(.invalidArgument, "weights must be 'none' or 'size', not '\(value)'")
+            }
+            weightBySize = value == "size"
+        default:
+            throw LCError(.invalidArgument, "unknown spec option '\(key)' (known: \(Self.optionKeys.joined(separator: ", ")))")
+        }
+    }
+
+    private func flag(_ key: String, _ value: String) throws -> Bool {
+        switch value {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw LCError(.invalidArgument, "\(key) must be 'true' or 'false', not '\(value)'")
+        }
+    }
+}
+
+/// Sets a named option of a spec, given as text: "outcome" (a column),
+/// "consensus" ("rwg_j", "sd" or "ad_m"), "level_column" (a column, "" for none),
+/// "center" ("true"/"false"), "weights" ("none"/"size"). An unknown key or a
+/// value that does not parse is an error that leaves the spec unchanged.
+@c(lc_spec_set)
+public func lcSpecSet(_ spec: UnsafeMutableRawPointer?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?,
+                      _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    guarded(error) {
+        let s = try Handles.lookup(spec, as: SpecHandle.self, .spec, what: "spec")
+        try s.set(try string(key, "key"), try string(value, "value"))
+    }
+}
