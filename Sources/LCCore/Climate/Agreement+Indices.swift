@@ -27,16 +27,20 @@ public enum AgreementIndex {
     /// variance is too small for the index to be meaningful; 1 when M equals L or H.
     /// `raw` skips the range rule (still NA where the denominator is not positive).
     public static func awg(_ t: ItemTally, scale: ResponseScale, raw: Bool = false) -> Double {
-        let k = Double(t.n)
-        guard t.n >= 2 else { return .nan }
+        t.n >= 2 ? awg(n: t.n, mean: t.mean, variance: t.variance, scale: scale, raw: raw) : .nan
+    }
+
+    /// awg from an item's count n ≥ 2, mean M and sample variance s².
+    public static func awg(n: Int, mean m: Double, variance: Double, scale: ResponseScale, raw: Bool = false) -> Double {
+        let k = Double(n)
+        guard n >= 2 else { return .nan }
         let (l, h) = (scale.low, scale.high)
-        let m = t.mean
         if !raw {
             if m == l || m == h { return 1 }
             if m < (l * (k - 1) + h) / k || m > (h * (k - 1) + l) / k { return .nan }
         }
         let maxVariance = ((h + l) * m - m * m - h * l) * (k / (k - 1))
         guard maxVariance > 0 else { return .nan }
-        return 1 - 2 * t.variance / maxVariance
+        return 1 - 2 * variance / maxVariance
     }
 }
