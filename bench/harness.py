@@ -50,6 +50,13 @@ TASKS = {
                                  "sharing ~ session + within(support, person) + between(support, person)"
                                  " + within(motivation, person) + between(motivation, person) + selfeff"
                                  " + (1 + session | person)"]),
+    # rwg.j.sim (SIM workload): Monte Carlo as R does it, every index at once, whole process
+    "rwg.j.sim@lcstat-cli": ("SIM", [CLI, "null", "--group-size", "{gsize}", "--items", "{nitems}", "--scale", "1:{nresp}",
+                                     "--method", "monte_carlo", "--replications", "{nrep}", "--seed", "{seed}", "--format", "csv"]),
+    "rwg.j.sim@lcstat-python": ("SIM", [sys.executable, "-c",
+                                        "import sys, lcstat; g, j, a, n, s = map(int, sys.argv[1:6]); "
+                                        "print(lcstat.null_distribution(g, items=j, scale=(1, a), method='monte_carlo', "
+                                        "replications=n, seed=s))", "{gsize}", "{nitems}", "{nresp}", "{nrep}", "{seed}"]),
     # the library reads the file itself: no pandas.read_csv
     "agreement.path@lcstat-python": ("W1", [sys.executable, "-c", PY_PATH.format(
         call="agreement(sys.argv[1], group='group', items=items, scale=(1, 5))"), "{csv}"]),
@@ -63,13 +70,21 @@ def main():
     ap.add_argument("--size", default="")
     ap.add_argument("--rep", default="1")
     ap.add_argument("--csv")
+    # the SIM workload's parameters, with peers.py's defaults
+    ap.add_argument("--nrep", type=int, default=10000)
+    ap.add_argument("--gsize", type=int, default=10)
+    ap.add_argument("--nitems", type=int, default=8)
+    ap.add_argument("--nresp", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=20240601)
     a = ap.parse_args()
     if a.list:
         for k, (w, _) in TASKS.items():
             print(k, w)
         return
     workload, cmd = TASKS[a.task]
-    cmd = [c.replace("{csv}", a.csv or "") for c in cmd]
+    fields = {"csv": a.csv or "", "nrep": a.nrep, "gsize": a.gsize, "nitems": a.nitems, "nresp": a.nresp,
+              "seed": a.seed + int(a.rep)}
+    cmd = [c.format(**fields) if "{" in c and not c.startswith("import") else c for c in cmd]
     t0 = time.perf_counter()
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     seconds = time.perf_counter() - t0

@@ -133,6 +133,14 @@ int32_t lc_icc(void const * dataset, void const * spec, void * * out, lc_error *
  * level_column, center, weights. */
 int32_t lc_level_consensus(void const * dataset, void const * spec, void * * out, lc_error * error);
 
+/* Null distributions of the agreement indices for one group size (no dataset):
+ * one row per statistic (rwg_j, rwg_j_lindell, ad_m, ad_md, awg) with columns
+ * statistic, method, replications, mean, sd, prob_zero, prob_na, min, max, q01,
+ * q05, q10, q90, q95, q99, critical. Needs a scale and the option "group_size";
+ * uses null and the options n_items, replications, seed, method. The same seed
+ * gives the same table on every machine and thread count. */
+int32_t lc_null_distribution(void const * spec, void * * out, lc_error * error);
+
 /* Each respondent's scale score (mean of the answered items after reverse
  * coding; all items under missing = "listwise"). Columns: row (1-based),
  * group (when the spec names group columns), score, n_answered. */
@@ -147,7 +155,9 @@ void lc_spec_free(void * spec);
 
 /* Sets a named option of a spec, given as text: "outcome" (a column),
  * "consensus" ("rwg_j", "sd" or "ad_m"), "level_column" (a column, "" for none),
- * "center" ("true"/"false"), "weights" ("none"/"size"). An unknown key or a
+ * "center" ("true"/"false"), "weights" ("none"/"size"); for null distributions
+ * "group_size", "n_items", "replications" (whole numbers), "seed" (0 to 2⁶⁴ − 1)
+ * and "method" ("auto", "exact", "monte_carlo"). An unknown key or a
  * value that does not parse is an error that leaves the spec unchanged. */
 int32_t lc_spec_set(void * spec, char const * key, char const * value, lc_error * error);
 

@@ -80,3 +80,22 @@ public func lcLevelConsensus(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPoin
                                                             weightBySize: s.weightBySize))
     }
 }
+
+/// Null distributions of the agreement indices for one group size (no dataset):
+/// one row per statistic (rwg_j, rwg_j_lindell, ad_m, ad_md, awg) with columns
+/// statistic, method, replications, mean, sd, prob_zero, prob_na, min, max, q01,
+/// q05, q10, q90, q95, q99, critical. Needs a scale and the option "group_size";
+/// uses null and the options n_items, replications, seed, method. The same seed
+/// gives the same table on every machine and thread count.
+@c(lc_null_distribution)
+public func lcNullDistribution(_ spec: UnsafeRawPointer?, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                               _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    producing(out, error) {
+        let s = try Handles.lookup(spec, as: SpecHandle.self, .spec, what: "spec")
+        guard let scale = s.scale else { throw LCError(.invalidArgument, "a null distribution needs a response scale (lc_spec_set_scale)") }
+        guard let k = s.groupSize else { throw LCError(.invalidArgument, "a null distribution needs the spec option 'group_size'") }
+        let design = try NullDesign(groupSize: k, items: s.itemCount, scale: scale,
+                                    nullVariance: try s.null.expectedVariance(options: scale.options))
+        return TableHandle(try AgreementNull.run(NullSpec(design: design, method: s.method, replications: s.replications, seed: s.seed)))
+    }
+}

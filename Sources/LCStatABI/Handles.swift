@@ -67,6 +67,11 @@ final class SpecHandle: Handle {
     var levelColumn: String?
     var center = false
     var weightBySize = false
+    var groupSize: Int?
+    var itemCount = 1
+    var replications = 10_000
+    var seed: UInt64 = 1
+    var method: NullMethod = .auto
     init() { super.init(kind: .spec) }
 }
 

@@ -3,7 +3,8 @@ import LCCore
 
 /// The named options of a spec, each validated when it is set.
 extension SpecHandle {
-    static let optionKeys = ["outcome", "consensus", "level_column", "center", "weights"]
+    static let optionKeys = ["outcome", "consensus", "level_column", "center", "weights",
+                             "group_size", "n_items", "replications", "seed", "method"]
 
     func set(_ key: String, _ value: String) throws {
         switch key {
@@ -24,9 +25,30 @@ extension SpecHandle {
                 throw LCError(.invalidArgument, "weights must be 'none' or 'size', not '\(value)'")
             }
             weightBySize = value == "size"
+        case "group_size":
+            groupSize = try integer(key, value)
+        case "n_items":
+            itemCount = try integer(key, value)
+        case "replications":
+            replications = try integer(key, value)
+        case "seed":
+            guard let v = UInt64(value) else {
+                throw LCError(.invalidArgument, "seed must be a whole number from 0 to 18446744073709551615, not '\(value)'")
+            }
+            seed = v
+        case "method":
+            guard let m = NullMethod(rawValue: value) else {
+                throw LCError(.invalidArgument, "method must be one of \(NullMethod.allCases.map(\.rawValue).joined(separator: ", ")), not '\(value)'")
+            }
+            method = m
         default:
             throw LCError(.invalidArgument, "unknown spec option '\(key)' (known: \(Self.optionKeys.joined(separator: ", ")))")
         }
+    }
+
+    private func integer(_ key: String, _ value: String) throws -> Int {
+        guard let v = Int(value), v >= 0 else { throw LCError(.invalidArgument, "\(key) must be a whole number ≥ 0, not '\(value)'") }
+        return v
     }
 
     private func flag(_ key: String, _ value: String) throws -> Bool {
@@ -40,7 +62,9 @@ extension SpecHandle {
 
 /// Sets a named option of a spec, given as text: "outcome" (a column),
 /// "consensus" ("rwg_j", "sd" or "ad_m"), "level_column" (a column, "" for none),
-/// "center" ("true"/"false"), "weights" ("none"/"size"). An unknown key or a
+/// "center" ("true"/"false"), "weights" ("none"/"size"); for null distributions
+/// "group_size", "n_items", "replications" (whole numbers), "seed" (0 to 2⁶⁴ − 1)
+/// and "method" ("auto", "exact", "monte_carlo"). An unknown key or a
 /// value that does not parse is an error that leaves the spec unchanged.
 @c(lc_spec_set)
 public func lcSpecSet(_ spec: UnsafeMutableRawPointer?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?,

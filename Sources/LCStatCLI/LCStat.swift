@@ -8,7 +8,7 @@ struct LCStat: ParsableCommand {
         abstract: "Learning climate and consensus in learning communities.",
         version: LCStatVersion.string,
         subcommands: [AgreementCommand.self, ICCCommand.self, AlphaCommand.self, ScoresCommand.self, TransferCommand.self,
-                      LevelConsensusCommand.self])
+                      LevelConsensusCommand.self, NullCommand.self])
 }
 
 /// Options every analysis of a CSV file shares.

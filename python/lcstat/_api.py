@@ -280,3 +280,31 @@ def level_consensus(data, *, group, items, outcome, scale=None, consensus="rwg_j
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": str(null),
             "missing": str(missing), "options": options}
     return _run("level_consensus", data, columns, spec, None, True, read_options)
+
+
+def null_distribution(group_size: int, *, items: int = 1, scale=(1, 5), null="uniform", method: str = "auto",
+                      replications: int = 10_000, seed: int = 1) -> pd.DataFrame:
+    """Null distributions of the agreement indices for groups of ``group_size``
+    raters answering ``items`` items uniformly at random (no agreement), as R's
+    ``rwg.sim``, ``rwg.j.sim`` and ``ad.m.sim``.
+
+    ``method="auto"`` enumerates every answer pattern where feasible (exact; Dunlap,
+    Burke & Smith-Crowe 2003) and simulates the rest; ``"exact"`` only enumerates;
+    ``"monte_carlo"`` only simulates (``replications``, ``seed``: the same seed gives
+    the same numbers from Python, C and the CLI on any machine).
+
+    Returns one row per statistic (``rwg_j``, ``rwg_j_lindell``, ``ad_m``, ``ad_md``,
+    ``awg``): ``method, replications, mean, sd, prob_zero, prob_na, min, max, q01, q05,
+    q10, q90, q95, q99, critical``. Quantiles follow Bliese's rules; ``critical`` is the
+    .95 value (rwg family, awg) or the .05 value (AD): observed agreement at or
+    beyond it is significant at 5%.
+    """
+    if isinstance(null, (int, float)) and not isinstance(null, bool):
+        null = repr(float(null))
+    for name, v in (("group_size", group_size), ("items", items), ("replications", replications), ("seed", seed)):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise TypeError(f"{name} must be an int")
+    options = {"group_size": str(group_size), "n_items": str(items), "replications": str(replications),
+               "seed": str(seed), "method": str(method)}
+    spec = {"scale": _scale(scale), "null": str(null), "options": options}
+    return _table_frame(_lcstat.null_distribution(spec))

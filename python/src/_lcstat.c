@@ -293,6 +293,30 @@ done:
     return result;
 }
 
+/* null_distribution(spec) -> (columns, notes): an analysis of a spec alone (no data). */
+static PyObject *null_distribution(PyObject *module, PyObject *args) {
+    PyObject *spec;
+    if (!PyArg_ParseTuple(args, "O!", &PyDict_Type, &spec)) return NULL;
+    lc_error err; err.message[0] = 0;
+    void *sp = NULL, *table = NULL;
+    PyObject *result = NULL;
+    int32_t st = lc_spec_create(&sp, &err);
+    if (st) { raise_status(module, st, &err); goto done; }
+    if (build_spec(spec, sp, &err, &st) < 0) {
+        if (st) raise_status(module, st, &err);
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    st = lc_null_distribution(sp, &table, &err);
+    Py_END_ALLOW_THREADS
+    if (st) { raise_status(module, st, &err); goto done; }
+    result = table_to_python(module, table, &err);
+done:
+    lc_table_free(table);
+    lc_spec_free(sp);
+    return result;
+}
+
 /* The Python side of a fit: a capsule that frees the lcstat fit handle. */
 static void free_fit_capsule(PyObject *capsule) {
     lc_fit_free(PyCapsule_GetPointer(capsule, "lcstat.fit"));
@@ -358,6 +382,7 @@ static PyObject *version(PyObject *module, PyObject *unused) {
 
 static PyMethodDef methods[] = {
     {"run", run, METH_VARARGS, "run(analysis, data, spec) -> (columns, notes)"},
+    {"null_distribution", null_distribution, METH_VARARGS, "null_distribution(spec) -> (columns, notes)"},
     {"version", version, METH_NOARGS, "version() -> (number, text) of the loaded liblcstat"},
     {"transfer", transfer, METH_VARARGS, "transfer(data, formula, reml) -> fit capsule"},
     {"fit_table", fit_table, METH_VARARGS, "fit_table(fit, which) -> (columns, notes)"},

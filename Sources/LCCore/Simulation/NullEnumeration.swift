@@ -11,8 +11,8 @@ import Glibc
 /// exact for one item only.
 enum NullEnumeration {
     /// Enumerations and convolutions are refused beyond these sizes (Monte Carlo then).
-    static let maxCompositions = 5_000_000.0
-    static let maxConvolutionWork = 300_000_000.0
+    static let maxCompositions = 2_000_000.0
+    static let maxConvolutionWork = 100_000_000.0
 
     /// The exact distributions, by statistic, of the ones that are feasible.
     static func distributions(_ design: NullDesign) -> [NullStatistic: DiscreteDistribution] {
@@ -67,18 +67,25 @@ enum NullEnumeration {
         fill(0, k)
     }
 
-    /// The distribution of the sum of `times` independent copies, or nil when too costly.
+    /// The distribution of the sum of `times` independent copies, or nil when too costly:
+    /// the running sum is a dense array over 0...max, each step adds one item's nonzero values.
     private static func convolve(_ one: [Int: Double], times: Int) -> [Int: Double]? {
-        var acc: [Int: Double] = [0: 1]
+        let terms = one.sorted { $0.key < $1.key }
+        guard let top = terms.last?.key, terms.allSatisfy({ $0.key >= 0 }) else { return nil }
         var work = 0.0
+        for step in 1...times { work += Double(step - 1) * Double(top + 1) * Double(terms.count) }
+        guard work <= maxConvolutionWork else { return nil }
+        var acc = [Double](repeating: 0, count: 1)
+        acc[0] = 1
         for _ in 0..<times {
-            work += Double(acc.count) * Double(one.count)
-            if work > maxConvolutionWork { return nil }
-            var next: [Int: Double] = [:]
-            next.reserveCapacity(acc.count + one.count)
-            for (x, p) in acc { for (y, q) in one { next[x + y, default: 0] += p * q } }
+            var next = [Double](repeating: 0, count: acc.count + top)
+            for (x, p) in acc.enumerated() where p != 0 {
+                for (y, q) in terms { next[x + y] += p * q }
+            }
             acc = next
         }
-        return acc
+        var out: [Int: Double] = [:]
+        for (x, p) in acc.enumerated() where p != 0 { out[x] = p }
+        return out
     }
 }
