@@ -32,7 +32,8 @@ public enum AggregationEvidence {
         var critical: [Int: (rwg: Double, ad: Double)] = [:]
         for k in Set(sizes) where k >= 2 {
             let design = try NullDesign(groupSize: k, items: spec.items.count, scale: scale, nullVariance: nullVariance)
-            let rows = try AgreementNull.distributions(NullSpec(design: design, replications: replications, seed: seed))
+            let rows = try AgreementNull.distributions(NullSpec(design: design, replications: replications, seed: seed),
+                                                       wanted: [.rwgJ, .adM])
             let r = rows.first { $0.0 == .rwgJ }?.1, a = rows.first { $0.0 == .adM }?.1
             critical[k] = (r?.agreementQuantile(0.95) ?? .nan, a?.disagreementQuantile(0.05) ?? .nan)
         }

@@ -46,17 +46,18 @@ public enum AgreementNull {
 
     /// The distribution of each statistic and whether it is exact. Method `exact` gives
     /// only the statistics that can be enumerated (awg needs one item) and fails when none can.
-    public static func distributions(_ spec: NullSpec) throws -> [(NullStatistic, DiscreteDistribution, exact: Bool)] {
-        let exact = spec.method == .monteCarlo ? [:] : NullEnumeration.distributions(spec.design)
+    public static func distributions(_ spec: NullSpec, wanted: Set<NullStatistic> = Set(NullStatistic.allCases))
+        throws -> [(NullStatistic, DiscreteDistribution, exact: Bool)] {
+        let exact = spec.method == .monteCarlo ? [:] : NullEnumeration.distributions(spec.design, wanted: wanted)
         if spec.method == .exact {
             guard !exact.isEmpty else {
                 throw LCError(.invalidArgument, "an exact null distribution is not feasible here (enumeration is limited to \(Int(NullEnumeration.maxCompositions)) response patterns); use method auto or monte_carlo")
             }
-            return NullStatistic.allCases.compactMap { s in exact[s].map { (s, $0, true) } }
+            return NullStatistic.allCases.filter(wanted.contains).compactMap { s in exact[s].map { (s, $0, true) } }
         }
-        let simulated = exact.count == NullStatistic.allCases.count
+        let simulated = wanted.allSatisfy({ exact[$0] != nil })
             ? nil : try NullSimulation.simulate(spec.design, replications: spec.replications, seed: spec.seed)
-        return NullStatistic.allCases.enumerated().map { i, s in
+        return NullStatistic.allCases.enumerated().filter { wanted.contains($0.1) }.map { i, s in
             if let e = exact[s] { return (s, e, true) }
             return (s, DiscreteDistribution(sample: simulated?[i] ?? []), false)
         }

@@ -15,9 +15,20 @@ enum NullEnumeration {
     static let maxConvolutionWork = 100_000_000.0
 
     /// The exact distributions, by statistic, of the ones that are feasible.
-    static func distributions(_ design: NullDesign) -> [NullStatistic: DiscreteDistribution] {
+    static func distributions(_ design: NullDesign, wanted: Set<NullStatistic> = Set(NullStatistic.allCases))
+        -> [NullStatistic: DiscreteDistribution] {
         let (k, a, j) = (design.groupSize, design.options, design.items)
-        guard compositions(k, a) <= maxCompositions else { return [:] }
+        let patterns = compositions(k, a)
+        guard patterns <= maxCompositions else { return [:] }
+        // bounds of one item's integers: v ≤ k²(A−1)²/4, d ≤ k²(A−1), m ≤ 2k(A−1)
+        let (kd, ad) = (Double(k), Double(a - 1))
+        func feasible(_ top: Double) -> Bool {
+            Double(j) * Double(j - 1) / 2 * (top + 1) * min(patterns, top + 1) <= maxConvolutionWork
+        }
+        let sums = (v: feasible(kd * kd * ad * ad / 4) && (wanted.contains(.rwgJ) || wanted.contains(.rwgJLindell)),
+                    d: feasible(kd * kd * ad) && wanted.contains(.adM), m: feasible(2 * kd * ad) && wanted.contains(.adMd))
+        let awgExact = j == 1 && wanted.contains(.awg)
+        guard sums.v || sums.d || sums.m || awgExact else { return [:] }
         var v: [Int: Double] = [:], d: [Int: Double] = [:], m: [Int: Double] = [:], awg: [(Double, Double)] = []
         let logScale = lgamma(Double(k) + 1) - Double(k) * log(Double(a))
         var counts = [Int](repeating: 0, count: a)
@@ -35,18 +46,18 @@ enum NullEnumeration {
             }
         }
         var out: [NullStatistic: DiscreteDistribution] = [:]
-        if let sv = convolve(v, times: j) {
+        if sums.v, let sv = convolve(v, times: j) {
             let pairs = sv.map { (design.indices(sumV: $0.key, sumD: 0, sumM: 0), $0.value) }
             out[.rwgJ] = DiscreteDistribution(probabilities: pairs.map { ($0.0.rwgJ, $0.1) })
             out[.rwgJLindell] = DiscreteDistribution(probabilities: pairs.map { ($0.0.lindell, $0.1) })
         }
-        if let sd = convolve(d, times: j) {
+        if sums.d, let sd = convolve(d, times: j) {
             out[.adM] = DiscreteDistribution(probabilities: sd.map { (design.indices(sumV: 0, sumD: $0.key, sumM: 0).adM, $0.value) })
         }
-        if let sm = convolve(m, times: j) {
+        if sums.m, let sm = convolve(m, times: j) {
             out[.adMd] = DiscreteDistribution(probabilities: sm.map { (design.indices(sumV: 0, sumD: 0, sumM: $0.key).adMd, $0.value) })
         }
-        if j == 1 { out[.awg] = DiscreteDistribution(probabilities: awg) }
+        if awgExact { out[.awg] = DiscreteDistribution(probabilities: awg) }
         return out
     }
 
