@@ -75,6 +75,13 @@ typedef struct lc_csv_options {
 extern "C" {
 #endif
 
+/* Aggregation evidence for a scale: ICC(1) with its F test and interval, ICC(2),
+ * mean and median rwg(J) and AD_M, the shares of groups past the usual cut-offs
+ * and past their null critical values, and a verdict. Columns: measure, value,
+ * low, high, criterion, met, source. Needs group, items and a scale; uses null,
+ * missing, reverse and the options replications and seed (for simulated nulls). */
+int32_t lc_aggregation(void const * dataset, void const * spec, void * * out, lc_error * error);
+
 /* Climate level and consensus per group. Columns: group, n, mean, sd, rwg_j,
  * rwg_j_lindell, ad_m, ad_md, awg, n_items, rwg_j_raw, awg_raw, note.
  * Needs group and items; uses scale, null, missing, reverse. */
@@ -141,6 +148,13 @@ int32_t lc_level_consensus(void const * dataset, void const * spec, void * * out
  * gives the same table on every machine and thread count. */
 int32_t lc_null_distribution(void const * spec, void * * out, lc_error * error);
 
+/* Random group resampling (R's rgr.agree): one row with groups, replicates,
+ * pseudo_groups, av_rgr_var, sd_rgr_var, av_grp_var, expected_rgr_var, z, p and
+ * quantiles q005 … q995 of the pseudo-group variances. Needs group and items
+ * (one column, or the items' scale score); uses scale, reverse and the options
+ * pseudo_groups and seed. */
+int32_t lc_rgr(void const * dataset, void const * spec, void * * out, lc_error * error);
+
 /* Each respondent's scale score (mean of the answered items after reverse
  * coding; all items under missing = "listwise"). Columns: row (1-based),
  * group (when the spec names group columns), score, n_answered. */
@@ -157,7 +171,8 @@ void lc_spec_free(void * spec);
  * "consensus" ("rwg_j", "sd" or "ad_m"), "level_column" (a column, "" for none),
  * "center" ("true"/"false"), "weights" ("none"/"size"); for null distributions
  * "group_size", "n_items", "replications" (whole numbers), "seed" (0 to 2⁶⁴ − 1)
- * and "method" ("auto", "exact", "monte_carlo"). An unknown key or a
+ * and "method" ("auto", "exact", "monte_carlo"); "pseudo_groups" for random group
+ * resampling. An unknown key or a
  * value that does not parse is an error that leaves the spec unchanged. */
 int32_t lc_spec_set(void * spec, char const * key, char const * value, lc_error * error);
 

@@ -99,3 +99,34 @@ public func lcNullDistribution(_ spec: UnsafeRawPointer?, _ out: UnsafeMutablePo
         return TableHandle(try AgreementNull.run(NullSpec(design: design, method: s.method, replications: s.replications, seed: s.seed)))
     }
 }
+
+/// Random group resampling (R's rgr.agree): one row with groups, replicates,
+/// pseudo_groups, av_rgr_var, sd_rgr_var, av_grp_var, expected_rgr_var, z, p and
+/// quantiles q005 ... q995 of the pseudo-group variances. Needs group and items
+/// (one column, or the items' scale score); uses scale, reverse and the options
+/// pseudo_groups and seed.
+@c(lc_rgr)
+public func lcRgr(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
+                  _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                  _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    analyse(dataset, spec, out, error) { d, s in
+        try RandomGroupResampling.run(d, RGRSpec(group: s.group, items: s.items, scale: s.scale, reverse: s.reverse,
+                                                 pseudoGroups: s.pseudoGroups, seed: s.seed))
+    }
+}
+
+/// Aggregation evidence for a scale: ICC(1) with its F test and interval, ICC(2),
+/// mean and median rwg(J) and AD_M, the shares of groups past the usual cut-offs
+/// and past their null critical values, and a verdict. Columns: measure, value,
+/// low, high, criterion, met, source. Needs group, items and a scale; uses null,
+/// missing, reverse and the options replications and seed (for simulated nulls).
+@c(lc_aggregation)
+public func lcAggregation(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
+                          _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                          _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    analyse(dataset, spec, out, error) { d, s in
+        try AggregationEvidence.run(d, AgreementSpec(group: s.group, items: s.items, scale: s.scale, null: s.null,
+                                                     missing: s.missing, reverse: s.reverse),
+                                    replications: s.replications, seed: s.seed)
+    }
+}

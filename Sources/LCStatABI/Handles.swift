@@ -72,6 +72,7 @@ final class SpecHandle: Handle {
     var replications = 10_000
     var seed: UInt64 = 1
     var method: NullMethod = .auto
+    var pseudoGroups = 1000
     init() { super.init(kind: .spec) }
 }
 

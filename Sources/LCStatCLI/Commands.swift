@@ -15,9 +15,7 @@ struct AgreementCommand: ParsableCommand {
 
     func run() throws {
         try runReporting {
-            let spec = AgreementSpec(group: input.groupColumns, items: input.itemColumns, scale: try input.responseScale(),
-                                     null: try NullDistribution(parsing: null), missing: input.missing,
-                                     reverse: input.reverseColumns)
+            let spec = try input.agreementSpec(null: null)
             input.emit(try Agreement.run(try input.readData(), spec), contract: Agreement.contractColumns)
         }
     }
@@ -55,7 +53,7 @@ struct AlphaCommand: ParsableCommand {
         try runReporting {
             let table = try Alpha.run(try input.readData(), items: input.itemColumns, scale: try input.responseScale(),
                                       reverse: input.reverseColumns)
-            input.emit(table, contract: table.columns.map(\.name))
+            input.emit(table)
         }
     }
 }
@@ -72,7 +70,7 @@ struct ScoresCommand: ParsableCommand {
             let table = try ScaleScores.run(try input.readData(), items: input.itemColumns, group: input.groupColumns,
                                             scale: try input.responseScale(), reverse: input.reverseColumns,
                                             missing: input.missing)
-            input.emit(table, contract: table.columns.map(\.name))
+            input.emit(table)
         }
     }
 }

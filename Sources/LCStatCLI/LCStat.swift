@@ -8,7 +8,7 @@ struct LCStat: ParsableCommand {
         abstract: "Learning climate and consensus in learning communities.",
         version: LCStatVersion.string,
         subcommands: [AgreementCommand.self, ICCCommand.self, AlphaCommand.self, ScoresCommand.self, TransferCommand.self,
-                      LevelConsensusCommand.self, NullCommand.self])
+                      LevelConsensusCommand.self, NullCommand.self, RGRCommand.self, AggregationCommand.self])
 }
 
 /// Options every analysis of a CSV file shares.
@@ -80,6 +80,15 @@ struct InputOptions: ParsableArguments {
         if let na { opts.missing = ["", "NA"] + Self.list(na) }
         return try CSVReader.read(path: file, options: opts)
     }
+
+    /// The agreement spec these options describe, with `null` parsed.
+    func agreementSpec(null: String) throws -> AgreementSpec {
+        AgreementSpec(group: groupColumns, items: itemColumns, scale: try responseScale(),
+                      null: try NullDistribution(parsing: null), missing: missing, reverse: reverseColumns)
+    }
+
+    /// Prints every column of `table`.
+    func emit(_ table: ResultTable) { emit(table, contract: table.columns.map(\.name)) }
 
     func emit(_ table: ResultTable, contract: [String]) {
         let shown = extra ? table : table.selecting(contract)

@@ -33,13 +33,11 @@ struct LevelConsensusCommand: ParsableCommand {
 
     func run() throws {
         try runReporting {
-            let agreement = AgreementSpec(group: input.groupColumns, items: input.itemColumns, scale: try input.responseScale(),
-                                          null: try NullDistribution(parsing: null), missing: input.missing,
-                                          reverse: input.reverseColumns)
+            let agreement = try input.agreementSpec(null: null)
             let spec = LevelConsensusSpec(agreement: agreement, outcome: outcome, consensus: consensus, levelColumn: levelColumn,
                                           center: center, weightBySize: weights == "size")
             let table = try LevelConsensus.run(try input.readData(extraColumns: [outcome] + (levelColumn.map { [$0] } ?? [])), spec)
-            input.emit(table, contract: table.columns.map(\.name))
+            input.emit(table)
         }
     }
 }

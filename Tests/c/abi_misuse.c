@@ -18,6 +18,18 @@ static void expect(const char *what, int32_t got, int32_t want, const lc_error *
     }
 }
 
+/* The index of the column called `name`, or -1. */
+static int64_t column_named(const void *table, const char *name) {
+    lc_error e;
+    int64_t n = 0;
+    if (lc_table_ncols(table, &n, &e) != LC_STATUS_OK) return -1;
+    for (int64_t i = 0; i < n; i++) {
+        const char *s = NULL;
+        if (lc_table_column_name(table, i, &s, &e) == LC_STATUS_OK && s && strcmp(s, name) == 0) return i;
+    }
+    return -1;
+}
+
 int main(void) {
     lc_error err;
     void *ds = NULL, *spec = NULL, *table = NULL;
@@ -105,6 +117,37 @@ int main(void) {
     checks += 2;
     if (strcmp(lc_status_string(LC_STATUS_UNKNOWN_COLUMN), "unknown column") != 0) { failures++; printf("FAIL status string\n"); }
     if (strcmp(lc_status_string(12345), "unknown status") != 0) { failures++; printf("FAIL unknown status string\n"); }
+
+    /* null distributions: the same seed gives the same doubles, another seed others */
+    {
+        void *ns = NULL, *t1 = NULL, *t2 = NULL, *t3 = NULL;
+        expect("null spec", lc_spec_create(&ns, &err), LC_STATUS_OK, &err, NULL);
+        expect("null without scale", lc_null_distribution(ns, &t1, &err), LC_STATUS_INVALID_ARGUMENT, &err, "scale");
+        lc_spec_set_scale(ns, 1, 5, &err);
+        expect("null without group size", lc_null_distribution(ns, &t1, &err), LC_STATUS_INVALID_ARGUMENT, &err, "group_size");
+        expect("null bad seed", lc_spec_set(ns, "seed", "-1", &err), LC_STATUS_INVALID_ARGUMENT, &err, "seed");
+        expect("null zero replications", (lc_spec_set(ns, "replications", "0", &err), lc_spec_set(ns, "group_size", "8", &err),
+               lc_null_distribution(ns, &t1, &err)), LC_STATUS_INVALID_ARGUMENT, &err, "replications");
+        lc_spec_set(ns, "replications", "3000", &err);
+        lc_spec_set(ns, "method", "monte_carlo", &err);
+        lc_spec_set(ns, "n_items", "3", &err);
+        lc_spec_set(ns, "seed", "77", &err);
+        expect("null run 1", lc_null_distribution(ns, &t1, &err), LC_STATUS_OK, &err, NULL);
+        expect("null run 2", lc_null_distribution(ns, &t2, &err), LC_STATUS_OK, &err, NULL);
+        lc_spec_set(ns, "seed", "78", &err);
+        expect("null run 3", lc_null_distribution(ns, &t3, &err), LC_STATUS_OK, &err, NULL);
+        const double *a = NULL, *b = NULL, *c = NULL;
+        int64_t n = 0;
+        lc_table_nrows(t1, &n, &err);
+        int64_t mean_col = column_named(t1, "mean");
+        lc_table_column_doubles(t1, mean_col, &a, &err);
+        lc_table_column_doubles(t2, mean_col, &b, &err);
+        lc_table_column_doubles(t3, mean_col, &c, &err);
+        checks += 2;
+        if (!a || !b || !c || n != 5 || memcmp(a, b, (size_t)n * sizeof(double)) != 0) { failures++; printf("FAIL same seed differs\n"); }
+        if (a && c && memcmp(a, c, (size_t)n * sizeof(double)) == 0) { failures++; printf("FAIL another seed gives the same\n"); }
+        lc_table_free(t1); lc_table_free(t2); lc_table_free(t3); lc_spec_free(ns);
+    }
 
     printf("C ABI misuse: %d checks, %d failed\n", checks, failures);
     return failures != 0;

@@ -5,8 +5,9 @@ accepts) and returns a DataFrame whose columns have the same names as the
 command-line tool's CSV output. The numbers come from the same Swift engine
 as the CLI and the C library.
 """
-from ._api import LcstatError, agreement, alpha, icc, level_consensus, null_distribution, scores, version
+from ._api import (LcstatError, aggregation, agreement, alpha, icc, level_consensus, null_distribution, rgr, scores,
+                   version)
 from ._transfer import TransferResult, compare, transfer
 
-__all__ = ["agreement", "icc", "alpha", "scores", "level_consensus", "null_distribution", "transfer", "compare", "TransferResult", "version", "LcstatError"]
+__all__ = ["agreement", "icc", "alpha", "scores", "level_consensus", "null_distribution", "rgr", "aggregation", "transfer", "compare", "TransferResult", "version", "LcstatError"]
 __version__ = "0.1.0"

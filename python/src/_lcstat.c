@@ -3,7 +3,7 @@
  * this module only moves buffers in and tables out.
  *
  * run(analysis, data, spec) -> (columns, notes)
- *   analysis: "agreement", "icc", "alpha", "scores" or "level_consensus"
+ *   analysis: "agreement", "icc", "alpha", "scores", "level_consensus", "rgr" or "aggregation"
  *   data:     list of (name, values) with values a C-contiguous float64 buffer,
  *             or (name, (codes, levels)) with codes a C-contiguous int64
  *             buffer (-1 = missing) and levels a list of str;
@@ -109,7 +109,7 @@ typedef int32_t (*analysis_fn)(const void *, const void *, void **, lc_error *);
 /* The analyses run() can call, by name. */
 static const struct { const char *name; analysis_fn fn; } analyses[] = {
     {"agreement", lc_agreement}, {"icc", lc_icc}, {"alpha", lc_alpha}, {"scores", lc_scores},
-    {"level_consensus", lc_level_consensus},
+    {"level_consensus", lc_level_consensus}, {"rgr", lc_rgr}, {"aggregation", lc_aggregation},
 };
 
 static analysis_fn find_analysis(const char *name) {

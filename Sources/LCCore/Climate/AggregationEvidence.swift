@@ -39,7 +39,7 @@ public enum AggregationEvidence {
         }
         var rows = Rows()
         let p = iccValue("p")
-        rows.add("icc1", iccValue("icc1"), iccValue("icc1_low"), iccValue("icc1_high"), "F test p < .05 (p = \(short(p)))",
+        rows.add("icc1", iccValue("icc1"), iccValue("icc1_low"), iccValue("icc1_high"), "F test p < .05 (\(pText(p)))",
                  p < 0.05, "Bliese (2000)")
         let icc2 = iccValue("icc2")
         rows.add("icc2", icc2, iccValue("icc2_low"), iccValue("icc2_high"), ">= .70", icc2 >= 0.70, "Bliese (2000); LeBreton & Senter (2008)")
@@ -61,8 +61,8 @@ public enum AggregationEvidence {
         let supported = p < 0.05 && mean(rwgFinite) >= 0.70 && mean(adFinite) <= cutoff
         let reliable = icc2 >= 0.70
         let verdict = supported
-            ? "Aggregation is supported: group membership explains \(percent(iccValue("icc1"))) of the variance (F test p = \(short(p))), and members agree (mean rwg(J) \(short(mean(rwgFinite))), mean AD_M \(short(mean(adFinite))) <= \(short(cutoff)))." + (reliable ? " Group means are reliable (ICC(2) = \(short(icc2)))." : " But group means are not reliable (ICC(2) = \(short(icc2)) < .70): relations with group means will be attenuated.")
-            : "Aggregation is not supported by all criteria: ICC(1) F test p = \(short(p)), mean rwg(J) = \(short(mean(rwgFinite))), mean AD_M = \(short(mean(adFinite))) (cut-offs .05, .70, \(short(cutoff))). Report the dispersion, or use the individual level."
+            ? "Aggregation is supported: group membership explains \(percent(iccValue("icc1"))) of the variance (F test \(pText(p))), and members agree (mean rwg(J) \(short(mean(rwgFinite))), mean AD_M \(short(mean(adFinite))) <= \(short(cutoff)))." + (reliable ? " Group means are reliable (ICC(2) = \(short(icc2)))." : " But group means are not reliable (ICC(2) = \(short(icc2)) < .70): relations with group means will be attenuated.")
+            : "Aggregation is not supported by all criteria: ICC(1) F test \(pText(p)), mean rwg(J) = \(short(mean(rwgFinite))), mean AD_M = \(short(mean(adFinite))) (cut-offs .05, .70, \(short(cutoff))). Report the dispersion, or use the individual level."
         rows.add("verdict", .nan, .nan, .nan, verdict, supported, "Bliese (2000); LeBreton & Senter (2008); Burke & Dunlap (2002)")
         return rows.table(notes: ["null critical values: exact where enumeration is feasible, else \(replications) simulated groups (seed \(seed)), per group size, uniform answers",
                                   "rwg_j truncated as R multilevel; missing data: \(spec.missing.rawValue)"])
@@ -91,9 +91,9 @@ public enum AggregationEvidence {
     static func share<T>(_ v: [T], _ test: (T) -> Bool) -> Double {
         v.isEmpty ? .nan : Double(v.filter(test).count) / Double(v.count)
     }
+    private static func pText(_ p: Double) -> String { p < 0.001 ? "p < .001" : "p = \(short(p))" }
     private static func short(_ x: Double) -> String {
         guard x.isFinite else { return "NA" }
-        if x != 0 && abs(x) < 0.001 { return "< .001" }
         let r = (x * 1000).rounded() / 1000
         return "\(r)"
     }
