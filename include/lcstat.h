@@ -90,6 +90,17 @@ int32_t lc_agreement(void const * dataset, void const * spec, void * * out, lc_e
 /* Cronbach's alpha (complete cases). Columns: item, alpha, r_drop, n. */
 int32_t lc_alpha(void const * dataset, void const * spec, void * * out, lc_error * error);
 
+/* Group composition on individual characteristics (the spec's items): per group,
+ * mean and SD of numeric columns, Blau's index and the number of categories of
+ * text columns. Columns: group, n, then <col>_mean, <col>_sd or <col>_blau,
+ * <col>_categories. Needs group and items. */
+int32_t lc_composition(void const * dataset, void const * spec, void * * out, lc_error * error);
+
+/* Consensus over time: the agreement columns per group per wave, ordered by
+ * group and wave. Columns: group, wave, then those of lc_agreement. Needs group,
+ * items and the option "wave"; uses scale, null, missing, reverse. */
+int32_t lc_consensus_over_time(void const * dataset, void const * spec, void * * out, lc_error * error);
+
 /* Fills options with the defaults (detected delimiter, automatic decimal,
  * "" and "NA" missing, all columns) and sets struct_size. */
 int32_t lc_csv_options_init(lc_csv_options * options);
@@ -172,7 +183,7 @@ void lc_spec_free(void * spec);
  * "center" ("true"/"false"), "weights" ("none"/"size"); for null distributions
  * "group_size", "n_items", "replications" (whole numbers), "seed" (0 to 2⁶⁴ − 1)
  * and "method" ("auto", "exact", "monte_carlo"); "pseudo_groups" for random group
- * resampling. An unknown key or a
+ * resampling; "wave" (a column) for consensus over time. An unknown key or a
  * value that does not parse is an error that leaves the spec unchanged. */
 int32_t lc_spec_set(void * spec, char const * key, char const * value, lc_error * error);
 

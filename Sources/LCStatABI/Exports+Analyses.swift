@@ -130,3 +130,28 @@ public func lcAggregation(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer
                                     replications: s.replications, seed: s.seed)
     }
 }
+
+/// Consensus over time: the agreement columns per group per wave, ordered by
+/// group and wave. Columns: group, wave, then those of lc_agreement. Needs group,
+/// items and the option "wave"; uses scale, null, missing, reverse.
+@c(lc_consensus_over_time)
+public func lcConsensusOverTime(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
+                                _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                                _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    analyse(dataset, spec, out, error) { d, s in
+        guard let wave = s.wave else { throw LCError(.invalidArgument, "consensus over time needs the spec option 'wave' (the session column)") }
+        return try ConsensusOverTime.run(d, AgreementSpec(group: s.group, items: s.items, scale: s.scale, null: s.null,
+                                                          missing: s.missing, reverse: s.reverse), wave: wave)
+    }
+}
+
+/// Group composition on individual characteristics (the spec's items): per group,
+/// mean and SD of numeric columns, Blau's index and the number of categories of
+/// text columns. Columns: group, n, then <col>_mean, <col>_sd or <col>_blau,
+/// <col>_categories. Needs group and items.
+@c(lc_composition)
+public func lcComposition(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
+                          _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                          _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    analyse(dataset, spec, out, error) { d, s in try Composition.run(d, group: s.group, columns: s.items) }
+}

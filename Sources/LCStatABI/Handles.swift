@@ -73,6 +73,7 @@ final class SpecHandle: Handle {
     var seed: UInt64 = 1
     var method: NullMethod = .auto
     var pseudoGroups = 1000
+    var wave: String?
     init() { super.init(kind: .spec) }
 }
 

@@ -8,7 +8,8 @@ struct LCStat: ParsableCommand {
         abstract: "Learning climate and consensus in learning communities.",
         version: LCStatVersion.string,
         subcommands: [AgreementCommand.self, ICCCommand.self, AlphaCommand.self, ScoresCommand.self, TransferCommand.self,
-                      LevelConsensusCommand.self, NullCommand.self, RGRCommand.self, AggregationCommand.self])
+                      LevelConsensusCommand.self, NullCommand.self, RGRCommand.self, AggregationCommand.self,
+                      ConsensusOverTimeCommand.self, CompositionCommand.self])
 }
 
 /// Options every analysis of a CSV file shares.

@@ -3,7 +3,8 @@
  * this module only moves buffers in and tables out.
  *
  * run(analysis, data, spec) -> (columns, notes)
- *   analysis: "agreement", "icc", "alpha", "scores", "level_consensus", "rgr" or "aggregation"
+ *   analysis: "agreement", "icc", "alpha", "scores", "level_consensus", "rgr",
+ *             "aggregation", "consensus_over_time" or "composition"
  *   data:     list of (name, values) with values a C-contiguous float64 buffer,
  *             or (name, (codes, levels)) with codes a C-contiguous int64
  *             buffer (-1 = missing) and levels a list of str;
@@ -110,6 +111,7 @@ typedef int32_t (*analysis_fn)(const void *, const void *, void **, lc_error *);
 static const struct { const char *name; analysis_fn fn; } analyses[] = {
     {"agreement", lc_agreement}, {"icc", lc_icc}, {"alpha", lc_alpha}, {"scores", lc_scores},
     {"level_consensus", lc_level_consensus}, {"rgr", lc_rgr}, {"aggregation", lc_aggregation},
+    {"consensus_over_time", lc_consensus_over_time}, {"composition", lc_composition},
 };
 
 static analysis_fn find_analysis(const char *name) {

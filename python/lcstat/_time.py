@@ -1,0 +1,68 @@
+"""Consensus over time and group composition, and a plot of consensus trajectories."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._api import AGREEMENT_COLUMNS, _names, _run, _scale
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def consensus_over_time(data, *, group, wave, items, scale=None, null="uniform", missing="available", reverse=None,
+                        extra=False, read_options=None) -> pd.DataFrame:
+    """Level and consensus per group per wave (session): a long table ready to plot.
+
+    One row per group and wave, groups in label order and waves in their natural
+    order (numbers by value): ``group, wave, n, mean, sd, rwg_j, rwg_j_lindell,
+    ad_m, ad_md, awg`` (``extra=True`` adds the raw values and notes). Other
+    arguments as in :func:`lcstat.agreement`. See :func:`plot_consensus`.
+    """
+    g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
+    if isinstance(null, (int, float)) and not isinstance(null, bool):
+        null = repr(float(null))
+    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": str(null), "missing": str(missing),
+            "options": {"wave": str(wave)}}
+    contract = ["group", "wave"] + AGREEMENT_COLUMNS[1:]
+    return _run("consensus_over_time", data, g + [str(wave)] + it, spec, contract, extra, read_options)
+
+
+def composition(data, *, group, columns, read_options=None) -> pd.DataFrame:
+    """Group composition on individual characteristics, as group-level variables:
+    ``<col>_mean`` and ``<col>_sd`` for numeric columns, Blau's index
+    ``<col>_blau`` (1 - sum p_k^2) and ``<col>_categories`` for text columns,
+    one row per group with ``group, n``.
+    """
+    g, cols = _names(group, "group"), _names(columns, "columns")
+    return _run("composition", data, g + cols, {"group": g, "items": cols}, None, True, read_options)
+
+
+def plot_consensus(table: pd.DataFrame, index: str = "rwg_j", ax=None, level: bool = False):
+    """Consensus trajectories: one line per group over the waves of a
+    :func:`consensus_over_time` table (``index`` any of its columns; ``level=True``
+    plots the mean instead). Needs matplotlib (an optional dependency); returns the Axes."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError("plot_consensus needs matplotlib: pip install matplotlib") from None
+    column = "mean" if level else index
+    if column not in table.columns:
+        raise ValueError(f"the table has no column '{column}'")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    import pandas as pd
+    numeric = pd.to_numeric(table["wave"], errors="coerce")
+    if numeric.notna().all():
+        x = numeric
+    else:   # text waves: positions in the order they first appear
+        order = {w: i for i, w in enumerate(dict.fromkeys(table["wave"]))}
+        x = table["wave"].map(order)
+        ax.set_xticks(list(order.values()), list(order.keys()))
+    for name, rows in table.groupby("group", sort=False):
+        ax.plot(x[rows.index].to_numpy(), rows[column].to_numpy(), marker="o", label=str(name))
+    ax.set_xlabel("wave")
+    ax.set_ylabel(column)
+    if column in ("rwg_j", "awg"):
+        ax.axhline(0.70, color="grey", linestyle=":", linewidth=1)
+    ax.legend(fontsize="small", ncol=2)
+    return ax
