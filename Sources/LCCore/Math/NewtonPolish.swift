@@ -18,30 +18,8 @@ struct NewtonPolish {
             let h = x.map { 1e-4 * Swift.max(abs($0), 0.1) }
             // stay inside the bounds for the differences
             for i in 0..<n where x[i] - h[i] < lower[i] || x[i] + h[i] > upper[i] { return (x, fx, evaluations) }
-            var g = [Double](repeating: 0, count: n)
-            var hess = Matrix(rows: n, cols: n)
-            var plus = [Double](repeating: 0, count: n), minus = [Double](repeating: 0, count: n)
-            for i in 0..<n {
-                var a = x, b = x
-                a[i] += h[i]; b[i] -= h[i]
-                plus[i] = f(a); minus[i] = f(b)
-                evaluations += 2
-                g[i] = (plus[i] - minus[i]) / (2 * h[i])
-                hess[i, i] = (plus[i] - 2 * fx + minus[i]) / (h[i] * h[i])
-            }
-            for i in 0..<n {
-                for j in 0..<i {
-                    var a = x, b = x
-                    a[i] += h[i]; a[j] += h[j]
-                    b[i] -= h[i]; b[j] -= h[j]
-                    let fpp = f(a), fmm = f(b)
-                    evaluations += 2
-                    // f(x+hi+hj) + f(x−hi−hj) = 2f + hi²Hii + hj²Hjj + 2 hi hj Hij + O(h⁴)
-                    let v = (fpp + fmm - 2 * fx - h[i] * h[i] * hess[i, i] - h[j] * h[j] * hess[j, j]) / (2 * h[i] * h[j])
-                    hess[i, j] = v
-                    hess[j, i] = v
-                }
-            }
+            let (g, hess) = FiniteDifferences.gradientAndHessian(f, at: x, value: fx, steps: h)
+            evaluations += n * n + n
             guard let l = hess.cholesky() else { return (x, fx, evaluations) }
             let d = l.solveLowerTransposed(l.solveLower(Matrix(column: g.map { -$0 }))).column(0)
             var scale = 1.0, improved = false
@@ -60,5 +38,37 @@ struct NewtonPolish {
             if !improved { return (x, fx, evaluations) }
         }
         return (x, fx, evaluations)
+    }
+}
+
+/// Central finite differences of a smooth function: gradient and Hessian from
+/// n² + n evaluations (steps h per coordinate),
+///
+///     gᵢ = (f(x + hᵢ) − f(x − hᵢ)) / 2hᵢ,   Hᵢᵢ = (f(x + hᵢ) − 2f + f(x − hᵢ)) / hᵢ²,
+///     Hᵢⱼ = (f(x + hᵢ + hⱼ) + f(x − hᵢ − hⱼ) − 2f − hᵢ²Hᵢᵢ − hⱼ²Hⱼⱼ) / 2hᵢhⱼ.
+enum FiniteDifferences {
+    static func gradientAndHessian(_ f: ([Double]) -> Double, at x: [Double], value fx: Double, steps h: [Double])
+        -> (gradient: [Double], hessian: Matrix) {
+        let n = x.count
+        var g = [Double](repeating: 0, count: n)
+        var hess = Matrix(rows: n, cols: n)
+        for i in 0..<n {
+            var a = x, b = x
+            a[i] += h[i]; b[i] -= h[i]
+            let (plus, minus) = (f(a), f(b))
+            g[i] = (plus - minus) / (2 * h[i])
+            hess[i, i] = (plus - 2 * fx + minus) / (h[i] * h[i])
+        }
+        for i in 0..<n {
+            for j in 0..<i {
+                var a = x, b = x
+                a[i] += h[i]; a[j] += h[j]
+                b[i] -= h[i]; b[j] -= h[j]
+                let v = (f(a) + f(b) - 2 * fx - h[i] * h[i] * hess[i, i] - h[j] * h[j] * hess[j, j]) / (2 * h[i] * h[j])
+                hess[i, j] = v
+                hess[j, i] = v
+            }
+        }
+        return (g, hess)
     }
 }

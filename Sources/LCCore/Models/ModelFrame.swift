@@ -29,6 +29,22 @@ public struct ModelFrame: Sendable {
     public var n: Int { y.count }
     public var p: Int { x.count }
 
+    /// The same frame with every row of y, X and Z multiplied by `w[row]` (the
+    /// transformed model of a residual variance function: Var(eᵢ) = σ²/wᵢ²).
+    func weighted(by w: [Double]) -> ModelFrame {
+        func scale(_ c: [Double]) -> [Double] { (0..<c.count).map { c[$0] * w[$0] } }
+        return ModelFrame(formula: formula, rows: rows, y: scale(y), x: x.map(scale), xNames: xNames,
+                          random: random.map { RandomBlock(term: $0.term, group: $0.group, levels: $0.levels,
+                                                           z: $0.z.map(scale), names: $0.names) },
+                          droppedRows: droppedRows)
+    }
+
+    private init(formula: Formula, rows: [Int], y: [Double], x: [[Double]], xNames: [String], random: [RandomBlock],
+                 droppedRows: Int) {
+        (self.formula, self.rows, self.y, self.x, self.xNames, self.random, self.droppedRows) =
+            (formula, rows, y, x, xNames, random, droppedRows)
+    }
+
     public init(_ formula: Formula, data: Dataset) throws {
         self.formula = formula
         for c in formula.columns { _ = try data.column(c) }

@@ -1,0 +1,93 @@
+import Glibc
+
+/// The per-group cross-products of one grouping factor. Λ'Z'ZΛ + I is block
+/// diagonal, so each evaluation is one q×q Cholesky per group.
+struct CrossProducts: ProfiledDeviance {
+    let n: Int, p: Int, q: Int
+    var ztz: [Matrix], ztx: [Matrix], zty: [Matrix]
+    var xtx: Matrix, xty: Matrix, yty = 0.0
+    /// The same blocks packed contiguously for the allocation-free evaluation.
+    private var packedZtZ = PackedBlocks(count: 0, size: 0), packedZtX = PackedBlocks(count: 0, size: 0)
+    private var packedZty = PackedBlocks(count: 0, size: 0)
+    var effectsPerTerm: [Int] { [q] }
+
+    init(_ f: ModelFrame, _ block: ModelFrame.RandomBlock) {
+        (n, p, q) = (f.n, f.p, block.z.count)
+        let g = block.levels.count
+        ztz = [Matrix](repeating: Matrix(rows: q, cols: q), count: g)
+        ztx = [Matrix](repeating: Matrix(rows: q, cols: p), count: g)
+        zty = [Matrix](repeating: Matrix(rows: q, cols: 1), count: g)
+        (xtx, xty, yty) = FixedCrossProducts.of(f)
+        for r in 0..<n {
+            let k = Int(block.group[r])
+            for a in 0..<q {
+                let za = block.z[a][r]
+                for b in 0..<q { ztz[k][a, b] += za * block.z[b][r] }
+                for b in 0..<p { ztx[k][a, b] += za * f.x[b][r] }
+                zty[k][a, 0] += za * f.y[r]
+            }
+        }
+        (packedZtZ, packedZtX, packedZty) = (PackedBlocks(ztz), PackedBlocks(ztx), PackedBlocks(zty))
+    }
+
+    /// One pass over the groups with the block kernels (no allocation per group):
+    /// L_k = chol(Λ'Z_k'Z_kΛ + I), R_ZX,k = L_k⁻¹Λ'Z_k'X, c_u,k = L_k⁻¹Λ'Z_k'y, then the reduced X system.
+    func evaluate(_ theta: [Double], reml: Bool) -> DevianceEvaluation? {
+        let lam = lambda(theta, term: 0)
+        let s = Scratch()
+        let (tmp, a, rzx, cu) = (s.block(q * q), s.block(q * q), s.block(q * p), s.block(q))
+        var xtxt = xtx, xtyt = xty
+        var det = LogProduct(), cucu = 0.0, ok = true
+        lam.values.withUnsafeBufferPointer { l in
+            packedZtZ.values.withUnsafeBufferPointer { zz in
+                packedZtX.values.withUnsafeBufferPointer { zx in
+                    packedZty.values.withUnsafeBufferPointer { zy in
+                        xtxt.values.withUnsafeMutableBufferPointer { xx in
+                            xtyt.values.withUnsafeMutableBufferPointer { xy in
+                                guard let l = l.baseAddress, let zz = zz.baseAddress, let zx = zx.baseAddress,
+                                      let zy = zy.baseAddress, let xx = xx.baseAddress, let xy = xy.baseAddress else { return }
+                                for k in 0..<ztz.count {
+                                    guard let e = BlockKernels.eliminate(
+                                        lambda: l, q: q, p: p, ztz: zz + k * q * q, ztx: zx + k * q * p, zty: zy + k * q,
+                                        tmp: tmp, a: a, rzx: rzx, cu: cu, xx: xx, xy: xy, det: &det) else { ok = false; return }
+                                    cucu += e
+                                }
+                                BlockKernels.mirrorUpper(xx, p)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        guard ok else { return nil }
+        return finish(logDetL: 2 * det.value, xtxt: xtxt, xtyt: xtyt, yty: yty, cucu: cucu, n: n, reml: reml)
+    }
+
+    /// b_k = Λ L_k⁻ᵀ (c_u − R_ZX β) for every group k.
+    func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
+        let l = lambda(theta, term: 0), lt = l.transposed
+        let b = Matrix(column: beta)
+        return [ztz.indices.map { k in
+            var a = lt * ztz[k] * l
+            for i in 0..<q { a[i, i] += 1 }
+            guard let lk = a.cholesky() else { return [Double](repeating: .nan, count: q) }
+            let rhs = lk.solveLower(lt * zty[k]) - lk.solveLower(lt * ztx[k]) * b
+            return (l * lk.solveLowerTransposed(rhs)).column(0)
+        }]
+    }
+}
+
+/// X'X, X'y and y'y of a model frame.
+enum FixedCrossProducts {
+    static func of(_ f: ModelFrame) -> (Matrix, Matrix, Double) {
+        var xtx = Matrix(rows: f.p, cols: f.p), xty = Matrix(rows: f.p, cols: 1), yty = 0.0
+        for r in 0..<f.n {
+            for a in 0..<f.p {
+                for b in 0..<f.p { xtx[a, b] += f.x[a][r] * f.x[b][r] }
+                xty[a, 0] += f.x[a][r] * f.y[r]
+            }
+            yty += f.y[r] * f.y[r]
+        }
+        return (xtx, xty, yty)
+    }
+}
