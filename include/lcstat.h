@@ -124,6 +124,13 @@ int32_t lc_dataset_nrows(void const * dataset, int64_t * out, lc_error * error);
  * defaults). Free the result with lc_dataset_free. */
 int32_t lc_dataset_read_csv(char const * path, lc_csv_options const * options, void * * out, lc_error * error);
 
+/* The consensus emergence model (Lang, Bliese & de Voogt 2018): value ~ time +
+ * (1 + time | group) + (1 | group:person), with and without residual SD σ·exp(δ·time).
+ * One row per distinct time: time, residual_sd, delta, se, ci_low, ci_high, sigma,
+ * loglik_null, loglik, lr, df, p_two_sided, p_one_sided, converged, singular. Needs
+ * one group column and the options person, time, value; "reml" ("true" by default). */
+int32_t lc_emergence(void const * dataset, void const * spec, void * * out, lc_error * error);
+
 /* Likelihood-ratio test of two nested fits of the same rows (REML fits with different
  * fixed effects are refitted by ML, as lme4's anova does). Columns: model, npar, aic,
  * bic, loglik, deviance, chisq, df, p. */
@@ -135,8 +142,9 @@ void lc_fit_free(void * fit);
 /* One table of a fit: "fixed" (term, estimate, se, df, t, p, ci_low, ci_high),
  * "random" (group, term, sd, corr), "fit" (loglik, aic, bic, deviance, nobs, reml,
  * converged, singular, evaluations, dropped_rows, groups_<factor>…) or
- * "blups" (group, level, one column per random effect) or "icc" (group, icc: each
- * factor's share of the variance from the random intercepts). Free it with lc_table_free. */
+ * "blups" (group, level, one column per random effect), "icc" (group, icc: each
+ * factor's share of the variance from the random intercepts) or "variance"
+ * (function, covariate, parameter, estimate, se). Free it with lc_table_free. */
 int32_t lc_fit_table(void const * fit, char const * which, void * * out, lc_error * error);
 
 /* ICC(1) and ICC(2) per item and for the scale score. Columns: item, icc1,
@@ -183,7 +191,8 @@ void lc_spec_free(void * spec);
  * "center" ("true"/"false"), "weights" ("none"/"size"); for null distributions
  * "group_size", "n_items", "replications" (whole numbers), "seed" (0 to 2⁶⁴ − 1)
  * and "method" ("auto", "exact", "monte_carlo"); "pseudo_groups" for random group
- * resampling; "wave" (a column) for consensus over time. An unknown key or a
+ * resampling; "wave" (a column) for consensus over time; "person", "time", "value"
+ * (columns) and "reml" ("true"/"false") for emergence. An unknown key or a
  * value that does not parse is an error that leaves the spec unchanged. */
 int32_t lc_spec_set(void * spec, char const * key, char const * value, lc_error * error);
 
@@ -245,6 +254,11 @@ int32_t lc_table_text(void const * table, int64_t column, int64_t row, char cons
 /* Fits a linear mixed model given as an lme4 formula (REML when reml != 0, else ML).
  * Free the result with lc_fit_free. */
 int32_t lc_transfer(void const * dataset, char const * formula, int32_t reml, void * * out, lc_error * error);
+
+/* As lc_transfer, with a residual variance function: "exp(COLUMN)" (SD σ·exp(δ·v),
+ * nlme's varExp) or "ident(COLUMN)" (one SD ratio per level, nlme's varIdent);
+ * NULL or "" for none. Its estimates are the fit's "variance" table. */
+int32_t lc_transfer_with_variance(void const * dataset, char const * formula, char const * variance, int32_t reml, void * * out, lc_error * error);
 
 /* The run-time version, LCSTAT_VERSION_NUMBER of the library actually loaded. */
 int32_t lc_version(void);

@@ -20,11 +20,28 @@ public func lcTransfer(_ dataset: UnsafeRawPointer?, _ formula: UnsafePointer<CC
     }
 }
 
+/// As lc_transfer, with a residual variance function: "exp(COLUMN)" (SD σ·exp(δ·v),
+/// nlme's varExp) or "ident(COLUMN)" (one SD ratio per level, nlme's varIdent);
+/// NULL or "" for none. Its estimates are the fit's "variance" table.
+@c(lc_transfer_with_variance)
+public func lcTransferWithVariance(_ dataset: UnsafeRawPointer?, _ formula: UnsafePointer<CChar>?,
+                                   _ variance: UnsafePointer<CChar>?, _ reml: Int32,
+                                   _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                                   _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    producing(out, error) {
+        let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
+        let text = try string(formula, "formula")
+        let function = try variance.map { try string($0, "variance") }.flatMap { $0.isEmpty ? nil : try VarianceFunction(parsing: $0) }
+        return FitHandle(try Transfer.run(d.dataset, formula: text, reml: reml != 0, variance: function))
+    }
+}
+
 /// One table of a fit: "fixed" (term, estimate, se, df, t, p, ci_low, ci_high),
 /// "random" (group, term, sd, corr), "fit" (loglik, aic, bic, deviance, nobs, reml,
 /// converged, singular, evaluations, dropped_rows, groups_<factor>...) or
-/// "blups" (group, level, one column per random effect) or "icc" (group, icc: each
-/// factor's share of the variance from the random intercepts). Free it with lc_table_free.
+/// "blups" (group, level, one column per random effect), "icc" (group, icc: each
+/// factor's share of the variance from the random intercepts) or "variance"
+/// (function, covariate, parameter, estimate, se). Free it with lc_table_free.
 @c(lc_fit_table)
 public func lcFitTable(_ fit: UnsafeRawPointer?, _ which: UnsafePointer<CChar>?,
                        _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
@@ -39,7 +56,8 @@ public func lcFitTable(_ fit: UnsafeRawPointer?, _ which: UnsafePointer<CChar>?,
         case "fit": table = f.result.summary
         case "blups": table = f.result.blups
         case "icc": table = f.result.icc
-        default: throw LCError(.invalidArgument, "unknown table '\(name)'; use fixed, random, fit, blups or icc")
+        case "variance": table = f.result.variance
+        default: throw LCError(.invalidArgument, "unknown table '\(name)'; use fixed, random, fit, blups, icc or variance")
         }
         return TableHandle(table)
     }
@@ -62,3 +80,23 @@ public func lcFitCompare(_ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?,
 /// Releases a fit (NULL and already-freed handles are ignored).
 @c(lc_fit_free)
 public func lcFitFree(_ fit: UnsafeMutableRawPointer?) { Handles.free(fit, .fit) }
+
+/// The consensus emergence model (Lang, Bliese & de Voogt 2018): value ~ time +
+/// (1 + time | group) + (1 | group:person), with and without residual SD σ·exp(δ·time).
+/// One row per distinct time: time, residual_sd, delta, se, ci_low, ci_high, sigma,
+/// loglik_null, loglik, lr, df, p_two_sided, p_one_sided, converged, singular. Needs
+/// one group column and the options person, time, value; "reml" ("true" by default).
+@c(lc_emergence)
+public func lcEmergence(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
+                        _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                        _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    producing(out, error) {
+        let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
+        let s = try Handles.lookup(spec, as: SpecHandle.self, .spec, what: "spec")
+        guard s.group.count == 1, let person = s.person, let time = s.time, let value = s.value else {
+            throw LCError(.invalidArgument, "emergence needs one group column and the spec options person, time and value")
+        }
+        let spec = EmergenceSpec(group: s.group[0], person: person, time: time, value: value, reml: s.reml)
+        return TableHandle(try Emergence.run(d.dataset, spec).table)
+    }
+}

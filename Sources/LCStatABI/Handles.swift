@@ -74,6 +74,8 @@ final class SpecHandle: Handle {
     var method: NullMethod = .auto
     var pseudoGroups = 1000
     var wave: String?
+    var person: String?, time: String?, value: String?
+    var reml = true
     init() { super.init(kind: .spec) }
 }
 

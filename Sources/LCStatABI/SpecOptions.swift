@@ -4,7 +4,8 @@ import LCCore
 /// The named options of a spec, each validated when it is set.
 extension SpecHandle {
     static let optionKeys = ["outcome", "consensus", "level_column", "center", "weights",
-                             "group_size", "n_items", "replications", "seed", "method", "pseudo_groups", "wave"]
+                             "group_size", "n_items", "replications", "seed", "method", "pseudo_groups", "wave",
+                             "person", "time", "value", "reml"]
 
     func set(_ key: String, _ value: String) throws {
         switch key {
@@ -31,6 +32,11 @@ extension SpecHandle {
             itemCount = try integer(key, value)
         case "replications":
             replications = try integer(key, value)
+        case "person", "time", "value":
+            guard !value.isEmpty else { throw LCError(.invalidArgument, "\(key) must name a column") }
+            if key == "person" { person = value } else if key == "time" { time = value } else { self.value = value }
+        case "reml":
+            reml = try flag(key, value)
         case "wave":
             wave = value.isEmpty ? nil : value
         case "pseudo_groups":
@@ -69,7 +75,8 @@ extension SpecHandle {
 /// "center" ("true"/"false"), "weights" ("none"/"size"); for null distributions
 /// "group_size", "n_items", "replications" (whole numbers), "seed" (0 to 2⁶⁴ − 1)
 /// and "method" ("auto", "exact", "monte_carlo"); "pseudo_groups" for random group
-/// resampling; "wave" (a column) for consensus over time. An unknown key or a
+/// resampling; "wave" (a column) for consensus over time; "person", "time", "value"
+/// (columns) and "reml" ("true"/"false") for emergence. An unknown key or a
 /// value that does not parse is an error that leaves the spec unchanged.
 @c(lc_spec_set)
 public func lcSpecSet(_ spec: UnsafeMutableRawPointer?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?,

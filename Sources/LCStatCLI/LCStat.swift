@@ -9,7 +9,7 @@ struct LCStat: ParsableCommand {
         version: LCStatVersion.string,
         subcommands: [AgreementCommand.self, ICCCommand.self, AlphaCommand.self, ScoresCommand.self, TransferCommand.self,
                       LevelConsensusCommand.self, NullCommand.self, RGRCommand.self, AggregationCommand.self,
-                      ConsensusOverTimeCommand.self, CompositionCommand.self])
+                      ConsensusOverTimeCommand.self, CompositionCommand.self, EmergenceCommand.self])
 }
 
 /// Options every analysis of a CSV file shares.

@@ -15,6 +15,9 @@ struct TransferCommand: ParsableCommand {
     @Flag(help: "Fit by maximum likelihood instead of REML.")
     var ml = false
 
+    @Option(help: "Residual variance function: exp(COLUMN) (SD sigma*exp(delta*v), nlme's varExp) or ident(COLUMN) (varIdent).")
+    var variance: String?
+
     @Option(help: "Output format: table (an lme4-like summary) or json.")
     var format: TransferFormat = .table
 
@@ -24,10 +27,11 @@ struct TransferCommand: ParsableCommand {
     func run() throws {
         try runReporting {
             let parsed = try Formula(parsing: formula)
-            var opts = CSVOptions(columns: parsed.columns)
+            let function = try variance.map(VarianceFunction.init(parsing:))
+            var opts = CSVOptions(columns: parsed.columns + (function.map { [$0.covariate] } ?? []))
             if let na { opts.missing = ["", "NA"] + InputOptions.list(na) }
             let data = try CSVReader.read(path: file, options: opts)
-            let result = try Transfer.run(data, formula: formula, reml: !ml)
+            let result = try Transfer.run(data, formula: formula, reml: !ml, variance: function)
             writeAll(1, format == .json ? TransferFormatter.json(result) : TransferFormatter.text(result))
         }
     }
@@ -65,9 +69,18 @@ enum TransferFormatter {
         if case .text(let g)? = iccTable.column(named: "group")?.values, let v = iccTable.doubles("icc") {
             iccRows = g.indices.map { "{\"group\": \(TableFormatter.jsonString(g[$0])), \"icc\": \(number(v[$0]))}" }
         }
+        var variance = ""
+        if let v = fit.variance {
+            let rows = v.parameters.indices.map { k in
+                "{\"function\": \(TableFormatter.jsonString(v.function.name)), \"covariate\": \(TableFormatter.jsonString(v.function.covariate)), "
+                    + "\"parameter\": \(TableFormatter.jsonString(v.parameters[k])), \"estimate\": \(number(v.estimates[k])), "
+                    + "\"se\": \(number(v.standardErrors[k]))}"
+            }
+            variance = ",\n  \"variance\": [" + rows.joined(separator: ", ") + "]"
+        }
         return "{\n  \"fixed\": [\n    " + fixed.joined(separator: ",\n    ") + "\n  ],\n  \"random\": [\n    "
             + random.joined(separator: ",\n    ") + "\n  ],\n  \"fit\": " + fitObject
-            + ",\n  \"icc\": [" + iccRows.joined(separator: ", ") + "]\n}\n"
+            + ",\n  \"icc\": [" + iccRows.joined(separator: ", ") + "]" + variance + "\n}\n"
     }
 
     static func text(_ r: TransferResult) -> String {
@@ -81,6 +94,7 @@ enum TransferFormatter {
             + fit.components.map { "\($0.term.groupName), \($0.levels.count)" }.joined(separator: "; ") + "\n\n"
         out += "Fixed effects:\n" + TableFormatter.text(r.fixed)
         if fit.frame.xNames == ["(Intercept)"] { out += "\nIntraclass correlations:\n" + TableFormatter.text(r.icc) }
+        if fit.variance != nil { out += "\nResidual variance function:\n" + TableFormatter.text(r.variance) }
         for n in r.summary.notes { out += "# " + n + "\n" }
         return out
     }

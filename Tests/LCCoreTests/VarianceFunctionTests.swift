@@ -36,3 +36,32 @@ struct VarianceFunctionTests {
         #expect(v.standardErrors.allSatisfy { $0.isFinite && $0 > 0 }, "\(name) SEs \(v.standardErrors)")
     }
 }
+
+/// The consensus emergence model against nlme's likelihood-ratio test on univbct companies.
+struct EmergenceTests {
+    @Test(arguments: [true, false])
+    func lrtMatchesNlme(_ reml: Bool) throws {
+        let ref = try Reference.load("univbct")
+        var data = ref.data
+        // nlme's CO = paste(BTN, COMPANY, sep = "_"), as a column of its own
+        let co = try Grouping(data, keys: ["BTN", "COMPANY"])
+        var codes = [Int32](repeating: -1, count: data.rowCount)
+        for g in 0..<co.count { for r in co.rows(of: g) { codes[Int(r)] = Int32(g) } }
+        try data.add(Column(name: "CO", values: .labels(codes: codes, levels: co.labels)))
+        let r = try Emergence.run(data, EmergenceSpec(group: "CO", person: "SUBNUM", time: "TIME", value: "JSAT", reml: reml))
+        let base = "mixed_models_varfunc.lrt_cem_company_\(reml ? "REML" : "ML")"
+        let lr = r.table.doubles("lr")![0], want = ref.number("\(base).L.Ratio")
+        // both log-likelihoods within 1e-5 of nlme's (ours never lower), so the ratio within 1e-2 absolute
+        let logliks = ref.numbers("\(base).logLik")
+        #expect(close(r.table.doubles("loglik_null")![0], logliks[0], 1e-5) && close(r.table.doubles("loglik")![0], logliks[1], 1e-5))
+        #expect(abs(lr - want) < 1e-2, "LR \(lr) vs nlme \(want)")
+        #expect(abs(r.table.doubles("p_two_sided")![0] - ref.number("\(base).p")) < 1e-4)
+        // delta < 0 here: consensus emerges, and the one-sided p is half the two-sided
+        let delta = r.table.doubles("delta")![0]
+        #expect(delta < 0)
+        #expect(close(r.table.doubles("p_one_sided")![0], r.table.doubles("p_two_sided")![0] / 2, 1e-12))
+        // the residual SD per occasion falls with time: σ exp(δ t)
+        let sd = r.table.doubles("residual_sd")!
+        #expect(zip(sd, sd.dropFirst()).allSatisfy { $0 > $1 })
+    }
+}

@@ -8,8 +8,8 @@ as the CLI and the C library.
 from ._api import (LcstatError, aggregation, agreement, alpha, icc, level_consensus, null_distribution, rgr, scores,
                    version)
 from ._time import composition, consensus_over_time, plot_consensus
-from ._transfer import TransferResult, compare, transfer
+from ._transfer import TransferResult, compare, emergence, transfer
 
 __all__ = ["agreement", "icc", "alpha", "scores", "level_consensus", "null_distribution", "rgr", "aggregation", "consensus_over_time",
-           "composition", "plot_consensus", "transfer", "compare", "TransferResult", "version", "LcstatError"]
+           "composition", "plot_consensus", "transfer", "compare", "emergence", "TransferResult", "version", "LcstatError"]
 __version__ = "0.1.0"

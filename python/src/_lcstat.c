@@ -4,7 +4,7 @@
  *
  * run(analysis, data, spec) -> (columns, notes)
  *   analysis: "agreement", "icc", "alpha", "scores", "level_consensus", "rgr",
- *             "aggregation", "consensus_over_time" or "composition"
+ *             "aggregation", "consensus_over_time", "composition" or "emergence"
  *   data:     list of (name, values) with values a C-contiguous float64 buffer,
  *             or (name, (codes, levels)) with codes a C-contiguous int64
  *             buffer (-1 = missing) and levels a list of str;
@@ -111,7 +111,7 @@ typedef int32_t (*analysis_fn)(const void *, const void *, void **, lc_error *);
 static const struct { const char *name; analysis_fn fn; } analyses[] = {
     {"agreement", lc_agreement}, {"icc", lc_icc}, {"alpha", lc_alpha}, {"scores", lc_scores},
     {"level_consensus", lc_level_consensus}, {"rgr", lc_rgr}, {"aggregation", lc_aggregation},
-    {"consensus_over_time", lc_consensus_over_time}, {"composition", lc_composition},
+    {"consensus_over_time", lc_consensus_over_time}, {"composition", lc_composition}, {"emergence", lc_emergence},
 };
 
 static analysis_fn find_analysis(const char *name) {
@@ -326,15 +326,15 @@ static void free_fit_capsule(PyObject *capsule) {
 
 /* transfer(data, formula, reml) -> capsule; data as for run(). */
 static PyObject *transfer(PyObject *module, PyObject *args) {
-    PyObject *columns; const char *formula; int reml;
-    if (!PyArg_ParseTuple(args, "Osp", &columns, &formula, &reml)) return NULL;
+    PyObject *columns; const char *formula; int reml; const char *variance = NULL;
+    if (!PyArg_ParseTuple(args, "Osp|z", &columns, &formula, &reml, &variance)) return NULL;
     lc_error err; err.message[0] = 0;
     void *data = NULL, *fit = NULL;
     PyObject *result = NULL;
     int32_t st;
     if (build_dataset(module, columns, &data, &err) < 0) return NULL;
     Py_BEGIN_ALLOW_THREADS
-    st = lc_transfer(data, formula, reml, &fit, &err);
+    st = lc_transfer_with_variance(data, formula, variance, reml, &fit, &err);
     Py_END_ALLOW_THREADS
     if (st) { raise_status(module, st, &err); goto done; }
     result = PyCapsule_New(fit, "lcstat.fit", free_fit_capsule);
@@ -386,7 +386,7 @@ static PyMethodDef methods[] = {
     {"run", run, METH_VARARGS, "run(analysis, data, spec) -> (columns, notes)"},
     {"null_distribution", null_distribution, METH_VARARGS, "null_distribution(spec) -> (columns, notes)"},
     {"version", version, METH_NOARGS, "version() -> (number, text) of the loaded liblcstat"},
-    {"transfer", transfer, METH_VARARGS, "transfer(data, formula, reml) -> fit capsule"},
+    {"transfer", transfer, METH_VARARGS, "transfer(data, formula, reml, variance=None) -> fit capsule"},
     {"fit_table", fit_table, METH_VARARGS, "fit_table(fit, which) -> (columns, notes)"},
     {"compare", compare, METH_VARARGS, "compare(fit0, fit1) -> (columns, notes)"},
     {NULL, NULL, 0, NULL},

@@ -84,3 +84,37 @@ def test_icc_at_each_level_from_the_null_model(univbct):
     fit = lcstat.transfer(df, "JSAT ~ 1 + (1 | SUBNUM)")
     close([fit.icc["icc"][0]], [tau2 / (tau2 + s2)], 1e-5)
     assert list(fit.icc["group"]) == ["SUBNUM"]
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_varexp_matches_nlme(univbct, reml):
+    """A residual variance function exp(TIME) against nlme's varExp (logLik to 1e-5, never lower)."""
+    df, ref = univbct
+    r = ref["mixed_models_varfunc"]["rs_time_varexp"]["REML" if reml else "ML"]
+    fit = lcstat.transfer(df, "JSAT ~ TIME + (1 + TIME | SUBNUM)", reml=reml, variance="exp(TIME)")
+    assert fit.fit["loglik"] == pytest.approx(r["logLik"], rel=1e-5)
+    assert fit.fit["loglik"] >= r["logLik"] - 1e-10
+    assert list(fit.variance["parameter"]) == ["delta"]
+    assert fit.variance["estimate"][0] == pytest.approx(r["varStruct"]["coef"]["expon"], rel=1e-4)
+    close(fit.fixed["estimate"], r["fixed"]["estimate"], 1e-4)
+
+
+def test_emergence_lrt_matches_nlme(univbct):
+    df, ref = univbct
+    df = df.assign(CO=df["BTN"].astype(str) + "_" + df["COMPANY"].astype(str))
+    t = lcstat.emergence(df, group="CO", person="SUBNUM", time="TIME", value="JSAT")
+    lrt = ref["mixed_models_varfunc"]["lrt_cem_company_REML"]
+    assert t["lr"][0] == pytest.approx(lrt["L.Ratio"], abs=1e-2)
+    assert t["p_two_sided"][0] == pytest.approx(lrt["p"], abs=1e-4)
+    assert t["delta"][0] < 0 and t["p_one_sided"][0] == pytest.approx(t["p_two_sided"][0] / 2)
+    assert list(t["time"]) == ["0", "1", "2"]
+
+
+def test_variance_in_cli_json():
+    """The CLI's transfer JSON gains the documented "variance" key."""
+    out = subprocess.run([os.path.join(ROOT, "dist", "bin", "lcstat"), "transfer", os.path.join(REF, "univbct.csv"),
+                          "--formula", "JSAT ~ TIME + (1 + TIME | SUBNUM)", "--variance", "exp(TIME)", "--format", "json"],
+                         capture_output=True, text=True, check=True)
+    v = json.loads(out.stdout)["variance"]
+    assert v[0]["function"] == "exp" and v[0]["covariate"] == "TIME" and v[0]["parameter"] == "delta"
+    assert set(v[0]) == {"function", "covariate", "parameter", "estimate", "se"}

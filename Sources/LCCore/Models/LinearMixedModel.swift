@@ -35,6 +35,8 @@ public struct LMMFit: Sendable {
     public let singular: Bool
     /// The residual variance function, when the model has one.
     public let variance: VarianceFit?
+    /// The same on the frame's rows, for refits (ML refits of `Transfer.compare`).
+    let varianceModel: VarianceModel?
 
     public var logLik: Double { -criterion / 2 }
     /// Fixed effects, the θ parameters, σ and the variance function's parameters.
@@ -134,7 +136,8 @@ public enum LinearMixedModel {
         return LMMFit(frame: frame, reml: reml, beta: at.beta, covariance: cov, theta: theta, sigma: sigma2.squareRoot(),
                       components: components.compactMap { $0 }, criterion: at.criterion + jacobian,
                       evaluations: result.evaluations, converged: result.converged,
-                      df: df ?? [Double](repeating: .nan, count: p), singular: singular, variance: varianceFit)
+                      df: df ?? [Double](repeating: .nan, count: p), singular: singular, variance: varianceFit,
+                      varianceModel: variance)
     }
 
     private static func validate(_ frame: ModelFrame) throws {

@@ -71,6 +71,20 @@ public struct TransferResult: Sendable {
                                                  : "conditional on the fixed effects; fit an intercept-only model for the unconditional ICC"])
     }
 
+    /// The residual variance function: `function, covariate, parameter, estimate, se`
+    /// (nlme's names: `delta` for exp, the levels for ident, whose estimates are SD
+    /// ratios to the first level); empty without one.
+    public var variance: ResultTable {
+        let v = fit.variance
+        let k = v?.estimates.count ?? 0
+        return ResultTable(columns: [
+            .init("function", .text([String](repeating: v?.function.name ?? "", count: k))),
+            .init("covariate", .text([String](repeating: v?.function.covariate ?? "", count: k))),
+            .init("parameter", .text(v?.parameters ?? [])), .init("estimate", .double(v?.estimates ?? [])),
+            .init("se", .double(v?.standardErrors ?? [])),
+        ], notes: v == nil ? ["no residual variance function"] : ["SEs from the inverse Hessian of the criterion over all covariance parameters"])
+    }
+
     /// Conditional modes (BLUPs): `group, level`, then one column per random effect of that factor
     /// (NaN where a factor lacks that effect).
     public var blups: ResultTable {
@@ -93,9 +107,10 @@ public struct TransferResult: Sendable {
 
 /// Fits a transfer model from a dataset and a formula: the pipeline parse → frame → fit.
 public enum Transfer {
-    public static func run(_ data: Dataset, formula: String, reml: Bool = true) throws -> TransferResult {
-        let f = try Formula(parsing: formula)
-        return TransferResult(try LinearMixedModel.fit(ModelFrame(f, data: data), reml: reml))
+    public static func run(_ data: Dataset, formula: String, reml: Bool = true, variance: VarianceFunction? = nil) throws -> TransferResult {
+        let frame = try ModelFrame(Formula(parsing: formula), data: data)
+        guard let variance else { return TransferResult(try LinearMixedModel.fit(frame, reml: reml)) }
+        return TransferResult(try LinearMixedModel.fit(frame, reml: reml, variance: variance, data: data))
     }
 
     /// Likelihood-ratio test of two nested fits of the same rows, as lme4's `anova`:
@@ -109,8 +124,8 @@ public enum Transfer {
         var note = x.reml && y.reml ? "REML fits compared (same fixed effects)" : "ML fits compared"
         if x.reml || y.reml {
             if x.frame.xNames != y.frame.xNames || !(x.reml && y.reml) {
-                x = try LinearMixedModel.fit(x.frame, reml: false)
-                y = try LinearMixedModel.fit(y.frame, reml: false)
+                x = try LinearMixedModel.fit(x.frame, reml: false, variance: x.varianceModel)
+                y = try LinearMixedModel.fit(y.frame, reml: false, variance: y.varianceModel)
                 note = "refitted with ML, as lme4's anova does, because the fixed effects differ"
             }
         }

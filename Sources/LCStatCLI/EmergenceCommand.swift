@@ -1,0 +1,42 @@
+import ArgumentParser
+import LCCore
+
+struct EmergenceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "emergence",
+        abstract: "Consensus emergence model (Lang, Bliese & de Voogt 2018): does the within-group residual SD shrink over time?")
+
+    @Argument(help: "CSV file with a header row.")
+    var file: String
+
+    @Option(help: "Group (community) column.")
+    var group: String
+
+    @Option(help: "Person column.")
+    var person: String
+
+    @Option(help: "Time (session) column, numeric.")
+    var time: String
+
+    @Option(help: "Rating column.")
+    var value: String
+
+    @Flag(help: "Fit by maximum likelihood instead of REML.")
+    var ml = false
+
+    @Option(help: "Output format.")
+    var format: OutputFormat = .table
+
+    @Option(help: "Cell texts that mean missing, comma-separated (default: empty and NA).")
+    var na: String?
+
+    func run() throws {
+        try runReporting {
+            var opts = CSVOptions(columns: [group, person, time, value])
+            if let na { opts.missing = ["", "NA"] + InputOptions.list(na) }
+            let data = try CSVReader.read(path: file, options: opts)
+            let spec = EmergenceSpec(group: group, person: person, time: time, value: value, reml: !ml)
+            TableFormatter.write(try Emergence.run(data, spec).table, as: format) { writeAll(1, $0) }
+        }
+    }
+}
