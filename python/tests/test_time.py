@@ -42,3 +42,17 @@ def test_plot_consensus():
     assert len(ax.get_lines()) == t["group"].nunique() + 1      # one per community and the .70 line
     with pytest.raises(ValueError):
         lcstat.plot_consensus(t, index="nothere")
+
+
+def test_example_notebook_runs():
+    """python/examples/learning_community_study.ipynb executes headless from start to end."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("matplotlib")
+    folder = os.path.join(ROOT, "python", "examples")
+    nb = nbformat.read(os.path.join(folder, "learning_community_study.ipynb"), as_version=4)
+    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": folder}}).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    text = " ".join(str(o.get("data", {}).get("text/plain", "")) for o in outputs)
+    assert "Aggregation" in text and "delta" in text
