@@ -90,6 +90,12 @@ int32_t lc_agreement(void const * dataset, void const * spec, void * * out, lc_e
 /* Cronbach's alpha (complete cases). Columns: item, alpha, r_drop, n. */
 int32_t lc_alpha(void const * dataset, void const * spec, void * * out, lc_error * error);
 
+/* The bootstrap over groups of a group-level column (the spec's single item, one
+ * row per group, e.g. an agreement table handed back as a dataset): the mean or
+ * median ("statistic"), its bootstrap SE and 95% percentile interval. Columns:
+ * statistic, estimate, se, low, high, groups, replicates. Uses "replications" and "seed". */
+int32_t lc_bootstrap(void const * dataset, void const * spec, void * * out, lc_error * error);
+
 /* Group composition on individual characteristics (the spec's items): per group,
  * mean and SD of numeric columns, Blau's index and the number of categories of
  * text columns. Columns: group, n, then <col>_mean, <col>_sd or <col>_blau,
@@ -148,7 +154,9 @@ void lc_fit_free(void * fit);
 int32_t lc_fit_table(void const * fit, char const * which, void * * out, lc_error * error);
 
 /* ICC(1) and ICC(2) per item and for the scale score. Columns: item, icc1,
- * icc2, f, df1, df2, p, groups, n, ms_between, ms_within, k, note. */
+ * icc2, f, df1, df2, p, groups, n, ms_between, ms_within, k, icc1_low, icc1_high,
+ * icc2_low, icc2_high (F-based 95%), with the option "bootstrap" also
+ * icc1_boot_low … icc2_boot_high (percentile, resampled groups, "seed"), and note. */
 int32_t lc_icc(void const * dataset, void const * spec, void * * out, lc_error * error);
 
 /* Climate level and consensus together: the group mean of the outcome regressed
@@ -192,7 +200,8 @@ void lc_spec_free(void * spec);
  * "group_size", "n_items", "replications" (whole numbers), "seed" (0 to 2⁶⁴ − 1)
  * and "method" ("auto", "exact", "monte_carlo"); "pseudo_groups" for random group
  * resampling; "wave" (a column) for consensus over time; "person", "time", "value"
- * (columns) and "reml" ("true"/"false") for emergence. An unknown key or a
+ * (columns) and "reml" ("true"/"false") for emergence; "bootstrap" (resamples of the
+ * groups, ICC intervals) and "statistic" ("mean"/"median", lc_bootstrap). An unknown key or a
  * value that does not parse is an error that leaves the spec unchanged. */
 int32_t lc_spec_set(void * spec, char const * key, char const * value, lc_error * error);
 

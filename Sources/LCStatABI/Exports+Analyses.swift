@@ -26,14 +26,18 @@ public func lcAgreement(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
 }
 
 /// ICC(1) and ICC(2) per item and for the scale score. Columns: item, icc1,
-/// icc2, f, df1, df2, p, groups, n, ms_between, ms_within, k, note.
+/// icc2, f, df1, df2, p, groups, n, ms_between, ms_within, k, icc1_low, icc1_high,
+/// icc2_low, icc2_high (F-based 95%), with the option "bootstrap" also
+/// icc1_boot_low ... icc2_boot_high (percentile, resampled groups, "seed"), and note.
 @c(lc_icc)
 public func lcIcc(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
                   _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                   _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     analyse(dataset, spec, out, error) { d, s in
-        try ICC.run(d, ICCSpec(group: s.group, items: s.items, scale: s.scale, reverse: s.reverse,
-                               missing: s.missing, groupSize: s.iccGroupSize))
+        var spec = ICCSpec(group: s.group, items: s.items, scale: s.scale, reverse: s.reverse,
+                           missing: s.missing, groupSize: s.iccGroupSize)
+        (spec.bootstrap, spec.seed) = (s.bootstrap, s.seed)
+        return try ICC.run(d, spec)
     }
 }
 
@@ -154,4 +158,19 @@ public func lcComposition(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer
                           _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                           _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     analyse(dataset, spec, out, error) { d, s in try Composition.run(d, group: s.group, columns: s.items) }
+}
+
+/// The bootstrap over groups of a group-level column (the spec's single item, one
+/// row per group, e.g. an agreement table handed back as a dataset): the mean or
+/// median ("statistic"), its bootstrap SE and 95% percentile interval. Columns:
+/// statistic, estimate, se, low, high, groups, replicates. Uses "replications" and "seed".
+@c(lc_bootstrap)
+public func lcBootstrap(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
+                        _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                        _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    analyse(dataset, spec, out, error) { d, s in
+        guard s.items.count == 1 else { throw LCError(.invalidArgument, "the bootstrap takes exactly one column (the spec's items)") }
+        return try GroupBootstrap.statistic(d.numeric(s.items[0]).doubles, median: s.statistic == "median",
+                                            replicates: s.replications, seed: s.seed)
+    }
 }

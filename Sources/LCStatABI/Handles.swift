@@ -76,6 +76,8 @@ final class SpecHandle: Handle {
     var wave: String?
     var person: String?, time: String?, value: String?
     var reml = true
+    var bootstrap = 0
+    var statistic = "mean"
     init() { super.init(kind: .spec) }
 }
 

@@ -5,7 +5,7 @@ import LCCore
 extension SpecHandle {
     static let optionKeys = ["outcome", "consensus", "level_column", "center", "weights",
                              "group_size", "n_items", "replications", "seed", "method", "pseudo_groups", "wave",
-                             "person", "time", "value", "reml"]
+                             "person", "time", "value", "reml", "bootstrap", "statistic"]
 
     func set(_ key: String, _ value: String) throws {
         switch key {
@@ -35,6 +35,13 @@ extension SpecHandle {
         case "person", "time", "value":
             guard !value.isEmpty else { throw LCError(.invalidArgument, "\(key) must name a column") }
             if key == "person" { person = value } else if key == "time" { time = value } else { self.value = value }
+        case "bootstrap":
+            bootstrap = try integer(key, value)
+        case "statistic":
+            guard value == "mean" || value == "median" else {
+                throw LCError(.invalidArgument, "statistic must be 'mean' or 'median', not '\(value)'")
+            }
+            statistic = value
         case "reml":
             reml = try flag(key, value)
         case "wave":
@@ -76,7 +83,8 @@ extension SpecHandle {
 /// "group_size", "n_items", "replications" (whole numbers), "seed" (0 to 2⁶⁴ − 1)
 /// and "method" ("auto", "exact", "monte_carlo"); "pseudo_groups" for random group
 /// resampling; "wave" (a column) for consensus over time; "person", "time", "value"
-/// (columns) and "reml" ("true"/"false") for emergence. An unknown key or a
+/// (columns) and "reml" ("true"/"false") for emergence; "bootstrap" (resamples of the
+/// groups, ICC intervals) and "statistic" ("mean"/"median", lc_bootstrap). An unknown key or a
 /// value that does not parse is an error that leaves the spec unchanged.
 @c(lc_spec_set)
 public func lcSpecSet(_ spec: UnsafeMutableRawPointer?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?,

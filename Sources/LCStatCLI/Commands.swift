@@ -31,13 +31,21 @@ struct ICCCommand: ParsableCommand {
     @Option(name: .customLong("icc-k"), help: "Group size in ICC(1): mean (N/J, R multilevel) or n0.")
     var groupSize: ICCGroupSize = .mean
 
+    @Option(help: "Resamples of the groups for bootstrap percentile intervals (0: none).")
+    var bootstrap: Int = 0
+
+    @Option(help: "Seed of the random generator (bootstrap).")
+    var seed: UInt64 = 1
+
     func validate() throws { try input.requireGroup() }
 
     func run() throws {
         try runReporting {
-            let spec = ICCSpec(group: input.groupColumns, items: input.itemColumns, scale: try input.responseScale(),
+            var spec = ICCSpec(group: input.groupColumns, items: input.itemColumns, scale: try input.responseScale(),
                                reverse: input.reverseColumns, missing: input.missing, groupSize: groupSize)
-            input.emit(try ICC.run(try input.readData(), spec), contract: ICC.contractColumns)
+            (spec.bootstrap, spec.seed) = (bootstrap, seed)
+            let boot = bootstrap > 0 ? ["icc1_boot_low", "icc1_boot_high", "icc2_boot_low", "icc2_boot_high"] : []
+            input.emit(try ICC.run(try input.readData(), spec), contract: ICC.contractColumns + boot)
         }
     }
 }

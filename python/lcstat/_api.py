@@ -186,21 +186,26 @@ def agreement(data, *, group, items, scale=None, null="uniform", missing="availa
 
 
 def icc(data, *, group, items, scale=None, reverse=None, missing="available", k="mean",
-        extra=False, read_options=None) -> pd.DataFrame:
+        bootstrap: int = 0, seed: int = 1, extra=False, read_options=None) -> pd.DataFrame:
     """ICC(1) and ICC(2) from a one-way ANOVA, per item and for the scale score.
 
     Returns one row per item and a last row ``scale`` with columns ``item,
     icc1, icc2, f, df1, df2, p, groups, n`` (``extra=True`` adds
-    ``ms_between, ms_within, k, note``). ``k="mean"`` uses N/J as R's
+    ``ms_between, ms_within, k``, the F-based 95% intervals ``icc1_low,
+    icc1_high, icc2_low, icc2_high`` and ``note``). ``k="mean"`` uses N/J as R's
     multilevel ``ICC1`` does; ``k="n0"`` the textbook group size.
+    ``bootstrap=B`` adds percentile intervals from B resamples of the groups
+    (``icc1_boot_low, icc1_boot_high, icc2_boot_low, icc2_boot_high``, seeded).
 
     ``data`` and ``read_options`` as in :func:`agreement`.
 
     R equivalent: ``multilevel::ICC1(aov(y ~ as.factor(g)))``, ``ICC2(...)``.
     """
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
-    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "missing": str(missing), "icc_k": str(k)}
-    return _run("icc", data, g + it, spec, ICC_COLUMNS, extra, read_options)
+    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "missing": str(missing), "icc_k": str(k),
+            "options": {"bootstrap": str(int(bootstrap)), "seed": str(int(seed))}}
+    boot = ["icc1_boot_low", "icc1_boot_high", "icc2_boot_low", "icc2_boot_high"] if bootstrap else []
+    return _run("icc", data, g + it, spec, ICC_COLUMNS + boot, extra, read_options)
 
 
 def alpha(data, *, items, scale=None, reverse=None, group=None, read_options=None) -> pd.DataFrame:
@@ -346,3 +351,14 @@ def aggregation(data, *, group, items, scale, null="uniform", missing="available
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": str(null), "missing": str(missing),
             "options": {"replications": str(int(replications)), "seed": str(int(seed))}}
     return _run("aggregation", data, g + it, spec, None, True, read_options)
+
+
+def bootstrap_groups(table, column: str, *, statistic: str = "mean", replicates: int = 2000, seed: int = 1) -> pd.DataFrame:
+    """The bootstrap over groups of any group-level column, e.g. the mean rwg(J) of an
+    :func:`agreement` table: ``statistic`` ("mean" or "median") with its bootstrap
+    SE and 95% percentile interval from ``replicates`` resamples of the rows (groups),
+    seeded. Returns one row: ``statistic, estimate, se, low, high, groups, replicates``.
+    """
+    spec = {"items": [str(column)], "options": {"statistic": str(statistic), "replications": str(int(replicates)),
+                                                "seed": str(int(seed))}}
+    return _run("bootstrap", table, [str(column)], spec, None, True, None)

@@ -4,7 +4,7 @@
  *
  * run(analysis, data, spec) -> (columns, notes)
  *   analysis: "agreement", "icc", "alpha", "scores", "level_consensus", "rgr",
- *             "aggregation", "consensus_over_time", "composition" or "emergence"
+ *             "aggregation", "consensus_over_time", "composition", "emergence" or "bootstrap"
  *   data:     list of (name, values) with values a C-contiguous float64 buffer,
  *             or (name, (codes, levels)) with codes a C-contiguous int64
  *             buffer (-1 = missing) and levels a list of str;
@@ -112,6 +112,7 @@ static const struct { const char *name; analysis_fn fn; } analyses[] = {
     {"agreement", lc_agreement}, {"icc", lc_icc}, {"alpha", lc_alpha}, {"scores", lc_scores},
     {"level_consensus", lc_level_consensus}, {"rgr", lc_rgr}, {"aggregation", lc_aggregation},
     {"consensus_over_time", lc_consensus_over_time}, {"composition", lc_composition}, {"emergence", lc_emergence},
+    {"bootstrap", lc_bootstrap},
 };
 
 static analysis_fn find_analysis(const char *name) {

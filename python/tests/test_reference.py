@@ -205,3 +205,14 @@ def test_rgr_and_aggregation_lq2002(lq2002):
     rwg = ref["rwg.j"]["LEAD"]["uniform"]["result"]["rwg.j"]
     close([a.loc["rwg_j_mean", "value"]], [sum(rwg) / len(rwg)])
     assert a.loc["verdict", "criterion"].startswith("Aggregation")
+
+
+def test_bootstrap_intervals(lq2002):
+    df, _ = lq2002
+    t = lcstat.icc(df, group="COMPID", items=["LEAD05"], bootstrap=500, seed=3)
+    assert (t["icc1_boot_low"] < t["icc1"]).all() and (t["icc1"] < t["icc1_boot_high"]).all()
+    assert t.equals(lcstat.icc(df, group="COMPID", items=["LEAD05"], bootstrap=500, seed=3))
+    a = lcstat.agreement(df, group="COMPID", items=[f"LEAD{i:02d}" for i in range(1, 12)], scale=(1, 5))
+    b = lcstat.bootstrap_groups(a, "rwg_j", replicates=1000, seed=4)
+    assert b["estimate"][0] == pytest.approx(a["rwg_j"].mean(), rel=1e-12)
+    assert b["low"][0] < b["estimate"][0] < b["high"][0]

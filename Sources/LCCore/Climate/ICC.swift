@@ -15,6 +15,9 @@ public struct ICCSpec: Sendable {
     /// How incomplete respondents enter the scale score row (items always use every answer).
     public var missing: MissingPolicy
     public var groupSize: ICCGroupSize
+    /// Bootstrap resamples of the groups for percentile intervals (0: none).
+    public var bootstrap: Int = 0
+    public var seed: UInt64 = 1
 
     public init(group: [String], items: [String], scale: ResponseScale? = nil, reverse: [String] = [],
                 missing: MissingPolicy = .available, groupSize: ICCGroupSize = .mean) {
@@ -43,18 +46,22 @@ public enum ICC {
         let items = try ItemSet(data, items: spec.items, scale: spec.scale, reverse: spec.reverse)
         var rows = ICCColumns()
         for (j, name) in items.names.enumerated() {
-            rows.append(name, anova(groups, spec.groupSize) { items.values[j][$0] })
+            try rows.append(name, anova(groups, spec.groupSize) { items.values[j][$0] }, spec)
         }
-        rows.append("scale", anova(groups, spec.groupSize) { items.scaleScore($0, policy: spec.missing) })
+        try rows.append("scale", anova(groups, spec.groupSize) { items.scaleScore($0, policy: spec.missing) }, spec)
         var notes = ["ICC(1) with k = \(spec.groupSize == .mean ? "N/J, the mean group size (R multilevel)" : "n0 = (N - sum n_j^2/N)/(J - 1)")",
                      "items use every answer; the scale score is the mean of a respondent's items (\(spec.missing.rawValue))"]
         if groups.droppedRows > 0 { notes.append("\(groups.droppedRows) rows without a group were left out") }
-        return rows.table(notes: notes)
+        if spec.bootstrap > 0 {
+            notes.append("icc*_boot_*: 95% percentile intervals from \(spec.bootstrap) resamples of the groups, seed \(spec.seed)")
+        }
+        return rows.table(notes: notes, bootstrap: spec.bootstrap > 0)
     }
 
     /// One-way ANOVA sums of squares from per-group tallies (two-pass within groups).
     public static func anova(_ groups: Grouping, _ size: ICCGroupSize, value: (Int) -> Double) -> OneWayANOVA {
         var a = OneWayANOVA()
+        a.summaries = []
         var means: [Double] = [], counts: [Double] = []
         var scratch: [Double] = []
         for g in 0..<groups.count {
@@ -68,6 +75,7 @@ public enum ICC {
             var ss = 0.0
             for x in scratch { ss += (x - m) * (x - m) }
             a.ssWithin += ss
+            a.summaries.append((Double(scratch.count), m, ss))
             means.append(m)
             counts.append(Double(scratch.count))
         }
@@ -84,6 +92,8 @@ public enum ICC {
 /// The one-way ANOVA behind ICC(1) and ICC(2).
 public struct OneWayANOVA: Sendable {
     public var n = 0.0, groups = 0, ssBetween = 0.0, ssWithin = 0.0, k = 0.0
+    /// Per group: size, mean and within sum of squares (for the bootstrap over groups).
+    var summaries: [(n: Double, mean: Double, ss: Double)] = []
     public var df1: Double { Double(groups - 1) }
     public var df2: Double { n - Double(groups) }
     public var msBetween: Double { ssBetween / df1 }
@@ -117,8 +127,9 @@ private struct ICCColumns {
     var df1: [Double] = [], df2: [Double] = [], p: [Double] = [], groups: [Int64] = [], n: [Int64] = []
     var msb: [Double] = [], msw: [Double] = [], k: [Double] = [], note: [String] = []
     var icc1Low: [Double] = [], icc1High: [Double] = [], icc2Low: [Double] = [], icc2High: [Double] = []
+    var boot1Low: [Double] = [], boot1High: [Double] = [], boot2Low: [Double] = [], boot2High: [Double] = []
 
-    mutating func append(_ name: String, _ a: OneWayANOVA) {
+    mutating func append(_ name: String, _ a: OneWayANOVA, _ spec: ICCSpec) throws {
         item.append(name)
         groups.append(Int64(a.groups))
         n.append(Int64(a.n))
@@ -136,18 +147,26 @@ private struct ICCColumns {
         let ci = ok ? a.intervals() : ((.nan, .nan), (.nan, .nan))
         icc1Low.append(ci.icc1.0); icc1High.append(ci.icc1.1)
         icc2Low.append(ci.icc2.0); icc2High.append(ci.icc2.1)
+        if spec.bootstrap > 0 {
+            let b = ok ? try GroupBootstrap.iccIntervals(a.summaries, groupSize: spec.groupSize, replicates: spec.bootstrap, seed: spec.seed)
+                       : ((.nan, .nan), (.nan, .nan))
+            boot1Low.append(b.icc1.0); boot1High.append(b.icc1.1); boot2Low.append(b.icc2.0); boot2High.append(b.icc2.1)
+        }
         note.append(why ?? "")
     }
 
-    func table(notes: [String]) -> ResultTable {
-        ResultTable(columns: [
+    func table(notes: [String], bootstrap: Bool) -> ResultTable {
+        let boot: [ResultTable.Column] = bootstrap ? [
+            .init("icc1_boot_low", .double(boot1Low)), .init("icc1_boot_high", .double(boot1High)),
+            .init("icc2_boot_low", .double(boot2Low)), .init("icc2_boot_high", .double(boot2High)),
+        ] : []
+        return ResultTable(columns: [
             .init("item", .text(item)), .init("icc1", .double(icc1)), .init("icc2", .double(icc2)),
             .init("f", .double(f)), .init("df1", .double(df1)), .init("df2", .double(df2)), .init("p", .double(p)),
             .init("groups", .int(groups)), .init("n", .int(n)),
             .init("ms_between", .double(msb)), .init("ms_within", .double(msw)), .init("k", .double(k)),
             .init("icc1_low", .double(icc1Low)), .init("icc1_high", .double(icc1High)),
             .init("icc2_low", .double(icc2Low)), .init("icc2_high", .double(icc2High)),
-            .init("note", .text(note)),
-        ], notes: notes)
+        ] + boot + [.init("note", .text(note))], notes: notes)
     }
 }
