@@ -177,4 +177,5 @@ struct PackedBlocks: Sendable {
         size = blocks.first.map { $0.rows * $0.cols } ?? 0
         values = blocks.flatMap(\.values)
     }
+
 }

@@ -18,7 +18,7 @@ struct CrossProducts: ProfiledDeviance {
         ztx = [Matrix](repeating: Matrix(rows: q, cols: p), count: g)
         zty = [Matrix](repeating: Matrix(rows: q, cols: 1), count: g)
         (xtx, xty, yty) = FixedCrossProducts.of(f)
-        for r in 0..<n {
+        for r in 0..<n where !f.isZeroRow(r) {
             let k = Int(block.group[r])
             for a in 0..<q {
                 let za = block.z[a][r]
@@ -63,6 +63,24 @@ struct CrossProducts: ProfiledDeviance {
         return finish(logDetL: 2 * det.value, xtxt: xtxt, xtyt: xtyt, yty: yty, cucu: cucu, n: n, reml: reml)
     }
 
+    var rowSums: [Double] {
+        packedZtZ.values + packedZtX.values + packedZty.values + xtx.values + xty.values + [yty]
+    }
+
+    func withRowSums(combining parts: [[Double]], weights: [Double]) -> ProfiledDeviance? {
+        var out = self
+        var at = 0
+        func take(_ k: Int) -> [Double] { defer { at += k }; return combineRowSums(parts, weights, at..<(at + k)) }
+        let g = ztz.count
+        out.packedZtZ.values = take(g * q * q)
+        out.packedZtX.values = take(g * q * p)
+        out.packedZty.values = take(g * q)
+        out.xtx.values = take(p * p)
+        out.xty.values = take(p)
+        out.yty = take(1)[0]
+        return out
+    }
+
     /// b_k = Λ L_k⁻ᵀ (c_u − R_ZX β) for every group k.
     func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
         let l = lambda(theta, term: 0), lt = l.transposed
@@ -81,7 +99,7 @@ struct CrossProducts: ProfiledDeviance {
 enum FixedCrossProducts {
     static func of(_ f: ModelFrame) -> (Matrix, Matrix, Double) {
         var xtx = Matrix(rows: f.p, cols: f.p), xty = Matrix(rows: f.p, cols: 1), yty = 0.0
-        for r in 0..<f.n {
+        for r in 0..<f.n where !f.isZeroRow(r) {
             for a in 0..<f.p {
                 for b in 0..<f.p { xtx[a, b] += f.x[a][r] * f.x[b][r] }
                 xty[a, 0] += f.x[a][r] * f.y[r]

@@ -98,11 +98,16 @@ public enum LinearMixedModel {
             lower += [Double](repeating: -.infinity, count: variance.parameterCount)
             start += [Double](repeating: 0, count: variance.parameterCount)
         }
+        let parts = variance.flatMap { WeightedParts($0, frame: frame, unweighted: unweighted, engine: engine) }
         /// The engine, weights' Jacobian term and θ for a parameter vector.
-        func state(_ x: [Double]) -> (ProfiledDeviance, Double, [Double]) {
+        func state(_ x: [Double], exact: Bool = false) -> (ProfiledDeviance, Double, [Double]) {
             guard let variance else { return (unweighted, 0, x) }
-            let w = variance.weights(Array(x[thetaCount...]))
-            return (engine(frame.weighted(by: w)), -2 * w.reduce(0) { $0 + log($1) }, Array(x[..<thetaCount]))
+            let psi = Array(x[thetaCount...]), theta = Array(x[..<thetaCount])
+            if !exact, let parts, let combined = parts.engine(psi, variance) {
+                return (combined, parts.jacobian(psi, variance), theta)
+            }
+            let w = variance.weights(psi)
+            return (engine(frame.weighted(by: w)), -2 * w.reduce(0) { $0 + log($1) }, theta)
         }
         let criterion = { (x: [Double]) -> Double in
             let (e, jacobian, theta) = state(x)
@@ -110,7 +115,7 @@ public enum LinearMixedModel {
             return d + jacobian
         }
         let result = optimize(criterion, from: start, lower: lower)
-        let (final, jacobian, theta) = state(result.x)
+        let (final, jacobian, theta) = state(result.x, exact: true)
         guard let at = final.evaluate(theta, reml: reml) else {
             throw LCError(.internalError, "the deviance is undefined at the optimum")
         }
@@ -206,3 +211,33 @@ public enum LinearMixedModel {
     }
 }
 
+/// The engine of row-weighted data as a weighted sum of engines, one per distinct
+/// value of the variance covariate (rows with weight 0 elsewhere, so every part has
+/// the full layout): Σ_v g(v)⁻² · sums_v. An evaluation then costs per group and
+/// value, with no pass over the rows. Used when the covariate has at most 64 values
+/// and the engine's layout allows it (one factor, or two nested).
+struct WeightedParts {
+    static let maxValues = 64
+    let values: [Double]
+    let sums: [[Double]]
+    let counts: [Double]
+    let unweighted: ProfiledDeviance
+
+    init?(_ v: VarianceModel, frame: ModelFrame, unweighted: ProfiledDeviance, engine: (ModelFrame) -> ProfiledDeviance) {
+        let distinct = v.distinct
+        guard distinct.count <= Self.maxValues, !unweighted.rowSums.isEmpty else { return nil }
+        values = distinct
+        sums = distinct.map { d in engine(frame.weighted(by: v.values.map { $0 == d ? 1 : 0 })).rowSums }
+        counts = distinct.map { d in Double(v.values.filter { $0 == d }.count) }
+        self.unweighted = unweighted
+    }
+
+    func engine(_ psi: [Double], _ v: VarianceModel) -> ProfiledDeviance? {
+        unweighted.withRowSums(combining: sums, weights: values.map { let w = v.weight(at: $0, psi); return w * w })
+    }
+
+    /// −2 Σᵢ log wᵢ, by distinct value.
+    func jacobian(_ psi: [Double], _ v: VarianceModel) -> Double {
+        -2 * zip(values, counts).reduce(0) { $0 + $1.1 * log(v.weight(at: $1.0, psi)) }
+    }
+}

@@ -45,6 +45,15 @@ struct NestedCrossProducts: ProfiledDeviance {
         (xtx, xty, yty) = FixedCrossProducts.of(f)
         for r in 0..<n {
             let i = Int(b1.group[r]), j = Int(b2.group[r])
+            let k: Int
+            if let found = pairs[i].firstIndex(where: { $0.j == j }) {
+                k = found
+            } else {
+                pairs[i].append((j, Matrix(rows: q2, cols: q1)))
+                k = pairs[i].count - 1
+            }
+            // a row of zeros (weight 0 in a part of a variance-function fit) adds nothing
+            if f.isZeroRow(r) { continue }
             for a in 0..<q1 {
                 let za = b1.z[a][r]
                 for b in 0..<q1 { a11[i][a, b] += za * b1.z[b][r] }
@@ -56,13 +65,6 @@ struct NestedCrossProducts: ProfiledDeviance {
                 for b in 0..<q2 { a22[j][a, b] += za * b2.z[b][r] }
                 for b in 0..<p { z2x[j][a, b] += za * f.x[b][r] }
                 z2y[j][a, 0] += za * f.y[r]
-            }
-            let k: Int
-            if let found = pairs[i].firstIndex(where: { $0.j == j }) {
-                k = found
-            } else {
-                pairs[i].append((j, Matrix(rows: q2, cols: q1)))
-                k = pairs[i].count - 1
             }
             for a in 0..<q2 { for b in 0..<q1 { pairs[i][k].block[a, b] += b2.z[a][r] * b1.z[b][r] } }
         }
@@ -263,6 +265,31 @@ struct NestedCrossProducts: ProfiledDeviance {
         part.xx = Matrix(rows: p, cols: p) - negXX
         part.xy = Matrix(rows: p, cols: 1) - negXY
         return part
+    }
+
+    /// The nested layout only (the crossed path reads the unpacked blocks).
+    var rowSums: [Double] {
+        guard let b = packed else { return [] }
+        return b.a11.values + b.z1x.values + b.z1y.values + b.a22.values + b.z2x.values + b.z2y.values + b.cross.values
+            + xtx.values + xty.values + [yty]
+    }
+
+    func withRowSums(combining parts: [[Double]], weights: [Double]) -> ProfiledDeviance? {
+        guard let b = packed, parts.allSatisfy({ $0.count == parts[0].count }) else { return nil }
+        var out = self
+        var at = 0
+        func take(_ k: Int) -> [Double] { defer { at += k }; return combineRowSums(parts, weights, at..<(at + k)) }
+        func take(_ blocks: PackedBlocks) -> PackedBlocks {
+            var c = blocks
+            c.values = take(blocks.values.count)
+            return c
+        }
+        out.packed = Packed(a11: take(b.a11), z1x: take(b.z1x), z1y: take(b.z1y), a22: take(b.a22), z2x: take(b.z2x),
+                            z2y: take(b.z2y), cross: take(b.cross), parent: b.parent)
+        out.xtx.values = take(p * p)
+        out.xty.values = take(p)
+        out.yty = take(1)[0]
+        return out
     }
 
     /// u₂ = L₂₂⁻ᵀ(c₂ − R₂ₓβ), u₁ᵢ = L₁₁ᵢ⁻ᵀ(c₁ᵢ − R₁ₓᵢβ − Σⱼ Wⱼ u₂ⱼ), b = Λu.

@@ -65,12 +65,17 @@ struct VarianceModel: Sendable {
     /// nlme's names: "delta", or the levels after the first.
     var parameterNames: [String] { levels.isEmpty ? ["delta"] : Array(levels.dropFirst()) }
 
-    /// The row weights wᵢ = 1/g(vᵢ) for parameters ψ.
-    func weights(_ psi: [Double]) -> [Double] {
-        if levels.isEmpty { return values.map { Glibc.exp(-psi[0] * $0) } }
-        let ratio = [1.0] + psi.map { Glibc.exp($0) }
-        return values.map { 1 / ratio[Int($0)] }
+    /// The distinct covariate values (exp) or level indices (ident), sorted.
+    var distinct: [Double] { levels.isEmpty ? Array(Set(values)).sorted() : levels.indices.map(Double.init) }
+
+    /// The weight 1/g(v) at covariate value (exp) or level index (ident) v.
+    func weight(at v: Double, _ psi: [Double]) -> Double {
+        if levels.isEmpty { return Glibc.exp(-psi[0] * v) }
+        return v == 0 ? 1 : Glibc.exp(-psi[Int(v) - 1])
     }
+
+    /// The row weights wᵢ = 1/g(vᵢ) for parameters ψ.
+    func weights(_ psi: [Double]) -> [Double] { values.map { weight(at: $0, psi) } }
 
     /// The reported parameters: δ, or the SD ratios (exp of ψ).
     func reported(_ psi: [Double]) -> [Double] { levels.isEmpty ? psi : psi.map { Glibc.exp($0) } }
