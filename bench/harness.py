@@ -50,6 +50,11 @@ TASKS = {
                                  "sharing ~ session + within(support, person) + between(support, person)"
                                  " + within(motivation, person) + between(motivation, person) + selfeff"
                                  " + (1 + session | person)"]),
+    # the three-level model with residual SD sigma*exp(delta*session), beside nlme's varExp (lmm.3l.varexp)
+    "lmm.3l.varexp@lcstat-cli": ("W3", [CLI, "transfer", "{csv}", "--format", "json", "--variance", "exp(session)", "--formula",
+                                        "sharing ~ session + within(support, person) + between(support, person)"
+                                        " + within(motivation, person) + between(motivation, person) + selfeff"
+                                        " + (1 + session | person) + (1 | community)"]),
     # rwg.j.sim (SIM workload): Monte Carlo as R does it, every index at once, whole process
     "rwg.j.sim@lcstat-cli": ("SIM", [CLI, "null", "--group-size", "{gsize}", "--items", "{nitems}", "--scale", "1:{nresp}",
                                      "--method", "monte_carlo", "--replications", "{nrep}", "--seed", "{seed}", "--format", "csv"]),
