@@ -10,20 +10,22 @@ struct Reference: @unchecked Sendable {
 
     private static let cache = Mutex<[String: Reference]>([:])
 
-    /// Loads (once per test process) a dataset and R's results for it.
-    static func load(_ name: String) throws -> Reference {
-        if let hit = cache.withLock({ $0[name] }) { return hit }
-        let ref = try read(name)
-        cache.withLock { $0[name] = ref }
+    /// Loads (once per test process) R's results `name.json` and the data they were
+    /// computed on (`data.csv`, by default `name.csv`).
+    static func load(_ name: String, data: String? = nil) throws -> Reference {
+        let key = name + "|" + (data ?? name)
+        if let hit = cache.withLock({ $0[key] }) { return hit }
+        let ref = try read(name, data: data ?? name)
+        cache.withLock { $0[key] = ref }
         return ref
     }
 
-    private static func read(_ name: String) throws -> Reference {
+    private static func read(_ name: String, data csv: String) throws -> Reference {
         guard let dir = Bundle.module.url(forResource: "Reference", withExtension: nil) else {
             throw LCError(.io, "reference folder missing from the test bundle")
         }
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("\(name).json")))
-        let data = try CSVReader.read(path: dir.appendingPathComponent("\(name).csv").path)
+        let data = try CSVReader.read(path: dir.appendingPathComponent("\(csv).csv").path)
         return Reference(json: json as? [String: Any] ?? [:], data: data)
     }
 

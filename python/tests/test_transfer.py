@@ -118,3 +118,15 @@ def test_variance_in_cli_json():
     v = json.loads(out.stdout)["variance"]
     assert v[0]["function"] == "exp" and v[0]["covariate"] == "TIME" and v[0]["parameter"] == "delta"
     assert set(v[0]) == {"function", "covariate", "parameter", "estimate", "se"}
+
+
+def test_several_terms_on_one_factor(univbct):
+    """(1 | SUBNUM) + (0 + TIME | SUBNUM): uncorrelated intercept and slope, as lme4 fits and names them."""
+    df, _ = univbct
+    with open(os.path.join(ROOT, "Tests", "LCCoreTests", "Reference", "univbct_uncorrelated.json")) as f:
+        ref = json.load(f)["uncorrelated_slope"]["REML"]
+    fit = lcstat.transfer(df, "JSAT ~ TIME + (1 | SUBNUM) + (0 + TIME | SUBNUM)")
+    assert fit.fit["loglik"] == pytest.approx(ref["logLik"], rel=1e-5)
+    close(fit.fixed["estimate"], ref["fixed"]["estimate"], 1e-5)
+    assert list(fit.random["group"]) == ["SUBNUM", "SUBNUM.1", "Residual"]
+    close(fit.random["sd"], ref["random"]["sd"], 1e-4)

@@ -20,7 +20,7 @@ public struct LMMFit: Sendable {
     public let beta: [Double]
     /// Var(β̂) = σ² (X'V⁻¹X)⁻¹ in lme4's parametrisation.
     public let covariance: Matrix
-    /// θ in the engine's term order (see `thetaTerms`).
+    /// The free entries of θ: each random term's lower triangle, terms grouped by factor in the engine's order.
     public let theta: [Double]
     public let sigma: Double
     /// Random-effects terms in the formula's order.
@@ -77,11 +77,17 @@ public enum LinearMixedModel {
         try fit(frame, reml: reml, variance: VarianceModel(variance, frame: frame, data: data))
     }
 
-    static func fit(_ frame: ModelFrame, reml: Bool, variance: VarianceModel?) throws -> LMMFit {
-        let (n, p) = (frame.n, frame.p)
-        try validate(frame)
+    static func fit(_ original: ModelFrame, reml: Bool, variance: VarianceModel?) throws -> LMMFit {
+        let (n, p) = (original.n, original.p)
+        try validate(original)
+        // terms of one grouping factor share the engine's block (block-diagonal Λ)
+        let (frame, members) = original.mergingTermsByFactor()
+        guard frame.random.count <= 2 else {
+            throw LCError(.invalidArgument, "models with more than two grouping factors are not supported yet (this one has \(frame.random.count): \(frame.random.map(\.term.groupName).joined(separator: ", ")))")
+        }
         // the engine takes the factor with more levels first (sparser blocks)
         let order = frame.random.indices.sorted { frame.random[$0].levels.count > frame.random[$1].levels.count }
+        let layout = ThetaLayout(memberSizes: order.map { b in members[b].map { original.random[$0].z.count } })
         func engine(_ f: ModelFrame) -> ProfiledDeviance {
             order.count == 1 ? CrossProducts(f, f.random[0]) : NestedCrossProducts(f, f.random[order[0]], f.random[order[1]])
         }
@@ -89,10 +95,7 @@ public enum LinearMixedModel {
         guard unweighted.xtx.cholesky(relativeTolerance: 1e-10) != nil else {
             throw LCError(.invalidArgument, "the fixed-effects columns are linearly dependent (collinear predictors): \(frame.xNames.joined(separator: ", "))")
         }
-        var lower: [Double] = [], start: [Double] = []
-        for q in unweighted.effectsPerTerm {
-            for j in 0..<q { for i in j..<q { lower.append(i == j ? 0 : -.infinity); start.append(i == j ? 1 : 0) } }
-        }
+        var (lower, start) = layout.lowerAndStart
         let thetaCount = lower.count
         if let variance {
             lower += [Double](repeating: -.infinity, count: variance.parameterCount)
@@ -101,8 +104,8 @@ public enum LinearMixedModel {
         let parts = variance.flatMap { WeightedParts($0, frame: frame, unweighted: unweighted, engine: engine) }
         /// The engine, weights' Jacobian term and θ for a parameter vector.
         func state(_ x: [Double], exact: Bool = false) -> (ProfiledDeviance, Double, [Double]) {
-            guard let variance else { return (unweighted, 0, x) }
-            let psi = Array(x[thetaCount...]), theta = Array(x[..<thetaCount])
+            guard let variance else { return (unweighted, 0, layout.expand(x)) }
+            let psi = Array(x[thetaCount...]), theta = layout.expand(Array(x[..<thetaCount]))
             if !exact, let parts, let combined = parts.engine(psi, variance) {
                 return (combined, parts.jacobian(psi, variance), theta)
             }
@@ -123,22 +126,31 @@ public enum LinearMixedModel {
         var cov = at.xtxInverse
         cov.values = cov.values.map { $0 * sigma2 }
         let modes = final.conditionalModes(theta, beta: at.beta)
-        var components = [LMMFit.Component?](repeating: nil, count: order.count)
+        var components = [LMMFit.Component?](repeating: nil, count: original.random.count)
         var singular = false
         for (t, b) in order.enumerated() {
             let l = final.lambda(theta, term: t)
             for i in 0..<l.rows where l[i, i] < 1e-6 { singular = true }
             var c = l * l.transposed
             c.values = c.values.map { $0 * sigma2 }
-            let block = frame.random[b]
-            components[b] = LMMFit.Component(term: block.term, names: block.names, levels: block.levels, covariance: c,
-                                             modes: modes[t])
+            // each merged term gets its diagonal block of the covariance and its columns of the modes
+            var offset = 0
+            for m in members[b] {
+                let block = original.random[m], q = block.z.count
+                var sub = Matrix(rows: q, cols: q)
+                for i in 0..<q { for j in 0..<q { sub[i, j] = c[offset + i, offset + j] } }
+                components[m] = LMMFit.Component(term: block.term, names: block.names, levels: block.levels, covariance: sub,
+                                                 modes: modes[t].map { Array($0[offset..<(offset + q)]) })
+                offset += q
+            }
         }
-        let df = singular ? nil : Satterthwaite.degreesOfFreedom(final, theta: theta, sigma: sigma2.squareRoot(), n: n, reml: reml)
+        let free = Array(result.x[..<thetaCount])
+        let df = singular ? nil : Satterthwaite.degreesOfFreedom(ExpandedTheta(base: final, layout: layout), theta: free,
+                                                                 sigma: sigma2.squareRoot(), n: n, reml: reml)
         let varianceFit = variance.map {
             describe($0, at: result.x, thetaCount: thetaCount, sigma: sigma2.squareRoot(), criterion: criterion)
         }
-        return LMMFit(frame: frame, reml: reml, beta: at.beta, covariance: cov, theta: theta, sigma: sigma2.squareRoot(),
+        return LMMFit(frame: original, reml: reml, beta: at.beta, covariance: cov, theta: free, sigma: sigma2.squareRoot(),
                       components: components.compactMap { $0 }, criterion: at.criterion + jacobian,
                       evaluations: result.evaluations, converged: result.converged,
                       df: df ?? [Double](repeating: .nan, count: p), singular: singular, variance: varianceFit,
@@ -149,9 +161,6 @@ public enum LinearMixedModel {
         let n = frame.n
         guard !frame.random.isEmpty else {
             throw LCError(.invalidArgument, "the formula has no random-effects term; add one such as (1 | person)")
-        }
-        guard frame.random.count <= 2 else {
-            throw LCError(.invalidArgument, "models with more than two random-effects terms are not supported yet")
         }
         for block in frame.random {
             guard block.levels.count > 1 else {

@@ -39,6 +39,11 @@ public struct ModelFrame: Sendable {
                           droppedRows: droppedRows)
     }
 
+    /// The same frame with other random blocks (see `mergingTermsByFactor`).
+    func replacingRandom(_ blocks: [RandomBlock]) -> ModelFrame {
+        ModelFrame(formula: formula, rows: rows, y: y, x: x, xNames: xNames, random: blocks, droppedRows: droppedRows)
+    }
+
     /// Whether row r is all zeros in y, X and Z (so it adds nothing to any cross-product).
     @inline(__always)
     func isZeroRow(_ r: Int) -> Bool {

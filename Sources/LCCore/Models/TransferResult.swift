@@ -17,16 +17,21 @@ public struct TransferResult: Sendable {
     }
 
     /// `group, term, sd, corr`, lme4's VarCorr order: each term's SDs, then its
-    /// correlations (term `A:B`), then the residual (group `Residual`).
+    /// correlations (term `A:B`), then the residual (group `Residual`). A second
+    /// term on the same grouping factor is named as lme4 names it (`person.1`).
     public var random: ResultTable {
         var group: [String] = [], term: [String] = [], sd: [Double] = [], corr: [Double] = []
+        var seen: [String: Int] = [:]
         for c in fit.components {
+            let k = seen[c.term.groupName, default: 0]
+            seen[c.term.groupName] = k + 1
+            let label = k == 0 ? c.term.groupName : "\(c.term.groupName).\(k)"
             for (k, name) in c.names.enumerated() {
-                group.append(c.term.groupName); term.append(name); sd.append(c.standardDeviations[k]); corr.append(.nan)
+                group.append(label); term.append(name); sd.append(c.standardDeviations[k]); corr.append(.nan)
             }
             for a in 0..<c.names.count {
                 for b in (a + 1)..<max(a + 1, c.names.count) {
-                    group.append(c.term.groupName); term.append(c.names[a] + ":" + c.names[b])
+                    group.append(label); term.append(c.names[a] + ":" + c.names[b])
                     sd.append(.nan); corr.append(c.correlation(a, b))
                 }
             }
