@@ -83,7 +83,8 @@ extern "C" {
 int32_t lc_aggregation(void const * dataset, void const * spec, void * * out, lc_error * error);
 
 /* Climate level and consensus per group. Columns: group, n, mean, sd, rwg_j,
- * rwg_j_lindell, ad_m, ad_md, awg, n_items, rwg_j_raw, awg_raw, note.
+ * rwg_j_lindell, ad_m, ad_md, awg, n_items, rwg_j_raw, awg_raw, (with the option
+ * "significance": rwg_j_p, ad_m_p), note.
  * Needs group and items; uses scale, null, missing, reverse. */
 int32_t lc_agreement(void const * dataset, void const * spec, void * * out, lc_error * error);
 
@@ -201,7 +202,8 @@ void lc_spec_free(void * spec);
  * and "method" ("auto", "exact", "monte_carlo"); "pseudo_groups" for random group
  * resampling; "wave" (a column) for consensus over time; "person", "time", "value"
  * (columns) and "reml" ("true"/"false") for emergence; "bootstrap" (resamples of the
- * groups, ICC intervals) and "statistic" ("mean"/"median", lc_bootstrap). An unknown key or a
+ * groups, ICC intervals) and "statistic" ("mean"/"median", lc_bootstrap);
+ * "significance" ("true": lc_agreement adds rwg_j_p and ad_m_p). An unknown key or a
  * value that does not parse is an error that leaves the spec unchanged. */
 int32_t lc_spec_set(void * spec, char const * key, char const * value, lc_error * error);
 

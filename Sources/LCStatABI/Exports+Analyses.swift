@@ -13,15 +13,18 @@ private func analyse(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
 }
 
 /// Climate level and consensus per group. Columns: group, n, mean, sd, rwg_j,
-/// rwg_j_lindell, ad_m, ad_md, awg, n_items, rwg_j_raw, awg_raw, note.
+/// rwg_j_lindell, ad_m, ad_md, awg, n_items, rwg_j_raw, awg_raw, (with the option
+/// "significance": rwg_j_p, ad_m_p), note.
 /// Needs group and items; uses scale, null, missing, reverse.
 @c(lc_agreement)
 public func lcAgreement(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
                         _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                         _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     analyse(dataset, spec, out, error) { d, s in
-        try Agreement.run(d, AgreementSpec(group: s.group, items: s.items, scale: s.scale, null: s.null,
-                                           missing: s.missing, reverse: s.reverse))
+        var spec = AgreementSpec(group: s.group, items: s.items, scale: s.scale, null: s.null,
+                                 missing: s.missing, reverse: s.reverse)
+        if s.significance { spec.significance = (s.replications, s.seed) }
+        return try Agreement.run(d, spec)
     }
 }
 

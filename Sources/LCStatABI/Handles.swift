@@ -77,6 +77,7 @@ final class SpecHandle: Handle {
     var person: String?, time: String?, value: String?
     var reml = true
     var bootstrap = 0
+    var significance = false
     var statistic = "mean"
     init() { super.init(kind: .spec) }
 }

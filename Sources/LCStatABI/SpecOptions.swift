@@ -5,7 +5,7 @@ import LCCore
 extension SpecHandle {
     static let optionKeys = ["outcome", "consensus", "level_column", "center", "weights",
                              "group_size", "n_items", "replications", "seed", "method", "pseudo_groups", "wave",
-                             "person", "time", "value", "reml", "bootstrap", "statistic"]
+                             "person", "time", "value", "reml", "bootstrap", "statistic", "significance"]
 
     func set(_ key: String, _ value: String) throws {
         switch key {
@@ -35,6 +35,8 @@ extension SpecHandle {
         case "person", "time", "value":
             guard !value.isEmpty else { throw LCError(.invalidArgument, "\(key) must name a column") }
             if key == "person" { person = value } else if key == "time" { time = value } else { self.value = value }
+        case "significance":
+            significance = try flag(key, value)
         case "bootstrap":
             bootstrap = try integer(key, value)
         case "statistic":
@@ -84,7 +86,8 @@ extension SpecHandle {
 /// and "method" ("auto", "exact", "monte_carlo"); "pseudo_groups" for random group
 /// resampling; "wave" (a column) for consensus over time; "person", "time", "value"
 /// (columns) and "reml" ("true"/"false") for emergence; "bootstrap" (resamples of the
-/// groups, ICC intervals) and "statistic" ("mean"/"median", lc_bootstrap). An unknown key or a
+/// groups, ICC intervals) and "statistic" ("mean"/"median", lc_bootstrap);
+/// "significance" ("true": lc_agreement adds rwg_j_p and ad_m_p). An unknown key or a
 /// value that does not parse is an error that leaves the spec unchanged.
 @c(lc_spec_set)
 public func lcSpecSet(_ spec: UnsafeMutableRawPointer?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?,

@@ -11,12 +11,23 @@ struct AgreementCommand: ParsableCommand {
     @Option(help: "Null distribution: uniform, slight_skew, moderate_skew, heavy_skew, triangular, normal, or a variance.")
     var null: String = "uniform"
 
+    @Flag(help: "Test each group's agreement against the null for its size: adds rwg_j_p and ad_m_p.")
+    var significance = false
+
+    @Option(help: "Simulated groups per size where the null cannot be enumerated (with --significance).")
+    var replications: Int = 10_000
+
+    @Option(help: "Seed of the random generator (with --significance).")
+    var seed: UInt64 = 1
+
     func validate() throws { try input.requireGroup() }
 
     func run() throws {
         try runReporting {
-            let spec = try input.agreementSpec(null: null)
-            input.emit(try Agreement.run(try input.readData(), spec), contract: Agreement.contractColumns)
+            var spec = try input.agreementSpec(null: null)
+            if significance { spec.significance = (replications, seed) }
+            let tests = significance ? ["rwg_j_p", "ad_m_p"] : []
+            input.emit(try Agreement.run(try input.readData(), spec), contract: Agreement.contractColumns + tests)
         }
     }
 }

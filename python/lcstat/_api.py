@@ -134,7 +134,7 @@ def _numeric_group_labels(data, group: list[str], result: pd.DataFrame) -> pd.Da
 
 
 def agreement(data, *, group, items, scale=None, null="uniform", missing="available", reverse=None,
-              extra=False, read_options=None) -> pd.DataFrame:
+              significance=False, replications=10_000, seed=1, extra=False, read_options=None) -> pd.DataFrame:
     """Climate level and consensus per group.
 
     Parameters
@@ -160,6 +160,11 @@ def agreement(data, *, group, items, scale=None, null="uniform", missing="availa
         who answered every item (multilevel 2.7).
     reverse : list of str, optional
         Items to reverse-code as low + high - x (needs ``scale``).
+    significance : bool
+        Also return ``rwg_j_p`` = P(rwg(J) >= observed) and ``ad_m_p`` = P(AD_M <= observed)
+        under the null for each group's size and number of items (Dunlap, Burke &
+        Smith-Crowe 2003): exact where the answer patterns can be enumerated, else
+        ``replications`` simulated groups with ``seed``. Needs ``scale``.
     extra : bool
         Also return ``n_items``, ``rwg_j_raw`` (untruncated), ``awg_raw`` and ``note``.
 
@@ -180,8 +185,11 @@ def agreement(data, *, group, items, scale=None, null="uniform", missing="availa
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     if isinstance(null, (int, float)) and not isinstance(null, bool):
         null = repr(float(null))
-    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": str(null), "missing": str(missing)}
-    result = _run("agreement", data, g + it, spec, AGREEMENT_COLUMNS, extra, read_options)
+    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": str(null), "missing": str(missing),
+            "options": {"significance": "true" if significance else "false", "replications": str(int(replications)),
+                        "seed": str(int(seed))}}
+    tests = ["rwg_j_p", "ad_m_p"] if significance else []
+    result = _run("agreement", data, g + it, spec, AGREEMENT_COLUMNS + tests, extra, read_options)
     return _numeric_group_labels(data, g, result)
 
 

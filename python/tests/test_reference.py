@@ -2,6 +2,7 @@
 import subprocess
 import os
 
+import pandas as pd
 import pytest
 
 import lcstat
@@ -216,3 +217,12 @@ def test_bootstrap_intervals(lq2002):
     b = lcstat.bootstrap_groups(a, "rwg_j", replicates=1000, seed=4)
     assert b["estimate"][0] == pytest.approx(a["rwg_j"].mean(), rel=1e-12)
     assert b["low"][0] < b["estimate"][0] < b["high"][0]
+
+
+def test_agreement_significance():
+    """Per-group tail probabilities: ten identical answers have P = 5 * 5**-10 exactly."""
+    df = pd.DataFrame({"g": [1] * 10 + [2] * 10, "x": [3] * 10 + [1, 2, 3, 4, 5] * 2})
+    t = lcstat.agreement(df, group="g", items=["x"], scale=(1, 5), significance=True)
+    assert list(t.columns)[-2:] == ["rwg_j_p", "ad_m_p"]
+    assert t["rwg_j_p"][0] == pytest.approx(5 * 5.0 ** -10, rel=1e-12)
+    assert t["rwg_j_p"][1] == 1.0

@@ -44,7 +44,9 @@ public enum Agreement {
             notes.append("no response scale declared: rwg_j, rwg_j_lindell and awg are missing")
         }
         if groups.droppedRows > 0 { notes.append("\(groups.droppedRows) rows without a group were left out") }
-        return out.table(notes: notes)
+        let table = out.table(notes: notes)
+        guard let test = spec.significance, let scale = spec.scale, let e = nullVariance else { return table }
+        return try AgreementSignificance.adding(to: table, scale: scale, nullVariance: e, replications: test.replications, seed: test.seed)
     }
 }
 

@@ -9,6 +9,9 @@ public struct AgreementSpec: Sendable {
     public var missing: MissingPolicy
     /// Items to reverse-code as low + high − x (needs `scale`).
     public var reverse: [String]
+    /// Also test each group's agreement against the null for its size (`AgreementSignificance`):
+    /// simulated groups per size where enumeration is not feasible, and their seed.
+    public var significance: (replications: Int, seed: UInt64)? = nil
 
     public init(group: [String], items: [String], scale: ResponseScale? = nil,
                 null: NullDistribution = .uniform, missing: MissingPolicy = .available, reverse: [String] = []) {

@@ -67,6 +67,17 @@ public struct DiscreteDistribution: Sendable {
         return values[max(k - 1, 0)]
     }
 
+    /// A p-value for an observed agreement c: P(X ≥ c) when exact; from a simulation
+    /// (count + 1)/(N + 1) (Davison & Hinkley 1997), never 0.
+    public func upperPValue(_ c: Double) -> Double {
+        sampled ? (upperTail(c) * total + 1) / (total + 1) : upperTail(c)
+    }
+
+    /// A p-value for an observed disagreement c: P(X ≤ c), as `upperPValue`.
+    public func lowerPValue(_ c: Double) -> Double {
+        sampled ? (lowerTail(c) * total + 1) / (total + 1) : lowerTail(c)
+    }
+
     /// P(X ≥ c), the tail probability of an observed agreement c.
     public func upperTail(_ c: Double) -> Double {
         var s = 0.0

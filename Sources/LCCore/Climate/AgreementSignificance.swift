@@ -1,0 +1,38 @@
+/// Is a group's agreement more than chance? (Dunlap, Burke & Smith-Crowe 2003;
+/// LeBreton & Senter 2008.) For each group, the tail probability of its observed
+/// index under the null for its own size k and number of items J (uniform answers,
+/// the spec's null variance in the rwg denominator):
+///
+///     rwg_j_p = P(rwg(J)_null ≥ observed),   ad_m_p = P(AD_M,null ≤ observed),
+///
+/// exact where the null can be enumerated, simulated otherwise (see `AgreementNull`;
+/// a simulated p is (count + 1)/(N + 1), never 0).
+/// Groups of one size share one null distribution. Under missing = "available" a
+/// group's items may have fewer answers than k; k is the group's n (an approximation there).
+enum AgreementSignificance {
+    /// The agreement table with `rwg_j_p` and `ad_m_p` inserted before `note`.
+    static func adding(to table: ResultTable, scale: ResponseScale, nullVariance: Double,
+                       replications: Int, seed: UInt64) throws -> ResultTable {
+        guard case .int(let sizes)? = table.column(named: "n")?.values,
+              case .int(let items)? = table.column(named: "n_items")?.values,
+              let rwg = table.doubles("rwg_j"), let ad = table.doubles("ad_m") else { return table }
+        var nulls: [[Int]: (rwg: DiscreteDistribution?, ad: DiscreteDistribution?)] = [:]
+        for key in Set(zip(sizes, items).map { [Int($0), Int($1)] }) where key[0] >= 2 && key[1] >= 1 {
+            let design = try NullDesign(groupSize: key[0], items: key[1], scale: scale, nullVariance: nullVariance)
+            let rows = try AgreementNull.distributions(NullSpec(design: design, replications: replications, seed: seed),
+                                                       wanted: [.rwgJ, .adM])
+            nulls[key] = (rows.first { $0.0 == .rwgJ }?.1, rows.first { $0.0 == .adM }?.1)
+        }
+        var rwgP: [Double] = [], adP: [Double] = []
+        for g in rwg.indices {
+            let null = nulls[[Int(sizes[g]), Int(items[g])]]
+            rwgP.append(rwg[g].isFinite ? null?.rwg?.upperPValue(rwg[g]) ?? .nan : .nan)
+            adP.append(ad[g].isFinite ? null?.ad?.lowerPValue(ad[g]) ?? .nan : .nan)
+        }
+        var columns = table.columns.filter { $0.name != "note" }
+        columns += [.init("rwg_j_p", .double(rwgP)), .init("ad_m_p", .double(adP))]
+        columns += table.columns.filter { $0.name == "note" }
+        return ResultTable(columns: columns, notes: table.notes + [
+            "rwg_j_p, ad_m_p: tail probabilities under the uniform-answer null for the group's size and items (exact where feasible, else \(replications) simulated groups, seed \(seed))"])
+    }
+}
