@@ -83,6 +83,13 @@ def _column(df: pd.DataFrame, name: str):
     return (name, (np.ascontiguousarray(codes, dtype=np.int64), [str(u) for u in uniques]))
 
 
+def _null(null) -> str:
+    """The null for the library: a name, or a variance given as a number."""
+    if isinstance(null, (int, float)) and not isinstance(null, bool):
+        return repr(float(null))
+    return str(null)
+
+
 def _scale(scale) -> tuple[float, float] | None:
     if scale is None:
         return None
@@ -183,9 +190,7 @@ def agreement(data, *, group, items, scale=None, null="uniform", missing="availa
     R equivalent: ``multilevel::rwg.j``, ``rwg.j.lindell``, ``ad.m``, ``awg``.
     """
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
-    if isinstance(null, (int, float)) and not isinstance(null, bool):
-        null = repr(float(null))
-    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": str(null), "missing": str(missing),
+    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": _null(null), "missing": str(missing),
             "options": {"significance": "true" if significance else "false", "replications": str(int(replications)),
                         "seed": str(int(seed))}}
     tests = ["rwg_j_p", "ad_m_p"] if significance else []
@@ -280,8 +285,6 @@ def level_consensus(data, *, group, items, outcome, scale=None, consensus="rwg_j
     ``sandwich::vcovHC(fit, type = "HC3")``.
     """
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
-    if isinstance(null, (int, float)) and not isinstance(null, bool):
-        null = repr(float(null))
     if weights not in (None, "size"):
         raise ValueError("weights must be None or 'size'")
     options = {"outcome": str(outcome), "consensus": str(consensus), "center": "true" if center else "false",
@@ -290,7 +293,7 @@ def level_consensus(data, *, group, items, outcome, scale=None, consensus="rwg_j
     if level is not None:
         options["level_column"] = str(level)
         columns.append(str(level))
-    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": str(null),
+    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": _null(null),
             "missing": str(missing), "options": options}
     return _run("level_consensus", data, columns, spec, None, True, read_options)
 
@@ -312,15 +315,13 @@ def null_distribution(group_size: int, *, items: int = 1, scale=(1, 5), null="un
     .95 value (rwg family, awg) or the .05 value (AD): observed agreement at or
     beyond it is significant at 5%.
     """
-    if isinstance(null, (int, float)) and not isinstance(null, bool):
-        null = repr(float(null))
     for name, v in (("group_size", group_size), ("items", items), ("replications", replications), ("seed", seed)):
         if isinstance(v, bool) or not isinstance(v, int):
             raise TypeError(f"{name} must be an int")
     options = {"group_size": str(group_size), "n_items": str(items), "replications": str(replications),
                "seed": str(seed), "method": str(method)}
-    spec = {"scale": _scale(scale), "null": str(null), "options": options}
-    return _table_frame(_lcstat.null_distribution(spec))
+    spec = {"scale": _scale(scale), "null": _null(null), "options": options}
+    return _table_frame(_lcstat.run("null_distribution", None, spec))
 
 
 def rgr(data, *, group, items, pseudo_groups: int = 1000, seed: int = 1, scale=None, reverse=None,
@@ -354,9 +355,7 @@ def aggregation(data, *, group, items, scale, null="uniform", missing="available
     Columns: ``measure, value, low, high, criterion, met, source``.
     """
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
-    if isinstance(null, (int, float)) and not isinstance(null, bool):
-        null = repr(float(null))
-    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": str(null), "missing": str(missing),
+    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": _null(null), "missing": str(missing),
             "options": {"replications": str(int(replications)), "seed": str(int(seed))}}
     return _run("aggregation", data, g + it, spec, None, True, read_options)
 

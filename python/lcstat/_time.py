@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._api import AGREEMENT_COLUMNS, _names, _run, _scale
+from ._api import AGREEMENT_COLUMNS, _names, _null, _run, _scale
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,9 +19,7 @@ def consensus_over_time(data, *, group, wave, items, scale=None, null="uniform",
     arguments as in :func:`lcstat.agreement`. See :func:`plot_consensus`.
     """
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
-    if isinstance(null, (int, float)) and not isinstance(null, bool):
-        null = repr(float(null))
-    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": str(null), "missing": str(missing),
+    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": _null(null), "missing": str(missing),
             "options": {"wave": str(wave)}}
     contract = ["group", "wave"] + AGREEMENT_COLUMNS[1:]
     return _run("consensus_over_time", data, g + [str(wave)] + it, spec, contract, extra, read_options)

@@ -4,7 +4,8 @@
  *
  * run(analysis, data, spec) -> (columns, notes)
  *   analysis: "agreement", "icc", "alpha", "scores", "level_consensus", "rgr",
- *             "aggregation", "consensus_over_time", "composition", "emergence" or "bootstrap"
+ *             "aggregation", "consensus_over_time", "composition", "emergence", "bootstrap"
+ *             or "null_distribution" (which takes data None: it reads the spec alone)
  *   data:     list of (name, values) with values a C-contiguous float64 buffer,
  *             or (name, (codes, levels)) with codes a C-contiguous int64
  *             buffer (-1 = missing) and levels a list of str;
@@ -107,12 +108,18 @@ static int build_spec(PyObject *spec, void *handle, lc_error *err, int32_t *stat
 
 typedef int32_t (*analysis_fn)(const void *, const void *, void **, lc_error *);
 
+/* lc_null_distribution reads the spec alone; run() calls it with data None. */
+static int32_t null_distribution(const void *data, const void *spec, void **out, lc_error *err) {
+    (void)data;
+    return lc_null_distribution(spec, out, err);
+}
+
 /* The analyses run() can call, by name. */
 static const struct { const char *name; analysis_fn fn; } analyses[] = {
     {"agreement", lc_agreement}, {"icc", lc_icc}, {"alpha", lc_alpha}, {"scores", lc_scores},
     {"level_consensus", lc_level_consensus}, {"rgr", lc_rgr}, {"aggregation", lc_aggregation},
     {"consensus_over_time", lc_consensus_over_time}, {"composition", lc_composition}, {"emergence", lc_emergence},
-    {"bootstrap", lc_bootstrap},
+    {"bootstrap", lc_bootstrap}, {"null_distribution", null_distribution},
 };
 
 static analysis_fn find_analysis(const char *name) {
@@ -279,7 +286,7 @@ static PyObject *run(PyObject *module, PyObject *args) {
     PyObject *result = NULL;
     int32_t st = lc_spec_create(&sp, &err);
     if (st) { raise_status(module, st, &err); goto done; }
-    if (build_dataset(module, columns, &data, &err) < 0) goto done;
+    if (columns != Py_None && build_dataset(module, columns, &data, &err) < 0) goto done;
     if (build_spec(spec, sp, &err, &st) < 0) {
         if (st) raise_status(module, st, &err);
         goto done;
@@ -293,30 +300,6 @@ done:
     lc_table_free(table);
     lc_spec_free(sp);
     lc_dataset_free(data);
-    return result;
-}
-
-/* null_distribution(spec) -> (columns, notes): an analysis of a spec alone (no data). */
-static PyObject *null_distribution(PyObject *module, PyObject *args) {
-    PyObject *spec;
-    if (!PyArg_ParseTuple(args, "O!", &PyDict_Type, &spec)) return NULL;
-    lc_error err; err.message[0] = 0;
-    void *sp = NULL, *table = NULL;
-    PyObject *result = NULL;
-    int32_t st = lc_spec_create(&sp, &err);
-    if (st) { raise_status(module, st, &err); goto done; }
-    if (build_spec(spec, sp, &err, &st) < 0) {
-        if (st) raise_status(module, st, &err);
-        goto done;
-    }
-    Py_BEGIN_ALLOW_THREADS
-    st = lc_null_distribution(sp, &table, &err);
-    Py_END_ALLOW_THREADS
-    if (st) { raise_status(module, st, &err); goto done; }
-    result = table_to_python(module, table, &err);
-done:
-    lc_table_free(table);
-    lc_spec_free(sp);
     return result;
 }
 
@@ -385,7 +368,6 @@ static PyObject *version(PyObject *module, PyObject *unused) {
 
 static PyMethodDef methods[] = {
     {"run", run, METH_VARARGS, "run(analysis, data, spec) -> (columns, notes)"},
-    {"null_distribution", null_distribution, METH_VARARGS, "null_distribution(spec) -> (columns, notes)"},
     {"version", version, METH_NOARGS, "version() -> (number, text) of the loaded liblcstat"},
     {"transfer", transfer, METH_VARARGS, "transfer(data, formula, reml, variance=None) -> fit capsule"},
     {"fit_table", fit_table, METH_VARARGS, "fit_table(fit, which) -> (columns, notes)"},
