@@ -32,9 +32,7 @@ struct EmergenceCommand: ParsableCommand {
 
     func run() throws {
         try runReporting {
-            var opts = CSVOptions(columns: [group, person, time, value])
-            if let na { opts.missing = ["", "NA"] + InputOptions.list(na) }
-            let data = try CSVReader.read(path: file, options: opts)
+            let data = try CSVReader.read(path: file, options: InputOptions.csvOptions(columns: [group, person, time, value], na: na))
             let spec = EmergenceSpec(group: group, person: person, time: time, value: value, reml: !ml)
             TableFormatter.write(try Emergence.run(data, spec).table, as: format) { writeAll(1, $0) }
         }

@@ -68,9 +68,16 @@ struct InputOptions: ParsableArguments {
 
     func responseScale() throws -> ResponseScale? { try scale.map(ResponseScale.init(parsing:)) }
 
+    /// Reader options for `columns`, with `na` (comma-separated) as extra missing codes beside empty and NA.
+    static func csvOptions(columns: [String], na: String?) -> CSVOptions {
+        var opts = CSVOptions(columns: columns)
+        if let na { opts.missing = ["", "NA"] + list(na) }
+        return opts
+    }
+
     /// Reads only the columns the analysis needs.
     func readData(extraColumns: [String] = []) throws -> Dataset {
-        var opts = CSVOptions(columns: Array(Set(groupColumns + itemColumns + extraColumns)))
+        var opts = Self.csvOptions(columns: Array(Set(groupColumns + itemColumns + extraColumns)), na: na)
         switch delimiter {
         case ",": opts.delimiter = UInt8(ascii: ",")
         case ";": opts.delimiter = UInt8(ascii: ";")
@@ -78,7 +85,6 @@ struct InputOptions: ParsableArguments {
         default: break
         }
         if let d = decimal { opts.decimalComma = d == "," }
-        if let na { opts.missing = ["", "NA"] + Self.list(na) }
         return try CSVReader.read(path: file, options: opts)
     }
 

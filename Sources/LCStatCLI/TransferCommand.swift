@@ -28,9 +28,8 @@ struct TransferCommand: ParsableCommand {
         try runReporting {
             let parsed = try Formula(parsing: formula)
             let function = try variance.map(VarianceFunction.init(parsing:))
-            var opts = CSVOptions(columns: parsed.columns + (function.map { [$0.covariate] } ?? []))
-            if let na { opts.missing = ["", "NA"] + InputOptions.list(na) }
-            let data = try CSVReader.read(path: file, options: opts)
+            let data = try CSVReader.read(path: file, options: InputOptions.csvOptions(
+                columns: parsed.columns + (function.map { [$0.covariate] } ?? []), na: na))
             let result = try Transfer.run(data, formula: formula, reml: !ml, variance: function)
             writeAll(1, format == .json ? TransferFormatter.json(result) : TransferFormatter.text(result))
         }
@@ -54,7 +53,7 @@ enum TransferFormatter {
                 + "\"p\": \(number(fit.pValues[k]))}"
         }
         let t = r.random
-        guard case .text(let groups)? = t.column(named: "group")?.values, case .text(let terms)? = t.column(named: "term")?.values,
+        guard let groups = t.texts("group"), let terms = t.texts("term"),
               let sds = t.doubles("sd"), let corrs = t.doubles("corr") else { return "{}\n" }
         let random = groups.indices.map { k -> String in
             let head = "{\"group\": \(TableFormatter.jsonString(groups[k])), \"term\": \(TableFormatter.jsonString(terms[k])), "
@@ -66,7 +65,7 @@ enum TransferFormatter {
             + "\"converged\": \(fit.converged), \"singular\": \(fit.singular), \"groups\": {\(groupCounts.joined(separator: ", "))}}"
         let iccTable = r.icc
         var iccRows: [String] = []
-        if case .text(let g)? = iccTable.column(named: "group")?.values, let v = iccTable.doubles("icc") {
+        if let g = iccTable.texts("group"), let v = iccTable.doubles("icc") {
             iccRows = g.indices.map { "{\"group\": \(TableFormatter.jsonString(g[$0])), \"icc\": \(number(v[$0]))}" }
         }
         var variance = ""

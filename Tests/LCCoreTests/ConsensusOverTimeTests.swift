@@ -25,8 +25,8 @@ struct ConsensusOverTimeTests {
                 }
             })
             let a = try Agreement.run(sub, spec)
-            let labels: [String] = { if case .text(let l)? = a.column(named: "group")?.values { return l }; return [] }()
-            let g: String = { if case .text(let l)? = t.column(named: "group")?.values { return l[row] }; return "" }()
+            let labels = try #require(a.texts("group"))
+            let g = try #require(t.texts("group"))[row]
             let i = try #require(labels.firstIndex(of: g))
             for col in ["mean", "sd", "rwg_j", "ad_m", "awg"] {
                 let x = t.doubles(col)![row], y = a.doubles(col)![i]

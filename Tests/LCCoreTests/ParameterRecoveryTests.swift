@@ -7,23 +7,6 @@ import Testing
 /// estimate lies within 4 Monte-Carlo SEs of the truth, and the reported SEs
 /// match the spread of the estimates.
 struct ParameterRecoveryTests {
-    /// SplitMix64: a small seedable generator, so the test is the same on every machine.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        /// A standard normal by Box–Muller.
-        mutating func normal() -> Double {
-            let u1 = Double.random(in: Double.ulpOfOne..<1, using: &self), u2 = Double.random(in: 0..<1, using: &self)
-            return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-        }
-    }
-
     static let truth = (intercept: 3.0, session: 0.1, support: 0.3, sdCommunity: 0.4, sdPerson: 0.6, sdSlope: 0.1, sigma: 0.8)
 
     func simulate(seed: UInt64) throws -> Dataset {
@@ -63,5 +46,13 @@ struct ParameterRecoveryTests {
             // reported SEs agree with the spread of the estimates (a loose check with 12 replications)
             #expect(sd / meanSE > 0.4 && sd / meanSE < 2.0, "coefficient \(k): SD \(sd) vs mean SE \(meanSE)")
         }
+    }
+}
+
+extension SplitMix64 {
+    /// A standard normal by Box–Muller (the library's seedable generator, so the test is the same on every machine).
+    mutating func normal() -> Double {
+        let u1 = Double.random(in: Double.ulpOfOne..<1, using: &self), u2 = Double.random(in: 0..<1, using: &self)
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 }

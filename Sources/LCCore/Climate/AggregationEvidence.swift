@@ -23,19 +23,14 @@ public enum AggregationEvidence {
         let last = icc.rowCount - 1
         func iccValue(_ c: String) -> Double { icc.doubles(c)?[last] ?? .nan }
         let rwg = agreement.doubles("rwg_j") ?? [], ad = agreement.doubles("ad_m") ?? []
-        let sizes: [Int] = {
-            if case .int(let n)? = agreement.column(named: "n")?.values { return n.map { Int($0) } }
-            return []
-        }()
+        let sizes = agreement.ints("n")?.map { Int($0) } ?? []
         let nullVariance = try spec.null.expectedVariance(options: scale.options)
         // critical values per group size, for the number of items
+        let nulls = try AgreementNull.rwgAndAD(for: Set(sizes.map { AgreementNull.GroupSize(raters: $0, items: spec.items.count) }),
+                                               scale: scale, nullVariance: nullVariance, replications: replications, seed: seed)
         var critical: [Int: (rwg: Double, ad: Double)] = [:]
-        for k in Set(sizes) where k >= 2 {
-            let design = try NullDesign(groupSize: k, items: spec.items.count, scale: scale, nullVariance: nullVariance)
-            let rows = try AgreementNull.distributions(NullSpec(design: design, replications: replications, seed: seed),
-                                                       wanted: [.rwgJ, .adM])
-            let r = rows.first { $0.0 == .rwgJ }?.1, a = rows.first { $0.0 == .adM }?.1
-            critical[k] = (r?.agreementQuantile(0.95) ?? .nan, a?.disagreementQuantile(0.05) ?? .nan)
+        for (size, null) in nulls {
+            critical[size.raters] = (null.rwg?.agreementQuantile(0.95) ?? .nan, null.ad?.disagreementQuantile(0.05) ?? .nan)
         }
         var rows = Rows()
         let p = iccValue("p")
@@ -44,25 +39,27 @@ public enum AggregationEvidence {
         let icc2 = iccValue("icc2")
         rows.add("icc2", icc2, iccValue("icc2_low"), iccValue("icc2_high"), ">= .70", icc2 >= 0.70, "Bliese (2000); LeBreton & Senter (2008)")
         let rwgFinite = rwg.filter { $0.isFinite }, adFinite = ad.filter { $0.isFinite }
+        let (rwgMean, rwgMedian) = (SampleStatistics.mean(rwgFinite), SampleStatistics.median(rwgFinite))
+        let (adMean, adMedian) = (SampleStatistics.mean(adFinite), SampleStatistics.median(adFinite))
         let rwgShare = share(rwgFinite) { $0 >= 0.70 }
-        rows.add("rwg_j_mean", mean(rwgFinite), .nan, .nan, ">= .70", mean(rwgFinite) >= 0.70, "LeBreton & Senter (2008)")
-        rows.add("rwg_j_median", median(rwgFinite), .nan, .nan, ">= .70", median(rwgFinite) >= 0.70, "LeBreton & Senter (2008)")
+        rows.add("rwg_j_mean", rwgMean, .nan, .nan, ">= .70", rwgMean >= 0.70, "LeBreton & Senter (2008)")
+        rows.add("rwg_j_median", rwgMedian, .nan, .nan, ">= .70", rwgMedian >= 0.70, "LeBreton & Senter (2008)")
         rows.add("rwg_j_share_70", rwgShare, .nan, .nan, "share of groups >= .70", nil, "LeBreton & Senter (2008)")
         let rwgSignificant = share(Array(zip(rwg, sizes))) { r, k in r.isFinite && r >= (critical[k]?.rwg ?? .infinity) }
         rows.add("rwg_j_share_significant", rwgSignificant, .nan, .nan, "share of groups beyond their .95 null critical value",
                  nil, "Dunlap, Burke & Smith-Crowe (2003)")
         let cutoff = Double(scale.options) / 6
-        rows.add("ad_m_mean", mean(adFinite), .nan, .nan, "<= A/6 = \(short(cutoff))", mean(adFinite) <= cutoff, "Burke & Dunlap (2002)")
-        rows.add("ad_m_median", median(adFinite), .nan, .nan, "<= A/6 = \(short(cutoff))", median(adFinite) <= cutoff, "Burke & Dunlap (2002)")
+        rows.add("ad_m_mean", adMean, .nan, .nan, "<= A/6 = \(short(cutoff))", adMean <= cutoff, "Burke & Dunlap (2002)")
+        rows.add("ad_m_median", adMedian, .nan, .nan, "<= A/6 = \(short(cutoff))", adMedian <= cutoff, "Burke & Dunlap (2002)")
         rows.add("ad_m_share_c6", share(adFinite) { $0 <= cutoff }, .nan, .nan, "share of groups <= A/6", nil, "Burke & Dunlap (2002)")
         let adSignificant = share(Array(zip(ad, sizes))) { a, k in a.isFinite && a <= (critical[k]?.ad ?? -.infinity) }
         rows.add("ad_m_share_significant", adSignificant, .nan, .nan, "share of groups beyond their .05 null critical value",
                  nil, "Dunlap, Burke & Smith-Crowe (2003)")
-        let supported = p < 0.05 && mean(rwgFinite) >= 0.70 && mean(adFinite) <= cutoff
+        let supported = p < 0.05 && rwgMean >= 0.70 && adMean <= cutoff
         let reliable = icc2 >= 0.70
         let verdict = supported
-            ? "Aggregation is supported: group membership explains \(percent(iccValue("icc1"))) of the variance (F test \(pText(p))), and members agree (mean rwg(J) \(short(mean(rwgFinite))), mean AD_M \(short(mean(adFinite))) <= \(short(cutoff)))." + (reliable ? " Group means are reliable (ICC(2) = \(short(icc2)))." : " But group means are not reliable (ICC(2) = \(short(icc2)) < .70): relations with group means will be attenuated.")
-            : "Aggregation is not supported by all criteria: ICC(1) F test \(pText(p)), mean rwg(J) = \(short(mean(rwgFinite))), mean AD_M = \(short(mean(adFinite))) (cut-offs .05, .70, \(short(cutoff))). Report the dispersion, or use the individual level."
+            ? "Aggregation is supported: group membership explains \(percent(iccValue("icc1"))) of the variance (F test \(pText(p))), and members agree (mean rwg(J) \(short(rwgMean)), mean AD_M \(short(adMean)) <= \(short(cutoff)))." + (reliable ? " Group means are reliable (ICC(2) = \(short(icc2)))." : " But group means are not reliable (ICC(2) = \(short(icc2)) < .70): relations with group means will be attenuated.")
+            : "Aggregation is not supported by all criteria: ICC(1) F test \(pText(p)), mean rwg(J) = \(short(rwgMean)), mean AD_M = \(short(adMean)) (cut-offs .05, .70, \(short(cutoff))). Report the dispersion, or use the individual level."
         rows.add("verdict", .nan, .nan, .nan, verdict, supported, "Bliese (2000); LeBreton & Senter (2008); Burke & Dunlap (2002)")
         return rows.table(notes: ["null critical values: exact where enumeration is feasible, else \(replications) simulated groups (seed \(seed)), per group size, uniform answers",
                                   "rwg_j truncated as R multilevel; missing data: \(spec.missing.rawValue)"])
@@ -82,12 +79,6 @@ public enum AggregationEvidence {
         }
     }
 
-    static func mean(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }
-    static func median(_ v: [Double]) -> Double {
-        guard !v.isEmpty else { return .nan }
-        let s = v.sorted(), n = s.count
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
-    }
     static func share<T>(_ v: [T], _ test: (T) -> Bool) -> Double {
         v.isEmpty ? .nan : Double(v.filter(test).count) / Double(v.count)
     }

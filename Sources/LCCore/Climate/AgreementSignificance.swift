@@ -13,19 +13,14 @@ enum AgreementSignificance {
     /// The agreement table with `rwg_j_p` and `ad_m_p` inserted before `note`.
     static func adding(to table: ResultTable, scale: ResponseScale, nullVariance: Double,
                        replications: Int, seed: UInt64) throws -> ResultTable {
-        guard case .int(let sizes)? = table.column(named: "n")?.values,
-              case .int(let items)? = table.column(named: "n_items")?.values,
+        guard let sizes = table.ints("n"), let items = table.ints("n_items"),
               let rwg = table.doubles("rwg_j"), let ad = table.doubles("ad_m") else { return table }
-        var nulls: [[Int]: (rwg: DiscreteDistribution?, ad: DiscreteDistribution?)] = [:]
-        for key in Set(zip(sizes, items).map { [Int($0), Int($1)] }) where key[0] >= 2 && key[1] >= 1 {
-            let design = try NullDesign(groupSize: key[0], items: key[1], scale: scale, nullVariance: nullVariance)
-            let rows = try AgreementNull.distributions(NullSpec(design: design, replications: replications, seed: seed),
-                                                       wanted: [.rwgJ, .adM])
-            nulls[key] = (rows.first { $0.0 == .rwgJ }?.1, rows.first { $0.0 == .adM }?.1)
-        }
+        let keys = zip(sizes, items).map { AgreementNull.GroupSize(raters: Int($0), items: Int($1)) }
+        let nulls = try AgreementNull.rwgAndAD(for: Set(keys), scale: scale, nullVariance: nullVariance,
+                                               replications: replications, seed: seed)
         var rwgP: [Double] = [], adP: [Double] = []
         for g in rwg.indices {
-            let null = nulls[[Int(sizes[g]), Int(items[g])]]
+            let null = nulls[keys[g]]
             rwgP.append(rwg[g].isFinite ? null?.rwg?.upperPValue(rwg[g]) ?? .nan : .nan)
             adP.append(ad[g].isFinite ? null?.ad?.lowerPValue(ad[g]) ?? .nan : .nan)
         }

@@ -25,10 +25,7 @@ public enum ConsensusOverTime {
         var cellSpec = spec
         cellSpec.group = [name]
         let table = try Agreement.run(cells, cellSpec)
-        let ids: [Int] = {
-            if case .text(let labels)? = table.column(named: "group")?.values { return labels.compactMap { Int($0) } }
-            return []
-        }()
+        let ids = table.texts("group")?.compactMap { Int($0) } ?? []
         let groupLabels = ids.map { groups.labels[$0 / waves] }, waveColumn = ids.map { waveLabels[$0 % waves] }
         var notes = table.notes
         notes.append("one row per group and wave (\(wave)); rows without a group or wave were left out")

@@ -60,9 +60,7 @@ public enum ICC {
 
     /// One-way ANOVA sums of squares from per-group tallies (two-pass within groups).
     public static func anova(_ groups: Grouping, _ size: ICCGroupSize, value: (Int) -> Double) -> OneWayANOVA {
-        var a = OneWayANOVA()
-        a.summaries = []
-        var means: [Double] = [], counts: [Double] = []
+        var summaries: [(n: Double, mean: Double, ss: Double)] = []
         var scratch: [Double] = []
         for g in 0..<groups.count {
             scratch.removeAll(keepingCapacity: true)
@@ -74,18 +72,9 @@ public enum ICC {
             let m = scratch.reduce(0, +) / Double(scratch.count)
             var ss = 0.0
             for x in scratch { ss += (x - m) * (x - m) }
-            a.ssWithin += ss
-            a.summaries.append((Double(scratch.count), m, ss))
-            means.append(m)
-            counts.append(Double(scratch.count))
+            summaries.append((Double(scratch.count), m, ss))
         }
-        a.n = counts.reduce(0, +)
-        a.groups = means.count
-        let grand = zip(means, counts).reduce(0) { $0 + $1.0 * $1.1 } / a.n
-        a.ssBetween = zip(means, counts).reduce(0) { $0 + $1.1 * ($1.0 - grand) * ($1.0 - grand) }
-        let sumSquares = counts.reduce(0) { $0 + $1 * $1 }
-        a.k = size == .mean ? a.n / Double(a.groups) : (a.n - sumSquares / a.n) / Double(a.groups - 1)
-        return a
+        return OneWayANOVA(summaries: summaries, groupSize: size)
     }
 }
 
@@ -94,6 +83,18 @@ public struct OneWayANOVA: Sendable {
     public var n = 0.0, groups = 0, ssBetween = 0.0, ssWithin = 0.0, k = 0.0
     /// Per group: size, mean and within sum of squares (for the bootstrap over groups).
     var summaries: [(n: Double, mean: Double, ss: Double)] = []
+
+    /// From each group's size, mean and within sum of squares (groups with answers only):
+    /// SSB = Σ nⱼ(x̄ⱼ − x̄)², SSW = Σ SSⱼ, k = N/J or n0 = (N − Σnⱼ²/N)/(J − 1).
+    init(summaries: [(n: Double, mean: Double, ss: Double)], groupSize: ICCGroupSize) {
+        self.summaries = summaries
+        groups = summaries.count
+        for s in summaries { n += s.n; ssWithin += s.ss }
+        let grand = summaries.reduce(0) { $0 + $1.mean * $1.n } / n
+        ssBetween = summaries.reduce(0) { $0 + $1.n * ($1.mean - grand) * ($1.mean - grand) }
+        let sumSquares = summaries.reduce(0) { $0 + $1.n * $1.n }
+        k = groupSize == .mean ? n / Double(groups) : (n - sumSquares / n) / Double(groups - 1)
+    }
     public var df1: Double { Double(groups - 1) }
     public var df2: Double { n - Double(groups) }
     public var msBetween: Double { ssBetween / df1 }

@@ -58,10 +58,7 @@ public enum LevelConsensus {
             level = m.mean
             if spec.consensus == .sd { consensus = m.sd }
         }
-        let sizes = (climate.column(named: "n")?.values).flatMap { v -> [Double]? in
-            if case .int(let n) = v { return n.map(Double.init) }
-            return nil
-        } ?? []
+        let sizes = climate.ints("n")?.map(Double.init) ?? []
         let used = groups.labels.indices.filter { g in
             g < level.count && g < consensus.count && g < sizes.count
                 && [level[g], consensus[g], outcome.mean[g]].allSatisfy { $0.isFinite }
@@ -94,7 +91,7 @@ public enum LevelConsensus {
     }
 
     private static func centred(_ v: [Double]) -> [Double] {
-        let m = v.reduce(0, +) / Double(v.count)
+        let m = SampleStatistics.mean(v)
         return v.map { $0 - m }
     }
 }

@@ -1,6 +1,9 @@
 import Glibc
 
 extension Distributions {
+    /// z_{.975} = Φ⁻¹(0.975), for Wald intervals.
+    static let normalQuantile975 = 1.959963984540054
+
     /// P(|T| > |t|) for Student's t with `df` degrees of freedom: I_{df/(df + t²)}(df/2, 1/2).
     public static func tTwoSided(_ t: Double, _ df: Double) -> Double {
         guard df > 0, !t.isNaN else { return .nan }

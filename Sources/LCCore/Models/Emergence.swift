@@ -59,8 +59,3 @@ public enum Emergence {
         ], notes: notes), TransferResult(fit), TransferResult(null))
     }
 }
-
-extension Distributions {
-    /// z_{.975} = Φ⁻¹(0.975), for Wald intervals.
-    static let normalQuantile975 = 1.959963984540054
-}

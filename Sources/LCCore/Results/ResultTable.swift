@@ -44,6 +44,18 @@ public struct ResultTable: Sendable, Equatable {
         return nil
     }
 
+    /// The integers of column `name`.
+    public func ints(_ name: String) -> [Int64]? {
+        if case .int(let v)? = column(named: name)?.values { return v }
+        return nil
+    }
+
+    /// The texts of column `name`.
+    public func texts(_ name: String) -> [String]? {
+        if case .text(let v)? = column(named: name)?.values { return v }
+        return nil
+    }
+
     /// The table restricted to the named columns, in that order (unknown names are skipped).
     public func selecting(_ names: [String]) -> ResultTable {
         ResultTable(columns: names.compactMap { column(named: $0) }, notes: notes)

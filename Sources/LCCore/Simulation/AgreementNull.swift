@@ -63,6 +63,22 @@ public enum AgreementNull {
         }
     }
 
+    /// The nulls of rwg(J) and AD_M for each (group size k, items J) pair with k ≥ 2 and J ≥ 1:
+    /// what per-group tests compare each group with (exact where feasible, else simulated).
+    static func rwgAndAD(for sizes: Set<GroupSize>, scale: ResponseScale, nullVariance: Double, replications: Int,
+                         seed: UInt64) throws -> [GroupSize: (rwg: DiscreteDistribution?, ad: DiscreteDistribution?)] {
+        var out: [GroupSize: (rwg: DiscreteDistribution?, ad: DiscreteDistribution?)] = [:]
+        for size in sizes where size.raters >= 2 && size.items >= 1 {
+            let design = try NullDesign(groupSize: size.raters, items: size.items, scale: scale, nullVariance: nullVariance)
+            let rows = try distributions(NullSpec(design: design, replications: replications, seed: seed), wanted: [.rwgJ, .adM])
+            out[size] = (rows.first { $0.0 == .rwgJ }?.1, rows.first { $0.0 == .adM }?.1)
+        }
+        return out
+    }
+
+    /// A group's size for the null: raters and items.
+    struct GroupSize: Hashable { let raters: Int, items: Int }
+
     public static func run(_ spec: NullSpec) throws -> ResultTable {
         let rows = try distributions(spec)
         var columns: [String: [Double]] = [:]

@@ -18,28 +18,13 @@ public enum GroupBootstrap {
         let draws = try Parallel.mapRanges(count: replicates, minimumPerThread: 64) { range -> [(Double, Double)] in
             range.map { r in
                 var rng = Xoshiro256(seed: seed, stream: UInt64(r))
-                var a = OneWayANOVA()
-                var sum = 0.0, sumSquares = 0.0
-                var picked: [(n: Double, mean: Double, ss: Double)] = []
-                picked.reserveCapacity(j)
-                for _ in 0..<j {
-                    let g = groups[Int(rng.below(UInt64(j)))]
-                    picked.append(g)
-                    a.n += g.n
-                    a.ssWithin += g.ss
-                    sum += g.n * g.mean
-                    sumSquares += g.n * g.n
-                }
-                a.groups = j
-                let grand = sum / a.n
-                for g in picked { a.ssBetween += g.n * (g.mean - grand) * (g.mean - grand) }
-                a.k = groupSize == .mean ? a.n / Double(j) : (a.n - sumSquares / a.n) / Double(j - 1)
+                let a = OneWayANOVA(summaries: (0..<j).map { _ in groups[Int(rng.below(UInt64(j)))] }, groupSize: groupSize)
                 return a.undefinedReason == nil ? (a.icc1, a.icc2) : (.nan, .nan)
             }
         }.flatMap { $0 }
         func interval(_ v: [Double]) -> (Double, Double) {
             let s = v.filter { $0.isFinite }.sorted()
-            return (RandomGroupResampling.quantileType7(s, 0.025), RandomGroupResampling.quantileType7(s, 0.975))
+            return (SampleStatistics.quantileType7(s, 0.025), SampleStatistics.quantileType7(s, 0.975))
         }
         return (interval(draws.map(\.0)), interval(draws.map(\.1)))
     }
@@ -51,20 +36,19 @@ public enum GroupBootstrap {
         }
         let v = values.filter { $0.isFinite }
         guard v.count >= 2 else { throw LCError(.invalidArgument, "the bootstrap needs at least two groups with a value") }
-        func stat(_ x: [Double]) -> Double { median ? AggregationEvidence.median(x) : AggregationEvidence.mean(x) }
+        func stat(_ x: [Double]) -> Double { median ? SampleStatistics.median(x) : SampleStatistics.mean(x) }
         let draws = try Parallel.mapRanges(count: replicates, minimumPerThread: 64) { range -> [Double] in
             range.map { r in
                 var rng = Xoshiro256(seed: seed, stream: UInt64(r))
                 return stat((0..<v.count).map { _ in v[Int(rng.below(UInt64(v.count)))] })
             }
         }.flatMap { $0 }
-        let m = AggregationEvidence.mean(draws)
-        let se = (draws.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(draws.count - 1)).squareRoot()
+        let se = SampleStatistics.variance(draws).squareRoot()
         let s = draws.sorted()
         return ResultTable(columns: [
             .init("statistic", .text([median ? "median" : "mean"])), .init("estimate", .double([stat(v)])),
-            .init("se", .double([se])), .init("low", .double([RandomGroupResampling.quantileType7(s, 0.025)])),
-            .init("high", .double([RandomGroupResampling.quantileType7(s, 0.975)])),
+            .init("se", .double([se])), .init("low", .double([SampleStatistics.quantileType7(s, 0.025)])),
+            .init("high", .double([SampleStatistics.quantileType7(s, 0.975)])),
             .init("groups", .int([Int64(v.count)])), .init("replicates", .int([Int64(replicates)])),
         ], notes: ["bootstrap over groups: \(replicates) resamples with replacement, seed \(seed), 95% percentile interval"])
     }

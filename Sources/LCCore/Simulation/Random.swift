@@ -47,8 +47,9 @@ public struct Xoshiro256: Sendable {
     private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }
 
-/// SplitMix64 (Steele, Lea & Flood 2014), used only to expand a seed.
-struct SplitMix64 {
+/// SplitMix64 (Steele, Lea & Flood 2014): expands a seed for `Xoshiro256`; the tests
+/// draw their simulated data from it too.
+struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

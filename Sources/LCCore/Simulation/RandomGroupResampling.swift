@@ -68,7 +68,7 @@ public enum RandomGroupResampling {
         }
         var offsets = [0]
         for s in sizes { offsets.append(offsets[offsets.count - 1] + s) }
-        let real = (0..<sizes.count).map { variance(x[offsets[$0]..<offsets[$0 + 1]]) }.filter { !$0.isNaN }
+        let real = (0..<sizes.count).map { SampleStatistics.variance(x[offsets[$0]..<offsets[$0 + 1]]) }.filter { !$0.isNaN }
         let pseudo = try Parallel.mapRanges(count: replicates, minimumPerThread: 1) { range -> [Double] in
             var out: [Double] = [], y = x
             out.reserveCapacity(range.count * sizes.count)
@@ -78,42 +78,26 @@ public enum RandomGroupResampling {
                 for i in stride(from: y.count - 1, to: 0, by: -1) {
                     y.swapAt(i, Int(rng.below(UInt64(i + 1))))
                 }
-                for g in 0..<sizes.count where sizes[g] >= 2 { out.append(variance(y[offsets[g]..<offsets[g + 1]])) }
+                for g in 0..<sizes.count where sizes[g] >= 2 { out.append(SampleStatistics.variance(y[offsets[g]..<offsets[g + 1]])) }
             }
             return out
         }.flatMap { $0 }
         let j = Double(real.count)
         let avReal = real.reduce(0, +) / j
         let avPseudo = pseudo.reduce(0, +) / Double(pseudo.count)
-        let sdPseudo = variance(pseudo[...]).squareRoot()
+        let sdPseudo = SampleStatistics.variance(pseudo).squareRoot()
         let z = (avReal - avPseudo) / (sdPseudo / j.squareRoot())
         let sorted = pseudo.sorted()
         var columns: [ResultTable.Column] = [
             .init("groups", .int([Int64(real.count)])), .init("replicates", .int([Int64(replicates)])),
             .init("pseudo_groups", .int([Int64(pseudo.count)])),
             .init("av_rgr_var", .double([avPseudo])), .init("sd_rgr_var", .double([sdPseudo])),
-            .init("av_grp_var", .double([avReal])), .init("expected_rgr_var", .double([variance(x[...])])),
+            .init("av_grp_var", .double([avReal])), .init("expected_rgr_var", .double([SampleStatistics.variance(x)])),
             .init("z", .double([z])), .init("p", .double([0.5 * erfc(-z / 2.0.squareRoot())])),
         ]
-        for (q, name) in zip(probabilities, quantileNames) { columns.append(.init(name, .double([quantileType7(sorted, q)]))) }
+        for (q, name) in zip(probabilities, quantileNames) { columns.append(.init(name, .double([SampleStatistics.quantileType7(sorted, q)]))) }
         let notes = ["variable: \(spec.items.count == 1 ? spec.items[0] : "scale score (mean of \(spec.items.count) items)"); missing values left out",
                      "\(replicates) replicates = round(\(spec.pseudoGroups) / \(sizes.count) groups), seed \(spec.seed); p = Phi(z), one-sided (real groups agree more)"]
         return ResultTable(columns: columns, notes: notes)
     }
-
-    /// Sample variance (n − 1), two-pass; NaN below two values.
-    static func variance(_ v: ArraySlice<Double>) -> Double {
-        guard v.count >= 2 else { return .nan }
-        let m = v.reduce(0, +) / Double(v.count)
-        return v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)
-    }
-
-    /// R's default quantile (type 7): linear interpolation between order statistics.
-    static func quantileType7(_ sorted: [Double], _ p: Double) -> Double {
-        guard !sorted.isEmpty else { return .nan }
-        let h = Double(sorted.count - 1) * p
-        let lo = Int(h.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
-        return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
-    }
-
 }
