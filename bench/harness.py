@@ -89,7 +89,8 @@ def main():
     workload, cmd = TASKS[a.task]
     fields = {"csv": a.csv or "", "nrep": a.nrep, "gsize": a.gsize, "nitems": a.nitems, "nresp": a.nresp,
               "seed": a.seed + int(a.rep)}
-    cmd = [c.format(**fields) if "{" in c and not c.startswith("import") else c for c in cmd]
+    # fill the placeholders of arguments; a Python program after -c is left as it is
+    cmd = [c if i > 0 and cmd[i - 1] == "-c" else c.format(**fields) for i, c in enumerate(cmd)]
     t0 = time.perf_counter()
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     seconds = time.perf_counter() - t0

@@ -73,7 +73,7 @@ public func lcTableText(_ table: UnsafeRawPointer?, _ column: Int64, _ row: Int6
         guard row >= 0, row < Int64(texts.count) else {
             throw LCError(.invalidArgument, "row \(row) is out of range (the table has \(texts.count) rows)")
         }
-        try store(out, UnsafePointer(texts[Int(row)]))
+        try store(out, texts.text(Int(row)))
     }
 }
 

@@ -43,7 +43,7 @@ enum Handles {
         }
         guard removed else { return }
         Unmanaged<Handle>.fromOpaque(p).release()
-        if kind == .dataset || kind == .fit { returnFreedMemory() }
+        if kind != .spec { returnFreedMemory() }   // datasets, fits and tables hold the big arrays
     }
 }
 
@@ -89,7 +89,7 @@ final class TableHandle: Handle {
     let types: [Int32]
     let doubles: [UnsafeMutableBufferPointer<Double>?]
     let ints: [UnsafeMutableBufferPointer<Int64>?]
-    let texts: [[UnsafeMutablePointer<CChar>]?]
+    let texts: [TextColumn?]
     let notes: [UnsafeMutablePointer<CChar>]
 
     init(_ t: ResultTable) {
@@ -97,7 +97,7 @@ final class TableHandle: Handle {
         names = t.columns.map { cString($0.name) }
         notes = t.notes.map(cString)
         var types: [Int32] = [], doubles: [UnsafeMutableBufferPointer<Double>?] = []
-        var ints: [UnsafeMutableBufferPointer<Int64>?] = [], texts: [[UnsafeMutablePointer<CChar>]?] = []
+        var ints: [UnsafeMutableBufferPointer<Int64>?] = [], texts: [TextColumn?] = []
         for c in t.columns {
             switch c.values {
             case .double(let v):
@@ -105,7 +105,7 @@ final class TableHandle: Handle {
             case .int(let v):
                 types.append(LC_TYPE_INT64); doubles.append(nil); ints.append(copyBuffer(v)); texts.append(nil)
             case .text(let v):
-                types.append(LC_TYPE_TEXT); doubles.append(nil); ints.append(nil); texts.append(v.map(cString))
+                types.append(LC_TYPE_TEXT); doubles.append(nil); ints.append(nil); texts.append(TextColumn(v))
             }
         }
         (self.types, self.doubles, self.ints, self.texts) = (types, doubles, ints, texts)
@@ -117,7 +117,7 @@ final class TableHandle: Handle {
         notes.forEach { $0.deallocate() }
         doubles.forEach { $0?.deallocate() }
         ints.forEach { $0?.deallocate() }
-        texts.forEach { $0?.forEach { $0.deallocate() } }
+        texts.forEach { $0?.deallocate() }
     }
 
     func column(_ i: Int64) throws -> Int {
@@ -126,6 +126,33 @@ final class TableHandle: Handle {
         }
         return Int(i)
     }
+}
+
+/// A text column in C memory: every row's NUL-terminated UTF-8 back to back in
+/// one buffer, found by offset. Two allocations per column instead of one per
+/// row, so a table of many groups stays small and frees at once.
+struct TextColumn {
+    let count: Int
+    private let bytes: UnsafeMutablePointer<CChar>
+    private let starts: UnsafeMutablePointer<Int>
+
+    init(_ values: [String]) {
+        count = values.count
+        bytes = .allocate(capacity: max(1, values.reduce(0) { $0 + $1.utf8.count + 1 }))
+        starts = .allocate(capacity: max(1, values.count))
+        var at = 0
+        for (row, value) in values.enumerated() {
+            starts[row] = at
+            for unit in value.utf8 { bytes[at] = CChar(bitPattern: unit); at += 1 }
+            bytes[at] = 0
+            at += 1
+        }
+    }
+
+    /// Row `row` (0 <= row < count, checked by the caller) as a C string owned by the column.
+    func text(_ row: Int) -> UnsafePointer<CChar> { UnsafePointer(bytes + starts[row]) }
+
+    func deallocate() { bytes.deallocate(); starts.deallocate() }
 }
 
 /// A NUL-terminated copy of `s` in C memory.

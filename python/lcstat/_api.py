@@ -100,37 +100,62 @@ def _scale(scale) -> tuple[float, float] | None:
         raise TypeError("scale must be a (low, high) tuple, e.g. (1, 5)") from None
 
 
-def _table_frame(table) -> pd.DataFrame:
-    """A library table ((name, kind, data) columns and notes) as a DataFrame, notes in ``attrs``."""
+LABEL_COLUMNS = {"group", "person"}
+
+
+def _labels(table, column: int, nrows: int):
+    """A label column: int64 when every label is an integer written plainly
+    (ids read from a file, as pandas.read_csv would type them), else str."""
     import numpy as np
+    values = np.empty(nrows, dtype=np.int64)
+    return values if _lcstat.table_integers(table, column, values) else _lcstat.table_texts(table, column)
+
+
+def _table_frame(table, wanted: Sequence[str] | None = None) -> pd.DataFrame:
+    """A library table as a DataFrame (its notes in ``attrs``): the ``wanted``
+    columns in that order, or all of them in the table's order.
+
+    Memory, in this order: each wanted numeric column is copied once from the
+    library into the float64 block (or int64 array) pandas will keep, text
+    columns become lists of str, the library's table is freed (``table`` must
+    be the only reference), and only then is pandas imported; the frame is
+    built around the block without copying it."""
+    nrows, layout, notes = _lcstat.table_layout(table)
+    keep = [(i, name, kind) for i, (name, kind) in enumerate(layout) if wanted is None or name in wanted]
+    if wanted is not None:
+        keep.sort(key=lambda entry: list(wanted).index(entry[1]))
+    import numpy as np
+    floats = [(i, name) for i, name, kind in keep if kind == "f"]
+    block = np.empty((len(floats), nrows), dtype=np.float64)
+    for row, (i, _) in enumerate(floats):
+        _lcstat.table_fill(table, i, block[row])
+    others = {}
+    for i, name, kind in keep:
+        if kind == "i":
+            others[i] = np.empty(nrows, dtype=np.int64)
+            _lcstat.table_fill(table, i, others[i])
+        elif kind == "s":
+            others[i] = _labels(table, i, nrows) if name in LABEL_COLUMNS else _lcstat.table_texts(table, i)
+    del table
     import pandas as pd
-    columns, notes = table
-    out = {}
-    for name, kind, data in columns:
-        if kind == "f":
-            out[name] = np.frombuffer(data, dtype=np.float64)
-        elif kind == "i":
-            out[name] = np.frombuffer(data, dtype=np.int64)
-        else:
-            out[name] = data
-    df = pd.DataFrame(out, copy=True)     # owns writable copies; the library's bytes go with `table`
+    df = pd.DataFrame(block.T, columns=[name for _, name in floats], copy=False)
+    for position, (i, name, kind) in enumerate(keep):
+        if kind != "f":
+            df.insert(position, name, others.pop(i))
     df.attrs["notes"] = list(notes)
     return df
 
 
 def _run(analysis: str, data, columns: Sequence[str], spec: dict, contract: list[str] | None,
          extra: bool, read_options: dict | None = None) -> pd.DataFrame:
-    result = _table_frame(_lcstat.run(analysis, _source(data, columns, read_options), spec))
-    if contract is not None and not extra:
-        notes = result.attrs["notes"]
-        result = result[contract]
-        result.attrs["notes"] = notes
-    return result
+    # the table goes straight into _table_frame, which frees it before building the frame
+    return _table_frame(_lcstat.run(analysis, _source(data, columns, read_options), spec),
+                        contract if contract is not None and not extra else None)
 
 
 def _numeric_group_labels(data, group: list[str], result: pd.DataFrame) -> pd.DataFrame:
     """Give numeric group ids of a DataFrame back as numbers, as they came in
-    (from a file, group labels stay text)."""
+    (integer ids are int64 already; this gives float ids back as floats)."""
     if _is_path(data):
         return result
     import pandas as pd

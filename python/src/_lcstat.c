@@ -15,8 +15,11 @@
  *   spec:     dict with optional keys group, items, reverse (lists of str),
  *             scale ((low, high)), null, missing, icc_k (str), and options
  *             (dict of str to str, each passed to lc_spec_set)
- *   returns:  list of (name, type, data): type "f" or "i" with bytes of
- *             float64 / int64, "s" with a list of str; and the notes (list of str)
+ *   returns:  a table capsule (freed with the capsule), read with
+ *             table_layout (rows, column names and kinds "f"/"i"/"s", notes),
+ *             table_fill (a numeric column copied into a caller's buffer, once)
+ *             table_texts (a text column as a list of str) and table_integers
+ *             (a text column of canonical integers, such as group ids, as int64)
  * Errors raise LcstatError (a ValueError) with .code set to the status.
  * The GIL is released while the library copies columns and computes. */
 #define PY_SSIZE_T_CLEAN
@@ -165,54 +168,167 @@ static int add_column(PyObject *module, void *data, PyObject *item, lc_error *er
     return 0;
 }
 
-static PyObject *table_to_python(PyObject *module, void *table, lc_error *err) {
+/* A result table stays in the library until the Python side has copied each
+ * wanted column once into its final array: a capsule that frees the handle. */
+static void free_table_capsule(PyObject *capsule) {
+    lc_table_free(PyCapsule_GetPointer(capsule, "lcstat.table"));
+}
+
+static PyObject *table_capsule(void *table) {
+    PyObject *capsule = PyCapsule_New(table, "lcstat.table", free_table_capsule);
+    if (capsule == NULL) lc_table_free(table);
+    return capsule;
+}
+
+static const char *kind_of(int32_t type) {
+    return type == LC_TYPE_DOUBLE ? "f" : type == LC_TYPE_INT64 ? "i" : "s";
+}
+
+/* table_layout(table) -> (nrows, [(name, kind)], notes); kind "f", "i" or "s". */
+static PyObject *table_layout(PyObject *module, PyObject *capsule) {
+    void *table = PyCapsule_GetPointer(capsule, "lcstat.table");
+    if (table == NULL) return NULL;
+    lc_error err; err.message[0] = 0;
     int64_t nrows = 0, ncols = 0, nnotes = 0;
-    int32_t st = lc_table_nrows(table, &nrows, err);
-    if (!st) st = lc_table_ncols(table, &ncols, err);
-    if (!st) st = lc_table_nnotes(table, &nnotes, err);
-    if (st) return raise_status(module, st, err);
-    PyObject *cols = PyList_New(0), *notes = PyList_New(0), *result = NULL;
+    int32_t st = lc_table_nrows(table, &nrows, &err);
+    if (!st) st = lc_table_ncols(table, &ncols, &err);
+    if (!st) st = lc_table_nnotes(table, &nnotes, &err);
+    if (st) return raise_status(module, st, &err);
+    PyObject *cols = PyList_New((Py_ssize_t)ncols), *notes = PyList_New((Py_ssize_t)nnotes), *result = NULL;
     if (cols == NULL || notes == NULL) goto done;
     for (int64_t c = 0; c < ncols; c++) {
-        const char *name = NULL; int32_t type = 0; PyObject *data = NULL;
-        if ((st = lc_table_column_name(table, c, &name, err)) || (st = lc_table_column_type(table, c, &type, err))) {
-            raise_status(module, st, err); goto done;
+        const char *name = NULL; int32_t type = 0;
+        if ((st = lc_table_column_name(table, c, &name, &err)) || (st = lc_table_column_type(table, c, &type, &err))) {
+            raise_status(module, st, &err); goto done;
         }
-        if (type == LC_TYPE_DOUBLE) {
-            const double *v = NULL;
-            if ((st = lc_table_column_doubles(table, c, &v, err))) { raise_status(module, st, err); goto done; }
-            data = PyBytes_FromStringAndSize((const char *)v, (Py_ssize_t)(nrows * (int64_t)sizeof(double)));
-        } else if (type == LC_TYPE_INT64) {
-            const int64_t *v = NULL;
-            if ((st = lc_table_column_int64s(table, c, &v, err))) { raise_status(module, st, err); goto done; }
-            data = PyBytes_FromStringAndSize((const char *)v, (Py_ssize_t)(nrows * (int64_t)sizeof(int64_t)));
-        } else {
-            data = PyList_New((Py_ssize_t)nrows);
-            for (int64_t r = 0; data != NULL && r < nrows; r++) {
-                const char *s = NULL;
-                if ((st = lc_table_text(table, c, r, &s, err))) { Py_CLEAR(data); raise_status(module, st, err); goto done; }
-                PyObject *u = PyUnicode_FromString(s);
-                if (u == NULL) { Py_CLEAR(data); goto done; }
-                PyList_SET_ITEM(data, (Py_ssize_t)r, u);
-            }
-        }
-        if (data == NULL) goto done;
-        PyObject *entry = Py_BuildValue("(ssN)", name, type == LC_TYPE_DOUBLE ? "f" : type == LC_TYPE_INT64 ? "i" : "s", data);
-        if (entry == NULL || PyList_Append(cols, entry) < 0) { Py_XDECREF(entry); goto done; }
-        Py_DECREF(entry);
+        PyObject *entry = Py_BuildValue("(ss)", name, kind_of(type));
+        if (entry == NULL) goto done;
+        PyList_SET_ITEM(cols, (Py_ssize_t)c, entry);
     }
     for (int64_t i = 0; i < nnotes; i++) {
         const char *s = NULL;
-        if ((st = lc_table_note(table, i, &s, err))) { raise_status(module, st, err); goto done; }
+        if ((st = lc_table_note(table, i, &s, &err))) { raise_status(module, st, &err); goto done; }
         PyObject *u = PyUnicode_FromString(s);
-        if (u == NULL || PyList_Append(notes, u) < 0) { Py_XDECREF(u); goto done; }
-        Py_DECREF(u);
+        if (u == NULL) goto done;
+        PyList_SET_ITEM(notes, (Py_ssize_t)i, u);
     }
-    result = PyTuple_Pack(2, cols, notes);
+    result = Py_BuildValue("(LOO)", (long long)nrows, cols, notes);
 done:
     Py_XDECREF(cols);
     Py_XDECREF(notes);
     return result;
+}
+
+/* Whether a buffer holds 8-byte items of one of the struct format letters `letters` (native order). */
+static int is_format(const Py_buffer *view, const char *letters) {
+    const char *f = view->format;
+    if (f == NULL || view->itemsize != 8) return 0;
+    if (*f == '@' || *f == '=' || *f == '<') f++;
+    return f[0] != 0 && f[1] == 0 && strchr(letters, f[0]) != NULL;
+}
+
+/* The table of a capsule and its row count; NULL with an exception set on failure. */
+static void *table_rows(PyObject *module, PyObject *capsule, int64_t *nrows) {
+    void *table = PyCapsule_GetPointer(capsule, "lcstat.table");
+    if (table == NULL) return NULL;
+    lc_error err; err.message[0] = 0;
+    int32_t st = lc_table_nrows(table, nrows, &err);
+    if (st) { raise_status(module, st, &err); return NULL; }
+    return table;
+}
+
+/* `target` as a writable C-contiguous buffer of exactly nrows 8-byte items of a
+ * struct format in `letters`; -1 with an exception set otherwise. */
+static int column_buffer(PyObject *target, Py_buffer *view, const char *letters, int64_t nrows, Py_ssize_t c) {
+    if (PyObject_GetBuffer(target, view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
+    if (is_format(view, letters) && view->len == nrows * 8) return 0;
+    PyBuffer_Release(view);
+    PyErr_Format(PyExc_ValueError, "column %zd needs a writable buffer of %lld values of format '%c'",
+                 c, (long long)nrows, letters[0]);
+    return -1;
+}
+
+/* table_fill(table, column, out): copies a float64 or int64 column into `out`,
+ * a writable C-contiguous buffer of exactly nrows values of that type. */
+static PyObject *table_fill(PyObject *module, PyObject *args) {
+    PyObject *capsule, *target; Py_ssize_t c;
+    if (!PyArg_ParseTuple(args, "OnO", &capsule, &c, &target)) return NULL;
+    int64_t nrows = 0;
+    void *table = table_rows(module, capsule, &nrows);
+    if (table == NULL) return NULL;
+    lc_error err; err.message[0] = 0;
+    int32_t type = 0;
+    int32_t st = lc_table_column_type(table, (int64_t)c, &type, &err);
+    if (st) return raise_status(module, st, &err);
+    if (type != LC_TYPE_DOUBLE && type != LC_TYPE_INT64) return PyErr_Format(PyExc_TypeError, "column %zd is text", c);
+    Py_buffer view;
+    if (column_buffer(target, &view, type == LC_TYPE_DOUBLE ? "d" : "qlLQ", nrows, c) < 0) return NULL;
+    const void *v = NULL;
+    st = type == LC_TYPE_DOUBLE ? lc_table_column_doubles(table, (int64_t)c, (const double **)&v, &err)
+                                : lc_table_column_int64s(table, (int64_t)c, (const int64_t **)&v, &err);
+    if (!st && nrows > 0) memcpy(view.buf, v, (size_t)view.len);
+    PyBuffer_Release(&view);
+    if (st) return raise_status(module, st, &err);
+    Py_RETURN_NONE;
+}
+
+/* Whether `s` is an integer written the one way str(int) writes it (no sign but
+ * '-', no leading zeros, no spaces, no "-0"), within int64; its value in *out. */
+static int canonical_integer(const char *s, int64_t *out) {
+    const char *digits = s[0] == '-' ? s + 1 : s;
+    size_t n = strlen(digits);
+    if (n == 0 || n > 18 || (digits[0] == '0' && (n > 1 || digits != s))) return 0;
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (digits[i] < '0' || digits[i] > '9') return 0;
+        v = v * 10 + (digits[i] - '0');
+    }
+    *out = digits != s ? -v : v;
+    return 1;
+}
+
+/* table_integers(table, column, out) -> bool: when every row of a text column is
+ * a canonical integer (labels such as group ids read from a file), fills `out`,
+ * a writable int64 buffer of nrows values, and returns True; else False. */
+static PyObject *table_integers(PyObject *module, PyObject *args) {
+    PyObject *capsule, *target; Py_ssize_t c;
+    if (!PyArg_ParseTuple(args, "OnO", &capsule, &c, &target)) return NULL;
+    int64_t nrows = 0;
+    void *table = table_rows(module, capsule, &nrows);
+    Py_buffer view;
+    if (table == NULL || column_buffer(target, &view, "qlLQ", nrows, c) < 0) return NULL;
+    lc_error err; err.message[0] = 0;
+    int32_t st = 0, all = 1;
+    for (int64_t r = 0; all && !st && r < nrows; r++) {
+        const char *s = NULL;
+        if (!(st = lc_table_text(table, (int64_t)c, r, &s, &err))) all = canonical_integer(s, (int64_t *)view.buf + r);
+    }
+    PyBuffer_Release(&view);
+    if (st) return raise_status(module, st, &err);
+    return PyBool_FromLong(all);
+}
+
+/* table_texts(table, column) -> list of str */
+static PyObject *table_texts(PyObject *module, PyObject *args) {
+    PyObject *capsule; Py_ssize_t c;
+    if (!PyArg_ParseTuple(args, "On", &capsule, &c)) return NULL;
+    int64_t nrows = 0;
+    void *table = table_rows(module, capsule, &nrows);
+    if (table == NULL) return NULL;
+    lc_error err; err.message[0] = 0;
+    int32_t st;
+    PyObject *data = PyList_New((Py_ssize_t)nrows), *previous = NULL;
+    for (int64_t r = 0; data != NULL && r < nrows; r++) {
+        const char *s = NULL;
+        if ((st = lc_table_text(table, (int64_t)c, r, &s, &err))) { Py_CLEAR(data); return raise_status(module, st, &err); }
+        /* runs of one text (notes, repeated labels) share one str object */
+        PyObject *u;
+        if (previous != NULL && strcmp(PyUnicode_AsUTF8(previous), s) == 0) { u = previous; Py_INCREF(u); }
+        else if ((u = PyUnicode_FromString(s)) == NULL) { Py_CLEAR(data); return NULL; }
+        PyList_SET_ITEM(data, (Py_ssize_t)r, u);
+        previous = u;
+    }
+    return data;
 }
 
 /* One character of a csv options dict ('' or missing = 0, automatic). */
@@ -295,9 +411,8 @@ static PyObject *run(PyObject *module, PyObject *args) {
     st = fn(data, sp, &table, &err);
     Py_END_ALLOW_THREADS
     if (st) { raise_status(module, st, &err); goto done; }
-    result = table_to_python(module, table, &err);
+    result = table_capsule(table);
 done:
-    lc_table_free(table);
     lc_spec_free(sp);
     lc_dataset_free(data);
     return result;
@@ -338,9 +453,7 @@ static PyObject *fit_table(PyObject *module, PyObject *args) {
     void *table = NULL;
     int32_t st = lc_fit_table(fit, which, &table, &err);
     if (st) return raise_status(module, st, &err);
-    PyObject *result = table_to_python(module, table, &err);
-    lc_table_free(table);
-    return result;
+    return table_capsule(table);
 }
 
 /* compare(capsule, capsule) -> (columns, notes) */
@@ -356,9 +469,7 @@ static PyObject *compare(PyObject *module, PyObject *args) {
     st = lc_fit_compare(fa, fb, &table, &err);
     Py_END_ALLOW_THREADS
     if (st) return raise_status(module, st, &err);
-    PyObject *result = table_to_python(module, table, &err);
-    lc_table_free(table);
-    return result;
+    return table_capsule(table);
 }
 
 static PyObject *version(PyObject *module, PyObject *unused) {
@@ -367,11 +478,15 @@ static PyObject *version(PyObject *module, PyObject *unused) {
 }
 
 static PyMethodDef methods[] = {
-    {"run", run, METH_VARARGS, "run(analysis, data, spec) -> (columns, notes)"},
+    {"run", run, METH_VARARGS, "run(analysis, data, spec) -> table"},
+    {"table_layout", table_layout, METH_O, "table_layout(table) -> (nrows, [(name, kind)], notes)"},
+    {"table_fill", table_fill, METH_VARARGS, "table_fill(table, column, out): copy a numeric column into a writable buffer"},
+    {"table_texts", table_texts, METH_VARARGS, "table_texts(table, column) -> list of str"},
+    {"table_integers", table_integers, METH_VARARGS, "table_integers(table, column, out) -> whether a text column is all canonical integers (then in out)"},
     {"version", version, METH_NOARGS, "version() -> (number, text) of the loaded liblcstat"},
     {"transfer", transfer, METH_VARARGS, "transfer(data, formula, reml, variance=None) -> fit capsule"},
-    {"fit_table", fit_table, METH_VARARGS, "fit_table(fit, which) -> (columns, notes)"},
-    {"compare", compare, METH_VARARGS, "compare(fit0, fit1) -> (columns, notes)"},
+    {"fit_table", fit_table, METH_VARARGS, "fit_table(fit, which) -> table"},
+    {"compare", compare, METH_VARARGS, "compare(fit0, fit1) -> table"},
     {NULL, NULL, 0, NULL},
 };
 

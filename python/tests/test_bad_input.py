@@ -123,3 +123,38 @@ def test_hard_but_valid_data_get_defined_answers():
     # all answers at 5 of 1..5: awg is 1 by R's rule for a mean at a scale end
     ends = lcstat.agreement(pd.DataFrame({"g": ["x"] * 3, "a": [5, 5, 5]}), group="g", items=["a"], scale=(1, 5))
     assert ends["awg"][0] == 1.0 and ends["rwg_j"][0] == 1.0
+
+
+TABLE_MISUSE = """
+import numpy as np
+from lcstat import _lcstat
+t = _lcstat.run("null_distribution", None, {"options": {"group_size": "3", "n_items": "1", "method": "exact"}, "scale": (1.0, 5.0)})
+n, layout, notes = _lcstat.table_layout(t)
+f = [i for i, (name, kind) in enumerate(layout) if kind == "f"][0]
+outcomes = []
+for call in (lambda: _lcstat.table_fill(t, f, np.empty(n + 1)),            # wrong length
+             lambda: _lcstat.table_fill(t, f, np.empty(n, dtype=np.int32)),  # wrong type
+             lambda: _lcstat.table_fill(t, f, np.empty(n)[::-1]),            # not contiguous
+             lambda: _lcstat.table_fill(t, f, b"x" * (8 * n)),               # read-only
+             lambda: _lcstat.table_fill(t, 999, np.empty(n)),                # no such column
+             lambda: _lcstat.table_texts(t, -1),
+             lambda: _lcstat.table_integers(t, f, np.empty(n, dtype=np.int64)),
+             lambda: _lcstat.table_layout(object())):
+    try:
+        call(); outcomes.append("no error")
+    except Exception as e:
+        outcomes.append(type(e).__name__)
+print(",".join(outcomes))
+"""
+
+
+def test_private_table_readers_refuse_bad_buffers_and_columns():
+    """The extension's table readers check every buffer and index (the Python API
+    never passes bad ones, but a crash here would take the kernel down)."""
+    p = subprocess.run([sys.executable, "-c", TABLE_MISUSE], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    outcomes = p.stdout.strip().split(",")
+    assert outcomes[:3] == ["ValueError"] * 3
+    assert outcomes[3] == "BufferError"
+    assert outcomes[4:7] == ["LcstatError"] * 3
+    assert outcomes[7] in ("TypeError", "ValueError")

@@ -104,9 +104,32 @@ def test_reading_a_file_in_the_library_equals_pandas_input(lq2002):
     df, _ = lq2002
     a = lcstat.agreement(os.path.join(REF, "lq2002.csv"), group="COMPID", items=LEAD, scale=(1, 5))
     b = lcstat.agreement(df, group="COMPID", items=LEAD, scale=(1, 5))
-    assert list(a["group"]) == [str(g) for g in b["group"]]
+    assert a["group"].dtype == b["group"].dtype == "int64"
+    assert list(a["group"]) == list(b["group"])
     for col in ["n", "mean", "sd", "rwg_j", "rwg_j_lindell", "ad_m", "ad_md", "awg"]:
         assert list(a[col]) == list(b[col]), col
+
+
+def test_group_ids_are_integers_only_when_written_as_integers(tmp_path):
+    """Ids that str(int) would write come back as int64 (as pandas.read_csv types a
+    file's ids); any other label (letters, decimals, and text ids such as '007',
+    '+1' or '-0' handed over as str) keeps the whole column as text."""
+    def from_file(labels):
+        p = tmp_path / "ids.csv"
+        p.write_text("g,q\n" + "".join(f"{g},{v}\n" for g in labels for v in (1, 2)))
+        return lcstat.agreement(p, group="g", items=["q"], scale=(1, 5))["group"]
+
+    def from_frame(labels):
+        df = pd.DataFrame({"g": [g for g in labels for _ in (1, 2)], "q": [1.0, 2.0] * len(labels)})
+        return lcstat.agreement(df, group="g", items=["q"], scale=(1, 5))["group"]
+
+    ints = from_file(["-3", "0", "12", "99999999999999"])
+    assert ints.dtype == "int64" and sorted(ints) == [-3, 0, 12, 99999999999999]
+    assert from_frame(["5", "-2"]).dtype == "int64"
+    for read, labels in [(from_file, ["1", "A"]), (from_file, ["1.5", "2"]), (from_frame, ["007", "8"]),
+                         (from_frame, ["+1", "2"]), (from_frame, ["-0", "1"]), (from_frame, ["1 ", "2"])]:
+        text = read(labels)
+        assert text.dtype != "int64" and sorted(text) == sorted(labels), labels
 
 
 def test_semicolon_decimal_comma_file(tmp_path):

@@ -129,4 +129,5 @@ def test_several_terms_on_one_factor(univbct):
     assert fit.fit["loglik"] == pytest.approx(ref["logLik"], rel=1e-5)
     close(fit.fixed["estimate"], ref["fixed"]["estimate"], 1e-5)
     assert list(fit.random["group"]) == ["SUBNUM", "SUBNUM.1", "Residual"]
+    assert list(fit.fit["groups"]) == ["SUBNUM"]      # one count per grouping factor, as lme4's ngrps
     close(fit.random["sd"], ref["random"]["sd"], 1e-4)

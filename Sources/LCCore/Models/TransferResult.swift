@@ -52,7 +52,10 @@ public struct TransferResult: Sendable {
             .init("singular", .int([fit.singular ? 1 : 0])), .init("evaluations", .int([Int64(fit.evaluations)])),
             .init("dropped_rows", .int([Int64(fit.frame.droppedRows)])),
         ]
-        for c in fit.components { columns.append(.init("groups_" + c.term.groupName, .int([Int64(c.levels.count)]))) }
+        var factors = Set<String>()   // several terms on one factor: one column, as lme4's ngrps
+        for c in fit.components where factors.insert(c.term.groupName).inserted {
+            columns.append(.init("groups_" + c.term.groupName, .int([Int64(c.levels.count)])))
+        }
         var notes: [String] = []
         if fit.singular { notes.append("singular fit: a variance is at zero or a correlation at ±1") }
         if !fit.converged { notes.append("the optimiser did not converge") }
