@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import LCCore
 
@@ -63,5 +64,44 @@ struct EmergenceTests {
         // the residual SD per occasion falls with time: σ exp(δ t)
         let sd = r.table.doubles("residual_sd")!
         #expect(zip(sd, sd.dropFirst()).allSatisfy { $0 > $1 })
+    }
+}
+
+/// The one-pass parts of a variance-function fit (`RowSumParts`) against engines
+/// formed from the weighted rows, for one grouping factor and for two nested ones.
+struct RowSumPartsTests {
+    static let formulas = ["JSAT ~ TIME + (1 + TIME | SUBNUM)", "JSAT ~ TIME + (1 + TIME | BTN:COMPANY) + (1 | SUBNUM)"]
+
+    @Test(arguments: formulas)
+    func partsEqualTheEnginesOfTheirRows(_ formula: String) throws {
+        let ref = try Reference.load("univbct")
+        let frame = try ModelFrame(Formula(parsing: formula), data: ref.data).mergingTermsByFactor().frame
+        let order = frame.random.indices.sorted { frame.random[$0].levels.count > frame.random[$1].levels.count }
+        func engine(_ f: ModelFrame) -> ProfiledDeviance {
+            order.count == 1 ? CrossProducts(f, f.random[0]) : NestedCrossProducts(f, f.random[order[0]], f.random[order[1]])
+        }
+        let segments = order.count == 1 ? CrossProducts.rowSumSegments(frame, frame.random[0])
+            : NestedCrossProducts.rowSumSegments(frame, frame.random[order[0]], frame.random[order[1]])
+        let time = try VarianceModel(.exp("TIME"), frame: frame, data: ref.data).values
+        let distinct = Array(Set(time)).sorted()
+        let part = time.map { t in distinct.firstIndex(of: t) ?? -1 }
+        let parts = RowSumParts(segments, part: part, parts: distinct.count)
+        let unweighted = engine(frame).rowSums
+        #expect(parts.sums.count == unweighted.count * distinct.count)
+        // part k holds exactly (bit for bit) the sums of the rows with value k
+        for k in distinct.indices {
+            let alone = engine(frame.weighted(by: part.map { $0 == k ? 1 : 0 })).rowSums
+            let mine = stride(from: k, to: parts.sums.count, by: distinct.count).map { parts.sums[$0] }
+            #expect(mine == alone, "part \(k) of \(formula)")
+        }
+        // weights g(v)⁻² give the engine of the rows scaled by g(v)⁻¹, up to rounding
+        let delta = -0.3
+        let w = time.map { exp(-delta * $0) }
+        let combined = parts.combined(distinct.map { exp(-2 * delta * $0) })
+        let direct = engine(frame.weighted(by: w)).rowSums
+        let m = firstMismatch(combined.flatMap { $0 }, direct, 1e-12)
+        #expect(m == nil, "\(formula): \(m ?? "")")
+        #expect(combined.map(\.count) == segments.map(\.count))
+        #expect(engine(frame).withRowSums(combined) != nil && engine(frame).withRowSums(Array(combined.dropLast())) == nil)
     }
 }

@@ -18,7 +18,7 @@ struct CrossProducts: ProfiledDeviance {
         ztx = [Matrix](repeating: Matrix(rows: q, cols: p), count: g)
         zty = [Matrix](repeating: Matrix(rows: q, cols: 1), count: g)
         (xtx, xty, yty) = FixedCrossProducts.of(f)
-        for r in 0..<n where !f.isZeroRow(r) {
+        for r in 0..<n {
             let k = Int(block.group[r])
             for a in 0..<q {
                 let za = block.z[a][r]
@@ -67,18 +67,20 @@ struct CrossProducts: ProfiledDeviance {
         packedZtZ.values + packedZtX.values + packedZty.values + xtx.values + xty.values + [yty]
     }
 
-    func withRowSums(combining parts: [[Double]], weights: [Double]) -> ProfiledDeviance? {
-        var out = self
-        var at = 0
-        func take(_ k: Int) -> [Double] { defer { at += k }; return combineRowSums(parts, weights, at..<(at + k)) }
+    func withRowSums(_ sums: [[Double]]) -> ProfiledDeviance? {
         let g = ztz.count
-        out.packedZtZ.values = take(g * q * q)
-        out.packedZtX.values = take(g * q * p)
-        out.packedZty.values = take(g * q)
-        out.xtx.values = take(p * p)
-        out.xty.values = take(p)
-        out.yty = take(1)[0]
+        guard sums.map(\.count) == [g * q * q, g * q * p, g * q, p * p, p, 1] else { return nil }
+        var out = self
+        (out.packedZtZ.values, out.packedZtX.values, out.packedZty.values) = (sums[0], sums[1], sums[2])
+        (out.xtx.values, out.xty.values, out.yty) = (sums[3], sums[4], sums[5][0])
         return out
+    }
+
+    /// The layout of `rowSums` as segments: Z'Z, Z'X, Z'y per group, then X'X, X'y, y'y.
+    static func rowSumSegments(_ f: ModelFrame, _ block: ModelFrame.RandomBlock) -> [RowSumSegment] {
+        let (g, z) = (block.levels.count, block.z)
+        return [RowSumSegment(block.group, levels: g, z, z), RowSumSegment(block.group, levels: g, z, f.x),
+                RowSumSegment(block.group, levels: g, z, [f.y])] + FixedCrossProducts.segments(f)
     }
 
     /// b_k = Λ L_k⁻ᵀ (c_u − R_ZX β) for every group k.
@@ -97,9 +99,14 @@ struct CrossProducts: ProfiledDeviance {
 
 /// X'X, X'y and y'y of a model frame.
 enum FixedCrossProducts {
+    /// X'X, X'y and y'y as row-sum segments (the tail of every engine's `rowSums`).
+    static func segments(_ f: ModelFrame) -> [RowSumSegment] {
+        [RowSumSegment(nil, f.x, f.x), RowSumSegment(nil, f.x, [f.y]), RowSumSegment(nil, [f.y], [f.y])]
+    }
+
     static func of(_ f: ModelFrame) -> (Matrix, Matrix, Double) {
         var xtx = Matrix(rows: f.p, cols: f.p), xty = Matrix(rows: f.p, cols: 1), yty = 0.0
-        for r in 0..<f.n where !f.isZeroRow(r) {
+        for r in 0..<f.n {
             for a in 0..<f.p {
                 for b in 0..<f.p { xtx[a, b] += f.x[a][r] * f.x[b][r] }
                 xty[a, 0] += f.x[a][r] * f.y[r]

@@ -91,6 +91,10 @@ public enum LinearMixedModel {
         func engine(_ f: ModelFrame) -> ProfiledDeviance {
             order.count == 1 ? CrossProducts(f, f.random[0]) : NestedCrossProducts(f, f.random[order[0]], f.random[order[1]])
         }
+        func segments(_ f: ModelFrame) -> [RowSumSegment] {
+            order.count == 1 ? CrossProducts.rowSumSegments(f, f.random[0])
+                : NestedCrossProducts.rowSumSegments(f, f.random[order[0]], f.random[order[1]])
+        }
         let unweighted = engine(frame)
         guard unweighted.xtx.cholesky(relativeTolerance: 1e-10) != nil else {
             throw LCError(.invalidArgument, "the fixed-effects columns are linearly dependent (collinear predictors): \(frame.xNames.joined(separator: ", "))")
@@ -101,7 +105,7 @@ public enum LinearMixedModel {
             lower += [Double](repeating: -.infinity, count: variance.parameterCount)
             start += [Double](repeating: 0, count: variance.parameterCount)
         }
-        let parts = variance.flatMap { WeightedParts($0, frame: frame, unweighted: unweighted, engine: engine) }
+        let parts = variance.flatMap { WeightedParts($0, unweighted: unweighted, segments: segments(frame)) }
         /// The engine, weights' Jacobian term and θ for a parameter vector.
         func state(_ x: [Double], exact: Bool = false) -> (ProfiledDeviance, Double, [Double]) {
             guard let variance else { return (unweighted, 0, layout.expand(x)) }
@@ -185,6 +189,7 @@ public enum LinearMixedModel {
         let simplex = optimizer.minimize(from: start, criterion)
         let newton = NewtonPolish(lower: lower, upper: optimizer.upper).polish(simplex.x, value: simplex.value, criterion)
         var result = (x: newton.x, evaluations: simplex.evaluations + newton.evaluations, converged: simplex.converged)
+        print("DEBUG simplex", simplex.evaluations, "newton", newton.evaluations, simplex.value, newton.value)
         if newton.x.indices.contains(where: { newton.x[$0] == lower[$0] }) || newton.value >= simplex.value {
             var fine = optimizer
             fine.initialStep = 0.05
@@ -221,28 +226,33 @@ public enum LinearMixedModel {
 }
 
 /// The engine of row-weighted data as a weighted sum of engines, one per distinct
-/// value of the variance covariate (rows with weight 0 elsewhere, so every part has
-/// the full layout): Σ_v g(v)⁻² · sums_v. An evaluation then costs per group and
-/// value, with no pass over the rows. Used when the covariate has at most 64 values
-/// and the engine's layout allows it (one factor, or two nested).
+/// value of the variance covariate: Σ_v g(v)⁻² · sums_v (`RowSumParts`). An
+/// evaluation then costs per group and value, with no pass over the rows. Used when
+/// the covariate has at most 64 values and the engine's layout allows it (one
+/// factor, or two nested).
 struct WeightedParts {
     static let maxValues = 64
     let values: [Double]
-    let sums: [[Double]]
+    let parts: RowSumParts
     let counts: [Double]
     let unweighted: ProfiledDeviance
 
-    init?(_ v: VarianceModel, frame: ModelFrame, unweighted: ProfiledDeviance, engine: (ModelFrame) -> ProfiledDeviance) {
+    init?(_ v: VarianceModel, unweighted: ProfiledDeviance, segments: [RowSumSegment]) {
         let distinct = v.distinct
         guard distinct.count <= Self.maxValues, !unweighted.rowSums.isEmpty else { return nil }
+        var index: [Double: Int] = [:]
+        for (k, d) in distinct.enumerated() { index[d] = k }
+        let part = v.values.map { index[$0] ?? 0 }
         values = distinct
-        sums = distinct.map { d in engine(frame.weighted(by: v.values.map { $0 == d ? 1 : 0 })).rowSums }
-        counts = distinct.map { d in Double(v.values.filter { $0 == d }.count) }
+        parts = RowSumParts(segments, part: part, parts: distinct.count)
+        var counts = [Double](repeating: 0, count: distinct.count)
+        for k in part { counts[k] += 1 }
+        self.counts = counts
         self.unweighted = unweighted
     }
 
     func engine(_ psi: [Double], _ v: VarianceModel) -> ProfiledDeviance? {
-        unweighted.withRowSums(combining: sums, weights: values.map { let w = v.weight(at: $0, psi); return w * w })
+        unweighted.withRowSums(parts.combined(values.map { let w = v.weight(at: $0, psi); return w * w }))
     }
 
     /// −2 Σᵢ log wᵢ, by distinct value.

@@ -44,12 +44,6 @@ public struct ModelFrame: Sendable {
         ModelFrame(formula: formula, rows: rows, y: y, x: x, xNames: xNames, random: blocks, droppedRows: droppedRows)
     }
 
-    /// Whether row r is all zeros in y, X and Z (so it adds nothing to any cross-product).
-    @inline(__always)
-    func isZeroRow(_ r: Int) -> Bool {
-        y[r] == 0 && x.allSatisfy { $0[r] == 0 } && random.allSatisfy { $0.z.allSatisfy { $0[r] == 0 } }
-    }
-
     private init(formula: Formula, rows: [Int], y: [Double], x: [[Double]], xNames: [String], random: [RandomBlock],
                  droppedRows: Int) {
         (self.formula, self.rows, self.y, self.x, self.xNames, self.random, self.droppedRows) =

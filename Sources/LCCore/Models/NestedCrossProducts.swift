@@ -52,8 +52,6 @@ struct NestedCrossProducts: ProfiledDeviance {
                 pairs[i].append((j, Matrix(rows: q2, cols: q1)))
                 k = pairs[i].count - 1
             }
-            // a row of zeros (weight 0 in a part of a variance-function fit) adds nothing
-            if f.isZeroRow(r) { continue }
             for a in 0..<q1 {
                 let za = b1.z[a][r]
                 for b in 0..<q1 { a11[i][a, b] += za * b1.z[b][r] }
@@ -274,22 +272,32 @@ struct NestedCrossProducts: ProfiledDeviance {
             + xtx.values + xty.values + [yty]
     }
 
-    func withRowSums(combining parts: [[Double]], weights: [Double]) -> ProfiledDeviance? {
-        guard let b = packed, parts.allSatisfy({ $0.count == parts[0].count }) else { return nil }
-        var out = self
-        var at = 0
-        func take(_ k: Int) -> [Double] { defer { at += k }; return combineRowSums(parts, weights, at..<(at + k)) }
-        func take(_ blocks: PackedBlocks) -> PackedBlocks {
+    func withRowSums(_ sums: [[Double]]) -> ProfiledDeviance? {
+        guard let b = packed else { return nil }
+        let blocks = [b.a11, b.z1x, b.z1y, b.a22, b.z2x, b.z2y, b.cross]
+        guard sums.map(\.count) == blocks.map(\.values.count) + [p * p, p, 1] else { return nil }
+        func with(_ blocks: PackedBlocks, _ values: [Double]) -> PackedBlocks {
             var c = blocks
-            c.values = take(blocks.values.count)
+            c.values = values
             return c
         }
-        out.packed = Packed(a11: take(b.a11), z1x: take(b.z1x), z1y: take(b.z1y), a22: take(b.a22), z2x: take(b.z2x),
-                            z2y: take(b.z2y), cross: take(b.cross), parent: b.parent)
-        out.xtx.values = take(p * p)
-        out.xty.values = take(p)
-        out.yty = take(1)[0]
+        var out = self
+        out.packed = Packed(a11: with(b.a11, sums[0]), z1x: with(b.z1x, sums[1]), z1y: with(b.z1y, sums[2]),
+                            a22: with(b.a22, sums[3]), z2x: with(b.z2x, sums[4]), z2y: with(b.z2y, sums[5]),
+                            cross: with(b.cross, sums[6]), parent: b.parent)
+        (out.xtx.values, out.xty.values, out.yty) = (sums[7], sums[8], sums[9][0])
         return out
+    }
+
+    /// The layout of `rowSums` (nested factors) as segments: per person Z₁'Z₁, Z₁'X, Z₁'y,
+    /// per community Z₂'Z₂, Z₂'X, Z₂'y, per person Z₁'Z₂, then X'X, X'y, y'y.
+    static func rowSumSegments(_ f: ModelFrame, _ b1: ModelFrame.RandomBlock, _ b2: ModelFrame.RandomBlock) -> [RowSumSegment] {
+        let (g1, g2, z1, z2) = (b1.levels.count, b2.levels.count, b1.z, b2.z)
+        return [RowSumSegment(b1.group, levels: g1, z1, z1), RowSumSegment(b1.group, levels: g1, z1, f.x),
+                RowSumSegment(b1.group, levels: g1, z1, [f.y]),
+                RowSumSegment(b2.group, levels: g2, z2, z2), RowSumSegment(b2.group, levels: g2, z2, f.x),
+                RowSumSegment(b2.group, levels: g2, z2, [f.y]),
+                RowSumSegment(b1.group, levels: g1, z1, z2)] + FixedCrossProducts.segments(f)
     }
 
     /// u₂ = L₂₂⁻ᵀ(c₂ − R₂ₓβ), u₁ᵢ = L₁₁ᵢ⁻ᵀ(c₁ᵢ − R₁ₓᵢβ − Σⱼ Wⱼ u₂ⱼ), b = Λu.

@@ -8,34 +8,14 @@ protocol ProfiledDeviance {
     func evaluate(_ theta: [Double], reml: Bool) -> DevianceEvaluation?
     /// Conditional modes b = Λu, per term, per level of its grouping factor.
     func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]]
-    /// Every sum over rows that `evaluate` reads, flattened: cross-products are linear
-    /// in the rows' contributions, so the engine of row-weighted data is a weighted sum
-    /// of engines of row subsets (empty where the layout does not allow it).
+    /// Every sum over rows that `evaluate` reads, flattened (empty where the layout
+    /// does not allow what follows): cross-products are linear in the rows'
+    /// contributions, so the engine of row-weighted data is a weighted sum of the
+    /// engines of row subsets (`RowSumParts`).
     var rowSums: [Double] { get }
-    /// This engine reading Σₖ weights[k]·parts[k] (each in the layout of `rowSums`) in
-    /// `evaluate`; for evaluation only.
-    func withRowSums(combining parts: [[Double]], weights: [Double]) -> ProfiledDeviance?
-}
-
-/// Σₖ wₖ·partsₖ[range] into a new array, split over the cores (the result does not
-/// depend on the split: each entry is summed over k in order).
-func combineRowSums(_ parts: [[Double]], _ weights: [Double], _ range: Range<Int>) -> [Double] {
-    let n = range.count
-    return [Double](unsafeUninitializedCapacity: n) { out, count in
-        guard let base = out.baseAddress else { count = 0; return }
-        _ = try? Parallel.mapRanges(count: n, minimumPerThread: 1 << 16) { r in
-            for (k, part) in parts.enumerated() {
-                let w = weights[k]
-                part.withUnsafeBufferPointer { p in
-                    guard let src = p.baseAddress else { return }
-                    let from = src + range.lowerBound
-                    if k == 0 { for i in r { (base + i).initialize(to: w * from[i]) } }
-                    else { for i in r { base[i] += w * from[i] } }
-                }
-            }
-        }
-        count = n
-    }
+    /// This engine reading `sums`, one array per segment of `rowSums` (see the engine's
+    /// `rowSumSegments`), in `evaluate`; nil if the sizes do not fit. For evaluation only.
+    func withRowSums(_ sums: [[Double]]) -> ProfiledDeviance?
 }
 
 struct DevianceEvaluation {

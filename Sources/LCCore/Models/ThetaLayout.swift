@@ -49,8 +49,8 @@ struct ExpandedTheta: ProfiledDeviance {
         base.conditionalModes(layout.expand(theta), beta: beta)
     }
     var rowSums: [Double] { base.rowSums }
-    func withRowSums(combining parts: [[Double]], weights: [Double]) -> ProfiledDeviance? {
-        base.withRowSums(combining: parts, weights: weights).map { ExpandedTheta(base: $0, layout: layout) }
+    func withRowSums(_ sums: [[Double]]) -> ProfiledDeviance? {
+        base.withRowSums(sums).map { ExpandedTheta(base: $0, layout: layout) }
     }
 }
 

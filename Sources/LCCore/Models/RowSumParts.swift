@@ -1,0 +1,93 @@
+/// One block of an engine's row sums (`ProfiledDeviance.rowSums`): every row r adds
+/// the outer product left(r) right(r)ᵀ, row-major, to the block of its level
+/// `codes[r]` (or to the one block when `codes` is nil). Z₁'Z₁ per person is
+/// (persons, Z₁, Z₁); X'y is (nil, X, [y]).
+struct RowSumSegment {
+    let codes: [Int32]?
+    let levels: Int
+    let left: [[Double]], right: [[Double]]
+
+    init(_ codes: [Int32]?, levels: Int = 1, _ left: [[Double]], _ right: [[Double]]) {
+        (self.codes, self.levels, self.left, self.right) = (codes, codes == nil ? 1 : levels, left, right)
+    }
+
+    var count: Int { levels * left.count * right.count }
+}
+
+/// The row sums of K subsets of the rows at once, interleaved (entry e of part k at
+/// e·K + k), and their weighted combinations Σₖ wₖ·sumsₖ.
+///
+/// A variance function with K distinct covariate values makes the weighted engine
+/// Σₖ g(vₖ)⁻²·(the engine of the rows with value vₖ) (`WeightedParts`): the parts are
+/// summed in one pass over the rows, and each evaluation combines them in one pass
+/// over memory, reading the K values of an entry side by side and writing once.
+struct RowSumParts {
+    let parts: Int
+    /// The entries of each segment, in order.
+    let segmentSizes: [Int]
+    let sums: [Double]
+
+    /// `part[r]` in 0..<parts for every row; rows are added in order, so part k holds
+    /// exactly the sums an engine would form from the rows of part k alone.
+    init(_ segments: [RowSumSegment], part: [Int], parts: Int) {
+        self.parts = parts
+        segmentSizes = segments.map(\.count)
+        var sums = [Double](repeating: 0, count: segmentSizes.reduce(0, +) * parts)
+        sums.withUnsafeMutableBufferPointer { out in
+            guard let out = out.baseAddress else { return }
+            var base = 0
+            for s in segments {
+                let (a, b) = (s.left.count, s.right.count)
+                for r in part.indices {
+                    let block = base + (s.codes.map { Int($0[r]) } ?? 0) * a * b
+                    for i in 0..<a {
+                        let li = s.left[i][r]
+                        for j in 0..<b { out[(block + i * b + j) * parts + part[r]] += li * s.right[j][r] }
+                    }
+                }
+                base += s.count
+            }
+        }
+        self.sums = sums
+    }
+
+    /// Σₖ weights[k]·sumsₖ, one array per segment. Each entry's K values are read side
+    /// by side, four at a time; the order of the additions is fixed (four running
+    /// sums over k ≡ 0, 1, 2, 3 mod 4, then the rest), whatever the number of threads.
+    func combined(_ weights: [Double]) -> [[Double]] {
+        guard parts > 0, weights.count == parts else { return [] }
+        var start = 0
+        return segmentSizes.map { size in
+            defer { start += size }
+            return combine(weights, entries: start..<(start + size))
+        }
+    }
+
+    private func combine(_ weights: [Double], entries: Range<Int>) -> [Double] {
+        let k = parts, quads = parts / 4
+        let w4 = (0..<quads).map { SIMD4(weights[4 * $0], weights[4 * $0 + 1], weights[4 * $0 + 2], weights[4 * $0 + 3]) }
+        return [Double](unsafeUninitializedCapacity: entries.count) { out, count in
+            count = 0
+            guard let to = out.baseAddress else { return }
+            sums.withUnsafeBufferPointer { from in
+                guard let from = from.baseAddress else { return }
+                _ = try? Parallel.mapRanges(count: entries.count, minimumPerThread: 1 << 15) { range in
+                    var entry = UnsafeRawPointer(from + (entries.lowerBound + range.lowerBound) * k)
+                    for e in range {
+                        var acc4 = SIMD4<Double>()
+                        for q in 0..<quads {
+                            acc4 += w4[q] * entry.loadUnaligned(fromByteOffset: 32 * q, as: SIMD4<Double>.self)
+                        }
+                        var acc = acc4.sum()
+                        for j in (4 * quads)..<k {
+                            acc += weights[j] * entry.load(fromByteOffset: 8 * j, as: Double.self)
+                        }
+                        (to + e).initialize(to: acc)
+                        entry += 8 * k
+                    }
+                }
+            }
+            count = entries.count
+        }
+    }
+}
