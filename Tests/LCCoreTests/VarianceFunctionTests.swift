@@ -97,7 +97,8 @@ struct RowSumPartsTests {
         // weights g(v)⁻² give the engine of the rows scaled by g(v)⁻¹, up to rounding
         let delta = -0.3
         let w = time.map { exp(-delta * $0) }
-        let combined = parts.combined(distinct.map { exp(-2 * delta * $0) })
+        var combined: [[Double]] = []
+        parts.combine(distinct.map { exp(-2 * delta * $0) }, into: &combined)
         let direct = engine(frame.weighted(by: w)).rowSums
         let m = firstMismatch(combined.flatMap { $0 }, direct, 1e-12)
         #expect(m == nil, "\(formula): \(m ?? "")")

@@ -236,6 +236,10 @@ struct WeightedParts {
     let parts: RowSumParts
     let counts: [Double]
     let unweighted: ProfiledDeviance
+    /// The combined sums of the last evaluation, overwritten in place by the next once its
+    /// engine is gone (copy-on-write keeps an engine that is still held intact).
+    private final class Buffers { var sums: [[Double]] = [] }
+    private let buffers = Buffers()
 
     init?(_ v: VarianceModel, unweighted: ProfiledDeviance, segments: [RowSumSegment]) {
         let distinct = v.distinct
@@ -251,8 +255,10 @@ struct WeightedParts {
         self.unweighted = unweighted
     }
 
+    /// The engine at ψ, built in the buffers of the last call.
     func engine(_ psi: [Double], _ v: VarianceModel) -> ProfiledDeviance? {
-        unweighted.withRowSums(parts.combined(values.map { let w = v.weight(at: $0, psi); return w * w }))
+        parts.combine(values.map { let w = v.weight(at: $0, psi); return w * w }, into: &buffers.sums)
+        return unweighted.withRowSums(buffers.sums)
     }
 
     /// −2 Σᵢ log wᵢ, by distinct value.

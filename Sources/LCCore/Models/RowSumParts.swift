@@ -51,43 +51,42 @@ struct RowSumParts {
         self.sums = sums
     }
 
-    /// Σₖ weights[k]·sumsₖ, one array per segment. Each entry's K values are read side
-    /// by side, four at a time; the order of the additions is fixed (four running
-    /// sums over k ≡ 0, 1, 2, 3 mod 4, then the rest), whatever the number of threads.
-    func combined(_ weights: [Double]) -> [[Double]] {
-        guard parts > 0, weights.count == parts else { return [] }
+    /// Σₖ weights[k]·sumsₖ, one array per segment, written into `out` (reused from the
+    /// last call when its arrays are no longer shared, so that an optimiser's many
+    /// evaluations do not fault in fresh pages each time). Each entry's K values are
+    /// read side by side, four at a time; the order of the additions is fixed (four
+    /// running sums over k ≡ 0, 1, 2, 3 mod 4, then the rest), whatever the number of threads.
+    func combine(_ weights: [Double], into out: inout [[Double]]) {
+        guard parts > 0, weights.count == parts else { out = []; return }
+        if out.map(\.count) != segmentSizes { out = segmentSizes.map { [Double](repeating: 0, count: $0) } }
         var start = 0
-        return segmentSizes.map { size in
-            defer { start += size }
-            return combine(weights, entries: start..<(start + size))
+        for s in segmentSizes.indices {
+            out[s].withUnsafeMutableBufferPointer { to in combine(weights, entries: start..<(start + to.count), into: to) }
+            start += segmentSizes[s]
         }
     }
 
-    private func combine(_ weights: [Double], entries: Range<Int>) -> [Double] {
+    private func combine(_ weights: [Double], entries: Range<Int>, into out: UnsafeMutableBufferPointer<Double>) {
         let k = parts, quads = parts / 4
         let w4 = (0..<quads).map { SIMD4(weights[4 * $0], weights[4 * $0 + 1], weights[4 * $0 + 2], weights[4 * $0 + 3]) }
-        return [Double](unsafeUninitializedCapacity: entries.count) { out, count in
-            count = 0
-            guard let to = out.baseAddress else { return }
-            sums.withUnsafeBufferPointer { from in
-                guard let from = from.baseAddress else { return }
-                _ = try? Parallel.mapRanges(count: entries.count, minimumPerThread: 1 << 15) { range in
-                    var entry = UnsafeRawPointer(from + (entries.lowerBound + range.lowerBound) * k)
-                    for e in range {
-                        var acc4 = SIMD4<Double>()
-                        for q in 0..<quads {
-                            acc4 += w4[q] * entry.loadUnaligned(fromByteOffset: 32 * q, as: SIMD4<Double>.self)
-                        }
-                        var acc = acc4.sum()
-                        for j in (4 * quads)..<k {
-                            acc += weights[j] * entry.load(fromByteOffset: 8 * j, as: Double.self)
-                        }
-                        (to + e).initialize(to: acc)
-                        entry += 8 * k
+        guard let to = out.baseAddress else { return }
+        sums.withUnsafeBufferPointer { from in
+            guard let from = from.baseAddress else { return }
+            _ = try? Parallel.mapRanges(count: entries.count, minimumPerThread: 1 << 15) { range in
+                var entry = UnsafeRawPointer(from + (entries.lowerBound + range.lowerBound) * k)
+                for e in range {
+                    var acc4 = SIMD4<Double>()
+                    for q in 0..<quads {
+                        acc4 += w4[q] * entry.loadUnaligned(fromByteOffset: 32 * q, as: SIMD4<Double>.self)
                     }
+                    var acc = acc4.sum()
+                    for j in (4 * quads)..<k {
+                        acc += weights[j] * entry.load(fromByteOffset: 8 * j, as: Double.self)
+                    }
+                    to[e] = acc
+                    entry += 8 * k
                 }
             }
-            count = entries.count
         }
     }
 }
