@@ -2,7 +2,7 @@ import CLCStat
 import LCCore
 
 /// A fitted transfer model handed to C.
-final class FitHandle: Handle {
+final class FitHandle: Handle, @unchecked Sendable {
     let result: TransferResult
     init(_ r: TransferResult) { result = r; super.init(kind: .fit) }
 }

@@ -47,13 +47,13 @@ enum Handles {
     }
 }
 
-final class DatasetHandle: Handle {
+final class DatasetHandle: Handle, @unchecked Sendable {
     var dataset: Dataset
     init(_ d: Dataset) { dataset = d; super.init(kind: .dataset) }
 }
 
 /// Everything an analysis may be told; each analysis reads what it needs.
-final class SpecHandle: Handle {
+final class SpecHandle: Handle, @unchecked Sendable {
     var group: [String] = []
     var items: [String] = []
     var reverse: [String] = []
@@ -83,7 +83,7 @@ final class SpecHandle: Handle {
 }
 
 /// A result table copied into C memory once, so getters hand out stable pointers.
-final class TableHandle: Handle {
+final class TableHandle: Handle, @unchecked Sendable {
     let rows: Int
     let names: [UnsafeMutablePointer<CChar>]
     let types: [Int32]
