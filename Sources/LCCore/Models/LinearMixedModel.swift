@@ -189,7 +189,6 @@ public enum LinearMixedModel {
         let simplex = optimizer.minimize(from: start, criterion)
         let newton = NewtonPolish(lower: lower, upper: optimizer.upper).polish(simplex.x, value: simplex.value, criterion)
         var result = (x: newton.x, evaluations: simplex.evaluations + newton.evaluations, converged: simplex.converged)
-        print("DEBUG simplex", simplex.evaluations, "newton", newton.evaluations, simplex.value, newton.value)
         if newton.x.indices.contains(where: { newton.x[$0] == lower[$0] }) || newton.value >= simplex.value {
             var fine = optimizer
             fine.initialStep = 0.05
