@@ -27,7 +27,7 @@ struct AgreementCommand: ParsableCommand {
             var spec = try input.agreementSpec(null: null)
             if significance { spec.significance = (replications, seed) }
             let tests = significance ? ["rwg_j_p", "ad_m_p"] : []
-            input.emit(try Agreement.run(try input.readData(), spec), contract: Agreement.contractColumns + tests)
+            try input.emit(try Agreement.run(try input.readData(), spec), contract: Agreement.contractColumns + tests)
         }
     }
 }
@@ -56,7 +56,7 @@ struct ICCCommand: ParsableCommand {
                                reverse: input.reverseColumns, missing: input.missing, groupSize: groupSize)
             (spec.bootstrap, spec.seed) = (bootstrap, seed)
             let boot = bootstrap > 0 ? ["icc1_boot_low", "icc1_boot_high", "icc2_boot_low", "icc2_boot_high"] : []
-            input.emit(try ICC.run(try input.readData(), spec), contract: ICC.contractColumns + boot)
+            try input.emit(try ICC.run(try input.readData(), spec), contract: ICC.contractColumns + boot)
         }
     }
 }
@@ -72,7 +72,7 @@ struct AlphaCommand: ParsableCommand {
         try runReporting {
             let table = try Alpha.run(try input.readData(), items: input.itemColumns, scale: try input.responseScale(),
                                       reverse: input.reverseColumns)
-            input.emit(table)
+            try input.emit(table)
         }
     }
 }
@@ -89,7 +89,7 @@ struct ScoresCommand: ParsableCommand {
             let table = try ScaleScores.run(try input.readData(), items: input.itemColumns, group: input.groupColumns,
                                             scale: try input.responseScale(), reverse: input.reverseColumns,
                                             missing: input.missing)
-            input.emit(table)
+            try input.emit(table)
         }
     }
 }

@@ -30,11 +30,14 @@ struct EmergenceCommand: ParsableCommand {
     @Option(help: "Cell texts that mean missing, comma-separated (default: empty and NA).")
     var na: String?
 
+    @OptionGroup var out: OutputOptions
+
     func run() throws {
         try runReporting {
             let data = try CSVReader.read(path: file, options: InputOptions.csvOptions(columns: [group, person, time, value], na: na))
             let spec = EmergenceSpec(group: group, person: person, time: time, value: value, reml: !ml)
-            TableFormatter.write(try Emergence.run(data, spec).table, as: format) { writeAll(1, $0) }
+            let table = try Emergence.run(data, spec).table
+            try out.emit(inputs: [file]) { TableFormatter.write(table, as: format, to: $0) }
         }
     }
 }

@@ -19,7 +19,7 @@ struct ConsensusOverTimeCommand: ParsableCommand {
     func run() throws {
         try runReporting {
             let table = try ConsensusOverTime.run(try input.readData(extraColumns: [wave]), try input.agreementSpec(null: null), wave: wave)
-            input.emit(table, contract: ["group", "wave"] + Agreement.contractColumns.dropFirst())
+            try input.emit(table, contract: ["group", "wave"] + Agreement.contractColumns.dropFirst())
         }
     }
 }
@@ -35,7 +35,7 @@ struct CompositionCommand: ParsableCommand {
 
     func run() throws {
         try runReporting {
-            input.emit(try Composition.run(try input.readData(), group: input.groupColumns, columns: input.itemColumns))
+            try input.emit(try Composition.run(try input.readData(), group: input.groupColumns, columns: input.itemColumns))
         }
     }
 }

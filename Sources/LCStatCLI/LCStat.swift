@@ -47,6 +47,8 @@ struct InputOptions: ParsableArguments {
     @Flag(help: "Also print the extra columns (raw values, notes).")
     var extra = false
 
+    @OptionGroup var out: OutputOptions
+
     static func list(_ s: String?) -> [String] {
         (s ?? "").split(separator: ",").map { String($0).trimmingBlanks() }.filter { !$0.isEmpty }
     }
@@ -95,11 +97,12 @@ struct InputOptions: ParsableArguments {
     }
 
     /// Prints every column of `table`.
-    func emit(_ table: ResultTable) { emit(table, contract: table.columns.map(\.name)) }
+    func emit(_ table: ResultTable) throws { try emit(table, contract: table.columns.map(\.name)) }
 
-    func emit(_ table: ResultTable, contract: [String]) {
+    /// Prints the `contract` columns (all with --extra) to standard output or --output.
+    func emit(_ table: ResultTable, contract: [String]) throws {
         let shown = extra ? table : table.selecting(contract)
-        TableFormatter.write(shown, as: format) { writeAll(1, $0) }
+        try out.emit(inputs: [file]) { TableFormatter.write(shown, as: format, to: $0) }
     }
 }
 

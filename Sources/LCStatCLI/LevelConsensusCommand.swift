@@ -37,7 +37,7 @@ struct LevelConsensusCommand: ParsableCommand {
             let spec = LevelConsensusSpec(agreement: agreement, outcome: outcome, consensus: consensus, levelColumn: levelColumn,
                                           center: center, weightBySize: weights == "size")
             let table = try LevelConsensus.run(try input.readData(extraColumns: [outcome] + (levelColumn.map { [$0] } ?? [])), spec)
-            input.emit(table)
+            try input.emit(table)
         }
     }
 }

@@ -30,13 +30,15 @@ struct NullCommand: ParsableCommand {
     @Option(help: "Output format.")
     var format: OutputFormat = .table
 
+    @OptionGroup var out: OutputOptions
+
     func run() throws {
         try runReporting {
             let s = try ResponseScale(parsing: scale)
             let design = try NullDesign(groupSize: groupSize, items: items, scale: s,
                                         nullVariance: try NullDistribution(parsing: null).expectedVariance(options: s.options))
             let table = try AgreementNull.run(NullSpec(design: design, method: method, replications: replications, seed: seed))
-            TableFormatter.write(table, as: format) { writeAll(1, $0) }
+            try out.emit(inputs: []) { TableFormatter.write(table, as: format, to: $0) }
         }
     }
 }

@@ -21,7 +21,7 @@ struct RGRCommand: ParsableCommand {
             let spec = RGRSpec(group: input.groupColumns, items: input.itemColumns, scale: try input.responseScale(),
                                reverse: input.reverseColumns, pseudoGroups: pseudoGroups, seed: seed)
             let table = try RandomGroupResampling.run(try input.readData(), spec)
-            input.emit(table)
+            try input.emit(table)
         }
     }
 }
@@ -48,7 +48,7 @@ struct AggregationCommand: ParsableCommand {
         try runReporting {
             let spec = try input.agreementSpec(null: null)
             let table = try AggregationEvidence.run(try input.readData(), spec, replications: replications, seed: seed)
-            input.emit(table)
+            try input.emit(table)
         }
     }
 }

@@ -24,6 +24,8 @@ struct TransferCommand: ParsableCommand {
     @Option(help: "Cell texts that mean missing, comma-separated (default: empty and NA).")
     var na: String?
 
+    @OptionGroup var out: OutputOptions
+
     func run() throws {
         try runReporting {
             let parsed = try Formula(parsing: formula)
@@ -31,7 +33,8 @@ struct TransferCommand: ParsableCommand {
             let data = try CSVReader.read(path: file, options: InputOptions.csvOptions(
                 columns: parsed.columns + (function.map { [$0.covariate] } ?? []), na: na))
             let result = try Transfer.run(data, formula: formula, reml: !ml, variance: function)
-            writeAll(1, format == .json ? TransferFormatter.json(result) : TransferFormatter.text(result))
+            let text = format == .json ? TransferFormatter.json(result) : TransferFormatter.text(result)
+            try out.emit(inputs: [file]) { $0(text) }
         }
     }
 }
