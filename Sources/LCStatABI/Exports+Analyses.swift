@@ -2,9 +2,9 @@ import CLCStat
 import LCCore
 
 /// Runs an analysis of a dataset under a spec, storing a new table handle in `out`.
-private func analyse(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
-                     _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ error: UnsafeMutablePointer<lc_error>?,
-                     _ run: (Dataset, SpecHandle) throws -> ResultTable) -> Int32 {
+func analyse(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
+              _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ error: UnsafeMutablePointer<lc_error>?,
+              _ run: (Dataset, SpecHandle) throws -> ResultTable) -> Int32 {
     producing(out, error) {
         let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
         let s = try Handles.lookup(spec, as: SpecHandle.self, .spec, what: "spec")

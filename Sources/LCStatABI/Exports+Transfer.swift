@@ -90,13 +90,11 @@ public func lcFitFree(_ fit: UnsafeMutableRawPointer?) { Handles.free(fit, .fit)
 public func lcEmergence(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
                         _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                         _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
-    producing(out, error) {
-        let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
-        let s = try Handles.lookup(spec, as: SpecHandle.self, .spec, what: "spec")
+    analyse(dataset, spec, out, error) { d, s in
         guard s.group.count == 1, let person = s.person, let time = s.time, let value = s.value else {
             throw LCError(.invalidArgument, "emergence needs one group column and the spec options person, time and value")
         }
         let spec = EmergenceSpec(group: s.group[0], person: person, time: time, value: value, reml: s.reml)
-        return TableHandle(try Emergence.run(d.dataset, spec).table)
+        return try Emergence.run(d, spec).table
     }
 }

@@ -13,7 +13,7 @@ struct OutputOptions: ParsableArguments {
     var output: String?
 
     /// Runs `body`, which produces the result through `write`, then commits it.
-    func emit(inputs: [String], _ body: (_ write: @escaping (String) -> Void) throws -> Void) throws {
+    func emit(inputs: [String], _ body: (_ write: (String) -> Void) throws -> Void) throws {
         guard let output else {
             try body { writeAll(1, $0) }
             return

@@ -86,11 +86,11 @@ struct RowSumPartsTests {
         let distinct = Array(Set(time)).sorted()
         let part = time.map { t in distinct.firstIndex(of: t) ?? -1 }
         let parts = RowSumParts(segments, part: part, parts: distinct.count)
-        let unweighted = engine(frame).rowSums
+        let unweighted = engine(frame).rowSumsBySegment.flatMap { $0 }
         #expect(parts.sums.count == unweighted.count * distinct.count)
         // part k holds exactly (bit for bit) the sums of the rows with value k
         for k in distinct.indices {
-            let alone = engine(frame.weighted(by: part.map { $0 == k ? 1 : 0 })).rowSums
+            let alone = engine(frame.weighted(by: part.map { $0 == k ? 1 : 0 })).rowSumsBySegment.flatMap { $0 }
             let mine = stride(from: k, to: parts.sums.count, by: distinct.count).map { parts.sums[$0] }
             #expect(mine == alone, "part \(k) of \(formula)")
         }
@@ -99,7 +99,7 @@ struct RowSumPartsTests {
         let w = time.map { exp(-delta * $0) }
         var combined: [[Double]] = []
         parts.combine(distinct.map { exp(-2 * delta * $0) }, into: &combined)
-        let direct = engine(frame.weighted(by: w)).rowSums
+        let direct = engine(frame.weighted(by: w)).rowSumsBySegment.flatMap { $0 }
         let m = firstMismatch(combined.flatMap { $0 }, direct, 1e-12)
         #expect(m == nil, "\(formula): \(m ?? "")")
         #expect(combined.map(\.count) == segments.map(\.count))

@@ -123,7 +123,8 @@ def _table_frame(table, wanted: Sequence[str] | None = None) -> pd.DataFrame:
     nrows, layout, notes = _lcstat.table_layout(table)
     keep = [(i, name, kind) for i, (name, kind) in enumerate(layout) if wanted is None or name in wanted]
     if wanted is not None:
-        keep.sort(key=lambda entry: list(wanted).index(entry[1]))
+        order = {name: k for k, name in enumerate(wanted)}
+        keep.sort(key=lambda entry: order[entry[1]])
     import numpy as np
     floats = [(i, name) for i, name, kind in keep if kind == "f"]
     block = np.empty((len(floats), nrows), dtype=np.float64)

@@ -63,20 +63,19 @@ struct CrossProducts: ProfiledDeviance {
         return finish(logDetL: 2 * det.value, xtxt: xtxt, xtyt: xtyt, yty: yty, cucu: cucu, n: n, reml: reml)
     }
 
-    var rowSums: [Double] {
-        packedZtZ.values + packedZtX.values + packedZty.values + xtx.values + xty.values + [yty]
+    var rowSumsBySegment: [[Double]] {
+        [packedZtZ.values, packedZtX.values, packedZty.values, xtx.values, xty.values, [yty]]
     }
 
     func withRowSums(_ sums: [[Double]]) -> ProfiledDeviance? {
-        let g = ztz.count
-        guard sums.map(\.count) == [g * q * q, g * q * p, g * q, p * p, p, 1] else { return nil }
+        guard sums.map(\.count) == rowSumsBySegment.map(\.count) else { return nil }
         var out = self
         (out.packedZtZ.values, out.packedZtX.values, out.packedZty.values) = (sums[0], sums[1], sums[2])
         (out.xtx.values, out.xty.values, out.yty) = (sums[3], sums[4], sums[5][0])
         return out
     }
 
-    /// The layout of `rowSums` as segments: Z'Z, Z'X, Z'y per group, then X'X, X'y, y'y.
+    /// The layout of `rowSumsBySegment` as segments: Z'Z, Z'X, Z'y per group, then X'X, X'y, y'y.
     static func rowSumSegments(_ f: ModelFrame, _ block: ModelFrame.RandomBlock) -> [RowSumSegment] {
         let (g, z) = (block.levels.count, block.z)
         return [RowSumSegment(block.group, levels: g, z, z), RowSumSegment(block.group, levels: g, z, f.x),
@@ -99,7 +98,7 @@ struct CrossProducts: ProfiledDeviance {
 
 /// X'X, X'y and y'y of a model frame.
 enum FixedCrossProducts {
-    /// X'X, X'y and y'y as row-sum segments (the tail of every engine's `rowSums`).
+    /// X'X, X'y and y'y as row-sum segments (the tail of every engine's `rowSumsBySegment`).
     static func segments(_ f: ModelFrame) -> [RowSumSegment] {
         [RowSumSegment(nil, f.x, f.x), RowSumSegment(nil, f.x, [f.y]), RowSumSegment(nil, [f.y], [f.y])]
     }

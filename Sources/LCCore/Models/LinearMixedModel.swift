@@ -242,7 +242,9 @@ struct WeightedParts {
 
     init?(_ v: VarianceModel, unweighted: ProfiledDeviance, segments: [RowSumSegment]) {
         let distinct = v.distinct
-        guard distinct.count <= Self.maxValues, !unweighted.rowSums.isEmpty else { return nil }
+        // the engine's layout must allow it and agree with the segments
+        let sizes = unweighted.rowSumsBySegment.map(\.count)
+        guard distinct.count <= Self.maxValues, !sizes.isEmpty, sizes == segments.map(\.count) else { return nil }
         var index: [Double: Int] = [:]
         for (k, d) in distinct.enumerated() { index[d] = k }
         let part = v.values.map { index[$0] ?? 0 }

@@ -266,16 +266,13 @@ struct NestedCrossProducts: ProfiledDeviance {
     }
 
     /// The nested layout only (the crossed path reads the unpacked blocks).
-    var rowSums: [Double] {
+    var rowSumsBySegment: [[Double]] {
         guard let b = packed else { return [] }
-        return b.a11.values + b.z1x.values + b.z1y.values + b.a22.values + b.z2x.values + b.z2y.values + b.cross.values
-            + xtx.values + xty.values + [yty]
+        return [b.a11, b.z1x, b.z1y, b.a22, b.z2x, b.z2y, b.cross].map(\.values) + [xtx.values, xty.values, [yty]]
     }
 
     func withRowSums(_ sums: [[Double]]) -> ProfiledDeviance? {
-        guard let b = packed else { return nil }
-        let blocks = [b.a11, b.z1x, b.z1y, b.a22, b.z2x, b.z2y, b.cross]
-        guard sums.map(\.count) == blocks.map(\.values.count) + [p * p, p, 1] else { return nil }
+        guard let b = packed, sums.map(\.count) == rowSumsBySegment.map(\.count) else { return nil }
         func with(_ blocks: PackedBlocks, _ values: [Double]) -> PackedBlocks {
             var c = blocks
             c.values = values
@@ -289,7 +286,7 @@ struct NestedCrossProducts: ProfiledDeviance {
         return out
     }
 
-    /// The layout of `rowSums` (nested factors) as segments: per person Z₁'Z₁, Z₁'X, Z₁'y,
+    /// The layout of `rowSumsBySegment` (nested factors) as segments: per person Z₁'Z₁, Z₁'X, Z₁'y,
     /// per community Z₂'Z₂, Z₂'X, Z₂'y, per person Z₁'Z₂, then X'X, X'y, y'y.
     static func rowSumSegments(_ f: ModelFrame, _ b1: ModelFrame.RandomBlock, _ b2: ModelFrame.RandomBlock) -> [RowSumSegment] {
         let (g1, g2, z1, z2) = (b1.levels.count, b2.levels.count, b1.z, b2.z)

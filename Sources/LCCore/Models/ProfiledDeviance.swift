@@ -8,13 +8,13 @@ protocol ProfiledDeviance {
     func evaluate(_ theta: [Double], reml: Bool) -> DevianceEvaluation?
     /// Conditional modes b = Λu, per term, per level of its grouping factor.
     func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]]
-    /// Every sum over rows that `evaluate` reads, flattened (empty where the layout
-    /// does not allow what follows): cross-products are linear in the rows'
-    /// contributions, so the engine of row-weighted data is a weighted sum of the
-    /// engines of row subsets (`RowSumParts`).
-    var rowSums: [Double] { get }
-    /// This engine reading `sums`, one array per segment of `rowSums` (see the engine's
-    /// `rowSumSegments`), in `evaluate`; nil if the sizes do not fit. For evaluation only.
+    /// Every sum over rows that `evaluate` reads, one array per segment in the order of
+    /// the engine's `rowSumSegments` (empty where the layout does not allow what
+    /// follows): cross-products are linear in the rows' contributions, so the engine
+    /// of row-weighted data is a weighted sum of the engines of row subsets (`RowSumParts`).
+    var rowSumsBySegment: [[Double]] { get }
+    /// This engine reading `sums` (in the layout of `rowSumsBySegment`) in `evaluate`;
+    /// nil if the sizes do not fit. For evaluation only.
     func withRowSums(_ sums: [[Double]]) -> ProfiledDeviance?
 }
 

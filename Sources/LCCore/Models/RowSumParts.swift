@@ -1,4 +1,4 @@
-/// One block of an engine's row sums (`ProfiledDeviance.rowSums`): every row r adds
+/// One block of an engine's row sums (`ProfiledDeviance.rowSumsBySegment`): every row r adds
 /// the outer product left(r) right(r)ᵀ, row-major, to the block of its level
 /// `codes[r]` (or to the one block when `codes` is nil). Z₁'Z₁ per person is
 /// (persons, Z₁, Z₁); X'y is (nil, X, [y]).

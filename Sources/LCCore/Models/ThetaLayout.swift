@@ -48,7 +48,7 @@ struct ExpandedTheta: ProfiledDeviance {
     func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
         base.conditionalModes(layout.expand(theta), beta: beta)
     }
-    var rowSums: [Double] { base.rowSums }
+    var rowSumsBySegment: [[Double]] { base.rowSumsBySegment }
     func withRowSums(_ sums: [[Double]]) -> ProfiledDeviance? {
         base.withRowSums(sums).map { ExpandedTheta(base: $0, layout: layout) }
     }
