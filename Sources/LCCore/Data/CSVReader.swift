@@ -33,7 +33,8 @@ public enum CSVReader {
                 return data
             }
         }
-        var source = BlockSource { buffer in
+        let regular = (st.st_mode & S_IFMT) == S_IFREG
+        var source = BlockSource(expectedBytes: regular && size > 0 ? size : nil) { buffer in
             let got = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if got < 0 { throw LCError(.io, "cannot read '\(path)': \(String(cString: strerror(errno)))") }
             return got
@@ -44,7 +45,7 @@ public enum CSVReader {
     /// Parses CSV text held in memory (used by tests and the C ABI's `lc_dataset_parse_csv`).
     public static func parse(bytes: [UInt8], options: CSVOptions = CSVOptions()) throws -> Dataset {
         var offset = 0
-        var source = BlockSource { buffer in
+        var source = BlockSource(expectedBytes: bytes.count) { buffer in
             let n = min(buffer.count, bytes.count - offset)
             bytes.withUnsafeBytes { src in
                 if n > 0, let from = src.baseAddress { buffer.baseAddress?.copyMemory(from: from + offset, byteCount: n) }

@@ -1,7 +1,15 @@
 /// Hands out blocks of bytes: `fill(buffer)` writes up to `buffer.count` bytes
-/// and returns how many (0 at the end).
+/// and returns how many (0 at the end). `blockSize` is how many to ask for at a
+/// time: smaller than `CSVReader.blockSize` when the whole input is known to be
+/// small, so a short text does not cost a zeroed megabyte.
 struct BlockSource {
+    var blockSize = CSVReader.blockSize
     let fill: (UnsafeMutableRawBufferPointer) throws -> Int
+
+    init(expectedBytes: Int? = nil, fill: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
+        if let expectedBytes, expectedBytes >= 0 { blockSize = min(CSVReader.blockSize, max(4096, expectedBytes + 1)) }
+        self.fill = fill
+    }
 }
 
 /// Splits a byte stream into CSV records, one at a time, without copying fields:
@@ -22,13 +30,12 @@ struct RecordScanner {
 
     mutating func fill(_ source: inout BlockSource) throws {
         let kept = end - begin
-        let want = Swift.max(CSVReader.blockSize, kept)
+        let want = Swift.max(source.blockSize, kept)
         if buffer.count < kept + want { buffer.append(contentsOf: repeatElement(0, count: kept + want - buffer.count)) }
-        let (from, to) = (begin, end)
+        let from = begin
         let got = try buffer.withUnsafeMutableBytes { raw -> Int in
             guard let base = raw.baseAddress else { return 0 }
             if from > 0 && kept > 0 { (base).copyMemory(from: base + from, byteCount: kept) }
-            _ = to
             return try source.fill(UnsafeMutableRawBufferPointer(start: base + kept, count: want))
         }
         begin = 0
