@@ -57,12 +57,16 @@ public struct ModelFrame: Sendable {
         let response = try cache.numeric(.column(formula.response), role: "response")
         // fixed and random design columns on all rows
         var xCols: [(String, [Double])] = formula.intercept ? [("(Intercept)", [Double](repeating: 1, count: data.rowCount))] : []
-        for t in formula.fixed { xCols += try cache.columns(for: t) }
+        for t in formula.fixed {
+            xCols += try cache.columns(for: t)
+            try ModelLimits.checkFixed(columns: xCols.count, rows: data.rowCount, what: "the model")
+        }
         var zBlocks: [([(String, [Double])], Grouping, RandomTerm)] = []
         for r in formula.random {
             var cols: [(String, [Double])] = r.intercept ? [("(Intercept)", [Double](repeating: 1, count: data.rowCount))] : []
             for t in r.terms { cols += try cache.columns(for: t) }
             guard !cols.isEmpty else { throw LCError(.invalidArgument, "the random term for \(r.groupName) has no effects") }
+            try ModelLimits.checkRandom(effectsPerTerm: zBlocks.map { ($0.2.groupName, $0.0.count) } + [(r.groupName, cols.count)])
             zBlocks.append((cols, try Grouping(data, keys: r.grouping), r))
         }
         // rows with everything present
@@ -121,6 +125,8 @@ private struct VariableCache {
         var out: [(String, [Double])] = [("", [Double](repeating: 1, count: data.rowCount))]
         for f in t.factors {
             let cols = try columns(of: f)
+            let (count, overflow) = out.count.multipliedReportingOverflow(by: cols.count)
+            try ModelLimits.checkFixed(columns: overflow ? Int.max : count, rows: data.rowCount, what: "the term \(t)")
             out = out.flatMap { l in cols.map { r in
                 (l.0.isEmpty ? r.0 : l.0 + ":" + r.0, zip(l.1, r.1).map { $0 * $1 })
             } }
@@ -137,6 +143,7 @@ private struct VariableCache {
             case .numeric: result = [(c, try numeric(v, role: "predictor"))]
             case .labels:
                 let (sortedCodes, sortedLevels) = try Grouping.codes(for: data.column(c))
+                try ModelLimits.checkFixed(columns: sortedLevels.count - 1, rows: data.rowCount, what: "the factor '\(c)'")
                 result = sortedLevels.indices.dropFirst().map { k in
                     (c + sortedLevels[k], sortedCodes.map { $0 < 0 ? .nan : ($0 == Int32(k) ? 1 : 0) })
                 }
