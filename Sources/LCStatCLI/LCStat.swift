@@ -10,6 +10,21 @@ struct LCStat: ParsableCommand {
         subcommands: [AgreementCommand.self, ICCCommand.self, AlphaCommand.self, ScoresCommand.self, TransferCommand.self,
                       LevelConsensusCommand.self, NullCommand.self, RGRCommand.self, AggregationCommand.self,
                       ConsensusOverTimeCommand.self, CompositionCommand.self, EmergenceCommand.self])
+
+    /// As ArgumentParser's main, except that a usage error (a missing or malformed
+    /// option) exits with the library's code for an invalid argument (1) instead of
+    /// 64, so that the CLI, the C ABI and Python report the same code for it.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            var err = StandardError()
+            print(fullMessage(for: error), to: &err)
+            exit(withError: ExitCode(LCErrorCode.invalidArgument.rawValue))
+        }
+    }
 }
 
 /// Options every analysis of a CSV file shares.

@@ -31,7 +31,8 @@ enum TableFormatter {
         case .text(let x): return x[r]
         case .double(let x):
             let d = x[r]
-            if !d.isFinite { return nil }
+            if d.isNaN { return nil }
+            if d.isInfinite { return d > 0 ? "Inf" : "-Inf" }  // as R prints them
             if let digits { return fixed(d, digits) }
             return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
         }
@@ -92,13 +93,17 @@ enum TableFormatter {
         return out + "\""
     }
 
-    /// `{"columns": [...], "rows": [{...}], "notes": [...]}`; missing numbers are null.
+    /// `{"columns": [...], "rows": [{...}], "notes": [...]}`; missing and infinite numbers are null.
     static func json(_ t: ResultTable) -> String {
         var rows: [String] = []
         for r in 0..<t.rowCount {
             let fields = t.columns.map { c -> String in
                 let v: String
-                if case .text = c.values { v = jsonString(cell(c.values, r) ?? "") } else { v = cell(c.values, r) ?? "null" }
+                switch c.values {
+                case .text: v = jsonString(cell(c.values, r) ?? "")
+                case .double(let x) where !x[r].isFinite: v = "null"  // JSON has no NaN or infinity
+                default: v = cell(c.values, r) ?? "null"
+                }
                 return jsonString(c.name) + ": " + v
             }
             rows.append("    {" + fields.joined(separator: ", ") + "}")

@@ -110,3 +110,29 @@ struct ExtremeValueTests {
         #expect(throws: LCError.self) { try ResponseScale(low: 1, high: .infinity) }
     }
 }
+
+/// Inputs found while building the bad-input catalogue (issue 5).
+@Suite struct CSVReaderEdgeTests {
+    @Test func blankLinesBeforeTheHeaderAreSkipped() throws {
+        let d = try CSVReader.parse(bytes: Array("\n\r\n\ng,a\nx,1\ny,2\n".utf8))
+        #expect(d.columnNames == ["g", "a"])
+        #expect(d.rowCount == 2)
+        #expect(throws: LCError.self) { try CSVReader.parse(bytes: Array("\n\n\n".utf8)) }
+    }
+
+    /// A header longer than a read block (1 MiB) in a file read in chunks, and a
+    /// large file that starts with a blank line, read as the serial reader does.
+    @Test func chunkedReadWithLongHeaderOrLeadingBlankLine() throws {
+        let wide = (0..<50_000).map { "a_long_column_name_\($0)" }  // a 1.3 MB header
+        let wideText = wide.joined(separator: ",") + "\n" + String(repeating: wide.indices.map { String($0 % 3) }.joined(separator: ",") + "\n", count: 4)
+        let chunked = try Array(wideText.utf8).withUnsafeBytes {
+            try CSVReader.readInChunks($0, options: CSVOptions(), origin: "t", threads: 4, threshold: 1)
+        }
+        #expect(chunked == (try CSVReader.parse(bytes: Array(wideText.utf8))))
+        let blankFirst = "\n" + "g,a\n" + String(repeating: "x,1\ny,2\n", count: 1000)
+        let fallback = try Array(blankFirst.utf8).withUnsafeBytes {
+            try CSVReader.readInChunks($0, options: CSVOptions(), origin: "t", threads: 4, threshold: 1)
+        }
+        #expect(fallback == nil)
+    }
+}

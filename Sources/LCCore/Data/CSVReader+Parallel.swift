@@ -59,6 +59,8 @@ extension CSVReader {
             return true
         }
         guard let headerEnd else { return nil }
+        // a blank first line: the header comes later, which the serial reader handles
+        if header.allSatisfy({ $0 == 10 || $0 == 13 || $0 == 32 || $0 == 9 }) { return nil }
         // cut the rows at line ends with an even number of quotes before them
         var cuts = [headerEnd]
         var quotes = 0, counted = headerEnd
@@ -100,16 +102,16 @@ extension CSVReader {
     /// Parses `header` followed by the bytes `rows` of `file`.
     static func parse(header: [UInt8], rows: Range<Int>, of file: RandomAccessBytes, options: CSVOptions,
                       origin: String) throws -> Dataset {
-        var headerSent = false
+        var headerAt = 0
         var at = rows.lowerBound
         var source = BlockSource { buffer in
-            if !headerSent {
-                headerSent = true
-                guard header.count <= buffer.count, let to = buffer.baseAddress else {
-                    throw LCError(.limit, "the header is longer than a read block")
+            if headerAt < header.count {  // the header first, in as many blocks as it takes
+                let n = min(buffer.count, header.count - headerAt)
+                header.withUnsafeBytes { h in
+                    if let from = h.baseAddress, let to = buffer.baseAddress { to.copyMemory(from: from + headerAt, byteCount: n) }
                 }
-                header.withUnsafeBytes { if let from = $0.baseAddress { to.copyMemory(from: from, byteCount: header.count) } }
-                return header.count
+                headerAt += n
+                return n
             }
             let want = min(buffer.count, rows.upperBound - at)
             guard want > 0 else { return 0 }

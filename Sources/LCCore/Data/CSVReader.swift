@@ -68,7 +68,9 @@ public enum CSVReader {
         }
         scanner.delimiter = delimiter
 
-        guard try scanner.nextRecord(&source) else { throw LCError(.parse, "\(origin) is empty") }
+        var found = try scanner.nextRecord(&source)
+        while found && scanner.isBlankRecord { found = try scanner.nextRecord(&source) }  // blank lines before the header
+        guard found else { throw LCError(.parse, "\(origin) is empty: no header row") }
         let names = try headerNames(scanner: scanner)
         let keep = try keptColumns(names: names, wanted: options.columns)
         let rules = CellRules(missing: options.missing, decimalComma: decimalComma)
