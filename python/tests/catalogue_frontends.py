@@ -25,6 +25,7 @@ class Outcome:
     code: int
     message: str = ""
     table: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
 
 
 # --- the C ABI ------------------------------------------------------------------
@@ -110,6 +111,16 @@ def c_table(table) -> dict:
     return out
 
 
+def c_notes(table) -> list[str]:
+    error, count, notes = LCError(), ctypes.c_int64(), []
+    _check(LIB.lc_table_nnotes(table, ctypes.byref(count), ctypes.byref(error)), error)
+    for i in range(count.value):
+        text = ctypes.c_char_p()
+        _check(LIB.lc_table_note(table, i, ctypes.byref(text), ctypes.byref(error)), error)
+        notes.append(text.value.decode())
+    return notes
+
+
 def c_read(path: str):
     error, handle = LCError(), ctypes.c_void_p()
     _check(LIB.lc_dataset_read_csv(path.encode(), None, ctypes.byref(handle), ctypes.byref(error)), error)
@@ -169,7 +180,7 @@ def run_c(run: dict, path: str | None) -> Outcome:
             analysis = getattr(LIB, "lc_" + run["analysis"])
             _check(analysis(data, spec, ctypes.byref(out), ctypes.byref(error)), error)
         handles.append((LIB.lc_table_free, out))
-        return Outcome(0, table=c_table(out))
+        return Outcome(0, table=c_table(out), notes=c_notes(out))
     except _Failure as f:
         return Outcome(f.code, f.message)
     finally:
@@ -211,7 +222,7 @@ def run_cli(run: dict, path: str | None, cwd: str) -> Outcome:
     result = json.loads(p.stdout)
     rows = result["fixed"] if run["analysis"] == "transfer" else result["rows"]
     columns = list(rows[0]) if rows else result.get("columns", [])
-    return Outcome(0, table={c: [r.get(c) for r in rows] for c in columns})
+    return Outcome(0, table={c: [r.get(c) for r in rows] for c in columns}, notes=result.get("notes", []))
 
 
 # --- Python ---------------------------------------------------------------------
@@ -237,7 +248,7 @@ def run_python(run: dict, path: str | None) -> Outcome:
         return Outcome(1, str(e))
     df = df.reset_index() if df.index.name else df
     return Outcome(0, table={c: [None if isinstance(v, float) and math.isnan(v) and df[c].dtype == object else v
-                                 for v in df[c].tolist()] for c in df.columns})
+                                 for v in df[c].tolist()] for c in df.columns}, notes=df.attrs.get("notes", []))
 
 
 # --- C-ABI misuse: a case's list of calls -----------------------------------------

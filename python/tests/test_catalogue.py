@@ -84,6 +84,8 @@ def check(frontend: str, outcome: Outcome, expect: dict):
     for column, want in expect.get("values", {}).items():
         assert column in table, f"{frontend}: no column {column} in {list(table)}"
         assert all(matches(g, w) for g, w in zip(table[column], want)), f"{frontend}: {column} = {table[column]}, expected {want}"
+    if "table_note" in expect:
+        assert any(expect["table_note"] in n for n in outcome.notes), f"{frontend}: notes {outcome.notes}"
     if "note" in expect:
         note = table.get("note", [None] * expect["rows"])[expect["note"]["row"]] or ""
         assert expect["note"]["contains"] in note, f"{frontend}: note {note!r}"
