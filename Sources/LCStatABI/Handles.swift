@@ -1,6 +1,5 @@
 import CLCStat
 import LCCore
-import Synchronization
 
 /// What an opaque handle points at.
 enum HandleKind: Sendable { case dataset, spec, table, fit }
@@ -15,7 +14,7 @@ class Handle: @unchecked Sendable {
 /// The live handles. Lookups go through it, so a NULL, freed or foreign
 /// pointer is an `LC_STATUS_BAD_HANDLE` error instead of a crash, and a
 /// second free is a no-op.
-let liveHandles = Mutex<[UInt: Handle]>([:])
+let liveHandles = Locked<[UInt: Handle]>([:])
 
 enum Handles {
     static func publish(_ h: Handle) -> UnsafeMutableRawPointer {

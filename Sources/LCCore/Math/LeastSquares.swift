@@ -44,7 +44,7 @@ public enum LeastSquares {
         // the weighted problem: √w·X and √w·y
         let a = x.map { col in (0..<n).map { col[$0] * root[$0] } }
         let b = (0..<n).map { y[$0] * root[$0] }
-        let (r, qty) = try householder(a, b)
+        let (r, qty, _) = try householder(a, b)
         let rInverse = upperInverse(r)
         var beta = [Double](repeating: 0, count: p)
         for i in 0..<p { for j in i..<p { beta[i] += rInverse[i][j] * qty[j] } }
@@ -100,9 +100,11 @@ public enum LeastSquares {
                                rSquared: r2, adjustedRSquared: adjusted, f: f)
     }
 
-    /// Householder QR of the columns `a` (n×p): R (p×p, upper, as rows) and the first p entries of Q'b.
+    /// Householder QR of the columns `a` (n×p): R (p×p, upper, as rows), the first p
+    /// entries of Q'b, and the residual sum of squares (the squares of the other n − p,
+    /// free of the cancellation in ‖b‖² − ‖Q'b‖²).
     /// A column whose remaining norm is negligible makes the predictors collinear: an error.
-    static func householder(_ a: [[Double]], _ b: [Double]) throws -> (r: [[Double]], qty: [Double]) {
+    static func householder(_ a: [[Double]], _ b: [Double]) throws -> (r: [[Double]], qty: [Double], rss: Double) {
         var a = a, b = b
         let n = b.count, p = a.count
         let scale = a.map { col in col.reduce(0) { max($0, abs($1)) } }
@@ -128,7 +130,7 @@ public enum LeastSquares {
             reflect(&b)
             for j in k..<p { r[k][j] = a[j][k] }
         }
-        return (r, Array(b[0..<p]))
+        return (r, Array(b[0..<p]), b[p...].reduce(0) { $0 + $1 * $1 })
     }
 
     /// The inverse of an upper-triangular R (rows).

@@ -99,6 +99,12 @@ public enum LinearMixedModel {
         guard unweighted.xtx.cholesky(relativeTolerance: 1e-10) != nil else {
             throw LCError(.invalidArgument, "the fixed-effects columns are linearly dependent (collinear predictors): \(frame.xNames.joined(separator: ", "))")
         }
+        // a response the fixed effects reproduce exactly has no residual variance: the
+        // criterion falls without bound and the optimiser could only run out of steps
+        if let exact = try? LeastSquares.householder(frame.x, frame.y),
+           exact.rss <= 1e-20 * frame.y.reduce(0, { $0 + $1 * $1 }) {
+            throw LCError(.invalidArgument, "the fixed effects reproduce the response '\(frame.formula.response)' exactly (no residual variance): is it also a predictor, or constant?")
+        }
         var (lower, start) = layout.lowerAndStart
         let thetaCount = lower.count
         if let variance {
