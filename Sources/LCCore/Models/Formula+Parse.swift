@@ -1,7 +1,10 @@
 /// A recursive-descent parser for lme4 formulas. Nesting is limited to
-/// `maxDepth` levels, so no input can exhaust the stack.
+/// `maxDepth` levels, so no input can exhaust the stack, and `a * b * …` or
+/// `(a + b):(c + d)` may expand into at most `maxExpandedTerms` terms, so no
+/// short formula can ask for exponentially many (`a*b*…*t` would be 2²⁰).
 extension Formula {
     public static let maxDepth = 100
+    public static let maxExpandedTerms = ModelLimits.maxFixedEffects
 
     public init(parsing text: String) throws {
         var p = FormulaParser(text)
@@ -191,12 +194,19 @@ private struct FormulaParser {
         return chain
     }
 
+    private func checkExpansion(_ count: Int) throws {
+        if count > Formula.maxExpandedTerms {
+            throw LCError(.limit, "formula: the products expand into more than \(Formula.maxExpandedTerms) terms at character \(position)")
+        }
+    }
+
     /// `a * b * …` expanded into all interactions.
     private mutating func product() throws -> [Term] {
         var terms = try interaction()
         while current == .symbol("*") {
             i += 1
             let right = try interaction()
+            try checkExpansion(terms.count + right.count + terms.count * right.count)
             var out = terms
             for r in right where !out.contains(r) { out.append(r) }
             for l in terms {
@@ -216,6 +226,7 @@ private struct FormulaParser {
         while current == .symbol(":") {
             i += 1
             let right = try atom()
+            try checkExpansion(terms.count * right.count)
             terms = terms.flatMap { l in right.map { r in Term(l.factors + r.factors.filter { !l.factors.contains($0) }) } }
         }
         return terms

@@ -53,6 +53,11 @@ public struct ModelFrame: Sendable {
     public init(_ formula: Formula, data: Dataset) throws {
         self.formula = formula
         for c in formula.columns { _ = try data.column(c) }
+        // the response as its own predictor (lag(), within() and between() of it are fine)
+        let predictors = formula.fixed + formula.random.flatMap(\.terms)
+        if predictors.contains(where: { $0.factors.contains(.column(formula.response)) }) {
+            throw LCError(.invalidArgument, "the response '\(formula.response)' also appears among the predictors")
+        }
         var cache = VariableCache(data: data)
         let response = try cache.numeric(.column(formula.response), role: "response")
         // fixed and random design columns on all rows
