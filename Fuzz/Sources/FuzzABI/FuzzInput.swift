@@ -18,7 +18,7 @@ struct FuzzInput {
 
     mutating func pick<T>(_ options: [T]) -> T { options[index(options.count)] }
 
-    /// A length up to `limit`, or a hostile one (negative, huge) one time in sixteen.
+    /// A length up to `limit`, or for three of the 256 byte values a hostile one (-1, Int64.min, Int64.max).
     mutating func length(_ limit: Int) -> Int64 {
         let b = byte()
         switch b {

@@ -3,11 +3,11 @@
 /// time: smaller than `CSVReader.blockSize` when the whole input is known to be
 /// small, so a short text does not cost a zeroed megabyte.
 struct BlockSource {
-    var blockSize = CSVReader.blockSize
+    let blockSize: Int
     let fill: (UnsafeMutableRawBufferPointer) throws -> Int
 
     init(expectedBytes: Int? = nil, fill: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
-        if let expectedBytes, expectedBytes >= 0 { blockSize = min(CSVReader.blockSize, max(4096, expectedBytes + 1)) }
+        blockSize = expectedBytes.map { min(CSVReader.blockSize, max(4096, $0 + 1)) } ?? CSVReader.blockSize
         self.fill = fill
     }
 }

@@ -15,7 +15,8 @@ public enum ModelLimits {
         if columns > maxFixedEffects {
             throw LCError(.limit, "\(what) has \(columns) fixed-effect columns; at most \(maxFixedEffects) are accepted")
         }
-        if columns.multipliedReportingOverflow(by: max(rows, 1)).partialValue > maxDesignCells || columns > maxDesignCells {
+        let (cells, overflow) = columns.multipliedReportingOverflow(by: max(rows, 1))
+        if overflow || cells > maxDesignCells {
             throw LCError(.limit, "\(what): \(columns) columns × \(rows) rows exceed the \(maxDesignCells) design cells accepted")
         }
     }
