@@ -68,12 +68,14 @@ struct MixedModelReferenceTests {
                 try LinearMixedModel.fit(ModelFrame(Formula(parsing: text), data: ref.data))
             }
         }
-        // perfectly collinear predictors
+        // perfectly collinear predictors: the later column is dropped with a note, as lme4 drops it
         var d = ref.data
         try d.add(Column(name: "TIME2", values: .numeric(.doubles(try ref.data.numeric("TIME").doubles.map { 2 * $0 }))))
-        #expect(throws: LCError.self) {
-            try LinearMixedModel.fit(ModelFrame(Formula(parsing: "JSAT ~ TIME + TIME2 + (1 | SUBNUM)"), data: d))
-        }
+        let collinear = try LinearMixedModel.fit(ModelFrame(Formula(parsing: "JSAT ~ TIME + TIME2 + (1 | SUBNUM)"), data: d))
+        let plain = try LinearMixedModel.fit(ModelFrame(Formula(parsing: "JSAT ~ TIME + (1 | SUBNUM)"), data: d))
+        #expect(collinear.frame.droppedColumns == ["TIME2"] && collinear.frame.xNames == ["(Intercept)", "TIME"])
+        #expect(collinear.frame.notes.contains { $0.contains("rank deficient so dropping 1 column") })
+        #expect(collinear.beta == plain.beta && collinear.logLik == plain.logLik)
         // a grouping factor with one level
         try d.add(Column(name: "ONE", values: .numeric(.doubles([Double](repeating: 1, count: d.rowCount)))))
         #expect(throws: LCError.self) {

@@ -47,7 +47,16 @@ struct Reference: @unchecked Sendable {
 
     /// A numeric column of a result table (null -> NaN).
     func numbers(_ path: String) -> [Double] {
-        (at(path) as? [Any] ?? []).map { ($0 as? NSNumber)?.doubleValue ?? .nan }
+        let node = at(path)
+        if let n = node as? NSNumber { return [n.doubleValue] }      // jsonlite's auto_unbox of length-1 vectors
+        return (node as? [Any] ?? []).map { ($0 as? NSNumber)?.doubleValue ?? .nan }
+    }
+
+    /// A text column of a result table (a single string for length 1, as jsonlite writes it).
+    func texts(_ path: String) -> [String] {
+        let node = at(path)
+        if let s = node as? String { return [s] }
+        return (node as? [Any] ?? []).map { $0 as? String ?? "" }
     }
 
     func number(_ path: String) -> Double { (at(path) as? NSNumber)?.doubleValue ?? .nan }

@@ -23,9 +23,11 @@ struct CellRules {
         missingNumbers = numbers
     }
 
+    /// A quoted number is a number, as R's `read.csv` and pandas read it (`"1","2"` from
+    /// tools that quote every field); a quoted empty field is missing like an empty one.
     @inline(__always)
     func add(_ p: UnsafePointer<UInt8>, _ n: Int, quoted: Bool, to b: inout ColumnBuilder, line: Int) throws {
-        if !quoted && !b.isText {
+        if !b.isText {
             if n == 0 && emptyIsMissing { b.appendMissing(); return }
             switch parseNumber(p, n, decimalComma: decimalComma) {
             case .number(let v):

@@ -13,17 +13,29 @@ public enum ColumnValues: Sendable, Equatable {
     }
 }
 
+/// How the levels of a text column are ordered when it becomes a factor.
+public enum LevelOrder: Sendable, Equatable {
+    /// Sorted labels (byte order, R's C locale): a text column read from a file.
+    case sorted
+    /// The order of `levels` as given: a categorical (pandas `Categorical`), unordered
+    /// (treatment contrasts) or ordered (polynomial contrasts, R's `ordered`).
+    case given(ordered: Bool)
+}
+
 /// A named column of a `Dataset`. `firstNonNumeric` remembers the first cell
 /// that made a CSV column textual, so an analysis that needs numbers can say where.
 public struct Column: Sendable, Equatable {
     public let name: String
     public let values: ColumnValues
     public let firstNonNumeric: CellLocation?
+    /// For text columns: whether the levels' own order is the factor's order.
+    public let levelOrder: LevelOrder
 
-    public init(name: String, values: ColumnValues, firstNonNumeric: CellLocation? = nil) {
+    public init(name: String, values: ColumnValues, firstNonNumeric: CellLocation? = nil, levelOrder: LevelOrder = .sorted) {
         self.name = name
         self.values = values
         self.firstNonNumeric = firstNonNumeric
+        self.levelOrder = levelOrder
     }
 }
 

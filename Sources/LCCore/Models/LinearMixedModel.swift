@@ -80,8 +80,11 @@ public enum LinearMixedModel {
     static func fit(_ original: ModelFrame, reml: Bool, variance: VarianceModel?) throws -> LMMFit {
         let (n, p) = (original.n, original.p)
         try validate(original)
+        // prior weights (lme4's weights =): rows scaled by √wᵢ, and −2 log L gains −Σ log wᵢ
+        let weighted = original.weights.map { w in original.weighted(by: w.map { $0.squareRoot() }) } ?? original
+        let priorTerm = -(original.weights?.reduce(0) { $0 + log($1) } ?? 0)
         // terms of one grouping factor share the engine's block (block-diagonal Λ)
-        let (frame, members) = original.mergingTermsByFactor()
+        let (frame, members) = weighted.mergingTermsByFactor()
         guard frame.random.count <= 2 else {
             throw LCError(.invalidArgument, "models with more than two grouping factors are not supported yet (this one has \(frame.random.count): \(frame.random.map(\.term.groupName).joined(separator: ", ")))")
         }
@@ -103,7 +106,7 @@ public enum LinearMixedModel {
         // criterion falls without bound and the optimiser could only run out of steps
         if let exact = try? LeastSquares.householder(frame.x, frame.y),
            exact.rss <= 1e-20 * frame.y.reduce(0, { $0 + $1 * $1 }) {
-            throw LCError(.invalidArgument, "the fixed effects reproduce the response '\(frame.formula.response)' exactly (no residual variance): is it also a predictor, or constant?")
+            throw LCError(.invalidArgument, "the fixed effects reproduce the response '\(frame.formula.responseName)' exactly (no residual variance): is it also a predictor, or constant?")
         }
         var (lower, start) = layout.lowerAndStart
         let thetaCount = lower.count
@@ -155,13 +158,13 @@ public enum LinearMixedModel {
             }
         }
         let free = Array(result.x[..<thetaCount])
-        let df = singular ? nil : Satterthwaite.degreesOfFreedom(ExpandedTheta(base: final, layout: layout), theta: free,
+        let df = Satterthwaite.degreesOfFreedom(ExpandedTheta(base: final, layout: layout), theta: free,
                                                                  sigma: sigma2.squareRoot(), n: n, reml: reml)
         let varianceFit = variance.map {
             describe($0, at: result.x, thetaCount: thetaCount, sigma: sigma2.squareRoot(), criterion: criterion)
         }
         return LMMFit(frame: original, reml: reml, beta: at.beta, covariance: cov, theta: free, sigma: sigma2.squareRoot(),
-                      components: components.compactMap { $0 }, criterion: at.criterion + jacobian,
+                      components: components.compactMap { $0 }, criterion: at.criterion + jacobian + priorTerm,
                       evaluations: result.evaluations, converged: result.converged,
                       df: df ?? [Double](repeating: .nan, count: p), singular: singular, variance: varianceFit,
                       varianceModel: variance)

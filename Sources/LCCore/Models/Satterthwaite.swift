@@ -5,7 +5,8 @@ import Glibc
 ///
 ///     df_k = 2 (Vβ)²_kk / (∇(Vβ)_kk' A ∇(Vβ)_kk),   A = 2 H⁻¹
 ///
-/// with the variance parameters φ = (θ, σ), H the Hessian of the (RE)ML deviance
+/// with the variance parameters φ = (θ, σ), H the Hessian (inverted over its eigenvalues
+/// above 1e-8, as lmerTest does, so that singular fits have df too) of the (RE)ML deviance
 /// −2ℓ(φ) (not profiled: d = log|L|² + r²/σ² + n log 2πσ² [+ log|R_X|² − p log 2πσ² for REML])
 /// and ∇(Vβ)_kk the gradient of Var(β̂_k) = σ²[(R_X'R_X)⁻¹]_kk in φ. The σ
 /// derivatives are exact (σ enters in closed form); the θ derivatives are
@@ -40,8 +41,10 @@ enum Satterthwaite {
             h[k, i] = h[i, k]
         }
         h[k, k] = 6 * center.r2 / (s2 * s2) - 2 * m / s2
-        guard let hChol = h.cholesky() else { return nil }   // not positive definite: at a boundary
-        var a = hChol.inverseOfProduct()
+        // lmerTest inverts the Hessian over its eigenvalues above 1e-8, so a fit on the boundary
+        // (a variance at zero: a flat direction) still has df, from the other directions
+        guard h.values.allSatisfy(\.isFinite) else { return nil }
+        var a = SymmetricEigen(h).pseudoInverse(tolerance: 1e-8)
         a.values = a.values.map { 2 * $0 }
         return (0..<p).map { c in
             let v = s2 * center.xtxInverse[c, c]

@@ -22,7 +22,7 @@ public struct TransferResult: Sendable {
     public var random: ResultTable {
         var group: [String] = [], term: [String] = [], sd: [Double] = [], corr: [Double] = []
         var seen: [String: Int] = [:]
-        for c in fit.components {
+        for c in lme4Order.map({ fit.components[$0] }) {
             let k = seen[c.term.groupName, default: 0]
             seen[c.term.groupName] = k + 1
             let label = k == 0 ? c.term.groupName : "\(c.term.groupName).\(k)"
@@ -39,6 +39,16 @@ public struct TransferResult: Sendable {
         group.append("Residual"); term.append(""); sd.append(fit.sigma); corr.append(.nan)
         return ResultTable(columns: [.init("group", .text(group)), .init("term", .text(term)),
                                      .init("sd", .double(sd)), .init("corr", .double(corr))])
+    }
+
+    /// The random terms in the order lme4 reports them: when some term has more levels than
+    /// the term before it, by decreasing number of levels (`mkReTrms`: `rev(order(nl))`,
+    /// which also reverses ties); otherwise as in the formula.
+    public var lme4Order: [Int] {
+        let nl = fit.components.map(\.levels.count)
+        guard zip(nl, nl.dropFirst()).contains(where: { $0 < $1 }) else { return Array(nl.indices) }
+        let ascending = nl.indices.sorted { nl[$0] != nl[$1] ? nl[$0] < nl[$1] : $0 < $1 }
+        return ascending.reversed()
     }
 
     /// One row: `loglik, aic, bic, deviance, nobs, reml, converged, singular, evaluations,

@@ -1,0 +1,183 @@
+/// Options of a model beyond its formula.
+public struct ModelOptions: Sendable, Equatable {
+    /// lme4's prior weights: Var(eᵢ) = σ²/wᵢ (a column of positive numbers).
+    public var weights: String?
+    /// Contrasts for factors of the fixed part, by variable (`Machine`, `factor(session)`).
+    /// Factors without an entry use treatment contrasts (polynomial when ordered), as R.
+    public var contrasts: [String: ContrastKind]
+
+    public init(weights: String? = nil, contrasts: [String: ContrastKind] = [:]) {
+        self.weights = weights
+        self.contrasts = contrasts
+    }
+}
+
+/// The numbers a formula asks for, on the rows it can use: the response, the
+/// fixed-effects design matrix X as R's `model.matrix` builds it (`DesignMatrix`), and
+/// for each random term its grouping factor and its columns of Z.
+///
+/// Variables are evaluated on all rows first (as R's `model.frame` does), then rows with
+/// a missing value in any model variable, grouping factor, offset or weight are dropped
+/// and counted, factors keep the levels present on the remaining rows, and columns of X
+/// that depend linearly on earlier ones are dropped with a note, as lme4 does.
+public struct ModelFrame: Sendable {
+    public let formula: Formula
+    public let options: ModelOptions
+    /// Dataset rows used, in order.
+    public let rows: [Int]
+    /// The response minus any offset.
+    public let y: [Double]
+    /// Fixed-effects columns (column-major) and their names.
+    public let x: [[Double]]
+    public let xNames: [String]
+    /// For each column of X the index of its term in `formula.fixed.terms` (−1: intercept).
+    public let xAssign: [Int]
+    public let random: [RandomBlock]
+    public let droppedRows: Int
+    /// Columns of X dropped because they depend linearly on earlier columns (lme4's rule).
+    public let droppedColumns: [String]
+    /// The offset on each used row (nil without `offset()`).
+    public let offset: [Double]?
+    /// The prior weights on each used row (nil without weights).
+    public let weights: [Double]?
+    /// What the data-dependent variables learned (factor levels, `poly`, `scale`), for predictions.
+    let learned: [Expression: LearnedTransform]
+    /// Conventions used where lcstat and R may differ.
+    public let notes: [String]
+
+    public struct RandomBlock: Sendable {
+        public let term: RandomTerm
+        /// Group index of each used row (0..<levels.count), levels in R's sorted order.
+        public let group: [Int32]
+        public let levels: [String]
+        /// Columns of this term's random effects (column-major), one per effect name.
+        public let z: [[Double]]
+        public let names: [String]
+    }
+
+    public var n: Int { y.count }
+    public var p: Int { x.count }
+
+    /// The same frame with every row of y, X and Z multiplied by `w[row]` (the
+    /// transformed model of Var(eᵢ) = σ²/wᵢ²: a variance function or prior weights).
+    func weighted(by w: [Double]) -> ModelFrame {
+        func scale(_ c: [Double]) -> [Double] { (0..<c.count).map { c[$0] * w[$0] } }
+        return with(y: scale(y), x: x.map(scale), random: random.map {
+            RandomBlock(term: $0.term, group: $0.group, levels: $0.levels, z: $0.z.map(scale), names: $0.names)
+        })
+    }
+
+    /// The same frame with other random blocks (see `mergingTermsByFactor`).
+    func replacingRandom(_ blocks: [RandomBlock]) -> ModelFrame { with(y: y, x: x, random: blocks) }
+
+    /// The same frame with another response (parametric bootstrap, profiling).
+    func replacingResponse(_ response: [Double]) -> ModelFrame { with(y: response, x: x, random: random) }
+
+    private func with(y: [Double], x: [[Double]], random: [RandomBlock]) -> ModelFrame {
+        ModelFrame(formula: formula, options: options, rows: rows, y: y, x: x, xNames: xNames, xAssign: xAssign,
+                   random: random, droppedRows: droppedRows, droppedColumns: droppedColumns, offset: offset,
+                   weights: weights, learned: learned, notes: notes)
+    }
+
+    private init(formula: Formula, options: ModelOptions, rows: [Int], y: [Double], x: [[Double]], xNames: [String],
+                 xAssign: [Int], random: [RandomBlock], droppedRows: Int, droppedColumns: [String], offset: [Double]?,
+                 weights: [Double]?, learned: [Expression: LearnedTransform], notes: [String]) {
+        (self.formula, self.options, self.rows, self.y, self.x, self.xNames, self.xAssign) =
+            (formula, options, rows, y, x, xNames, xAssign)
+        (self.random, self.droppedRows, self.droppedColumns, self.offset, self.weights, self.learned, self.notes) =
+            (random, droppedRows, droppedColumns, offset, weights, learned, notes)
+    }
+
+    public init(_ formula: Formula, data: Dataset, options: ModelOptions = ModelOptions()) throws {
+        self.formula = formula
+        self.options = options
+        for c in formula.columns + (options.weights.map { [$0] } ?? []) { _ = try data.column(c) }
+        // the response as its own predictor (lag(), within() and between() of it are fine)
+        if formula.fixed.variables.contains(formula.response) || formula.random.contains(where: { $0.effects.variables.contains(formula.response) }) {
+            throw LCError(.invalidArgument, "the response '\(formula.responseName)' also appears among the predictors")
+        }
+        let contrastOf = try ModelFrame.contrastChoice(options.contrasts, formula.fixed)
+        var evaluator = VariableEvaluator(data: data)
+        let response = try evaluator.numeric(formula.response)
+        let offsets = try formula.fixed.offsets.map { try evaluator.numeric($0) }
+        let weightColumn = try options.weights.map { try evaluator.numeric(.name($0)) }
+        let fixedValues = try formula.fixed.variables.map { try evaluator.value($0) }
+        let randomValues = try formula.random.map { r in try r.effects.variables.map { try evaluator.value($0) } }
+        let groupings = try formula.random.map { try Grouping(data, keys: $0.grouping) }
+        var groupOfRow = [[Int32]](repeating: [Int32](repeating: -1, count: data.rowCount), count: groupings.count)
+        for (b, g) in groupings.enumerated() {
+            for k in 0..<g.count { for r in g.rows(of: k) { groupOfRow[b][Int(r)] = Int32(k) } }
+        }
+        // rows with everything present
+        var used: [Int] = []
+        let allValues = fixedValues + randomValues.flatMap { $0 }
+        for r in 0..<data.rowCount {
+            if response[r].isNaN || offsets.contains(where: { $0[r].isNaN }) || (weightColumn?[r].isNaN ?? false) { continue }
+            if allValues.contains(where: { $0.isMissing(r) }) || groupOfRow.contains(where: { $0[r] < 0 }) { continue }
+            used.append(r)
+        }
+        guard !used.isEmpty else { throw LCError(.invalidArgument, "no row has every variable of the model") }
+        rows = used
+        droppedRows = data.rowCount - used.count
+        let offsetSum = offsets.isEmpty ? nil : used.map { r in offsets.reduce(0) { $0 + $1[r] } }
+        offset = offsetSum
+        y = used.enumerated().map { k, r in response[r] - (offsetSum?[k] ?? 0) }
+        weights = try weightColumn.map { w in
+            try used.map { r in
+                guard w[r] > 0 else {
+                    throw LCError(.invalidArgument, "weights '\(options.weights ?? "")': data row \(r + 1) has \(w[r]); prior weights must be positive")
+                }
+                return w[r]
+            }
+        }
+        // factors keep the levels present on the used rows; their levels are learned for predictions
+        var learned = evaluator.learned
+        func restrict(_ variables: [Expression], _ values: [VariableValue]) -> [VariableValue] {
+            zip(variables, values).map { e, v in
+                let kept = v.restricted(to: used)
+                if case .factor(let f) = kept { learned[e] = .levels(f.levels, ordered: f.ordered) }
+                return kept
+            }
+        }
+        let design = try DesignMatrix(formula.fixed, values: restrict(formula.fixed.variables, fixedValues), rows: used.count,
+                                      contrasts: contrastOf)
+        let dependent = Set(DesignMatrix.dependentColumns(design.columns))
+        let keep = design.columns.indices.filter { !dependent.contains($0) }
+        x = keep.map { design.columns[$0] }
+        xNames = keep.map { design.names[$0] }
+        xAssign = keep.map { design.assign[$0] }
+        droppedColumns = dependent.sorted().map { design.names[$0] }
+        var random: [RandomBlock] = []
+        for (b, term) in formula.random.enumerated() {
+            let z = try DesignMatrix(term.effects, values: restrict(term.effects.variables, randomValues[b]), rows: used.count,
+                                     contrasts: { _ in nil })
+            try ModelLimits.checkRandom(effectsPerTerm: random.map { ($0.term.groupName, $0.z.count) } + [(term.groupName, z.columns.count)])
+            // groups numbered among those present on the used rows, in sorted order
+            let present = Factor(codes: groupOfRow[b], levels: groupings[b].labels, ordered: false).restricted(to: used)
+            random.append(RandomBlock(term: term, group: present.codes, levels: present.levels, z: z.columns, names: z.names))
+        }
+        self.random = random
+        self.learned = learned
+        var notes: [String] = []
+        if !droppedColumns.isEmpty {
+            notes.append("fixed-effect model matrix is rank deficient so dropping \(droppedColumns.count) column\(droppedColumns.count == 1 ? "" : "s") / coefficient\(droppedColumns.count == 1 ? "" : "s"): \(droppedColumns.joined(separator: ", ")) (as lme4)")
+        }
+        self.notes = notes
+    }
+
+    /// The contrasts for each fixed-part variable, matched by the variable's name as printed
+    /// (`factor(session)`) or by its column; a name that matches no variable is an error.
+    private static func contrastChoice(_ chosen: [String: ContrastKind], _ terms: ModelTerms) throws -> DesignMatrix.ContrastChoice {
+        var byVariable: [Int: ContrastKind] = [:]
+        for (name, kind) in chosen {
+            let matches = terms.variables.indices.filter { v in
+                terms.variables[v].description == name || terms.variables[v] == .name(name)
+            }
+            guard !matches.isEmpty else {
+                throw LCError(.invalidArgument, "contrasts are given for '\(name)', which is not a variable of the fixed effects (\(terms.variables.map(\.description).joined(separator: ", ")))")
+            }
+            for v in matches { byVariable[v] = kind }
+        }
+        return { byVariable[$0] }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import LCCore
+
+/// R's formula language and factor coding, and what a fit gives back, against lme4 +
+/// lmerTest + performance on public datasets of lme4 and nlme (`Reference/formulas.json`,
+/// made by `scripts/make-reference-formulas.R` from the CSVs beside it).
+struct FormulaReferenceTests {
+    static let reference = Result { try Reference.load("formulas", data: "sleepstudy") }
+    static let models: [String] = {
+        guard let json = try? reference.get().json else { return [] }
+        return json.keys.filter { $0 != "meta" }.sorted()
+    }()
+
+    static func fit(_ name: String) throws -> (LMMFit, Reference, String) {
+        let ref = try reference.get()
+        let dataName = ref.texts("\(name).data")[0]
+        let data = try Reference.load("formulas", data: dataName).data
+        var options = ModelOptions()
+        options.weights = ref.at("\(name).weights") as? String
+        if let contrasts = ref.at("\(name).contrasts") as? [String: String] {
+            options.contrasts = try contrasts.mapValues { try ContrastKind(parsing: $0) }
+        }
+        let reml = (ref.at("\(name).reml") as? Bool) ?? true
+        let frame = try ModelFrame(Formula(parsing: ref.texts("\(name).formula")[0]), data: data, options: options)
+        return (try LinearMixedModel.fit(frame, reml: reml), ref, name)
+    }
+
+    /// The model matrix column for column: names, order and values.
+    @Test(arguments: models)
+    func modelMatrixIsRs(_ name: String) throws {
+        let (fit, ref, _) = try Self.fit(name)
+        let frame = fit.frame
+        #expect(frame.xNames == ref.texts("\(name).xnames"), "\(name) columns")
+        // sums of centred columns are zero up to rounding: compare on the scale of the column
+        let scales = frame.x.map { c in max(1, c.reduce(0) { $0 + abs($1) }) }
+        let sums = frame.x.map { $0.reduce(0, +) }
+        let m1 = zip(zip(sums, ref.numbers("\(name).x_colsums")), scales).enumerated()
+            .first { abs($1.0.0 - $1.0.1) > 1e-9 * $1.1 }.map { "column \($0.offset): \($0.element.0.0) vs R \($0.element.0.1)" }
+        #expect(m1 == nil, "\(name) column sums: \(m1 ?? "")")
+        let m2 = firstMismatch(frame.x.map { $0[0] }, ref.numbers("\(name).x_row1"), 1e-9)
+        #expect(m2 == nil, "\(name) first row: \(m2 ?? "")")
+        #expect(frame.n == Int(ref.number("\(name).nobs")))
+        // the random effects' names per term, in lme4's order
+        let cnms = try #require(ref.at("\(name).cnms") as? [String: Any])
+        for block in frame.random {
+            let label = ref.texts("\(name).cnms_groups").first { $0 == block.term.groupName || $0.hasPrefix(block.term.groupName + ".") }
+            #expect(label != nil, "\(name): group \(block.term.groupName)")
+            let theirs = (cnms.filter { $0.key == block.term.groupName || $0.key.hasPrefix(block.term.groupName + ".") }
+                .map { ($0.value as? [String]) ?? [($0.value as? String) ?? ""] })
+            #expect(theirs.contains(block.names), "\(name): \(block.term.groupName) effects \(block.names) vs \(theirs)")
+        }
+    }
+
+    /// The fit: log-likelihood, fixed effects and SEs to 1e-5 (1e-4 where our optimum is
+    /// higher than lme4's), σ, and the random table in lme4's order.
+    @Test(arguments: models)
+    func fitIsLme4s(_ name: String) throws {
+        let (fit, ref, _) = try Self.fit(name)
+        let theirs = ref.number("\(name).logLik")
+        #expect(close(fit.logLik, theirs, 1e-5), "\(name) logLik \(fit.logLik) vs \(theirs)")
+        #expect(fit.logLik >= theirs - 1e-8, "\(name): lme4 found a higher likelihood")
+        // where lme4 stopped lower on a flat likelihood, the flat directions differ by more than 1e-5
+        let tol = fit.logLik > theirs + 1e-8 ? 1e-3 : 1e-5
+        let m1 = firstMismatch(fit.beta, ref.numbers("\(name).fixed.estimate"), tol)
+        #expect(m1 == nil, "\(name) fixed: \(m1 ?? "")")
+        let m2 = firstMismatch(fit.standardErrors, ref.numbers("\(name).fixed.se"), max(tol, 1e-4))
+        #expect(m2 == nil, "\(name) SEs: \(m2 ?? "")")
+        #expect(close(fit.sigma, ref.number("\(name).sigma"), max(tol, 1e-4)), "\(name) sigma \(fit.sigma)")
+        let table = TransferResult(fit).random
+        guard case .text(let groups)? = table.column(named: "group")?.values,
+              case .text(let terms)? = table.column(named: "term")?.values,
+              case .double(let sd)? = table.column(named: "sd")?.values,
+              case .double(let corr)? = table.column(named: "corr")?.values else { Issue.record("random table"); return }
+        let var1 = ref.texts("\(name).random.var1"), var2 = ref.texts("\(name).random.var2")
+        let rTerms = zip(var1, var2).map { $1.isEmpty ? $0 : $0 + ":" + $1 }
+        #expect(groups == ref.texts("\(name).random.grp"), "\(name) random groups")
+        #expect(terms == rTerms, "\(name) random terms")
+        let ours = zip(sd, corr).map { $0.isNaN ? $1 : $0 }
+        let m3 = firstMismatch(ours, ref.numbers("\(name).random.sdcor"), fit.singular ? 1e-2 : max(tol, 1e-4))
+        #expect(m3 == nil || fit.singular, "\(name) random: \(m3 ?? "")")
+    }
+
+    /// Satterthwaite df and p as lmerTest gives them (also for singular fits).
+    @Test(arguments: models)
+    func satterthwaiteIsLmerTests(_ name: String) throws {
+        let (fit, ref, _) = try Self.fit(name)
+        // cake_power's predictors are on very different scales (R warns so): lmerTest's own
+        // numerical derivatives then scatter its df by 3e-3 between like coefficients
+        let m1 = firstMismatch(fit.df, ref.numbers("\(name).fixed.df"), name == "cake_power" ? 1e-2 : 1e-3)
+        #expect(m1 == nil, "\(name) df: \(m1 ?? "")")
+    }
+}

@@ -1,0 +1,99 @@
+# Reference for R's formula language and factor coding in mixed models, and for what a
+# fit gives back, on the public datasets of lme4 and nlme (sleepstudy, Dyestuff2, cake;
+# Machines, Orthodont, Oxboys). Each dataset is written as CSV and read back with
+# read.csv(stringsAsFactors = TRUE) in the C collation, so R fits exactly the data lcstat
+# reads (text factors with sorted levels). Writes Tests/LCCoreTests/Reference/<data>.csv
+# and formulas.json. Run from the repository root:
+#   Rscript scripts/make-reference-formulas.R
+suppressMessages({ library(lme4); library(lmerTest); library(jsonlite); library(performance) })
+invisible(Sys.setlocale("LC_COLLATE", "C"))
+dir <- "Tests/LCCoreTests/Reference"
+raw <- list(
+  sleepstudy = transform(lme4::sleepstudy, w = rep(c(0.5, 1, 2), length.out = 180)),
+  Dyestuff2 = lme4::Dyestuff2,
+  cake = lme4::cake[, c("replicate", "recipe", "temp", "angle")],
+  Machines = as.data.frame(nlme::Machines),
+  Orthodont = as.data.frame(nlme::Orthodont),
+  Oxboys = as.data.frame(nlme::Oxboys))
+data <- list()
+for (name in names(raw)) {
+  d <- raw[[name]]
+  for (k in names(d)) if (is.factor(d[[k]])) d[[k]] <- as.character(d[[k]])
+  write.csv(d, file.path(dir, paste0(name, ".csv")), row.names = FALSE, na = "")
+  data[[name]] <- read.csv(file.path(dir, paste0(name, ".csv")), stringsAsFactors = TRUE)
+}
+
+# (name, data, formula, REML, weights column, contrasts)
+models <- list(
+  list("machines_no_intercept", "Machines", "score ~ 0 + Machine + (1 | Worker)"),
+  list("machines_minus_one", "Machines", "score ~ Machine - 1 + (1 | Worker)"),
+  list("machines_full_block", "Machines", "score ~ Machine + (0 + Machine | Worker)"),
+  list("machines_nested", "Machines", "score ~ Machine + (1 | Worker) + (1 | Worker:Machine)"),
+  list("machines_sum", "Machines", "score ~ Machine + (1 | Worker) + (1 | Worker:Machine)", TRUE, NULL, list(Machine = "contr.sum")),
+  list("machines_helmert_ml", "Machines", "score ~ Machine + (1 | Worker)", FALSE, NULL, list(Machine = "contr.helmert")),
+  list("orthodont_sex_slopes", "Orthodont", "distance ~ Sex + age:Sex + (1 | Subject)"),
+  list("orthodont_slopes_only", "Orthodont", "distance ~ age:Sex + (1 | Subject)"),
+  list("orthodont_poly", "Orthodont", "distance ~ poly(age, 2) + Sex + (age | Subject)"),
+  list("orthodont_centred", "Orthodont", "distance ~ I(age - 11) * Sex + (1 | Subject)"),
+  list("orthodont_log_scale", "Orthodont", "log(distance) ~ scale(age) + relevel(Sex, \"Male\") + (1 | Subject)"),
+  list("sleep_uncorrelated", "sleepstudy", "Reaction ~ Days + (Days || Subject)"),
+  list("sleep_raw_poly_ml", "sleepstudy", "log(Reaction) ~ poly(Days, 2, raw = TRUE) + (1 | Subject)", FALSE),
+  list("sleep_transformed", "sleepstudy", "I(Reaction/10) ~ Days + I(Days^2) + (Days | Subject)"),
+  list("sleep_factor_days", "sleepstudy", "Reaction ~ factor(Days) + (1 | Subject)"),
+  list("sleep_weights", "sleepstudy", "Reaction ~ Days + (Days | Subject)", TRUE, "w"),
+  list("sleep_offset", "sleepstudy", "Reaction ~ Days + offset(2 * Days) + (1 | Subject)"),
+  list("cake_ordered", "cake", "angle ~ recipe * ordered(temp) + (1 | recipe:replicate)"),
+  list("cake_power", "cake", "angle ~ (recipe + temp + I(temp^2))^2 + (1 | replicate)"),
+  list("cake_in", "cake", "angle ~ recipe + temp %in% recipe + (1 | replicate)"),
+  list("cake_nest", "cake", "angle ~ recipe/temp + (1 | replicate)"),
+  list("cake_minus", "cake", "angle ~ recipe * temp - recipe:temp + (1 | replicate)"),
+  list("cake_order_of_variables", "cake", "angle ~ replicate * temp + recipe * temp + (1 | replicate)"),
+  list("oxboys_poly3", "Oxboys", "height ~ poly(age, 3) + (age | Subject)"),
+  list("oxboys_ordered_ml", "Oxboys", "height ~ ordered(Occasion) + (1 | Subject)", FALSE),
+  list("dyestuff2_singular", "Dyestuff2", "Yield ~ 1 + (1 | Batch)"))
+
+num <- function(x) unname(as.numeric(x))
+out <- list(meta = list(
+  software = paste("R", getRversion(), "lme4", packageVersion("lme4"), "lmerTest", packageVersion("lmerTest"),
+                   "performance", packageVersion("performance")),
+  note = paste("lmerTest::lmer fits of data read back from CSV (C collation); fixed: summary() with Satterthwaite df;",
+               "anova: anova(fit) (type III, Satterthwaite); r2: performance::r2_nakagawa; ranef se: sqrt of condVar;",
+               "predict: predict(fit, newdata = first 5 rows) with re.form NULL and NA")))
+for (m in models) {
+  name <- m[[1]]; d <- data[[m[[2]]]]
+  reml <- if (length(m) >= 4) m[[4]] else TRUE
+  wcol <- if (length(m) >= 5) m[[5]] else NULL
+  contr <- if (length(m) >= 6) m[[6]] else NULL
+  f <- as.formula(m[[3]])
+  fit <- if (is.null(wcol)) lmerTest::lmer(f, data = d, REML = reml, contrasts = contr)
+         else lmerTest::lmer(f, data = d, REML = reml, contrasts = contr, weights = d[[wcol]])
+  co <- summary(fit)$coefficients
+  vc <- as.data.frame(VarCorr(fit))
+  X <- getME(fit, "X")
+  av <- anova(fit)
+  r2 <- suppressWarnings(performance::r2_nakagawa(fit))
+  blups <- as.data.frame(ranef(fit, condVar = TRUE))
+  newdata <- d[1:5, , drop = FALSE]
+  out[[name]] <- list(
+    data = m[[2]], formula = m[[3]], reml = reml, weights = wcol,
+    contrasts = if (is.null(contr)) NULL else lapply(contr, function(x) sub("contr.", "", x, fixed = TRUE)),
+    xnames = colnames(X), x_colsums = num(colSums(X)), x_row1 = num(X[1, ]),
+    logLik = as.numeric(logLik(fit)), sigma = sigma(fit), nobs = nobs(fit), singular = isSingular(fit),
+    criterion = if (reml) num(getME(fit, "devcomp")$cmp["REML"]) else num(getME(fit, "devcomp")$cmp["dev"]),
+    theta = num(getME(fit, "theta")),
+    fixed = list(term = rownames(co), estimate = num(co[, "Estimate"]), se = num(co[, "Std. Error"]),
+                 df = num(co[, "df"]), p = num(co[, "Pr(>|t|)"])),
+    random = list(grp = vc$grp, var1 = ifelse(is.na(vc$var1), "", vc$var1), var2 = ifelse(is.na(vc$var2), "", vc$var2),
+                  sdcor = num(vc$sdcor)),
+    cnms = lapply(getME(fit, "cnms"), as.character), cnms_groups = names(getME(fit, "cnms")),
+    fitted = num(fitted(fit)), residuals = num(residuals(fit)), pearson = num(residuals(fit, type = "pearson")),
+    fitted_fixed = num(predict(fit, re.form = NA)),
+    predict_random = num(predict(fit, newdata = newdata)), predict_fixed = num(predict(fit, newdata = newdata, re.form = NA)),
+    r2 = list(marginal = num(r2$R2_marginal), conditional = num(r2$R2_conditional)),
+    anova = list(term = rownames(av), num_df = num(av[["NumDF"]]), den_df = num(av[["DenDF"]]),
+                 f = num(av[["F value"]]), p = num(av[["Pr(>F)"]])),
+    ranef = list(group = as.character(blups$grpvar), level = as.character(blups$grp), term = as.character(blups$term),
+                 value = num(blups$condval), se = num(blups$condsd)))
+}
+writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null", null = "null"),
+           file.path(dir, "formulas.json"))
