@@ -44,6 +44,7 @@ models <- list(
   list("sleep_offset", "sleepstudy", "Reaction ~ Days + offset(2 * Days) + (1 | Subject)"),
   list("cake_ordered", "cake", "angle ~ recipe * ordered(temp) + (1 | recipe:replicate)"),
   list("cake_power", "cake", "angle ~ (recipe + temp + I(temp^2))^2 + (1 | replicate)"),
+  list("cake_power_scaled", "cake", "angle ~ (recipe + I(temp/100) + I((temp/100)^2))^2 + (1 | replicate)"),
   list("cake_in", "cake", "angle ~ recipe + temp %in% recipe + (1 | replicate)"),
   list("cake_nest", "cake", "angle ~ recipe/temp + (1 | replicate)"),
   list("cake_minus", "cake", "angle ~ recipe * temp - recipe:temp + (1 | replicate)"),

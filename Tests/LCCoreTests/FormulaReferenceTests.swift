@@ -59,7 +59,7 @@ struct FormulaReferenceTests {
         let (fit, ref, _) = try Self.fit(name)
         let theirs = ref.number("\(name).logLik")
         #expect(close(fit.logLik, theirs, 1e-5), "\(name) logLik \(fit.logLik) vs \(theirs)")
-        #expect(fit.logLik >= theirs - 1e-8, "\(name): lme4 found a higher likelihood")
+        #expect(fit.logLik >= theirs - 1e-7, "\(name): lme4 found a higher likelihood")
         // where lme4 stopped lower on a flat likelihood, the flat directions differ by more than 1e-5
         let tol = fit.logLik > theirs + 1e-8 ? 1e-3 : 1e-5
         let m1 = firstMismatch(fit.beta, ref.numbers("\(name).fixed.estimate"), tol)
@@ -81,13 +81,39 @@ struct FormulaReferenceTests {
         #expect(m3 == nil || fit.singular, "\(name) random: \(m3 ?? "")")
     }
 
+    /// In the cake power models the intercept lies far outside the data (temperatures near
+    /// 200): its df comes from a near-cancellation that finite differences determine to about
+    /// 3e-3 only (lmerTest's own df of like coefficients scatter by that much, and the value
+    /// moves by as much between numDeriv's 2 and 4 Richardson levels).
+    static func dfTolerance(_ name: String) -> Double { name.hasPrefix("cake_power") ? 1e-2 : 1e-3 }
+
     /// Satterthwaite df and p as lmerTest gives them (also for singular fits).
     @Test(arguments: models)
     func satterthwaiteIsLmerTests(_ name: String) throws {
         let (fit, ref, _) = try Self.fit(name)
-        // cake_power's predictors are on very different scales (R warns so): lmerTest's own
-        // numerical derivatives then scatter its df by 3e-3 between like coefficients
-        let m1 = firstMismatch(fit.df, ref.numbers("\(name).fixed.df"), name == "cake_power" ? 1e-2 : 1e-3)
+        let m1 = firstMismatch(fit.df, ref.numbers("\(name).fixed.df"), Self.dfTolerance(name))
         #expect(m1 == nil, "\(name) df: \(m1 ?? "")")
+    }
+
+    /// Type III F tests with Satterthwaite df, as lmerTest's `anova(fit)`.
+    @Test(arguments: models)
+    func anovaIsLmerTests(_ name: String) throws {
+        let (fit, ref, _) = try Self.fit(name)
+        let table = try fit.anova()
+        guard case .text(let terms)? = table.column(named: "term")?.values,
+              case .double(let numDF)? = table.column(named: "num_df")?.values,
+              case .double(let denDF)? = table.column(named: "den_df")?.values,
+              case .double(let f)? = table.column(named: "f")?.values else { Issue.record("anova table"); return }
+        #expect(terms == ref.texts("\(name).anova.term"), "\(name) anova terms")
+        #expect(numDF == ref.numbers("\(name).anova.num_df"), "\(name) num df")
+        // cake_power is scaled so badly (columns from 1 to 10⁷) that lmerTest's MASS::ginv drops
+        // directions of X when it builds the type III contrasts; its F tests are then not the
+        // model's. The same model on a sane scale (cake_power_scaled) is checked in full.
+        if name == "cake_power" { return }
+        let flat = fit.logLik > ref.number("\(name).logLik") + 1e-8
+        let m1 = firstMismatch(f, ref.numbers("\(name).anova.f"), flat ? 1e-3 : 1e-5)
+        #expect(m1 == nil, "\(name) F: \(m1 ?? "")")
+        let m2 = firstMismatch(denDF, ref.numbers("\(name).anova.den_df"), Self.dfTolerance(name))
+        #expect(m2 == nil, "\(name) den df: \(m2 ?? "")")
     }
 }

@@ -33,6 +33,8 @@ public struct LMMFit: Sendable {
     public let df: [Double]
     /// Whether a variance is at zero or a correlation at ±1 (a diagonal of some Λ at its bound).
     public let singular: Bool
+    /// The pieces of Satterthwaite's df for any contrast (F tests), nil where undefined.
+    let satterthwaite: Satterthwaite?
     /// The residual variance function, when the model has one.
     public let variance: VarianceFit?
     /// The same on the frame's rows, for refits (ML refits of `Transfer.compare`).
@@ -158,15 +160,16 @@ public enum LinearMixedModel {
             }
         }
         let free = Array(result.x[..<thetaCount])
-        let df = Satterthwaite.degreesOfFreedom(ExpandedTheta(base: final, layout: layout), theta: free,
-                                                                 sigma: sigma2.squareRoot(), n: n, reml: reml)
+        let satterthwaite = Satterthwaite(ExpandedTheta(base: final, layout: layout), theta: free,
+                                          sigma: sigma2.squareRoot(), n: n, reml: reml)
         let varianceFit = variance.map {
             describe($0, at: result.x, thetaCount: thetaCount, sigma: sigma2.squareRoot(), criterion: criterion)
         }
         return LMMFit(frame: original, reml: reml, beta: at.beta, covariance: cov, theta: free, sigma: sigma2.squareRoot(),
                       components: components.compactMap { $0 }, criterion: at.criterion + jacobian + priorTerm,
                       evaluations: result.evaluations, converged: result.converged,
-                      df: df ?? [Double](repeating: .nan, count: p), singular: singular, variance: varianceFit,
+                      df: satterthwaite?.coefficientDF ?? [Double](repeating: .nan, count: p), singular: singular,
+                      satterthwaite: satterthwaite, variance: varianceFit,
                       varianceModel: variance)
     }
 

@@ -3,20 +3,47 @@ import Glibc
 /// Satterthwaite degrees of freedom for each fixed effect, as lmerTest computes
 /// them (Kuznetsova, Brockhoff & Christensen 2017, JSS 82(13)):
 ///
-///     df_k = 2 (Vβ)²_kk / (∇(Vβ)_kk' A ∇(Vβ)_kk),   A = 2 H⁻¹
+///     df(l) = 2 (l'Vβl)² / (g' A g),   gᵢ = l' ∂Vβ/∂φᵢ l,   A = 2 H⁻¹
 ///
 /// with the variance parameters φ = (θ, σ), H the Hessian (inverted over its eigenvalues
 /// above 1e-8, as lmerTest does, so that singular fits have df too) of the (RE)ML deviance
 /// −2ℓ(φ) (not profiled: d = log|L|² + r²/σ² + n log 2πσ² [+ log|R_X|² − p log 2πσ² for REML])
-/// and ∇(Vβ)_kk the gradient of Var(β̂_k) = σ²[(R_X'R_X)⁻¹]_kk in φ. The σ
+/// and ∂Vβ/∂φᵢ the derivatives of Var(β̂) = σ²(R_X'R_X)⁻¹ in φ (lmerTest's `Jac_list`). The σ
 /// derivatives are exact (σ enters in closed form); the θ derivatives are
 /// central differences refined by Richardson extrapolation with numDeriv's
 /// step sizes, so the numbers follow lmerTest's to its numerical accuracy.
-enum Satterthwaite {
-    static func degreesOfFreedom(_ engine: ProfiledDeviance, theta: [Double], sigma: Double, n: Int, reml: Bool) -> [Double]? {
+struct Satterthwaite: Sendable {
+    /// Var(β̂) at the estimate.
+    let vcov: Matrix
+    /// A = 2H⁻¹ over φ = (θ, σ).
+    let a: Matrix
+    /// ∂Var(β̂)/∂φᵢ, one matrix per variance parameter.
+    let jacobians: [Matrix]
+
+    /// The df of the contrast l'β: 2 (l'Vl)² / (g'Ag), gᵢ = l'(∂V/∂φᵢ)l (lmerTest's `contest1D`).
+    func df(_ l: [Double]) -> Double {
+        let v = quadratic(vcov, l)
+        let g = jacobians.map { quadratic($0, l) }
+        var denominator = 0.0
+        for i in g.indices { for j in g.indices { denominator += g[i] * a[i, j] * g[j] } }
+        return 2 * v * v / denominator
+    }
+
+    /// Per fixed effect (lᵢ = eᵢ).
+    var coefficientDF: [Double] {
+        (0..<vcov.rows).map { c in df((0..<vcov.rows).map { $0 == c ? 1 : 0 }) }
+    }
+
+    func quadratic(_ m: Matrix, _ l: [Double]) -> Double {
+        var s = 0.0
+        for i in l.indices where l[i] != 0 { for j in l.indices where l[j] != 0 { s += l[i] * m[i, j] * l[j] } }
+        return s
+    }
+
+    init?(_ engine: ProfiledDeviance, theta: [Double], sigma: Double, n: Int, reml: Bool) {
         // d(θ, σ) = D(θ) + r²(θ)/σ² + m log(2πσ²), m = n − p (REML) or n, with D = log|L|² (+ log|R_X|²).
         // σ enters in closed form, so only θ is differentiated numerically:
-        //   ∂²d/∂σ² = 6r²/σ⁴ − 2m/σ²,  ∂²d/∂θᵢ∂σ = −2 (∂r²/∂θᵢ)/σ³,  ∂Var(β̂_k)/∂σ = 2σ [(R_X'R_X)⁻¹]_kk.
+        //   ∂²d/∂σ² = 6r²/σ⁴ − 2m/σ²,  ∂²d/∂θᵢ∂σ = −2 (∂r²/∂θᵢ)/σ³,  ∂Var(β̂)/∂σ = 2σ (R_X'R_X)⁻¹.
         guard let center = engine.evaluate(theta, reml: reml) else { return nil }
         let p = center.beta.count
         let m = Double(reml ? n - p : n)
@@ -26,14 +53,15 @@ enum Satterthwaite {
             let logDets = e.criterion - m * (1 + log(2 * Double.pi * e.r2 / m))
             return logDets + e.r2 / s2
         }
-        /// r² and the diagonal of (R_X'R_X)⁻¹ at θ.
+        /// r² and the upper triangle of (R_X'R_X)⁻¹ at θ.
+        let pairs = (0..<p).flatMap { i in (i..<p).map { (i, $0) } }
         func pieces(_ t: [Double]) -> [Double] {
             guard let e = engine.evaluate(t, reml: reml) else { return [] }
-            return [e.r2] + (0..<p).map { e.xtxInverse[$0, $0] }
+            return [e.r2] + pairs.map { e.xtxInverse[$0.0, $0.1] }
         }
         let k = theta.count
-        let hTheta = hessian(deviance, at: theta)
-        let jac = jacobian(pieces, at: theta, outputs: p + 1)     // rows: r², then each diagonal entry
+        let hTheta = Satterthwaite.hessian(deviance, at: theta)
+        let jac = Satterthwaite.jacobian(pieces, at: theta, outputs: pairs.count + 1)     // rows: r², then each entry
         var h = Matrix(rows: k + 1, cols: k + 1)
         for i in 0..<k { for j in 0..<k { h[i, j] = hTheta[i, j] } }
         for i in 0..<k {
@@ -46,30 +74,34 @@ enum Satterthwaite {
         guard h.values.allSatisfy(\.isFinite) else { return nil }
         var a = SymmetricEigen(h).pseudoInverse(tolerance: 1e-8)
         a.values = a.values.map { 2 * $0 }
-        return (0..<p).map { c in
-            let v = s2 * center.xtxInverse[c, c]
-            let grad = (0..<k).map { s2 * jac[c + 1][$0] } + [2 * sigma * center.xtxInverse[c, c]]
-            var denominator = 0.0
-            for i in 0...k { for j in 0...k { denominator += grad[i] * a[i, j] * grad[j] } }
-            return 2 * v * v / denominator
+        self.a = a
+        var vcov = center.xtxInverse
+        vcov.values = vcov.values.map { $0 * s2 }
+        self.vcov = vcov
+        var jacobians: [Matrix] = (0..<k).map { i in
+            var d = Matrix(rows: p, cols: p)
+            for (r, (a, b)) in pairs.enumerated() { d[a, b] = s2 * jac[r + 1][i]; d[b, a] = d[a, b] }
+            return d
         }
+        var dSigma = center.xtxInverse
+        dSigma.values = dSigma.values.map { 2 * sigma * $0 }
+        jacobians.append(dSigma)
+        self.jacobians = jacobians
     }
 
     /// Step for the Jacobian (numDeriv's default: 1e-4·|x|, plus 1e-4 at zero).
     private static func step(_ x: Double) -> Double { abs(1e-4 * x) + (abs(x) < zeroTolerance ? 1e-4 : 0) }
 
-    /// Richardson extrapolation of a central-difference estimate D(h) over h and h/2,
-    /// which removes the h² term. numDeriv takes four halvings; with its steps of
-    /// 1e-4·|x| the remaining O(h⁴) error is already below rounding, so two give the
-    /// same Jacobian (lmerTest's df are matched as closely either way) for half the evaluations.
+    /// Richardson extrapolation of central differences D(h), D(h/2), D(h/4), D(h/8), as
+    /// numDeriv's `jacobian` (method "Richardson", r = 4, v = 2) computes them: each level
+    /// removes the next even power of h. Fewer levels leave an error that shows in the df
+    /// of a poorly determined coefficient (1e-3 of it in a model with large intercept variance).
     private static func richardson(_ d: (Double) -> [Double], _ h: Double) -> [Double] {
-        var table = (0..<2).map { d(h / pow(2, Double($0))) }
-        var factor = 4.0
-        for level in 1..<2 {
-            for k in 0..<(2 - level) {
-                table[k] = zip(table[k], table[k + 1]).map { (factor * $1 - $0) / (factor - 1) }
-            }
-            factor *= 4
+        let levels = 4
+        var table = (0..<levels).map { d(h / pow(2, Double($0))) }
+        for m in 1..<levels {
+            let w = pow(4.0, Double(m))
+            for k in 0..<(levels - m) { table[k] = zip(table[k], table[k + 1]).map { ($1 * w - $0) / (w - 1) } }
         }
         return table[0]
     }

@@ -47,16 +47,23 @@ struct DesignMatrix {
         assign.append(term)
     }
 
-    /// For each term and each of its variables: true for contrasts, false for indicators
-    /// (R's `TermCode`, and `model.matrix`'s rule for a model without an intercept).
-    static func codings(_ terms: ModelTerms, values: [VariableValue]) -> [[Bool]] {
-        var codes = terms.terms.enumerated().map { t, term in
+    /// For each term and each of its variables: true (R's code 1) when the term without that
+    /// variable is in the model (a preceding term contains it, or it is empty), else false
+    /// (code 2): R's `TermCode`, the `factors` attribute of a `terms` object.
+    static func termCodings(_ terms: ModelTerms) -> [[Bool]] {
+        terms.terms.enumerated().map { t, term in
             term.map { v -> Bool in
                 let margin = term.filter { $0 != v }
                 if margin.isEmpty { return true }
                 return terms.terms[..<t].contains { earlier in margin.allSatisfy(earlier.contains) }
             }
         }
+    }
+
+    /// For each term and each of its variables: true for contrasts, false for indicators
+    /// (R's `TermCode`, and `model.matrix`'s rule for a model without an intercept).
+    static func codings(_ terms: ModelTerms, values: [VariableValue]) -> [[Bool]] {
+        var codes = termCodings(terms)
         if !terms.intercept {
             outer: for (t, term) in terms.terms.enumerated() {
                 for (position, v) in term.enumerated() {
@@ -94,20 +101,5 @@ struct DesignMatrix {
     /// The columns that are linearly dependent on earlier ones, as lme4 drops them
     /// (`chkRank.drop.cols`: R's pivoting QR, `qr(X, tol = 1e-7)`, keeps the columns in
     /// order and moves each whose remaining norm is below 1e-7 of its own norm to the end).
-    static func dependentColumns(_ columns: [[Double]], tolerance: Double = 1e-7) -> [Int] {
-        var basis: [[Double]] = [], dropped: [Int] = []
-        for (j, c) in columns.enumerated() {
-            let norm = c.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            var r = c
-            for _ in 0..<2 {      // twice is enough (Kahan–Parlett "twice is enough")
-                for q in basis {
-                    let d = zip(q, r).reduce(0) { $0 + $1.0 * $1.1 }
-                    for i in r.indices { r[i] -= d * q[i] }
-                }
-            }
-            let rest = r.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            if norm == 0 || rest < tolerance * norm { dropped.append(j) } else { basis.append(r.map { $0 / rest }) }
-        }
-        return dropped
-    }
+    static func dependentColumns(_ columns: [[Double]]) -> [Int] { GramSchmidt(columns).dependent }
 }

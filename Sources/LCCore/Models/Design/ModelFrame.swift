@@ -44,6 +44,9 @@ public struct ModelFrame: Sendable {
     let learned: [Expression: LearnedTransform]
     /// Conventions used where lcstat and R may differ.
     public let notes: [String]
+    /// The data the frame was made from (shared storage, not a copy), to evaluate its
+    /// variables again: the fixed part under other contrasts (F tests), or new data.
+    let data: Dataset
 
     public struct RandomBlock: Sendable {
         public let term: RandomTerm
@@ -76,21 +79,22 @@ public struct ModelFrame: Sendable {
     private func with(y: [Double], x: [[Double]], random: [RandomBlock]) -> ModelFrame {
         ModelFrame(formula: formula, options: options, rows: rows, y: y, x: x, xNames: xNames, xAssign: xAssign,
                    random: random, droppedRows: droppedRows, droppedColumns: droppedColumns, offset: offset,
-                   weights: weights, learned: learned, notes: notes)
+                   weights: weights, learned: learned, notes: notes, data: data)
     }
 
     private init(formula: Formula, options: ModelOptions, rows: [Int], y: [Double], x: [[Double]], xNames: [String],
                  xAssign: [Int], random: [RandomBlock], droppedRows: Int, droppedColumns: [String], offset: [Double]?,
-                 weights: [Double]?, learned: [Expression: LearnedTransform], notes: [String]) {
+                 weights: [Double]?, learned: [Expression: LearnedTransform], notes: [String], data: Dataset) {
         (self.formula, self.options, self.rows, self.y, self.x, self.xNames, self.xAssign) =
             (formula, options, rows, y, x, xNames, xAssign)
-        (self.random, self.droppedRows, self.droppedColumns, self.offset, self.weights, self.learned, self.notes) =
-            (random, droppedRows, droppedColumns, offset, weights, learned, notes)
+        (self.random, self.droppedRows, self.droppedColumns, self.offset, self.weights, self.learned, self.notes, self.data) =
+            (random, droppedRows, droppedColumns, offset, weights, learned, notes, data)
     }
 
     public init(_ formula: Formula, data: Dataset, options: ModelOptions = ModelOptions()) throws {
         self.formula = formula
         self.options = options
+        self.data = data
         for c in formula.columns + (options.weights.map { [$0] } ?? []) { _ = try data.column(c) }
         // the response as its own predictor (lag(), within() and between() of it are fine)
         if formula.fixed.variables.contains(formula.response) || formula.random.contains(where: { $0.effects.variables.contains(formula.response) }) {
@@ -163,6 +167,21 @@ public struct ModelFrame: Sendable {
             notes.append("fixed-effect model matrix is rank deficient so dropping \(droppedColumns.count) column\(droppedColumns.count == 1 ? "" : "s") / coefficient\(droppedColumns.count == 1 ? "" : "s"): \(droppedColumns.joined(separator: ", ")) (as lme4)")
         }
         self.notes = notes
+    }
+
+    /// The fixed part's variables on the frame's rows, evaluated again with what they learned.
+    func fixedValues() throws -> [VariableValue] {
+        var evaluator = VariableEvaluator(data: data, fitted: learned)
+        return try formula.fixed.variables.map { try evaluator.value($0).restricted(to: rows) }
+    }
+
+    /// The contrasts of the fixed part's factor variables as the frame coded them.
+    func contrastKinds(_ values: [VariableValue]) throws -> [ContrastKind?] {
+        let choice = try ModelFrame.contrastChoice(options.contrasts, formula.fixed)
+        return values.indices.map { v in
+            guard case .factor(let f) = values[v] else { return nil }
+            return choice(v) ?? (f.ordered ? .poly : .treatment)
+        }
     }
 
     /// The contrasts for each fixed-part variable, matched by the variable's name as printed
