@@ -54,6 +54,16 @@ models <- list(
   list("dyestuff2_singular", "Dyestuff2", "Yield ~ 1 + (1 | Batch)"))
 
 num <- function(x) unname(as.numeric(x))
+# Nakagawa & Schielzeth's R² with Johnson's random-slope variance over every random term:
+# sigma²_r = mean_i z_i' Sigma z_i = sigma² ||Z Lambda||²_F / n. performance::r2_nakagawa
+# leaves out slopes in separate (x || g) terms and effects that are not columns of X.
+johnson <- function(fit) {
+  n <- nobs(fit)
+  vf <- var(as.vector(getME(fit, "X") %*% fixef(fit)))
+  vr <- sigma(fit)^2 * sum(as.matrix(getME(fit, "Z") %*% getME(fit, "Lambda"))^2) / n
+  total <- vf + vr + sigma(fit)^2
+  list(marginal = vf / total, conditional = (vf + vr) / total)
+}
 out <- list(meta = list(
   software = paste("R", getRversion(), "lme4", packageVersion("lme4"), "lmerTest", packageVersion("lmerTest"),
                    "performance", packageVersion("performance")),
@@ -91,6 +101,8 @@ for (m in models) {
     fitted_fixed = num(predict(fit, re.form = NA)),
     predict_random = num(predict(fit, newdata = newdata)), predict_fixed = num(predict(fit, newdata = newdata, re.form = NA)),
     r2 = list(marginal = num(r2$R2_marginal), conditional = num(r2$R2_conditional)),
+    r2_johnson = johnson(fit),
+    pearson_scaled = num(residuals(fit, type = "pearson", scaled = TRUE)),
     anova = list(term = rownames(av), num_df = num(av[["NumDF"]]), den_df = num(av[["DenDF"]]),
                  f = num(av[["F value"]]), p = num(av[["Pr(>F)"]])),
     ranef = list(group = as.character(blups$grpvar), level = as.character(blups$grp), term = as.character(blups$term),

@@ -116,4 +116,44 @@ struct FormulaReferenceTests {
         let m2 = firstMismatch(denDF, ref.numbers("\(name).anova.den_df"), Self.dfTolerance(name))
         #expect(m2 == nil, "\(name) den df: \(m2 ?? "")")
     }
+
+    /// Fitted values and residuals (conditional, marginal, Pearson), predictions on new data
+    /// with and without random effects, and Nakagawa's R², as lme4 and performance give them.
+    @Test(arguments: models)
+    func whatAFitGivesBackIsRs(_ name: String) throws {
+        let (fit, ref, _) = try Self.fit(name)
+        let flat = fit.logLik > ref.number("\(name).logLik") + 1e-8
+        let tol = flat ? 1e-3 : 1e-5
+        func check(_ ours: [Double], _ path: String, _ tolerance: Double? = nil) {
+            let theirs = ref.numbers("\(name).\(path)")
+            // residuals near zero: compare on the scale of the response
+            let scale = max(1, theirs.reduce(0) { max($0, abs($1)) })
+            let bad = zip(ours, theirs).enumerated().first { abs($1.0 - $1.1) > (tolerance ?? tol) * scale }
+            #expect(ours.count == theirs.count && bad == nil, "\(name) \(path): \(bad.map { "row \($0.offset): \($0.element.0) vs R \($0.element.1)" } ?? "length \(ours.count) vs \(theirs.count)")")
+        }
+        check(fit.fittedValues(random: true), "fitted")
+        check(fit.fittedValues(random: false), "fitted_fixed")
+        check(fit.residualValues(), "residuals")
+        check(fit.residualValues(pearson: true), "pearson")
+        check(fit.residualValues(pearson: true, scaled: true), "pearson_scaled")
+        let data = try Reference.load("formulas", data: ref.texts("\(name).data")[0]).data
+        let first5 = try Dataset(columns: data.columns.map { c in
+            switch c.values {
+            case .numeric(let v): return Column(name: c.name, values: .numeric(.doubles(Array(v.doubles.prefix(5)))))
+            case .labels(let codes, let levels): return Column(name: c.name, values: .labels(codes: Array(codes.prefix(5)), levels: levels))
+            }
+        })
+        check(try fit.predict(first5, random: true), "predict_random")
+        check(try fit.predict(first5, random: false), "predict_fixed")
+        // Nakagawa's R² with Johnson's slopes over all random terms (R, from Z and Λ); it is
+        // performance's value except where performance leaves out slopes of (x || g) terms and
+        // effects that are not columns of X (machines_full_block, orthodont_poly,
+        // oxboys_poly3, sleep_uncorrelated), and performance's NA for a zero random variance
+        let r2 = fit.r2()
+        let johnson = (ref.number("\(name).r2_johnson.marginal"), ref.number("\(name).r2_johnson.conditional"))
+        let performance = ref.number("\(name).r2.conditional")
+        #expect(close(r2.marginal, johnson.0, max(tol, 1e-5)) || (r2.marginal == 0 && johnson.0 == 0), "\(name) marginal R² \(r2.marginal) vs \(johnson.0)")
+        #expect(performance.isNaN ? r2.conditional.isNaN : close(r2.conditional, johnson.1, max(tol, 1e-5)),
+                "\(name) conditional R² \(r2.conditional) vs \(johnson.1)")
+    }
 }

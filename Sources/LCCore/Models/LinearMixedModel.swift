@@ -9,6 +9,8 @@ public struct LMMFit: Sendable {
         public let levels: [String]
         public let covariance: Matrix
         public let modes: [[Double]]
+        /// The relative covariance factor Λ (covariance = σ²ΛΛ').
+        public let lambda: Matrix
         public var standardDeviations: [Double] { (0..<covariance.rows).map { covariance[$0, $0].squareRoot() } }
         public func correlation(_ a: Int, _ b: Int) -> Double {
             covariance[a, b] / (covariance[a, a] * covariance[b, b]).squareRoot()
@@ -35,6 +37,8 @@ public struct LMMFit: Sendable {
     public let singular: Bool
     /// The pieces of Satterthwaite's df for any contrast (F tests), nil where undefined.
     let satterthwaite: Satterthwaite?
+    /// wᵢ with Var(eᵢ) = σ²/wᵢ on the frame's rows (prior weights and a variance function); nil: all 1.
+    public let rowWeights: [Double]?
     /// The residual variance function, when the model has one.
     public let variance: VarianceFit?
     /// The same on the frame's rows, for refits (ML refits of `Transfer.compare`).
@@ -152,14 +156,20 @@ public enum LinearMixedModel {
             var offset = 0
             for m in members[b] {
                 let block = original.random[m], q = block.z.count
-                var sub = Matrix(rows: q, cols: q)
-                for i in 0..<q { for j in 0..<q { sub[i, j] = c[offset + i, offset + j] } }
+                var sub = Matrix(rows: q, cols: q), subLambda = Matrix(rows: q, cols: q)
+                for i in 0..<q { for j in 0..<q { sub[i, j] = c[offset + i, offset + j]; subLambda[i, j] = l[offset + i, offset + j] } }
                 components[m] = LMMFit.Component(term: block.term, names: block.names, levels: block.levels, covariance: sub,
-                                                 modes: modes[t].map { Array($0[offset..<(offset + q)]) })
+                                                 modes: modes[t].map { Array($0[offset..<(offset + q)]) }, lambda: subLambda)
                 offset += q
             }
         }
         let free = Array(result.x[..<thetaCount])
+        // Var(eᵢ) = σ²/wᵢ: prior weights times the variance function's wᵢ²
+        var rowWeights = original.weights
+        if let variance {
+            let w = variance.weights(Array(result.x[thetaCount...]))
+            rowWeights = (0..<n).map { (original.weights?[$0] ?? 1) * w[$0] * w[$0] }
+        }
         let satterthwaite = Satterthwaite(ExpandedTheta(base: final, layout: layout), theta: free,
                                           sigma: sigma2.squareRoot(), n: n, reml: reml)
         let varianceFit = variance.map {
@@ -169,7 +179,7 @@ public enum LinearMixedModel {
                       components: components.compactMap { $0 }, criterion: at.criterion + jacobian + priorTerm,
                       evaluations: result.evaluations, converged: result.converged,
                       df: satterthwaite?.coefficientDF ?? [Double](repeating: .nan, count: p), singular: singular,
-                      satterthwaite: satterthwaite, variance: varianceFit,
+                      satterthwaite: satterthwaite, rowWeights: rowWeights, variance: varianceFit,
                       varianceModel: variance)
     }
 
