@@ -108,5 +108,15 @@ for (m in models) {
     ranef = list(group = as.character(blups$grpvar), level = as.character(blups$grp), term = as.character(blups$term),
                  value = num(blups$condval), se = num(blups$condsd)))
 }
+# lme4's anova of two REML fits: refitted by ML (refit = TRUE, the default) or not
+m0 <- lmer(Reaction ~ Days + (1 | Subject), data$sleepstudy)
+m1 <- lmer(Reaction ~ Days + (Days | Subject), data$sleepstudy)
+for (refit in c(TRUE, FALSE)) {
+  a <- anova(m0, m1, refit = refit)
+  out$compare[[if (refit) "refit" else "no_refit"]] <- list(
+    models = c("Reaction ~ Days + (1 | Subject)", "Reaction ~ Days + (Days | Subject)"),
+    npar = num(a$npar), loglik = num(a$logLik), deviance = num(a$deviance), chisq = num(a$Chisq), df = num(a$Df),
+    p = num(a[["Pr(>Chisq)"]]))
+}
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null", null = "null"),
            file.path(dir, "formulas.json"))

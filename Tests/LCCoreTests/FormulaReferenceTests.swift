@@ -9,7 +9,7 @@ struct FormulaReferenceTests {
     static let reference = Result { try Reference.load("formulas", data: "sleepstudy") }
     static let models: [String] = {
         guard let json = try? reference.get().json else { return [] }
-        return json.keys.filter { $0 != "meta" }.sorted()
+        return json.keys.filter { $0 != "meta" && $0 != "compare" }.sorted()
     }()
 
     static func fit(_ name: String) throws -> (LMMFit, Reference, String) {
@@ -155,5 +155,48 @@ struct FormulaReferenceTests {
         #expect(close(r2.marginal, johnson.0, max(tol, 1e-5)) || (r2.marginal == 0 && johnson.0 == 0), "\(name) marginal R² \(r2.marginal) vs \(johnson.0)")
         #expect(performance.isNaN ? r2.conditional.isNaN : close(r2.conditional, johnson.1, max(tol, 1e-5)),
                 "\(name) conditional R² \(r2.conditional) vs \(johnson.1)")
+    }
+
+    /// Conditional modes and their conditional SDs (lme4's condVar), matched by group, level and term.
+    @Test(arguments: models)
+    func ranefIsLme4s(_ name: String) throws {
+        let (fit, ref, _) = try Self.fit(name)
+        let flat = fit.logLik > ref.number("\(name).logLik") + 1e-8
+        let table = fit.ranef
+        guard case .text(let groups)? = table.column(named: "group")?.values,
+              case .text(let levels)? = table.column(named: "level")?.values,
+              case .text(let terms)? = table.column(named: "term")?.values,
+              case .double(let values)? = table.column(named: "value")?.values,
+              case .double(let se)? = table.column(named: "se")?.values else { Issue.record("ranef table"); return }
+        var ours: [String: (Double, Double)] = [:]
+        for i in groups.indices { ours["\(groups[i])|\(levels[i])|\(terms[i])"] = (values[i], se[i]) }
+        let (g, l, t) = (ref.texts("\(name).ranef.group"), ref.texts("\(name).ranef.level"), ref.texts("\(name).ranef.term"))
+        let (v, s) = (ref.numbers("\(name).ranef.value"), ref.numbers("\(name).ranef.se"))
+        #expect(ours.count == g.count, "\(name): \(ours.count) random effects vs R \(g.count)")
+        let scale = max(1e-3, v.reduce(0) { max($0, abs($1)) })
+        for i in g.indices {
+            guard let (value, sd) = ours["\(g[i])|\(l[i])|\(t[i])"] else { Issue.record("\(name): no \(g[i]) \(l[i]) \(t[i])"); continue }
+            // lme4 stops with θ good to about 1e-5 (sleep_weights: 2.5e-5 apart at equal likelihood),
+            // so quantities derived from θ agree to 1e-4; on a flat ridge (ours higher) to 1e-2
+            let tolerance = flat ? 1e-2 : 1e-4
+            #expect(abs(value - v[i]) <= tolerance * scale, "\(name) \(g[i]) \(l[i]) \(t[i]): \(value) vs R \(v[i])")
+            #expect(abs(sd - s[i]) <= tolerance * max(s[i], 1e-3), "\(name) \(g[i]) \(l[i]) \(t[i]) se: \(sd) vs R \(s[i])")
+        }
+    }
+
+    /// lme4's anova of two REML fits, refitted by ML (its default) or compared as they are.
+    @Test(arguments: [true, false])
+    func compareIsLme4sAnova(_ refit: Bool) throws {
+        let ref = try Self.reference.get()
+        let data = try Reference.load("formulas", data: "sleepstudy").data
+        let base = "compare.\(refit ? "refit" : "no_refit")"
+        let fits = try ref.texts("\(base).models").map { try LinearMixedModel.fit(ModelFrame(Formula(parsing: $0), data: data), reml: true) }
+        let table = try Transfer.compare(fits[0], fits[1], refit: refit)
+        guard case .double(let loglik)? = table.column(named: "loglik")?.values,
+              case .double(let chisq)? = table.column(named: "chisq")?.values,
+              case .double(let p)? = table.column(named: "p")?.values else { Issue.record("compare table"); return }
+        #expect(firstMismatch(loglik, ref.numbers("\(base).loglik"), 1e-6) == nil, "loglik \(loglik)")
+        #expect(close(chisq[1], ref.numbers("\(base).chisq")[1], 1e-4), "chisq \(chisq[1])")
+        #expect(close(p[1], ref.numbers("\(base).p")[1], 1e-3), "p \(p[1])")
     }
 }

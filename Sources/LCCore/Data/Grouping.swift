@@ -16,11 +16,13 @@ public struct Grouping: Sendable {
     @inline(__always)
     public func rows(of g: Int) -> ArraySlice<Int32> { order[offsets[g]..<offsets[g + 1]] }
 
-    public init(_ data: Dataset, keys: [String]) throws {
+    /// `separator` joins the labels of several key columns: `_` as multilevel's `paste`,
+    /// `:` as R's interaction factors (the grouping factor `a:b` of a mixed model).
+    public init(_ data: Dataset, keys: [String], separator: String = "_") throws {
         guard !keys.isEmpty else { throw LCError(.invalidArgument, "name at least one group column") }
         let (codes, labels) = keys.count == 1
             ? try Grouping.codes(for: data.column(keys[0]))
-            : try Grouping.compositeCodes(data, keys: keys)
+            : try Grouping.compositeCodes(data, keys: keys, separator: separator)
         self.labels = labels
         // counting sort by group code
         var offsets = [Int](repeating: 0, count: labels.count + 1)
@@ -92,7 +94,7 @@ public struct Grouping: Sendable {
         return (v.map { $0.isNaN ? -1 : index[$0] ?? -1 }, distinct.map(labelText))
     }
 
-    private static func compositeCodes(_ data: Dataset, keys: [String]) throws -> ([Int32], [String]) {
+    private static func compositeCodes(_ data: Dataset, keys: [String], separator: String) throws -> ([Int32], [String]) {
         let parts = try keys.map { try codes(for: data.column($0)) }
         var index: [String: Int32] = [:]
         var levels: [String] = []
@@ -103,7 +105,7 @@ public struct Grouping: Sendable {
             for (k, p) in parts.enumerated() {
                 let c = p.0[r]
                 if c < 0 { missing = true; break }
-                if k > 0 { key += "_" }
+                if k > 0 { key += separator }
                 key += p.1[Int(c)]
             }
             if missing { continue }

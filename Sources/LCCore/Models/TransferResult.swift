@@ -131,20 +131,23 @@ public enum Transfer {
         return TransferResult(try LinearMixedModel.fit(frame, reml: reml, variance: variance, data: data))
     }
 
-    /// Likelihood-ratio test of two nested fits of the same rows, as lme4's `anova`:
-    /// REML fits that differ in their fixed effects are refitted by ML first.
+    /// Likelihood-ratio test of two nested fits of the same rows, as lme4's `anova`: with
+    /// `refit` (lme4's default) REML fits are refitted by ML first; without it, only REML fits
+    /// whose fixed effects differ are (their REML criteria are not comparable).
     /// Columns: `model, npar, aic, bic, loglik, deviance, chisq, df, p`.
-    public static func compare(_ a: LMMFit, _ b: LMMFit) throws -> ResultTable {
+    public static func compare(_ a: LMMFit, _ b: LMMFit, refit: Bool = true) throws -> ResultTable {
         guard a.frame.n == b.frame.n, a.frame.rows == b.frame.rows else {
             throw LCError(.invalidArgument, "the two models were fitted to different rows (\(a.frame.n) and \(b.frame.n)); compare models of the same data")
         }
         var (x, y) = a.parameterCount <= b.parameterCount ? (a, b) : (b, a)
         var note = x.reml && y.reml ? "REML fits compared (same fixed effects)" : "ML fits compared"
         if x.reml || y.reml {
-            if x.frame.xNames != y.frame.xNames || !(x.reml && y.reml) {
-                x = try LinearMixedModel.fit(x.frame, reml: false, variance: x.varianceModel)
-                y = try LinearMixedModel.fit(y.frame, reml: false, variance: y.varianceModel)
-                note = "refitted with ML, as lme4's anova does, because the fixed effects differ"
+            let differ = x.frame.xNames != y.frame.xNames || !(x.reml && y.reml)
+            if refit || differ {
+                x = x.reml ? try LinearMixedModel.fit(x.frame, reml: false, variance: x.varianceModel) : x
+                y = y.reml ? try LinearMixedModel.fit(y.frame, reml: false, variance: y.varianceModel) : y
+                note = refit ? "refitted with ML, as lme4's anova does by default (refit = TRUE)"
+                             : "refitted with ML because the fixed effects differ (REML criteria are not comparable)"
             }
         }
         let chisq = max(0, x.criterion - y.criterion)

@@ -60,7 +60,7 @@ extension LMMFit {
         for (c, block) in zip(components, frame.random) {
             let effects = block.term.effects
             let z = try DesignMatrix(effects, values: effects.variables.map { try evaluator.value($0) }, rows: n, contrasts: { _ in nil })
-            let groups = try Grouping(newdata, keys: block.term.grouping)
+            let groups = try Grouping(newdata, keys: block.term.grouping, separator: ":")
             let levelIndex = Dictionary(c.levels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
             var groupOfRow = [Int](repeating: -2, count: n)     // −2: missing key, −1: a new level
             for g in 0..<groups.count {
