@@ -118,5 +118,20 @@ for (refit in c(TRUE, FALSE)) {
     npar = num(a$npar), loglik = num(a$logLik), deviance = num(a$deviance), chisq = num(a$Chisq), df = num(a$Df),
     p = num(a[["Pr(>Chisq)"]]))
 }
+# confint: profile (lme4's spline through the profile) and parametric bootstrap percentiles
+ci <- function(x) list(name = rownames(x), low = num(x[, 1]), high = num(x[, 2]))
+for (m in list(list("sleep_slopes", "sleepstudy", "Reaction ~ Days + (Days | Subject)"),
+               list("machines_nested", "Machines", "score ~ Machine + (1 | Worker) + (1 | Worker:Machine)"),
+               list("orthodont_sex_slopes_ml", "Orthodont", "distance ~ Sex + age:Sex + (1 | Subject)", FALSE),
+               list("dyestuff2_singular", "Dyestuff2", "Yield ~ 1 + (1 | Batch)"))) {
+  reml <- if (length(m) >= 4) m[[4]] else TRUE
+  fit <- lmer(as.formula(m[[3]]), data[[m[[2]]]], REML = reml)
+  prof <- suppressWarnings(confint(fit, method = "profile", oldNames = FALSE))
+  out$confint[[m[[1]]]] <- list(data = m[[2]], formula = m[[3]], reml = reml, profile = ci(prof))
+}
+fit <- lmer(Reaction ~ Days + (Days | Subject), data$sleepstudy)
+set.seed(1)
+boot <- suppressWarnings(confint(fit, method = "boot", nsim = 1000, oldNames = FALSE))
+out$confint$sleep_slopes$bootstrap <- c(ci(boot), nsim = 1000)
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null", null = "null"),
            file.path(dir, "formulas.json"))

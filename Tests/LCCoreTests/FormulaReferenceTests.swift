@@ -9,7 +9,7 @@ struct FormulaReferenceTests {
     static let reference = Result { try Reference.load("formulas", data: "sleepstudy") }
     static let models: [String] = {
         guard let json = try? reference.get().json else { return [] }
-        return json.keys.filter { $0 != "meta" && $0 != "compare" }.sorted()
+        return json.keys.filter { !["meta", "compare", "confint"].contains($0) }.sorted()
     }()
 
     static func fit(_ name: String) throws -> (LMMFit, Reference, String) {
@@ -198,5 +198,89 @@ struct FormulaReferenceTests {
         #expect(firstMismatch(loglik, ref.numbers("\(base).loglik"), 1e-6) == nil, "loglik \(loglik)")
         #expect(close(chisq[1], ref.numbers("\(base).chisq")[1], 1e-4), "chisq \(chisq[1])")
         #expect(close(p[1], ref.numbers("\(base).p")[1], 1e-3), "p \(p[1])")
+    }
+
+    static let intervalModels = ["sleep_slopes", "machines_nested", "orthodont_sex_slopes_ml", "dyestuff2_singular"]
+
+    /// Our rows keyed as lme4's `confint(oldNames = FALSE)` names them (`sd_Days|Subject`,
+    /// `cor_Days.(Intercept)|Subject`, `sigma`, fixed terms), correlations by either order.
+    static func intervalRows(_ table: ResultTable) -> [String: (Double, Double)] {
+        guard case .text(let kind)? = table.column(named: "parameter")?.values,
+              case .text(let group)? = table.column(named: "group")?.values,
+              case .text(let term)? = table.column(named: "term")?.values,
+              case .double(let low)? = table.column(named: "low")?.values,
+              case .double(let high)? = table.column(named: "high")?.values else { return [:] }
+        var out: [String: (Double, Double)] = [:]
+        for i in kind.indices {
+            let g = group[i].split(separator: ".").first.map(String.init) ?? group[i]   // Subject.1 -> Subject
+            switch kind[i] {
+            case "sd": out["sd_\(term[i])|\(g)"] = (low[i], high[i])
+            case "corr":
+                let pair = term[i].split(separator: ":").map(String.init)
+                out["cor_\(pair[0]).\(pair[1])|\(g)"] = (low[i], high[i])
+                out["cor_\(pair[1]).\(pair[0])|\(g)"] = (low[i], high[i])
+            case "sigma": out["sigma"] = (low[i], high[i])
+            default: out[term[i]] = (low[i], high[i])
+            }
+        }
+        return out
+    }
+
+    static func intervalFit(_ name: String) throws -> (LMMFit, Reference) {
+        let ref = try reference.get()
+        let base = "confint.\(name)"
+        let data = try Reference.load("formulas", data: ref.texts("\(base).data")[0]).data
+        let reml = (ref.at("\(base).reml") as? Bool) ?? true
+        return (try LinearMixedModel.fit(ModelFrame(Formula(parsing: ref.texts("\(base).formula")[0]), data: data), reml: reml), ref)
+    }
+
+    /// Profile intervals to 1e-3 of lme4's (which interpolates a spline through its profile).
+    @Test(arguments: intervalModels)
+    func profileIntervalsAreLme4s(_ name: String) throws {
+        let (fit, ref) = try Self.intervalFit(name)
+        let ours = Self.intervalRows(try fit.confint(method: .profile))
+        let base = "confint.\(name).profile"
+        let (names, low, high) = (ref.texts("\(base).name"), ref.numbers("\(base).low"), ref.numbers("\(base).high"))
+        for (k, key) in names.enumerated() {
+            guard let (l, h) = ours[key] else { Issue.record("\(name): no interval for \(key)"); continue }
+            let scale = max(abs(high[k] - low[k]), 1e-3)
+            #expect(abs(l - low[k]) <= 1e-3 * scale, "\(name) \(key) low \(l) vs R \(low[k])")
+            #expect(abs(h - high[k]) <= 1e-3 * scale, "\(name) \(key) high \(h) vs R \(high[k])")
+        }
+    }
+
+    /// Bootstrap percentile intervals within Monte Carlo error of lme4's (1000 refits each):
+    /// two independent percentile estimates differ with SD √2·√(α(1−α)/N)/f(q), f estimated
+    /// from our own draws; they must agree within 4 such SDs.
+    @Test func bootstrapIntervalsAreLme4sWithinMonteCarloError() throws {
+        let (fit, ref) = try Self.intervalFit("sleep_slopes")
+        let n = 1000
+        let boot = try ParametricBootstrap(fit, simulations: n, seed: 7)
+        #expect(boot.draws.count == n && boot.failures == 0)
+        func quantile(_ k: Int, _ p: Double) -> Double { SampleStatistics.quantileType7(boot.draws.map { $0[k] }.sorted(), p) }
+        let list = fit.parameters
+        let table = ResultTable(columns: [
+            .init("parameter", .text(list.map(\.kind.rawValue))), .init("group", .text(list.map(\.group))),
+            .init("term", .text(list.map(\.term))), .init("low", .double(list.indices.map { quantile($0, 0.025) })),
+            .init("high", .double(list.indices.map { quantile($0, 0.975) })),
+        ])
+        let ours = Self.intervalRows(table)
+        let wide = Self.intervalRows(ResultTable(columns: table.columns.prefix(3) + [
+            .init("low", .double(list.indices.map { quantile($0, 0.015) })), .init("high", .double(list.indices.map { quantile($0, 0.985) }))]))
+        let narrow = Self.intervalRows(ResultTable(columns: table.columns.prefix(3) + [
+            .init("low", .double(list.indices.map { quantile($0, 0.035) })), .init("high", .double(list.indices.map { quantile($0, 0.965) }))]))
+        let base = "confint.sleep_slopes.bootstrap"
+        let (names, low, high) = (ref.texts("\(base).name"), ref.numbers("\(base).low"), ref.numbers("\(base).high"))
+        for (k, key) in names.enumerated() {
+            guard let (l, h) = ours[key], let w = wide[key], let s = narrow[key] else { Issue.record("no interval for \(key)"); continue }
+            // dq/dp over p = 0.015 ... 0.035 (and 0.965 ... 0.985): 1/f(q)
+            let (slopeLow, slopeHigh) = ((s.0 - w.0) / 0.02, (w.1 - s.1) / 0.02)
+            let sd = { (slope: Double) in 2.0.squareRoot() * (0.025 * 0.975 / Double(n)).squareRoot() * slope }
+            #expect(abs(l - low[k]) <= 4 * sd(slopeLow), "\(key) low \(l) vs R \(low[k]) (MC SD \(sd(slopeLow)))")
+            #expect(abs(h - high[k]) <= 4 * sd(slopeHigh), "\(key) high \(h) vs R \(high[k]) (MC SD \(sd(slopeHigh)))")
+        }
+        // confint's bootstrap is these percentiles; the same seed gives the same intervals
+        let small = try fit.confint(method: .bootstrap, simulations: 40, seed: 3)
+        #expect(small.column(named: "low")?.values == (try fit.confint(method: .bootstrap, simulations: 40, seed: 3)).column(named: "low")?.values)
     }
 }

@@ -39,6 +39,11 @@ public struct LMMFit: Sendable {
     let satterthwaite: Satterthwaite?
     /// wᵢ with Var(eᵢ) = σ²/wᵢ on the frame's rows (prior weights and a variance function); nil: all 1.
     public let rowWeights: [Double]?
+    /// The profiled criterion over the free θ (nil with a variance function), for profiling.
+    let deviance: DevianceFunction?
+    /// Lower bounds of the free θ, and each component's slice of it.
+    let thetaLower: [Double]
+    let thetaSlices: [Range<Int>]
     /// The residual variance function, when the model has one.
     public let variance: VarianceFit?
     /// The same on the frame's rows, for refits (ML refits of `Transfer.compare`).
@@ -83,7 +88,8 @@ public enum LinearMixedModel {
         try fit(frame, reml: reml, variance: VarianceModel(variance, frame: frame, data: data))
     }
 
-    static func fit(_ original: ModelFrame, reml: Bool, variance: VarianceModel?) throws -> LMMFit {
+    /// `degreesOfFreedom: false` skips the Satterthwaite derivatives (refits of a bootstrap).
+    static func fit(_ original: ModelFrame, reml: Bool, variance: VarianceModel?, degreesOfFreedom: Bool = true) throws -> LMMFit {
         let (n, p) = (original.n, original.p)
         try validate(original)
         // prior weights (lme4's weights =): rows scaled by √wᵢ, and −2 log L gains −Σ log wᵢ
@@ -170,8 +176,17 @@ public enum LinearMixedModel {
             let w = variance.weights(Array(result.x[thetaCount...]))
             rowWeights = (0..<n).map { (original.weights?[$0] ?? 1) * w[$0] * w[$0] }
         }
-        let satterthwaite = Satterthwaite(ExpandedTheta(base: final, layout: layout), theta: free,
-                                          sigma: sigma2.squareRoot(), n: n, reml: reml)
+        let deviance = ExpandedTheta(base: final, layout: layout)
+        let satterthwaite = degreesOfFreedom ? Satterthwaite(deviance, theta: free, sigma: sigma2.squareRoot(), n: n, reml: reml) : nil
+        // each component's slice of the free θ: engine blocks in order, their terms in order
+        var slices = [Range<Int>](repeating: 0..<0, count: original.random.count), position = 0
+        for b in order {
+            for m in members[b] {
+                let q = original.random[m].z.count
+                slices[m] = position..<(position + q * (q + 1) / 2)
+                position += q * (q + 1) / 2
+            }
+        }
         let varianceFit = variance.map {
             describe($0, at: result.x, thetaCount: thetaCount, sigma: sigma2.squareRoot(), criterion: criterion)
         }
@@ -179,7 +194,9 @@ public enum LinearMixedModel {
                       components: components.compactMap { $0 }, criterion: at.criterion + jacobian + priorTerm,
                       evaluations: result.evaluations, converged: result.converged,
                       df: satterthwaite?.coefficientDF ?? [Double](repeating: .nan, count: p), singular: singular,
-                      satterthwaite: satterthwaite, rowWeights: rowWeights, variance: varianceFit,
+                      satterthwaite: satterthwaite, rowWeights: rowWeights,
+                      deviance: variance == nil ? DevianceFunction(deviance) : nil, thetaLower: Array(lower[..<thetaCount]), thetaSlices: slices,
+                      variance: varianceFit,
                       varianceModel: variance)
     }
 
@@ -201,7 +218,7 @@ public enum LinearMixedModel {
 
     /// A loose simplex phase, then Newton steps on finite differences to full precision;
     /// on a bound, or where Newton cannot help, the simplex finishes the job.
-    private static func optimize(_ criterion: ([Double]) -> Double, from start: [Double], lower: [Double])
+    static func optimize(_ criterion: ([Double]) -> Double, from start: [Double], lower: [Double])
         -> (x: [Double], evaluations: Int, converged: Bool) {
         var optimizer = NelderMead(lower: lower, upper: [Double](repeating: .infinity, count: lower.count))
         optimizer.tolerance = 1e-8
@@ -288,4 +305,11 @@ struct WeightedParts {
     func jacobian(_ psi: [Double], _ v: VarianceModel) -> Double {
         -2 * zip(values, counts).reduce(0) { $0 + $1.1 * log(v.weight(at: $1.0, psi)) }
     }
+}
+
+/// A fit's criterion over the free θ, kept for profiling. The engine is immutable once built
+/// and its evaluation allocates its own scratch space, so sharing it between threads is safe.
+final class DevianceFunction: @unchecked Sendable {
+    let engine: ExpandedTheta
+    init(_ engine: ExpandedTheta) { self.engine = engine }
 }

@@ -20,35 +20,12 @@ public struct TransferResult: Sendable {
     /// correlations (term `A:B`), then the residual (group `Residual`). A second
     /// term on the same grouping factor is named as lme4 names it (`person.1`).
     public var random: ResultTable {
-        var group: [String] = [], term: [String] = [], sd: [Double] = [], corr: [Double] = []
-        var seen: [String: Int] = [:]
-        for c in lme4Order.map({ fit.components[$0] }) {
-            let k = seen[c.term.groupName, default: 0]
-            seen[c.term.groupName] = k + 1
-            let label = k == 0 ? c.term.groupName : "\(c.term.groupName).\(k)"
-            for (k, name) in c.names.enumerated() {
-                group.append(label); term.append(name); sd.append(c.standardDeviations[k]); corr.append(.nan)
-            }
-            for a in 0..<c.names.count {
-                for b in (a + 1)..<max(a + 1, c.names.count) {
-                    group.append(label); term.append(c.names[a] + ":" + c.names[b])
-                    sd.append(.nan); corr.append(c.correlation(a, b))
-                }
-            }
-        }
-        group.append("Residual"); term.append(""); sd.append(fit.sigma); corr.append(.nan)
-        return ResultTable(columns: [.init("group", .text(group)), .init("term", .text(term)),
-                                     .init("sd", .double(sd)), .init("corr", .double(corr))])
-    }
-
-    /// The random terms in the order lme4 reports them: when some term has more levels than
-    /// the term before it, by decreasing number of levels (`mkReTrms`: `rev(order(nl))`,
-    /// which also reverses ties); otherwise as in the formula.
-    public var lme4Order: [Int] {
-        let nl = fit.components.map(\.levels.count)
-        guard zip(nl, nl.dropFirst()).contains(where: { $0 < $1 }) else { return Array(nl.indices) }
-        let ascending = nl.indices.sorted { nl[$0] != nl[$1] ? nl[$0] < nl[$1] : $0 < $1 }
-        return ascending.reversed()
+        let parameters = fit.varianceParameters
+        return ResultTable(columns: [
+            .init("group", .text(parameters.map(\.group))), .init("term", .text(parameters.map(\.term))),
+            .init("sd", .double(parameters.map { $0.kind == .corr ? .nan : $0.value })),
+            .init("corr", .double(parameters.map { $0.kind == .corr ? $0.value : .nan })),
+        ])
     }
 
     /// One row: `loglik, aic, bic, deviance, nobs, reml, converged, singular, evaluations,

@@ -1,3 +1,5 @@
+import Glibc
+
 /// The library's random numbers: xoshiro256** (Blackman & Vigna 2021, ACM TOMS
 /// 47(4)), seeded through SplitMix64. Integer arithmetic only, so a seed gives
 /// the same stream on every machine, compiler and frontend.
@@ -57,5 +59,16 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+extension Xoshiro256 {
+    /// A standard normal draw by Marsaglia's polar method (Marsaglia & Bray 1964).
+    public mutating func normal() -> Double {
+        while true {
+            let u = 2 * unit() - 1, v = 2 * unit() - 1
+            let s = u * u + v * v
+            if s > 0 && s < 1 { return u * (-2 * log(s) / s).squareRoot() }
+        }
     }
 }

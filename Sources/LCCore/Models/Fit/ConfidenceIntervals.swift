@@ -1,0 +1,51 @@
+/// How `confint` computes intervals (lme4's `confint.merMod` methods).
+public enum IntervalMethod: String, Sendable, CaseIterable {
+    /// β̂ ± z·SE for the fixed effects; none for the variance parameters (lme4's "Wald").
+    case wald
+    /// Profile likelihood (`Profile`).
+    case profile
+    /// Percentiles of a parametric bootstrap (`ParametricBootstrap`).
+    case bootstrap
+}
+
+extension LMMFit {
+    /// Intervals of every parameter: `parameter` (sd, corr, sigma, fixed), `group`, `term`,
+    /// `estimate`, `low`, `high`, in lme4's order (the random table's rows, then the fixed effects).
+    /// `simulations` and `seed` are the bootstrap's.
+    public func confint(method: IntervalMethod, level: Double = 0.95, simulations: Int = 1000, seed: UInt64 = 1) throws -> ResultTable {
+        guard level > 0 && level < 1 else { throw LCError(.invalidArgument, "the level must lie between 0 and 1, not \(level)") }
+        let z = Distributions.normalQuantile((1 + level) / 2)
+        let list = parameters
+        var low = [Double](repeating: .nan, count: list.count), high = low
+        var notes: [String] = []
+        switch method {
+        case .wald:
+            for (k, p) in list.enumerated() where p.kind == .fixed {
+                let se = standardErrors[p.a]
+                (low[k], high[k]) = (beta[p.a] - z * se, beta[p.a] + z * se)
+            }
+            notes.append("Wald intervals β ± z·SE for the fixed effects, none for the variance parameters (as lme4's confint method \"Wald\"); the fixed table's ci_low and ci_high use t with Satterthwaite df")
+        case .profile:
+            let profile = try Profile(self)
+            for (k, p) in list.enumerated() {
+                (low[k], high[k]) = p.kind == .fixed ? profile.fixedInterval(p.a, z: z) : profile.varianceInterval(k, z: z)
+            }
+            notes.append("profile-likelihood intervals from the ML deviance" + (reml ? " (the REML fit refitted by ML, as lme4 does)" : ""))
+        case .bootstrap:
+            let boot = try ParametricBootstrap(self, simulations: simulations, seed: seed)
+            let alpha = (1 - level) / 2
+            for k in list.indices {
+                let values = boot.draws.map { $0[k] }.filter { !$0.isNaN }.sorted()
+                guard !values.isEmpty else { continue }
+                (low[k], high[k]) = (SampleStatistics.quantileType7(values, alpha), SampleStatistics.quantileType7(values, 1 - alpha))
+            }
+            notes.append("percentile intervals of \(boot.draws.count) parametric bootstrap refits (seed \(seed)), as lme4's bootMer")
+            if boot.failures > 0 { notes.append("\(boot.failures) simulated samples could not be refitted and were left out") }
+        }
+        return ResultTable(columns: [
+            .init("parameter", .text(list.map(\.kind.rawValue))), .init("group", .text(list.map(\.group))),
+            .init("term", .text(list.map(\.term))), .init("estimate", .double(list.map(\.value))),
+            .init("low", .double(low)), .init("high", .double(high)),
+        ], notes: notes)
+    }
+}
