@@ -71,6 +71,24 @@ typedef struct lc_csv_options {
     int64_t n_columns;
 } lc_csv_options;
 
+/* Denominator degrees of freedom of a transfer model's t and F tests. */
+#define LC_DDF_SATTERTHWAITE 0
+#define LC_DDF_KENWARD_ROGER 1
+
+/* How to fit a transfer model (lc_transfer_fit). Call lc_transfer_options_init
+ * first: it sets struct_size and the defaults (REML, no variance function, no
+ * weights, R's default contrasts, Satterthwaite df). */
+typedef struct lc_transfer_options {
+    uint32_t struct_size;               /* sizeof(lc_transfer_options) */
+    int32_t reml;                       /* 1 = REML (default), 0 = maximum likelihood */
+    const char *variance;               /* "exp(COLUMN)" or "ident(COLUMN)"; NULL = none */
+    const char *weights;                /* column of prior weights (lme4's weights =); NULL = none */
+    const char *const *contrast_names;  /* fixed-effect factors (as in the formula) whose contrasts are set */
+    const char *const *contrast_kinds;  /* "treatment", "sum", "helmert" or "poly", one per name */
+    int64_t n_contrasts;
+    int32_t ddf;                        /* LC_DDF_SATTERTHWAITE (default) or LC_DDF_KENWARD_ROGER */
+} lc_transfer_options;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -112,6 +130,11 @@ int32_t lc_consensus_over_time(void const * dataset, void const * spec, void * *
  * "" and "NA" missing, all columns) and sets struct_size. */
 int32_t lc_csv_options_init(lc_csv_options * options);
 
+/* Adds a categorical column (pandas Categorical, R's factor): codes into levels (code -1 =
+ * missing), whose order is the factor's order (the first level is the reference of treatment
+ * contrasts, unused levels are kept); ordered != 0 for an ordered factor (polynomial contrasts). */
+int32_t lc_dataset_add_categorical(void * dataset, char const * name, int64_t const * codes, int64_t n, char const * const * levels, int64_t n_levels, int32_t ordered, lc_error * error);
+
 /* Adds a text column as codes into levels (code -1 = missing), e.g. from pandas.factorize. */
 int32_t lc_dataset_add_labels(void * dataset, char const * name, int64_t const * codes, int64_t n, char const * const * levels, int64_t n_levels, lc_error * error);
 
@@ -143,15 +166,32 @@ int32_t lc_emergence(void const * dataset, void const * spec, void * * out, lc_e
  * bic, loglik, deviance, chisq, df, p. */
 int32_t lc_fit_compare(void const * a, void const * b, void * * out, lc_error * error);
 
+/* Likelihood-ratio test of two nested fits of the same rows, as lme4's anova: with refit
+ * != 0 (lme4's default) REML fits are refitted by ML; with 0 only REML fits whose fixed
+ * effects differ. Columns: model, npar, aic, bic, loglik, deviance, chisq, df, p. */
+int32_t lc_fit_compare_refit(void const * a, void const * b, int32_t refit, void * * out, lc_error * error);
+
+/* Intervals of every parameter of a fit: method "wald", "profile" or "bootstrap" (with
+ * nsim simulations from seed), at level (e.g. 0.95). Columns: parameter (sd, corr, sigma,
+ * fixed), group, term, estimate, low, high. Free it with lc_table_free. */
+int32_t lc_fit_confint(void const * fit, char const * method, double level, int64_t nsim, uint64_t seed, void * * out, lc_error * error);
+
 /* Releases a fit (NULL and already-freed handles are ignored). */
 void lc_fit_free(void * fit);
+
+/* Predictions of a fit for the rows of newdata: row (1-based), fit (with the random
+ * effects, zero for unseen levels), fit_fixed (without). Free it with lc_table_free. */
+int32_t lc_fit_predict(void const * fit, void const * newdata, void * * out, lc_error * error);
 
 /* One table of a fit: "fixed" (term, estimate, se, df, t, p, ci_low, ci_high),
  * "random" (group, term, sd, corr), "fit" (loglik, aic, bic, deviance, nobs, reml,
  * converged, singular, evaluations, dropped_rows, groups_<factor>…) or
  * "blups" (group, level, one column per random effect), "icc" (group, icc: each
- * factor's share of the variance from the random intercepts) or "variance"
- * (function, covariate, parameter, estimate, se). Free it with lc_table_free. */
+ * factor's share of the variance from the random intercepts), "variance"
+ * (function, covariate, parameter, estimate, se), "anova" (term, num_df, den_df, f, p:
+ * type III F tests), "ranef" (group, level, term, value, se: conditional modes and SDs),
+ * "r2" (marginal, conditional) or "fitted" (row, fitted, fitted_fixed, residual,
+ * residual_fixed, pearson, per data row). Free it with lc_table_free. */
 int32_t lc_fit_table(void const * fit, char const * which, void * * out, lc_error * error);
 
 /* ICC(1) and ICC(2) per item and for the scale score. Columns: item, icc1,
@@ -265,6 +305,14 @@ int32_t lc_table_text(void const * table, int64_t column, int64_t row, char cons
 /* Fits a linear mixed model given as an lme4 formula (REML when reml != 0, else ML).
  * Free the result with lc_fit_free. */
 int32_t lc_transfer(void const * dataset, char const * formula, int32_t reml, void * * out, lc_error * error);
+
+/* Fits a linear mixed model given as an lme4 formula, with the options in options
+ * (NULL for the defaults; see lc_transfer_options). Free the result with lc_fit_free. */
+int32_t lc_transfer_fit(void const * dataset, char const * formula, lc_transfer_options const * options, void * * out, lc_error * error);
+
+/* Fills options with the defaults (REML, no variance function or weights, R's default
+ * contrasts, Satterthwaite df) and sets struct_size. */
+int32_t lc_transfer_options_init(lc_transfer_options * options);
 
 /* As lc_transfer, with a residual variance function: "exp(COLUMN)" (SD σ·exp(δ·v),
  * nlme's varExp) or "ident(COLUMN)" (one SD ratio per level, nlme's varIdent);

@@ -108,6 +108,12 @@ for (m in models) {
     ranef = list(group = as.character(blups$grpvar), level = as.character(blups$grp), term = as.character(blups$term),
                  value = num(blups$condval), se = num(blups$condsd)))
 }
+# a factor in its own level order (nlme's Orthodont: Sex is Male, Female), as a pandas Categorical passes it
+orth <- as.data.frame(nlme::Orthodont)
+fit <- lmer(distance ~ Sex + age:Sex + (1 | Subject), orth)
+out$categorical <- list(formula = "distance ~ Sex + age:Sex + (1 | Subject)", levels = levels(orth$Sex),
+                        xnames = colnames(getME(fit, "X")), estimate = num(fixef(fit)), logLik = as.numeric(logLik(fit)))
+
 # lme4's anova of two REML fits: refitted by ML (refit = TRUE, the default) or not
 m0 <- lmer(Reaction ~ Days + (1 | Subject), data$sleepstudy)
 m1 <- lmer(Reaction ~ Days + (Days | Subject), data$sleepstudy)

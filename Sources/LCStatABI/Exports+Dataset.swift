@@ -74,24 +74,41 @@ public func lcDatasetAddLabels(_ dataset: UnsafeMutableRawPointer?, _ name: Unsa
                                _ codes: UnsafePointer<Int64>?, _ n: Int64,
                                _ levels: UnsafePointer<UnsafePointer<CChar>?>?, _ n_levels: Int64,
                                _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
-    guarded(error) {
-        let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
-        let column = try string(name, "name")
-        try checkLength(n, codes == nil, column)
-        // as many distinct labels as rows (e.g. a person id per row)
-        let labels = try strings(levels, n_levels, "levels", limit: Int64(InputLimits.maxRows))
-        var c = [Int32](repeating: -1, count: Int(n))
-        if n > 0, let codes {
-            for i in 0..<Int(n) {
-                let k = codes[i]
-                guard k >= -1 && k < Int64(labels.count) else {
-                    throw LCError(.invalidArgument, "column '\(column)', row \(i + 1): code \(k) is not -1 or a level index below \(labels.count)")
-                }
-                c[i] = Int32(k)
-            }
-        }
-        try d.dataset.add(Column(name: column, values: .labels(codes: c, levels: labels)))
+    guarded(error) { try addLabels(dataset, name, codes, n, levels, n_levels, order: .sorted) }
+}
+
+/// Adds a categorical column (pandas Categorical, R's factor): codes into `levels` (code -1 =
+/// missing), whose order is the factor's order (the first level is the reference of treatment
+/// contrasts, unused levels are kept); `ordered` != 0 for an ordered factor (polynomial contrasts).
+@c(lc_dataset_add_categorical)
+public func lcDatasetAddCategorical(_ dataset: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?,
+                                    _ codes: UnsafePointer<Int64>?, _ n: Int64,
+                                    _ levels: UnsafePointer<UnsafePointer<CChar>?>?, _ n_levels: Int64, _ ordered: Int32,
+                                    _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    guarded(error) { try addLabels(dataset, name, codes, n, levels, n_levels, order: .given(ordered: ordered != 0)) }
+}
+
+private func addLabels(_ dataset: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?, _ codes: UnsafePointer<Int64>?,
+                       _ n: Int64, _ levels: UnsafePointer<UnsafePointer<CChar>?>?, _ n_levels: Int64, order: LevelOrder) throws {
+    let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
+    let column = try string(name, "name")
+    try checkLength(n, codes == nil, column)
+    // as many distinct labels as rows (e.g. a person id per row)
+    let labels = try strings(levels, n_levels, "levels", limit: Int64(InputLimits.maxRows))
+    if case .given = order, Set(labels).count != labels.count {
+        throw LCError(.invalidArgument, "column '\(column)': the categories are not distinct")
     }
+    var c = [Int32](repeating: -1, count: Int(n))
+    if n > 0, let codes {
+        for i in 0..<Int(n) {
+            let k = codes[i]
+            guard k >= -1 && k < Int64(labels.count) else {
+                throw LCError(.invalidArgument, "column '\(column)', row \(i + 1): code \(k) is not -1 or a level index below \(labels.count)")
+            }
+            c[i] = Int32(k)
+        }
+    }
+    try d.dataset.add(Column(name: column, values: .labels(codes: c, levels: labels), levelOrder: order))
 }
 
 private func checkLength(_ n: Int64, _ isNull: Bool, _ column: String) throws {

@@ -36,12 +36,102 @@ public func lcTransferWithVariance(_ dataset: UnsafeRawPointer?, _ formula: Unsa
     }
 }
 
+/// Fills `options` with the defaults (REML, no variance function or weights, R's default
+/// contrasts, Satterthwaite df) and sets `struct_size`.
+@c(lc_transfer_options_init)
+public func lcTransferOptionsInit(_ options: UnsafeMutablePointer<lc_transfer_options>?) -> Int32 {
+    guarded(nil) {
+        guard let options else { throw LCError(.invalidArgument, "options is NULL") }
+        options.pointee = lc_transfer_options(struct_size: UInt32(MemoryLayout<lc_transfer_options>.size), reml: 1, variance: nil,
+                                              weights: nil, contrast_names: nil, contrast_kinds: nil, n_contrasts: 0,
+                                              ddf: LC_DDF_SATTERTHWAITE)
+    }
+}
+
+/// Fits a linear mixed model given as an lme4 formula, with the options in `options`
+/// (NULL for the defaults; see lc_transfer_options). Free the result with lc_fit_free.
+@c(lc_transfer_fit)
+public func lcTransferFit(_ dataset: UnsafeRawPointer?, _ formula: UnsafePointer<CChar>?,
+                          _ options: UnsafePointer<lc_transfer_options>?,
+                          _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                          _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    producing(out, error) {
+        let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
+        var spec = TransferSpec(formula: try string(formula, "formula"))
+        if let o = options?.pointee {
+            guard o.struct_size == UInt32(MemoryLayout<lc_transfer_options>.size) else {
+                throw LCError(.invalidArgument,
+                    "lc_transfer_options.struct_size is \(o.struct_size), expected \(MemoryLayout<lc_transfer_options>.size): call lc_transfer_options_init")
+            }
+            spec.reml = o.reml != 0
+            spec.variance = try o.variance.map { try string($0, "variance") }.flatMap { $0.isEmpty ? nil : try VarianceFunction(parsing: $0) }
+            spec.options.weights = try o.weights.map { try string($0, "weights") }.flatMap { $0.isEmpty ? nil : $0 }
+            let names = try strings(o.contrast_names, o.n_contrasts, "contrast_names")
+            let kinds = try strings(o.contrast_kinds, o.n_contrasts, "contrast_kinds")
+            for (name, kind) in zip(names, kinds) { spec.options.contrasts[name] = try ContrastKind(parsing: kind) }
+            switch o.ddf {
+            case LC_DDF_SATTERTHWAITE: spec.ddf = .satterthwaite
+            case LC_DDF_KENWARD_ROGER: spec.ddf = .kenwardRoger
+            default: throw LCError(.invalidArgument, "ddf must be LC_DDF_SATTERTHWAITE or LC_DDF_KENWARD_ROGER, not \(o.ddf)")
+            }
+        }
+        return FitHandle(try Transfer.run(d.dataset, spec))
+    }
+}
+
+/// Intervals of every parameter of a fit: method "wald", "profile" or "bootstrap" (with
+/// nsim simulations from seed), at level (e.g. 0.95). Columns: parameter (sd, corr, sigma,
+/// fixed), group, term, estimate, low, high. Free it with lc_table_free.
+@c(lc_fit_confint)
+public func lcFitConfint(_ fit: UnsafeRawPointer?, _ method: UnsafePointer<CChar>?, _ level: Double, _ nsim: Int64,
+                         _ seed: UInt64, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                         _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    producing(out, error) {
+        let f = try Handles.lookup(fit, as: FitHandle.self, .fit, what: "fit")
+        let name = try string(method, "method")
+        guard let m = IntervalMethod(rawValue: name) else {
+            throw LCError(.invalidArgument, "unknown interval method '\(name)'; use wald, profile or bootstrap")
+        }
+        return TableHandle(try f.result.fit.confint(method: m, level: level, simulations: Int(clamping: nsim), seed: seed))
+    }
+}
+
+/// Predictions of a fit for the rows of `newdata`: row (1-based), fit (with the random
+/// effects, zero for unseen levels), fit_fixed (without). Free it with lc_table_free.
+@c(lc_fit_predict)
+public func lcFitPredict(_ fit: UnsafeRawPointer?, _ newdata: UnsafeRawPointer?,
+                         _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                         _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    producing(out, error) {
+        let f = try Handles.lookup(fit, as: FitHandle.self, .fit, what: "fit")
+        let d = try Handles.lookup(newdata, as: DatasetHandle.self, .dataset, what: "newdata")
+        return TableHandle(try f.result.predict(d.dataset))
+    }
+}
+
+/// Likelihood-ratio test of two nested fits of the same rows, as lme4's anova: with refit
+/// != 0 (lme4's default) REML fits are refitted by ML; with 0 only REML fits whose fixed
+/// effects differ. Columns: model, npar, aic, bic, loglik, deviance, chisq, df, p.
+@c(lc_fit_compare_refit)
+public func lcFitCompareRefit(_ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?, _ refit: Int32,
+                              _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                              _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    producing(out, error) {
+        let x = try Handles.lookup(a, as: FitHandle.self, .fit, what: "fit")
+        let y = try Handles.lookup(b, as: FitHandle.self, .fit, what: "fit")
+        return TableHandle(try Transfer.compare(x.result.fit, y.result.fit, refit: refit != 0))
+    }
+}
+
 /// One table of a fit: "fixed" (term, estimate, se, df, t, p, ci_low, ci_high),
 /// "random" (group, term, sd, corr), "fit" (loglik, aic, bic, deviance, nobs, reml,
 /// converged, singular, evaluations, dropped_rows, groups_<factor>...) or
 /// "blups" (group, level, one column per random effect), "icc" (group, icc: each
-/// factor's share of the variance from the random intercepts) or "variance"
-/// (function, covariate, parameter, estimate, se). Free it with lc_table_free.
+/// factor's share of the variance from the random intercepts), "variance"
+/// (function, covariate, parameter, estimate, se), "anova" (term, num_df, den_df, f, p:
+/// type III F tests), "ranef" (group, level, term, value, se: conditional modes and SDs),
+/// "r2" (marginal, conditional) or "fitted" (row, fitted, fitted_fixed, residual,
+/// residual_fixed, pearson, per data row). Free it with lc_table_free.
 @c(lc_fit_table)
 public func lcFitTable(_ fit: UnsafeRawPointer?, _ which: UnsafePointer<CChar>?,
                        _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
@@ -57,7 +147,11 @@ public func lcFitTable(_ fit: UnsafeRawPointer?, _ which: UnsafePointer<CChar>?,
         case "blups": table = f.result.blups
         case "icc": table = f.result.icc
         case "variance": table = f.result.variance
-        default: throw LCError(.invalidArgument, "unknown table '\(name)'; use fixed, random, fit, blups, icc or variance")
+        case "anova": table = try f.result.anova()
+        case "ranef": table = f.result.fit.ranef
+        case "r2": table = f.result.r2
+        case "fitted": table = f.result.fitted
+        default: throw LCError(.invalidArgument, "unknown table '\(name)'; use fixed, random, fit, blups, icc, variance, anova, ranef, r2 or fitted")
         }
         return TableHandle(table)
     }

@@ -95,9 +95,16 @@ enum TableFormatter {
 
     /// `{"columns": [...], "rows": [{...}], "notes": [...]}`; missing and infinite numbers are null.
     static func json(_ t: ResultTable) -> String {
-        var rows: [String] = []
-        for r in 0..<t.rowCount {
-            let fields = t.columns.map { c -> String in
+        let rows = jsonObjects(t).map { "    " + $0 }
+        return "{\n  \"columns\": [" + t.columns.map { jsonString($0.name) }.joined(separator: ", ") + "],\n"
+            + "  \"rows\": [\n" + rows.joined(separator: ",\n") + "\n  ],\n"
+            + "  \"notes\": [" + t.notes.map(jsonString).joined(separator: ", ") + "]\n}\n"
+    }
+
+    /// One JSON object per row (`{"column": value, ...}`); missing and infinite numbers are null.
+    static func jsonObjects(_ t: ResultTable) -> [String] {
+        (0..<t.rowCount).map { r in
+            "{" + t.columns.map { c -> String in
                 let v: String
                 switch c.values {
                 case .text: v = jsonString(cell(c.values, r) ?? "")
@@ -105,12 +112,8 @@ enum TableFormatter {
                 default: v = cell(c.values, r) ?? "null"
                 }
                 return jsonString(c.name) + ": " + v
-            }
-            rows.append("    {" + fields.joined(separator: ", ") + "}")
+            }.joined(separator: ", ") + "}"
         }
-        return "{\n  \"columns\": [" + t.columns.map { jsonString($0.name) }.joined(separator: ", ") + "],\n"
-            + "  \"rows\": [\n" + rows.joined(separator: ",\n") + "\n  ],\n"
-            + "  \"notes\": [" + t.notes.map(jsonString).joined(separator: ", ") + "]\n}\n"
     }
 
     /// Right-aligned columns, numbers to 4 decimals, NA for missing, then the notes.

@@ -18,6 +18,31 @@ struct TransferCommand: ParsableCommand {
     @Option(help: "Residual variance function: exp(COLUMN) (SD sigma*exp(delta*v), nlme's varExp) or ident(COLUMN) (varIdent).")
     var variance: String?
 
+    @Option(help: "Column of prior weights (lme4's weights =: residual variance sigma^2/w).")
+    var weights: String?
+
+    @Option(parsing: .singleValue,
+            help: "Contrasts of a fixed-effect factor, VARIABLE=KIND with KIND treatment, sum, helmert or poly (repeatable, or comma-separated).")
+    var contrasts: [String] = []
+
+    @Option(help: "Denominator df of t and F tests: satterthwaite or kenward-roger.")
+    var ddf: String = "satterthwaite"
+
+    @Option(help: "Add intervals of every parameter to the JSON: wald, profile or bootstrap.")
+    var confint: String?
+
+    @Option(help: "Confidence level of --confint.")
+    var level: Double = 0.95
+
+    @Option(help: "Simulations of --confint bootstrap.")
+    var nsim: Int = 1000
+
+    @Option(help: "Seed of --confint bootstrap.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Write predictions for the rows of this CSV file (row,fit,fit_fixed) instead of the fit.")
+    var predict: String?
+
     @Option(help: "Output format: table (an lme4-like summary) or json.")
     var format: TransferFormat = .table
 
@@ -29,11 +54,37 @@ struct TransferCommand: ParsableCommand {
     func run() throws {
         try runReporting {
             let parsed = try Formula(parsing: formula)
-            let function = try variance.map(VarianceFunction.init(parsing:))
-            let data = try CSVReader.read(path: file, options: InputOptions.csvOptions(
-                columns: parsed.columns + (function.map { [$0.covariate] } ?? []), na: na))
-            let result = try Transfer.run(data, formula: formula, reml: !ml, variance: function)
-            let text = format == .json ? TransferFormatter.json(result) : TransferFormatter.text(result)
+            var spec = TransferSpec(formula: formula, reml: !ml, variance: try variance.map(VarianceFunction.init(parsing:)))
+            spec.options.weights = weights
+            for entry in contrasts.flatMap({ $0.split(separator: ",") }) {
+                let parts = entry.split(separator: "=", maxSplits: 1).map { String($0.filter { $0 != " " }) }
+                guard parts.count == 2, !parts[0].isEmpty else {
+                    throw LCError(.invalidArgument, "--contrasts takes VARIABLE=KIND (e.g. condition=sum), not '\(entry)'")
+                }
+                spec.options.contrasts[parts[0]] = try ContrastKind(parsing: parts[1])
+            }
+            guard let method = DegreesOfFreedomMethod(rawValue: ddf) else {
+                throw LCError(.invalidArgument, "--ddf must be satterthwaite or kenward-roger, not '\(ddf)'")
+            }
+            spec.ddf = method
+            let intervals = try confint.map { name -> IntervalMethod in
+                guard let m = IntervalMethod(rawValue: name) else {
+                    throw LCError(.invalidArgument, "--confint must be wald, profile or bootstrap, not '\(name)'")
+                }
+                return m
+            }
+            let extra = [spec.variance?.covariate, weights].compactMap { $0 }
+            let data = try CSVReader.read(path: file, options: InputOptions.csvOptions(columns: parsed.columns + extra, na: na))
+            let result = try Transfer.run(data, spec)
+            if let predict {
+                let newdata = try CSVReader.read(path: predict, options: InputOptions.csvOptions(columns: parsed.predictorColumns, na: na))
+                let table = try result.predict(newdata)
+                try out.emit(inputs: [file, predict]) { write in TableFormatter.csv(table, to: write) }
+                return
+            }
+            let confintTable = try intervals.map { try result.fit.confint(method: $0, level: level, simulations: nsim, seed: seed) }
+            let text = format == .json ? try TransferFormatter.json(result, confint: confintTable)
+                                       : try TransferFormatter.text(result, confint: confintTable)
             try out.emit(inputs: [file]) { $0(text) }
         }
     }
@@ -48,7 +99,7 @@ enum TransferFormatter {
         return String(d)
     }
 
-    static func json(_ r: TransferResult) -> String {
+    static func json(_ r: TransferResult, confint: ResultTable? = nil) throws -> String {
         let fit = r.fit
         let fixed = fit.frame.xNames.indices.map { k in
             "{\"term\": \(TableFormatter.jsonString(fit.frame.xNames[k])), \"estimate\": \(number(fit.beta[k])), "
@@ -63,9 +114,12 @@ enum TransferFormatter {
             return head + (sds[k].isNaN ? "\"corr\": \(number(corrs[k]))}" : "\"sd\": \(number(sds[k]))}")
         }
         let groupCounts = fit.components.map { "\(TableFormatter.jsonString($0.term.groupName)): \($0.levels.count)" }
+        let r2 = fit.r2()
         let fitObject = "{\"loglik\": \(number(fit.logLik)), \"aic\": \(number(fit.aic)), \"bic\": \(number(fit.bic)), "
             + "\"deviance\": \(number(fit.criterion)), \"nobs\": \(fit.frame.n), \"reml\": \(fit.reml), "
-            + "\"converged\": \(fit.converged), \"singular\": \(fit.singular), \"groups\": {\(groupCounts.joined(separator: ", "))}}"
+            + "\"converged\": \(fit.converged), \"singular\": \(fit.singular), \"groups\": {\(groupCounts.joined(separator: ", "))}, "
+            + "\"r2_marginal\": \(number(r2.marginal)), \"r2_conditional\": \(number(r2.conditional)), "
+            + "\"evaluations\": \(fit.evaluations), \"dropped_rows\": \(fit.frame.droppedRows)}"
         let iccTable = r.icc
         var iccRows: [String] = []
         if let g = iccTable.texts("group"), let v = iccTable.doubles("icc") {
@@ -80,12 +134,15 @@ enum TransferFormatter {
             }
             variance = ",\n  \"variance\": [" + rows.joined(separator: ", ") + "]"
         }
+        let anova = ",\n  \"anova\": [" + TableFormatter.jsonObjects(try r.anova()).joined(separator: ", ") + "]"
+        let intervals = confint.map { ",\n  \"confint\": [\n    " + TableFormatter.jsonObjects($0).joined(separator: ",\n    ") + "\n  ]" } ?? ""
         return "{\n  \"fixed\": [\n    " + fixed.joined(separator: ",\n    ") + "\n  ],\n  \"random\": [\n    "
             + random.joined(separator: ",\n    ") + "\n  ],\n  \"fit\": " + fitObject
-            + ",\n  \"icc\": [" + iccRows.joined(separator: ", ") + "]" + variance + "\n}\n"
+            + ",\n  \"icc\": [" + iccRows.joined(separator: ", ") + "]" + variance + anova + intervals
+            + ",\n  \"notes\": [" + r.summary.notes.map(TableFormatter.jsonString).joined(separator: ", ") + "]\n}\n"
     }
 
-    static func text(_ r: TransferResult) -> String {
+    static func text(_ r: TransferResult, confint: ResultTable? = nil) throws -> String {
         let fit = r.fit
         var out = "Linear mixed model fit by \(fit.reml ? "REML" : "maximum likelihood") (Satterthwaite df)\n"
         out += "Formula: \(fit.frame.formula)\n\n"
@@ -97,6 +154,11 @@ enum TransferFormatter {
         out += "Fixed effects:\n" + TableFormatter.text(r.fixed)
         if fit.frame.xNames == ["(Intercept)"] { out += "\nIntraclass correlations:\n" + TableFormatter.text(r.icc) }
         if fit.variance != nil { out += "\nResidual variance function:\n" + TableFormatter.text(r.variance) }
+        let anova = try r.anova()
+        if anova.rowCount > 0 { out += "\nType III F tests (Satterthwaite df):\n" + TableFormatter.text(anova) }
+        let r2 = fit.r2()
+        out += "\nR2 marginal \(TableFormatter.fixed(r2.marginal, 4)), conditional \(TableFormatter.fixed(r2.conditional, 4))\n"
+        if let confint { out += "\nConfidence intervals:\n" + TableFormatter.text(confint) }
         for n in r.summary.notes { out += "# " + n + "\n" }
         return out
     }

@@ -76,6 +76,10 @@ def _column(df: pd.DataFrame, name: str):
         err.code = 6  # LC_STATUS_UNKNOWN_COLUMN, as the library would report it
         raise err
     s = df[name]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        # the categories in their own order: the first is the reference level, as R's factor
+        codes = np.ascontiguousarray(s.cat.codes.to_numpy(), dtype=np.int64)
+        return (name, (codes, [str(c) for c in s.cat.categories], bool(s.cat.ordered)))
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         values = s.to_numpy(dtype=np.float64, na_value=np.nan)
         return (name, np.ascontiguousarray(values))

@@ -5,7 +5,7 @@ import re
 from typing import TYPE_CHECKING
 
 from . import _lcstat
-from ._api import _frame, _is_path, _run as _run_analysis, _source, _table_frame as _frame_of
+from ._api import LcstatError, _frame, _is_path, _run as _run_analysis, _source, _table_frame as _frame_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,13 +18,14 @@ class TransferResult:
     ----------
     fixed : pandas.DataFrame
         ``term, estimate, se, df, t, p, ci_low, ci_high`` with Satterthwaite df
-        (as lmerTest) and 95% t intervals.
+        (as lmerTest) and 95% t intervals; terms named and ordered as R's
+        ``model.matrix`` names them (``MachineB``, ``age:SexMale``, ``poly(age, 2)1``).
     random : pandas.DataFrame
         ``group, term, sd, corr``: per grouping factor the SD of each random
-        effect, then the correlations (term ``A:B``), then ``Residual``.
+        effect, then the correlations (term ``A:B``), then ``Residual`` (lme4's VarCorr order).
     fit : dict
         ``loglik, aic, bic, deviance, nobs, reml, converged, singular,
-        evaluations, dropped_rows, groups`` (a dict of group counts).
+        evaluations, dropped_rows, r2_marginal, r2_conditional, groups`` (a dict of group counts).
     blups : pandas.DataFrame
         Conditional modes: ``group, level`` and one column per random effect.
     icc : pandas.DataFrame
@@ -35,8 +36,9 @@ class TransferResult:
         function (empty without one): ``delta`` for ``exp(v)``, SD ratios per level for ``ident(v)``.
     """
 
-    def __init__(self, capsule, formula: str):
+    def __init__(self, capsule, formula: str, index=None):
         self._capsule = capsule
+        self._index = index
         self.formula = formula
         self.fixed = _frame_of(_lcstat.fit_table(capsule, "fixed"))
         self.random = _frame_of(_lcstat.fit_table(capsule, "random"))
@@ -50,6 +52,69 @@ class TransferResult:
         fit["notes"] = row.attrs["notes"]
         self.fit = fit
 
+    def _per_row(self, column: str, name: str):
+        import pandas as pd
+        values = _frame_of(_lcstat.fit_table(self._capsule, "fitted"))[column].to_numpy()
+        return pd.Series(values, index=self._index if self._index is not None and len(self._index) == len(values) else None,
+                         name=name)
+
+    def fitted(self, random: bool = True):
+        """Fitted values per input row (NaN where a row was left out): with the
+        random effects (``random=True``, lme4's ``fitted``) or without (``random=False``,
+        ``predict(fit, re.form = NA)``)."""
+        return self._per_row("fitted" if random else "fitted_fixed", "fitted")
+
+    def residuals(self, type: str = "response", random: bool = True, scaled: bool = False):
+        """Residuals per input row (NaN where a row was left out). ``type="response"``:
+        y minus the fitted values (conditional with ``random=True``, marginal without);
+        ``type="pearson"``: √w times the conditional residual, as lme4's
+        ``residuals(fit, "pearson")``; ``scaled=True`` divides by σ (nlme's Pearson residuals)."""
+        if type not in ("response", "pearson"):
+            raise ValueError("type must be 'response' or 'pearson'")
+        if type == "pearson" and not random:
+            raise ValueError("Pearson residuals are conditional (random=True), as lme4's")
+        r = self._per_row("pearson" if type == "pearson" else ("residual" if random else "residual_fixed"), "residual")
+        return r / self.random["sd"].iloc[-1] if scaled else r
+
+    def predict(self, newdata, random: bool = True):
+        """Predictions for the rows of ``newdata`` (a DataFrame with the predictors' columns),
+        with the variables evaluated as on the fitted data (factor levels, ``poly``, ``scale``).
+        ``random=True``: with the BLUPs, zero for levels the fit did not see (lme4's
+        ``predict(fit, newdata, allow.new.levels = TRUE)``); ``random=False``: ``re.form = NA``."""
+        import pandas as pd
+        df = _frame(newdata)
+        wanted = _formula_names(self.formula)
+        source = _source(df, [c for c in df.columns if str(c) in wanted], None)
+        table = _frame_of(_lcstat.fit_predict(self._capsule, source))
+        return pd.Series(table["fit" if random else "fit_fixed"].to_numpy(), index=df.index, name="prediction")
+
+    def ranef(self):
+        """Conditional modes with their conditional SDs (lme4's
+        ``as.data.frame(ranef(fit, condVar = TRUE))``): ``group, level, term, value, se``."""
+        return _frame_of(_lcstat.fit_table(self._capsule, "ranef"))
+
+    def confint(self, method: str = "wald", level: float = 0.95, nsim: int = 1000, seed: int = 1):
+        """Intervals of every parameter: ``parameter`` (sd, corr, sigma, fixed), ``group``,
+        ``term``, ``estimate``, ``low``, ``high``. ``method="wald"`` (fixed effects, β ± z·SE),
+        ``"profile"`` (profile likelihood on the ML deviance, as lme4's
+        ``confint(fit, method = "profile")``) or ``"bootstrap"`` (percentiles of ``nsim``
+        parametric bootstrap refits from ``seed``, as ``confint(fit, method = "boot")``)."""
+        if method not in ("wald", "profile", "bootstrap"):
+            raise ValueError("method must be 'wald', 'profile' or 'bootstrap'")
+        return _frame_of(_lcstat.fit_confint(self._capsule, method, float(level), int(nsim), int(seed)))
+
+    def r2(self):
+        """Marginal and conditional R² (Nakagawa & Schielzeth 2013, random slopes as
+        Johnson 2014; ``performance::r2_nakagawa``): a Series with ``marginal, conditional``."""
+        import pandas as pd
+        t = _frame_of(_lcstat.fit_table(self._capsule, "r2"))
+        return pd.Series({"marginal": float(t["marginal"].iloc[0]), "conditional": float(t["conditional"].iloc[0])})
+
+    def anova(self):
+        """Type III F tests with Satterthwaite df (lmerTest's ``anova(fit)``):
+        ``term, num_df, den_df, f, p``."""
+        return _frame_of(_lcstat.fit_table(self._capsule, "anova"))
+
     def summary(self) -> str:
         """An lme4-like summary, rendered from the numeric tables (also printed)."""
         f = self.fit
@@ -62,6 +127,7 @@ class TransferResult:
                  "Fixed effects:", self.fixed.to_string(index=False)]
         if len(self.variance):
             lines += ["", "Residual variance function:", self.variance.to_string(index=False)]
+        lines += ["", f"R2 marginal {f['r2_marginal']:.4f}, conditional {f['r2_conditional']:.4f}"]
         lines += [f"# {n}" for n in f["notes"]]
         text = "\n".join(lines)
         print(text)
@@ -71,31 +137,76 @@ class TransferResult:
         return f"<TransferResult {self.formula!r}: logLik {self.fit['loglik']:.3f}, {self.fit['nobs']} obs>"
 
 
-def transfer(data, formula: str, *, reml: bool = True, variance: str | None = None, read_options=None) -> TransferResult:
-    """Fit a linear mixed model written in lme4's formula syntax.
+def _formula_names(formula: str) -> set:
+    names = set(re.findall(r"[A-Za-z_.][A-Za-z0-9_.]*|`[^`]*`", formula))
+    return {w.strip("`") for w in names}
+
+
+DDF = {"satterthwaite": 0, "kenward-roger": 1}
+CONTRASTS = ("treatment", "sum", "helmert", "poly")
+
+
+def transfer(data, formula: str, *, reml: bool = True, weights: str | None = None, contrasts: dict | None = None,
+             ddf: str = "satterthwaite", variance: str | None = None, read_options=None) -> TransferResult:
+    """Fit a linear mixed model written in lme4's formula syntax, coded as R codes it.
 
     ``sharing ~ session + within(support, person) + between(support, person)
-    + (1 + session | person) + (1 | community)``: ``within(x, g)`` is x minus
-    its mean in g, ``between(x, g)`` that mean, ``lag(x, g, t)`` x at the
-    previous t, ``center(x)`` x minus its grand mean. REML by default
-    (``reml=False`` for ML). ``data`` is a DataFrame or a path to a CSV file.
-    ``variance="exp(time)"`` gives the residual SD σ·exp(δ·time) (nlme's
-    ``varExp``), ``"ident(session)"`` one SD per session (``varIdent``).
+    + (1 + session | person) + (1 | community)``. R's formula language: ``a*b``,
+    ``(a + b + c)^2``, ``a/b``, ``a %in% b``, ``- a:b``, ``0 +``; ``factor(x)``,
+    ``ordered(x)``, ``relevel(x, "ref")``, ``I(expr)``, ``log``, ``exp``, ``sqrt``,
+    ``abs``, ``log1p``, ``scale(x)``, ``poly(x, k)`` (``raw = TRUE``), ``offset(x)``,
+    transformed responses (``log(y) ~ ...``), ``(x || g)``. lcstat's own
+    ``within(x, g)`` (x minus its mean in g), ``between(x, g)`` (that mean), ``lag(x, g, t)``
+    (x at the previous t), ``center(x)`` (x minus its grand mean). Factors are coded by
+    contrasts only where the term's margin is in the model (R's rule): ``0 + f`` gives
+    one column per level. A pandas Categorical keeps its category order (the first is the
+    reference; ordered categoricals get polynomial contrasts).
 
-    R equivalent: ``lmerTest::lmer(formula, data, REML = reml)``.
+    ``weights``: a column of prior weights (lme4's ``weights =``). ``contrasts``: e.g.
+    ``{"condition": "sum"}`` (treatment, sum, helmert or poly), as lmer's ``contrasts``.
+    ``ddf``: ``"satterthwaite"`` (lmerTest); ``"kenward-roger"`` is not available yet.
+    ``variance="exp(time)"`` gives the residual SD σ·exp(δ·time) (nlme's ``varExp``),
+    ``"ident(session)"`` one SD per session (``varIdent``). ``data`` is a DataFrame or a path to a CSV file.
+
+    R equivalent: ``lmerTest::lmer(formula, data, REML = reml, weights = w, contrasts = list(...))``.
     """
     if not isinstance(formula, str):
         raise TypeError("formula must be a string")
+    if variance is not None and not isinstance(variance, str):
+        raise TypeError("variance must be a string such as 'exp(time)'")
+    if weights is not None and not isinstance(weights, str):
+        raise TypeError("weights must be the name of a column")
+    if ddf not in DDF:
+        raise ValueError("ddf must be 'satterthwaite' or 'kenward-roger'")
+    contrasts = dict(contrasts or {})
+    for name, kind in contrasts.items():
+        kind = kind[len("contr."):] if isinstance(kind, str) and kind.startswith("contr.") else kind
+        if not isinstance(name, str) or kind not in CONTRASTS:
+            raise ValueError(f"contrasts maps a factor's name to one of {', '.join(CONTRASTS)}; got {name!r}: {kind!r}")
+        contrasts[name] = kind
+    index = None
     if _is_path(data):
         source = _source(data, None, read_options)     # every column; the formula picks its own
     else:
         df = _frame(data)
-        wanted = set(re.findall(r"[A-Za-z_.][A-Za-z0-9_.]*|`[^`]*`", formula))
-        wanted = {w.strip("`") for w in wanted} | set(re.findall(r"\(([^()]*)\)", variance or ""))
+        index = df.index
+        wanted = _formula_names(formula) | set(re.findall(r"\(([^()]*)\)", variance or "")) | {weights}
+        _refuse_dates(df, wanted)
         source = _source(df, [c for c in df.columns if str(c) in wanted], read_options)
-    if variance is not None and not isinstance(variance, str):
-        raise TypeError("variance must be a string such as 'exp(time)'")
-    return TransferResult(_lcstat.transfer(source, formula, bool(reml), variance), formula)
+    capsule = _lcstat.transfer(source, formula, bool(reml), variance, weights, list(contrasts), list(contrasts.values()),
+                               DDF[ddf])
+    return TransferResult(capsule, formula, index)
+
+
+def _refuse_dates(df, wanted):
+    """Datetime columns are never silently turned into a factor: say how to use them."""
+    import pandas as pd
+    for c in df.columns:
+        if str(c) in wanted and (pd.api.types.is_datetime64_any_dtype(df[c]) or pd.api.types.is_timedelta64_dtype(df[c])):
+            err = LcstatError(f"column '{c}' holds dates or times; use a number, e.g. "
+                              f"(df['{c}'] - df['{c}'].min()).dt.days, or factor() of its text for one level per date")
+            err.code = 1
+            raise err
 
 
 def emergence(data, *, group: str, person: str, time: str, value: str, reml: bool = True, read_options=None):
@@ -116,8 +227,9 @@ def emergence(data, *, group: str, person: str, time: str, value: str, reml: boo
     return _run_analysis("emergence", data, columns, spec, None, True, read_options)
 
 
-def compare(fit0: TransferResult, fit1: TransferResult) -> pd.DataFrame:
+def compare(fit0: TransferResult, fit1: TransferResult, refit: bool = True) -> pd.DataFrame:
     """Likelihood-ratio test of two nested fits of the same rows, as lme4's
-    ``anova(fit0, fit1)``: REML fits that differ in their fixed effects are
-    refitted by ML. Columns: ``model, npar, aic, bic, loglik, deviance, chisq, df, p``."""
-    return _frame_of(_lcstat.compare(fit0._capsule, fit1._capsule))
+    ``anova(fit0, fit1)``: REML fits are refitted by ML first (``refit=True``, lme4's
+    default); with ``refit=False`` only REML fits whose fixed effects differ are.
+    Columns: ``model, npar, aic, bic, loglik, deviance, chisq, df, p``."""
+    return _frame_of(_lcstat.compare(fit0._capsule, fit1._capsule, bool(refit)))

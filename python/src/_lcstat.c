@@ -148,13 +148,18 @@ static int add_column(PyObject *module, void *data, PyObject *item, lc_error *er
     if (!PyArg_ParseTuple(item, "sO", &name, &values)) return -1;
     Py_buffer view; int32_t st;
     if (PyTuple_Check(values)) {
-        PyObject *codes, *levels;
-        if (!PyArg_ParseTuple(values, "OO", &codes, &levels)) return -1;
+        /* (codes, levels): text; (codes, levels, ordered): a categorical in its own level order */
+        PyObject *codes, *levels; int ordered = -1;
+        if (!PyArg_ParseTuple(values, "OO|p", &codes, &levels, &ordered)) return -1;
         const char **lv = NULL; Py_ssize_t nl = 0;
         if (string_array(levels, &lv, &nl) < 0) { PyMem_Free(lv); return -1; }
         if (get_buffer(codes, &view, "q", name) < 0 && (PyErr_Clear(), get_buffer(codes, &view, "l", name) < 0)) { PyMem_Free(lv); return -1; }
         Py_BEGIN_ALLOW_THREADS
-        st = lc_dataset_add_labels(data, name, (const int64_t *)view.buf, (int64_t)(view.len / view.itemsize), lv, (int64_t)nl, err);
+        if (ordered < 0)
+            st = lc_dataset_add_labels(data, name, (const int64_t *)view.buf, (int64_t)(view.len / view.itemsize), lv, (int64_t)nl, err);
+        else
+            st = lc_dataset_add_categorical(data, name, (const int64_t *)view.buf, (int64_t)(view.len / view.itemsize), lv,
+                                            (int64_t)nl, ordered, err);
         Py_END_ALLOW_THREADS
         PyMem_Free(lv);
     } else {
@@ -423,22 +428,74 @@ static void free_fit_capsule(PyObject *capsule) {
     lc_fit_free(PyCapsule_GetPointer(capsule, "lcstat.fit"));
 }
 
-/* transfer(data, formula, reml) -> capsule; data as for run(). */
+/* transfer(data, formula, reml, variance, weights, contrast_names, contrast_kinds, ddf) -> capsule;
+ * data as for run(); variance and weights may be None, the contrast lists empty. */
 static PyObject *transfer(PyObject *module, PyObject *args) {
-    PyObject *columns; const char *formula; int reml; const char *variance = NULL;
-    if (!PyArg_ParseTuple(args, "Osp|z", &columns, &formula, &reml, &variance)) return NULL;
+    PyObject *columns, *names, *kinds; const char *formula; int reml, ddf; const char *variance = NULL, *weights = NULL;
+    if (!PyArg_ParseTuple(args, "OspzzO!O!i", &columns, &formula, &reml, &variance, &weights, &PyList_Type, &names,
+                          &PyList_Type, &kinds, &ddf)) return NULL;
     lc_error err; err.message[0] = 0;
     void *data = NULL, *fit = NULL;
     PyObject *result = NULL;
+    const char **nv = NULL, **kv = NULL; Py_ssize_t nn = 0, nk = 0;
     int32_t st;
-    if (build_dataset(module, columns, &data, &err) < 0) return NULL;
+    if (string_array(names, &nv, &nn) < 0 || string_array(kinds, &kv, &nk) < 0) goto done;
+    if (nn != nk) { PyErr_SetString(PyExc_ValueError, "contrast names and kinds differ in length"); goto done; }
+    if (build_dataset(module, columns, &data, &err) < 0) goto done;
+    lc_transfer_options options;
+    lc_transfer_options_init(&options);
+    options.reml = reml;
+    options.variance = variance;
+    options.weights = weights;
+    options.contrast_names = nv;
+    options.contrast_kinds = kv;
+    options.n_contrasts = (int64_t)nn;
+    options.ddf = ddf;
     Py_BEGIN_ALLOW_THREADS
-    st = lc_transfer_with_variance(data, formula, variance, reml, &fit, &err);
+    st = lc_transfer_fit(data, formula, &options, &fit, &err);
     Py_END_ALLOW_THREADS
     if (st) { raise_status(module, st, &err); goto done; }
     result = PyCapsule_New(fit, "lcstat.fit", free_fit_capsule);
     if (result == NULL) lc_fit_free(fit);
 done:
+    PyMem_Free(nv);
+    PyMem_Free(kv);
+    lc_dataset_free(data);
+    return result;
+}
+
+/* fit_confint(capsule, method, level, nsim, seed) -> table */
+static PyObject *fit_confint(PyObject *module, PyObject *args) {
+    PyObject *capsule; const char *method; double level; long long nsim; unsigned long long seed;
+    if (!PyArg_ParseTuple(args, "OsdLK", &capsule, &method, &level, &nsim, &seed)) return NULL;
+    void *fit = PyCapsule_GetPointer(capsule, "lcstat.fit");
+    if (fit == NULL) return NULL;
+    lc_error err; err.message[0] = 0;
+    void *table = NULL;
+    int32_t st;
+    Py_BEGIN_ALLOW_THREADS
+    st = lc_fit_confint(fit, method, level, (int64_t)nsim, (uint64_t)seed, &table, &err);
+    Py_END_ALLOW_THREADS
+    if (st) return raise_status(module, st, &err);
+    return table_capsule(table);
+}
+
+/* fit_predict(capsule, newdata) -> table; newdata as for run(). */
+static PyObject *fit_predict(PyObject *module, PyObject *args) {
+    PyObject *capsule, *columns;
+    if (!PyArg_ParseTuple(args, "OO", &capsule, &columns)) return NULL;
+    void *fit = PyCapsule_GetPointer(capsule, "lcstat.fit");
+    if (fit == NULL) return NULL;
+    lc_error err; err.message[0] = 0;
+    void *data = NULL, *table = NULL;
+    PyObject *result = NULL;
+    int32_t st;
+    if (build_dataset(module, columns, &data, &err) < 0) return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    st = lc_fit_predict(fit, data, &table, &err);
+    Py_END_ALLOW_THREADS
+    if (st) raise_status(module, st, &err);
+    else result = table_capsule(table);
     lc_dataset_free(data);
     return result;
 }
@@ -456,17 +513,17 @@ static PyObject *fit_table(PyObject *module, PyObject *args) {
     return table_capsule(table);
 }
 
-/* compare(capsule, capsule) -> (columns, notes) */
+/* compare(capsule, capsule, refit) -> (columns, notes) */
 static PyObject *compare(PyObject *module, PyObject *args) {
-    PyObject *a, *b;
-    if (!PyArg_ParseTuple(args, "OO", &a, &b)) return NULL;
+    PyObject *a, *b; int refit = 1;
+    if (!PyArg_ParseTuple(args, "OO|p", &a, &b, &refit)) return NULL;
     void *fa = PyCapsule_GetPointer(a, "lcstat.fit"), *fb = PyCapsule_GetPointer(b, "lcstat.fit");
     if (fa == NULL || fb == NULL) return NULL;
     lc_error err; err.message[0] = 0;
     void *table = NULL;
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
-    st = lc_fit_compare(fa, fb, &table, &err);
+    st = lc_fit_compare_refit(fa, fb, refit, &table, &err);
     Py_END_ALLOW_THREADS
     if (st) return raise_status(module, st, &err);
     return table_capsule(table);
@@ -484,9 +541,11 @@ static PyMethodDef methods[] = {
     {"table_texts", table_texts, METH_VARARGS, "table_texts(table, column) -> list of str"},
     {"table_integers", table_integers, METH_VARARGS, "table_integers(table, column, out) -> whether a text column is all canonical integers (then in out)"},
     {"version", version, METH_NOARGS, "version() -> (number, text) of the loaded liblcstat"},
-    {"transfer", transfer, METH_VARARGS, "transfer(data, formula, reml, variance=None) -> fit capsule"},
+    {"transfer", transfer, METH_VARARGS, "transfer(data, formula, reml, variance, weights, contrast_names, contrast_kinds, ddf) -> fit capsule"},
     {"fit_table", fit_table, METH_VARARGS, "fit_table(fit, which) -> table"},
-    {"compare", compare, METH_VARARGS, "compare(fit0, fit1) -> table"},
+    {"fit_confint", fit_confint, METH_VARARGS, "fit_confint(fit, method, level, nsim, seed) -> table"},
+    {"fit_predict", fit_predict, METH_VARARGS, "fit_predict(fit, newdata) -> table"},
+    {"compare", compare, METH_VARARGS, "compare(fit0, fit1, refit=True) -> table"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -69,4 +69,22 @@ typedef struct lc_csv_options {
     int64_t n_columns;
 } lc_csv_options;
 
+/* Denominator degrees of freedom of a transfer model's t and F tests. */
+#define LC_DDF_SATTERTHWAITE 0
+#define LC_DDF_KENWARD_ROGER 1
+
+/* How to fit a transfer model (lc_transfer_fit). Call lc_transfer_options_init
+ * first: it sets struct_size and the defaults (REML, no variance function, no
+ * weights, R's default contrasts, Satterthwaite df). */
+typedef struct lc_transfer_options {
+    uint32_t struct_size;               /* sizeof(lc_transfer_options) */
+    int32_t reml;                       /* 1 = REML (default), 0 = maximum likelihood */
+    const char *variance;               /* "exp(COLUMN)" or "ident(COLUMN)"; NULL = none */
+    const char *weights;                /* column of prior weights (lme4's weights =); NULL = none */
+    const char *const *contrast_names;  /* fixed-effect factors (as in the formula) whose contrasts are set */
+    const char *const *contrast_kinds;  /* "treatment", "sum", "helmert" or "poly", one per name */
+    int64_t n_contrasts;
+    int32_t ddf;                        /* LC_DDF_SATTERTHWAITE (default) or LC_DDF_KENWARD_ROGER */
+} lc_transfer_options;
+
 #endif

@@ -33,18 +33,22 @@ struct CellRules {
             case .number(let v):
                 if missingNumbers.contains(v) { b.appendMissing() } else { b.appendNumber(v) }
                 return
-            case .nonFinite:
+            case .nonFinite where !quoted:
                 let text = try CSVReader.decodeText(p, n, quoted: false, line: line)
                 throw LCError(.nonFinite, "column '\(b.name)', line \(line): '\(text)' is not a finite number")
-            case .wrongDecimal:
+            case .wrongDecimal where !quoted:
                 let text = try CSVReader.decodeText(p, n, quoted: false, line: line)
                 throw LCError(.parse, decimalComma
                     ? "column '\(b.name)', line \(line): '\(text)' uses a decimal point, but the file uses decimal commas"
                     : "column '\(b.name)', line \(line): '\(text)' uses a decimal comma; read the file with a decimal comma")
-            case .notANumber:
-                break
+            default:
+                break     // text; a quoted cell that is not a plain number is text, whatever it looks like
             }
         }
+        try addText(p, n, quoted: quoted, to: &b, line: line)
+    }
+
+    private func addText(_ p: UnsafePointer<UInt8>, _ n: Int, quoted: Bool, to b: inout ColumnBuilder, line: Int) throws {
         let text = try CSVReader.decodeText(p, n, quoted: quoted, line: line)
         if missingText.contains(text) { b.appendMissing(); return }
         if text.utf8.count > 1 << 20 {

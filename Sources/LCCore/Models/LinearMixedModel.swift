@@ -213,7 +213,10 @@ public enum LinearMixedModel {
                 throw LCError(.invalidArgument, "the grouping factor \(block.term.groupName) has as many levels as observations (\(n))")
             }
         }
-        guard frame.p < n else { throw LCError(.invalidArgument, "the model has \(frame.p) fixed effects but only \(n) usable rows") }
+        guard frame.p < n else {
+            let columns = frame.p + frame.droppedColumns.count
+            throw LCError(.invalidArgument, "the model has \(columns) fixed-effect columns (\(frame.p) linearly independent) but only \(n) usable rows")
+        }
     }
 
     /// A loose simplex phase, then Newton steps on finite differences to full precision;

@@ -13,7 +13,7 @@ public struct TransferResult: Sendable {
             .init("df", .double(df)), .init("t", .double(fit.tValues)), .init("p", .double(fit.pValues)),
             .init("ci_low", .double(zip(fit.beta, half).map { $0 - $1 })),
             .init("ci_high", .double(zip(fit.beta, half).map { $0 + $1 })),
-        ], notes: ["df: Satterthwaite (as lmerTest)", fit.reml ? "REML fit" : "ML fit"])
+        ], notes: ["df: Satterthwaite (as lmerTest)", fit.reml ? "REML fit" : "ML fit"] + fit.frame.notes)
     }
 
     /// `group, term, sd, corr`, lme4's VarCorr order: each term's SDs, then its
@@ -32,12 +32,14 @@ public struct TransferResult: Sendable {
     /// dropped_rows`, and `groups_<factor>` per grouping factor. `deviance` is the criterion
     /// minimised (lme4's REMLcrit for REML fits).
     public var summary: ResultTable {
+        let r2 = fit.r2()
         var columns: [ResultTable.Column] = [
             .init("loglik", .double([fit.logLik])), .init("aic", .double([fit.aic])), .init("bic", .double([fit.bic])),
             .init("deviance", .double([fit.criterion])), .init("nobs", .int([Int64(fit.frame.n)])),
             .init("reml", .int([fit.reml ? 1 : 0])), .init("converged", .int([fit.converged ? 1 : 0])),
             .init("singular", .int([fit.singular ? 1 : 0])), .init("evaluations", .int([Int64(fit.evaluations)])),
             .init("dropped_rows", .int([Int64(fit.frame.droppedRows)])),
+            .init("r2_marginal", .double([r2.marginal])), .init("r2_conditional", .double([r2.conditional])),
         ]
         var factors = Set<String>()   // several terms on one factor: one column, as lme4's ngrps
         for c in fit.components where factors.insert(c.term.groupName).inserted {
@@ -47,6 +49,7 @@ public struct TransferResult: Sendable {
         if fit.singular { notes.append("singular fit: a variance is at zero or a correlation at ±1") }
         if !fit.converged { notes.append("the optimiser did not converge") }
         if fit.frame.droppedRows > 0 { notes.append("\(fit.frame.droppedRows) rows with a missing model variable were left out") }
+        notes += fit.frame.notes
         return ResultTable(columns: columns, notes: notes)
     }
 
@@ -80,6 +83,41 @@ public struct TransferResult: Sendable {
         ], notes: v == nil ? ["no residual variance function"] : ["SEs from the inverse Hessian of the criterion over all covariance parameters"])
     }
 
+    /// Type III F tests (`LMMFit.anova`): `term, num_df, den_df, f, p`.
+    public func anova() throws -> ResultTable { try fit.anova() }
+
+    /// `marginal, conditional` (`LMMFit.r2`), one row.
+    public var r2: ResultTable {
+        let r = fit.r2()
+        return ResultTable(columns: [.init("marginal", .double([r.marginal])), .init("conditional", .double([r.conditional]))],
+                           notes: r.notes)
+    }
+
+    /// Per row of the data (1-based `row`; NaN where the row was left out): `fitted, fitted_fixed,
+    /// residual, residual_fixed, pearson` (conditional with the BLUPs, marginal without; lme4's
+    /// Pearson residuals, √wᵢ times the conditional residual).
+    public var fitted: ResultTable {
+        let rows = fit.frame.rows.count + fit.frame.droppedRows
+        return ResultTable(columns: [
+            .init("row", .int((0..<rows).map { Int64($0 + 1) })),
+            .init("fitted", .double(fit.alignedToData(fit.fittedValues(random: true)))),
+            .init("fitted_fixed", .double(fit.alignedToData(fit.fittedValues(random: false)))),
+            .init("residual", .double(fit.alignedToData(fit.residualValues(random: true)))),
+            .init("residual_fixed", .double(fit.alignedToData(fit.residualValues(random: false)))),
+            .init("pearson", .double(fit.alignedToData(fit.residualValues(pearson: true)))),
+        ], notes: fit.frame.droppedRows > 0 ? ["NaN on the \(fit.frame.droppedRows) rows left out of the model"] : [])
+    }
+
+    /// Predictions for new data: `row` (1-based), `fit` (with the random effects; zero for
+    /// levels the fit did not see) and `fit_fixed` (without).
+    public func predict(_ newdata: Dataset) throws -> ResultTable {
+        ResultTable(columns: [
+            .init("row", .int((0..<newdata.rowCount).map { Int64($0 + 1) })),
+            .init("fit", .double(try fit.predict(newdata, random: true))),
+            .init("fit_fixed", .double(try fit.predict(newdata, random: false))),
+        ], notes: ["random effects of levels the fit did not see are zero (lme4's allow.new.levels = TRUE)"])
+    }
+
     /// Conditional modes (BLUPs): `group, level`, then one column per random effect of that factor
     /// (NaN where a factor lacks that effect).
     public var blups: ResultTable {
@@ -97,45 +135,5 @@ public struct TransferResult: Sendable {
         }
         return ResultTable(columns: [.init("group", .text(group)), .init("level", .text(level))]
                            + names.enumerated().map { .init($0.element, .double(values[$0.offset])) })
-    }
-}
-
-/// Fits a transfer model from a dataset and a formula: the pipeline parse → frame → fit.
-public enum Transfer {
-    public static func run(_ data: Dataset, formula: String, reml: Bool = true, variance: VarianceFunction? = nil) throws -> TransferResult {
-        let frame = try ModelFrame(Formula(parsing: formula), data: data)
-        guard let variance else { return TransferResult(try LinearMixedModel.fit(frame, reml: reml)) }
-        return TransferResult(try LinearMixedModel.fit(frame, reml: reml, variance: variance, data: data))
-    }
-
-    /// Likelihood-ratio test of two nested fits of the same rows, as lme4's `anova`: with
-    /// `refit` (lme4's default) REML fits are refitted by ML first; without it, only REML fits
-    /// whose fixed effects differ are (their REML criteria are not comparable).
-    /// Columns: `model, npar, aic, bic, loglik, deviance, chisq, df, p`.
-    public static func compare(_ a: LMMFit, _ b: LMMFit, refit: Bool = true) throws -> ResultTable {
-        guard a.frame.n == b.frame.n, a.frame.rows == b.frame.rows else {
-            throw LCError(.invalidArgument, "the two models were fitted to different rows (\(a.frame.n) and \(b.frame.n)); compare models of the same data")
-        }
-        var (x, y) = a.parameterCount <= b.parameterCount ? (a, b) : (b, a)
-        var note = x.reml && y.reml ? "REML fits compared (same fixed effects)" : "ML fits compared"
-        if x.reml || y.reml {
-            let differ = x.frame.xNames != y.frame.xNames || !(x.reml && y.reml)
-            if refit || differ {
-                x = x.reml ? try LinearMixedModel.fit(x.frame, reml: false, variance: x.varianceModel) : x
-                y = y.reml ? try LinearMixedModel.fit(y.frame, reml: false, variance: y.varianceModel) : y
-                note = refit ? "refitted with ML, as lme4's anova does by default (refit = TRUE)"
-                             : "refitted with ML because the fixed effects differ (REML criteria are not comparable)"
-            }
-        }
-        let chisq = max(0, x.criterion - y.criterion)
-        let df = Double(y.parameterCount - x.parameterCount)
-        let p = df > 0 ? Distributions.chiSquaredUpperTail(chisq, df) : .nan
-        return ResultTable(columns: [
-            .init("model", .text([x.frame.formula.description, y.frame.formula.description])),
-            .init("npar", .int([Int64(x.parameterCount), Int64(y.parameterCount)])),
-            .init("aic", .double([x.aic, y.aic])), .init("bic", .double([x.bic, y.bic])),
-            .init("loglik", .double([x.logLik, y.logLik])), .init("deviance", .double([x.criterion, y.criterion])),
-            .init("chisq", .double([.nan, chisq])), .init("df", .double([.nan, df])), .init("p", .double([.nan, p])),
-        ], notes: [note])
     }
 }

@@ -83,9 +83,9 @@ struct DesignMatrix {
         case .factor(let f):
             let k = f.levels.count
             guard k >= 2 || !byContrasts else {
-                throw LCError(.invalidArgument, "the factor \(name) has \(k) level\(k == 1 ? "" : "s") on the model's rows; contrasts need at least two")
+                throw LCError(.invalidArgument, "the factor '\(name)' has \(k) level\(k == 1 ? "" : "s") on the model's rows; contrasts need at least two")
             }
-            try ModelLimits.checkFixed(columns: k, rows: rows, what: "the factor \(name)")
+            try ModelLimits.checkFixed(columns: byContrasts ? k - 1 : k, rows: rows, what: "the factor '\(name)'")
             let (matrix, suffixes): ([[Double]], [String])
             if byContrasts {
                 (matrix, suffixes) = try (contrasts ?? (f.ordered ? .poly : .treatment)).matrix(levels: f.levels)

@@ -215,7 +215,7 @@ struct VariableEvaluator {
                     throw LCError(.nonFinite, "column '\(c)', data row \(bad + 1): \(d[bad]) is not a finite number")
                 }
                 return d
-            case .labels: throw LCError(.nonNumeric, "column '\(c)' holds text; it cannot be used as a number here")
+            case .labels: throw LCError(.nonNumeric, "column '\(c)' must be numeric here, but it holds text")
             }
         case .number(let x): return [Double](repeating: x, count: n)
         case .logical(let b): return [Double](repeating: b ? 1 : 0, count: n)

@@ -40,11 +40,16 @@ public struct Formula: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Every data column the formula reads.
-    public var columns: [String] {
-        var out = response.columns + fixed.columns
-        for r in random { out += r.effects.columns + r.grouping }
+    public var columns: [String] { Formula.distinct(response.columns + predictorColumns) }
+
+    /// The columns the predictors read (what new data for predictions must have).
+    public var predictorColumns: [String] {
+        Formula.distinct(fixed.columns + random.flatMap { $0.effects.columns + $0.grouping })
+    }
+
+    private static func distinct(_ names: [String]) -> [String] {
         var seen = Set<String>()
-        return out.filter { seen.insert($0).inserted }
+        return names.filter { seen.insert($0).inserted }
     }
 }
 

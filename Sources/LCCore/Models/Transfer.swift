@@ -1,0 +1,68 @@
+/// What a transfer model is: its formula and the options of the fit.
+public struct TransferSpec: Sendable {
+    public var formula: String
+    public var reml: Bool
+    public var variance: VarianceFunction?
+    public var options: ModelOptions
+    public var ddf: DegreesOfFreedomMethod
+
+    public init(formula: String, reml: Bool = true, variance: VarianceFunction? = nil, options: ModelOptions = ModelOptions(),
+                ddf: DegreesOfFreedomMethod = .satterthwaite) {
+        (self.formula, self.reml, self.variance, self.options, self.ddf) = (formula, reml, variance, options, ddf)
+    }
+}
+
+/// How the denominator df of t and F tests are computed.
+public enum DegreesOfFreedomMethod: String, Sendable, CaseIterable {
+    /// lmerTest's Satterthwaite approximation.
+    case satterthwaite
+    /// Kenward & Roger (1997), pbkrtest.
+    case kenwardRoger = "kenward-roger"
+}
+
+/// Fits a transfer model from a dataset and a formula: the pipeline parse → frame → fit.
+public enum Transfer {
+    public static func run(_ data: Dataset, _ spec: TransferSpec) throws -> TransferResult {
+        guard spec.ddf == .satterthwaite else {
+            throw LCError(.invalidArgument, "Kenward-Roger df are not available yet; use ddf = satterthwaite")
+        }
+        let frame = try ModelFrame(Formula(parsing: spec.formula), data: data, options: spec.options)
+        guard let variance = spec.variance else { return TransferResult(try LinearMixedModel.fit(frame, reml: spec.reml)) }
+        return TransferResult(try LinearMixedModel.fit(frame, reml: spec.reml, variance: variance, data: data))
+    }
+
+    public static func run(_ data: Dataset, formula: String, reml: Bool = true, variance: VarianceFunction? = nil) throws -> TransferResult {
+        try run(data, TransferSpec(formula: formula, reml: reml, variance: variance))
+    }
+
+    /// Likelihood-ratio test of two nested fits of the same rows, as lme4's `anova`: with
+    /// `refit` (lme4's default) REML fits are refitted by ML first; without it, only REML fits
+    /// whose fixed effects differ are (their REML criteria are not comparable).
+    /// Columns: `model, npar, aic, bic, loglik, deviance, chisq, df, p`.
+    public static func compare(_ a: LMMFit, _ b: LMMFit, refit: Bool = true) throws -> ResultTable {
+        guard a.frame.n == b.frame.n, a.frame.rows == b.frame.rows else {
+            throw LCError(.invalidArgument, "the two models were fitted to different rows (\(a.frame.n) and \(b.frame.n)); compare models of the same data")
+        }
+        var (x, y) = a.parameterCount <= b.parameterCount ? (a, b) : (b, a)
+        var note = x.reml && y.reml ? "REML fits compared (same fixed effects)" : "ML fits compared"
+        if x.reml || y.reml {
+            let differ = x.frame.xNames != y.frame.xNames || !(x.reml && y.reml)
+            if refit || differ {
+                x = x.reml ? try LinearMixedModel.fit(x.frame, reml: false, variance: x.varianceModel) : x
+                y = y.reml ? try LinearMixedModel.fit(y.frame, reml: false, variance: y.varianceModel) : y
+                note = refit ? "refitted with ML, as lme4's anova does by default (refit = TRUE)"
+                             : "refitted with ML because the fixed effects differ (REML criteria are not comparable)"
+            }
+        }
+        let chisq = max(0, x.criterion - y.criterion)
+        let df = Double(y.parameterCount - x.parameterCount)
+        let p = df > 0 ? Distributions.chiSquaredUpperTail(chisq, df) : .nan
+        return ResultTable(columns: [
+            .init("model", .text([x.frame.formula.description, y.frame.formula.description])),
+            .init("npar", .int([Int64(x.parameterCount), Int64(y.parameterCount)])),
+            .init("aic", .double([x.aic, y.aic])), .init("bic", .double([x.bic, y.bic])),
+            .init("loglik", .double([x.logLik, y.logLik])), .init("deviance", .double([x.criterion, y.criterion])),
+            .init("chisq", .double([.nan, chisq])), .init("df", .double([.nan, df])), .init("p", .double([.nan, p])),
+        ], notes: [note])
+    }
+}
