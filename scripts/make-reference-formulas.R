@@ -85,6 +85,13 @@ for (m in models) {
   r2 <- suppressWarnings(performance::r2_nakagawa(fit))
   blups <- as.data.frame(ranef(fit, condVar = TRUE))
   newdata <- d[1:5, , drop = FALSE]
+  kr <- NULL
+  if (reml && is.null(wcol)) {
+    kco <- summary(fit, ddf = "Kenward-Roger")$coefficients
+    kav <- anova(fit, ddf = "Kenward-Roger")
+    kr <- list(se = num(kco[, "Std. Error"]), df = num(kco[, "df"]), anova_f = num(kav[["F value"]]),
+               anova_den_df = num(kav[["DenDF"]]))
+  }
   out[[name]] <- list(
     data = m[[2]], formula = m[[3]], reml = reml, weights = wcol,
     contrasts = if (is.null(contr)) NULL else lapply(contr, function(x) sub("contr.", "", x, fixed = TRUE)),
@@ -105,6 +112,7 @@ for (m in models) {
     pearson_scaled = num(residuals(fit, type = "pearson", scaled = TRUE)),
     anova = list(term = rownames(av), num_df = num(av[["NumDF"]]), den_df = num(av[["DenDF"]]),
                  f = num(av[["F value"]]), p = num(av[["Pr(>F)"]])),
+    kenward_roger = kr,
     ranef = list(group = as.character(blups$grpvar), level = as.character(blups$grp), term = as.character(blups$term),
                  value = num(blups$condval), se = num(blups$condsd)))
 }

@@ -101,10 +101,12 @@ enum TransferFormatter {
 
     static func json(_ r: TransferResult, confint: ResultTable? = nil) throws -> String {
         let fit = r.fit
-        let fixed = fit.frame.xNames.indices.map { k in
-            "{\"term\": \(TableFormatter.jsonString(fit.frame.xNames[k])), \"estimate\": \(number(fit.beta[k])), "
-                + "\"se\": \(number(fit.standardErrors[k])), \"df\": \(number(fit.df[k])), \"t\": \(number(fit.tValues[k])), "
-                + "\"p\": \(number(fit.pValues[k]))}"
+        let table = r.fixed
+        let fixed: [String] = (0..<table.rowCount).map { k in
+            let value = { (name: String) in number(table.doubles(name)?[k] ?? .nan) }
+            return "{\"term\": \(TableFormatter.jsonString(fit.frame.xNames[k])), \"estimate\": \(value("estimate")), "
+                + "\"se\": \(value("se")), \"df\": \(value("df")), \"t\": \(value("t")), \"p\": \(value("p")), "
+                + "\"ci_low\": \(value("ci_low")), \"ci_high\": \(value("ci_high"))}"
         }
         let t = r.random
         guard let groups = t.texts("group"), let terms = t.texts("term"),
@@ -144,7 +146,7 @@ enum TransferFormatter {
 
     static func text(_ r: TransferResult, confint: ResultTable? = nil) throws -> String {
         let fit = r.fit
-        var out = "Linear mixed model fit by \(fit.reml ? "REML" : "maximum likelihood") (Satterthwaite df)\n"
+        var out = "Linear mixed model fit by \(fit.reml ? "REML" : "maximum likelihood") (\(r.kenwardRogerUsed ? "Kenward-Roger" : "Satterthwaite") df)\n"
         out += "Formula: \(fit.frame.formula)\n\n"
         out += "     AIC      BIC   logLik  \(fit.reml ? "REMLcrit" : "deviance")\n"
         out += [fit.aic, fit.bic, fit.logLik, fit.criterion].map { TableFormatter.fixed($0, 1) }.joined(separator: "  ") + "\n\n"
@@ -155,7 +157,7 @@ enum TransferFormatter {
         if fit.frame.xNames == ["(Intercept)"] { out += "\nIntraclass correlations:\n" + TableFormatter.text(r.icc) }
         if fit.variance != nil { out += "\nResidual variance function:\n" + TableFormatter.text(r.variance) }
         let anova = try r.anova()
-        if anova.rowCount > 0 { out += "\nType III F tests (Satterthwaite df):\n" + TableFormatter.text(anova) }
+        if anova.rowCount > 0 { out += "\nType III F tests:\n" + TableFormatter.text(anova) }
         let r2 = fit.r2()
         out += "\nR2 marginal \(TableFormatter.fixed(r2.marginal, 4)), conditional \(TableFormatter.fixed(r2.conditional, 4))\n"
         if let confint { out += "\nConfidence intervals:\n" + TableFormatter.text(confint) }

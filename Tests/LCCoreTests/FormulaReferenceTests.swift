@@ -283,4 +283,30 @@ struct FormulaReferenceTests {
         let small = try fit.confint(method: .bootstrap, simulations: 40, seed: 3)
         #expect(small.column(named: "low")?.values == (try fit.confint(method: .bootstrap, simulations: 40, seed: 3)).column(named: "low")?.values)
     }
+
+    /// Kenward–Roger SEs and df of each coefficient and the F tests, as lmerTest's
+    /// `summary(fit, ddf = "Kenward-Roger")` and `anova(fit, ddf = "Kenward-Roger")` (pbkrtest).
+    @Test(arguments: models)
+    func kenwardRogerIsPbkrtests(_ name: String) throws {
+        let ref = try Self.reference.get()
+        guard ref.at("\(name).kenward_roger.se") != nil else { return }     // ML or weighted: not defined
+        let (fit, _, _) = try Self.fit(name)
+        let result = try TransferResult(fit, ddf: .kenwardRoger)
+        let flat = fit.logLik > ref.number("\(name).logLik") + 1e-8
+        let tol = flat ? 1e-3 : 1e-4
+        guard case .double(let se)? = result.fixed.column(named: "se")?.values,
+              case .double(let df)? = result.fixed.column(named: "df")?.values else { Issue.record("fixed table"); return }
+        let m1 = firstMismatch(se, ref.numbers("\(name).kenward_roger.se"), tol)
+        #expect(m1 == nil, "\(name) KR se: \(m1 ?? "")")
+        let m2 = firstMismatch(df, ref.numbers("\(name).kenward_roger.df"), Self.dfTolerance(name))
+        #expect(m2 == nil, "\(name) KR df: \(m2 ?? "")")
+        if name == "cake_power" { return }      // lmerTest's type III contrasts are wrong there (see anovaIsLmerTests)
+        let anova = try result.anova()
+        guard case .double(let f)? = anova.column(named: "f")?.values,
+              case .double(let den)? = anova.column(named: "den_df")?.values else { Issue.record("anova table"); return }
+        let m3 = firstMismatch(f, ref.numbers("\(name).kenward_roger.anova_f"), tol)
+        #expect(m3 == nil, "\(name) KR F: \(m3 ?? "")")
+        let m4 = firstMismatch(den, ref.numbers("\(name).kenward_roger.anova_den_df"), Self.dfTolerance(name))
+        #expect(m4 == nil, "\(name) KR den df: \(m4 ?? "")")
+    }
 }

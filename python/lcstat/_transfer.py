@@ -118,7 +118,8 @@ class TransferResult:
     def summary(self) -> str:
         """An lme4-like summary, rendered from the numeric tables (also printed)."""
         f = self.fit
-        lines = [f"Linear mixed model fit by {'REML' if f['reml'] else 'maximum likelihood'} (Satterthwaite df)",
+        ddf = "Kenward-Roger" if any("Kenward-Roger" in n for n in self.fixed.attrs["notes"]) else "Satterthwaite"
+        lines = [f"Linear mixed model fit by {'REML' if f['reml'] else 'maximum likelihood'} ({ddf} df)",
                  f"Formula: {self.formula}", "",
                  f"     AIC      BIC   logLik  {'REMLcrit' if f['reml'] else 'deviance'}",
                  f"{f['aic']:8.1f} {f['bic']:8.1f} {f['loglik']:8.1f} {f['deviance']:9.1f}", "",
@@ -164,7 +165,8 @@ def transfer(data, formula: str, *, reml: bool = True, weights: str | None = Non
 
     ``weights``: a column of prior weights (lme4's ``weights =``). ``contrasts``: e.g.
     ``{"condition": "sum"}`` (treatment, sum, helmert or poly), as lmer's ``contrasts``.
-    ``ddf``: ``"satterthwaite"`` (lmerTest); ``"kenward-roger"`` is not available yet.
+    ``ddf``: ``"satterthwaite"`` (lmerTest) or ``"kenward-roger"`` (pbkrtest's adjusted SEs and df, for
+    REML fits without weights; ``summary(fit, ddf = "Kenward-Roger")``), used by ``fixed`` and ``anova()``.
     ``variance="exp(time)"`` gives the residual SD σ·exp(δ·time) (nlme's ``varExp``),
     ``"ident(session)"`` one SD per session (``varIdent``). ``data`` is a DataFrame or a path to a CSV file.
 

@@ -195,3 +195,19 @@ def test_cli_contract(tmp_path):
     assert list(table.columns) == ["row", "fit", "fit_fixed"]
     close(list(table["fit"]), pr["predict_random"], 1e-5)
     close(list(table["fit_fixed"]), pr["predict_fixed"], 1e-5)
+
+
+@pytest.mark.parametrize("name", ["orthodont_sex_slopes", "machines_nested", "sleep_transformed"])
+def test_kenward_roger_matches_pbkrtest(name):
+    ref = FORMULAS[name]
+    fit = lcstat.transfer(data(ref["data"]), ref["formula"], ddf="kenward-roger")
+    kr = ref["kenward_roger"]
+    close(list(fit.fixed["se"]), listed(kr["se"]), 1e-4)
+    close(list(fit.fixed["df"]), listed(kr["df"]), 1e-3)
+    close(list(fit.anova()["f"]), listed(kr["anova_f"]), 1e-4)
+    assert "Kenward-Roger" in fit.summary()
+
+
+def test_kenward_roger_needs_reml():
+    with pytest.raises(lcstat.LcstatError, match="REML"):
+        lcstat.transfer(data("sleepstudy"), "Reaction ~ Days + (1 | Subject)", reml=False, ddf="kenward-roger")

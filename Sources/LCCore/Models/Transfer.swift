@@ -23,12 +23,10 @@ public enum DegreesOfFreedomMethod: String, Sendable, CaseIterable {
 /// Fits a transfer model from a dataset and a formula: the pipeline parse → frame → fit.
 public enum Transfer {
     public static func run(_ data: Dataset, _ spec: TransferSpec) throws -> TransferResult {
-        guard spec.ddf == .satterthwaite else {
-            throw LCError(.invalidArgument, "Kenward-Roger df are not available yet; use ddf = satterthwaite")
-        }
         let frame = try ModelFrame(Formula(parsing: spec.formula), data: data, options: spec.options)
-        guard let variance = spec.variance else { return TransferResult(try LinearMixedModel.fit(frame, reml: spec.reml)) }
-        return TransferResult(try LinearMixedModel.fit(frame, reml: spec.reml, variance: variance, data: data))
+        let fit = try spec.variance.map { try LinearMixedModel.fit(frame, reml: spec.reml, variance: $0, data: data) }
+            ?? LinearMixedModel.fit(frame, reml: spec.reml)
+        return try TransferResult(fit, ddf: spec.ddf)
     }
 
     public static func run(_ data: Dataset, formula: String, reml: Bool = true, variance: VarianceFunction? = nil) throws -> TransferResult {

@@ -1,19 +1,38 @@
 /// The tables of a fitted transfer model, in the shapes every frontend shows.
 public struct TransferResult: Sendable {
     public let fit: LMMFit
+    /// The Kenward–Roger adjustment when the fit asked for it (`DegreesOfFreedomMethod.kenwardRoger`).
+    let kenwardRoger: KenwardRoger?
 
-    public init(_ fit: LMMFit) { self.fit = fit }
+    public init(_ fit: LMMFit) { self.fit = fit; kenwardRoger = nil }
 
-    /// `term, estimate, se, df, t, p, ci_low, ci_high`: Satterthwaite df (lmerTest), 95% t intervals.
+    /// Whether the fixed table and F tests use Kenward–Roger's adjustment.
+    public var kenwardRogerUsed: Bool { kenwardRoger != nil }
+
+    init(_ fit: LMMFit, ddf: DegreesOfFreedomMethod) throws {
+        self.fit = fit
+        kenwardRoger = ddf == .kenwardRoger ? try KenwardRoger(fit) : nil
+    }
+
+    /// `term, estimate, se, df, t, p, ci_low, ci_high`: Satterthwaite df (lmerTest), 95% t intervals;
+    /// with Kenward–Roger, its adjusted SEs and df (lmerTest's `summary(fit, ddf = "Kenward-Roger")`).
     public var fixed: ResultTable {
-        let se = fit.standardErrors, df = fit.df
+        var se = fit.standardErrors, df = fit.df
+        if let kr = kenwardRoger {
+            let p = fit.beta.count
+            se = (0..<p).map { kr.adjusted[$0, $0].squareRoot() }
+            df = (0..<p).map { c in kr.test([(0..<p).map { $0 == c ? 1 : 0 }])?.ddf ?? .nan }
+        }
+        let t = zip(fit.beta, se).map { $0 / $1 }
+        let p = zip(t, df).map { Distributions.tTwoSided($0, $1) }
         let half = zip(se, df).map { s, d in s * Distributions.tQuantile(0.975, d) }
         return ResultTable(columns: [
             .init("term", .text(fit.frame.xNames)), .init("estimate", .double(fit.beta)), .init("se", .double(se)),
-            .init("df", .double(df)), .init("t", .double(fit.tValues)), .init("p", .double(fit.pValues)),
+            .init("df", .double(df)), .init("t", .double(t)), .init("p", .double(p)),
             .init("ci_low", .double(zip(fit.beta, half).map { $0 - $1 })),
             .init("ci_high", .double(zip(fit.beta, half).map { $0 + $1 })),
-        ], notes: ["df: Satterthwaite (as lmerTest)", fit.reml ? "REML fit" : "ML fit"] + fit.frame.notes)
+        ], notes: [kenwardRoger == nil ? "df: Satterthwaite (as lmerTest)" : "SEs and df: Kenward-Roger (as pbkrtest and lmerTest)",
+                   fit.reml ? "REML fit" : "ML fit"] + fit.frame.notes)
     }
 
     /// `group, term, sd, corr`, lme4's VarCorr order: each term's SDs, then its
@@ -84,7 +103,7 @@ public struct TransferResult: Sendable {
     }
 
     /// Type III F tests (`LMMFit.anova`): `term, num_df, den_df, f, p`.
-    public func anova() throws -> ResultTable { try fit.anova() }
+    public func anova() throws -> ResultTable { try fit.anova(kenwardRoger: kenwardRoger) }
 
     /// `marginal, conditional` (`LMMFit.r2`), one row.
     public var r2: ResultTable {

@@ -16,15 +16,28 @@ import Glibc
 /// (Fai & Cornelius 1996), with A and ∂V/∂φ from `Satterthwaite`.
 extension LMMFit {
     /// `term, num_df, den_df, f, p`: one row per fixed-effect term.
-    public func anova() throws -> ResultTable {
+    public func anova() throws -> ResultTable { try anova(kenwardRoger: nil) }
+
+
+    /// With `kenwardRoger`, the F statistics use its adjusted Var(β̂), scaled, with its df (pbkrtest's KRmodcomp).
+    func anova(kenwardRoger: KenwardRoger? = nil) throws -> ResultTable {
         let tests = try Anova.hypotheses(frame)
         var terms: [String] = [], numDF: [Double] = [], denDF: [Double] = [], f: [Double] = [], p: [Double] = []
         for (term, l) in tests {
-            guard let test = Anova.test(l, beta: beta, vcov: covariance, satterthwaite: satterthwaite) else { continue }
+            let result: (q: Double, ddf: Double, f: Double)?
+            if let kr = kenwardRoger {
+                result = l.isEmpty ? nil : kr.test(l).flatMap { t in
+                    Anova.wald(l, beta: beta, vcov: kr.adjusted).map { (Double(t.q), t.ddf, t.scaling * $0 / Double(t.q)) }
+                }
+            } else {
+                result = Anova.test(l, beta: beta, vcov: covariance, satterthwaite: satterthwaite)
+            }
+            guard let test = result else { continue }
             terms.append(term); numDF.append(test.q); denDF.append(test.ddf); f.append(test.f)
             p.append(test.ddf.isFinite && test.ddf > 0 ? Distributions.fUpperTail(test.f, test.q, test.ddf) : .nan)
         }
-        var notes = ["type III tests with Satterthwaite df (as lmerTest's anova)"]
+        var notes = [kenwardRoger == nil ? "type III tests with Satterthwaite df (as lmerTest's anova)"
+                                         : "type III tests with Kenward-Roger df and scaled F (as lmerTest's anova with ddf = \"Kenward-Roger\")"]
         if satterthwaite == nil { notes.append("the denominator df could not be computed") }
         return ResultTable(columns: [.init("term", .text(terms)), .init("num_df", .double(numDF)),
                                      .init("den_df", .double(denDF)), .init("f", .double(f)), .init("p", .double(p))],
@@ -126,6 +139,14 @@ enum Anova {
         let digits = max(0, 7 - Int((log10(largest)).rounded(.up)))
         let scale = pow(10, Double(digits))
         return m.map { $0.map { ($0 * scale).rounded() / scale } }
+    }
+
+    /// The Wald statistic β'L'(LVL')⁻¹Lβ.
+    static func wald(_ l: [[Double]], beta: [Double], vcov: Matrix) -> Double? {
+        let lm = Matrix(rows: l.count, cols: beta.count, values: l.flatMap { $0 })
+        guard let chol = (lm * vcov * lm.transposed).cholesky() else { return nil }
+        let lb = lm * Matrix(column: beta)
+        return (lb.transposed * chol.inverseOfProduct() * lb)[0, 0]
     }
 
     /// The F test of Lβ = 0 (lmerTest's `contestMD` and `contest1D`).
