@@ -12,15 +12,23 @@ struct NewtonPolish {
     var tolerance = 1e-12
 
     func polish(_ x0: [Double], value f0: Double, _ f: ([Double]) -> Double) -> (x: [Double], value: Double, evaluations: Int) {
+        let r = run(x0, value: f0, f)
+        return (r.x, r.value, r.evaluations)
+    }
+
+    /// As `polish`, and whether it stopped because a step no longer gained (converged)
+    /// rather than at a bound, an indefinite Hessian or the step limit.
+    func run(_ x0: [Double], value f0: Double, _ f: ([Double]) -> Double)
+        -> (x: [Double], value: Double, evaluations: Int, converged: Bool) {
         var x = x0, fx = f0, evaluations = 0
         let n = x.count
         for _ in 0..<maxSteps {
             let h = x.map { 1e-4 * Swift.max(abs($0), 0.1) }
             // stay inside the bounds for the differences
-            for i in 0..<n where x[i] - h[i] < lower[i] || x[i] + h[i] > upper[i] { return (x, fx, evaluations) }
+            for i in 0..<n where x[i] - h[i] < lower[i] || x[i] + h[i] > upper[i] { return (x, fx, evaluations, false) }
             let (g, hess) = FiniteDifferences.gradientAndHessian(f, at: x, value: fx, steps: h)
             evaluations += n * n + n
-            guard let l = hess.cholesky() else { return (x, fx, evaluations) }
+            guard let l = hess.cholesky() else { return (x, fx, evaluations, false) }
             let d = l.solveLowerTransposed(l.solveLower(Matrix(column: g.map { -$0 }))).column(0)
             var scale = 1.0, improved = false
             for _ in 0..<4 {
@@ -30,14 +38,15 @@ struct NewtonPolish {
                 if fy < fx {
                     let gain = fx - fy
                     x = y; fx = fy; improved = true
-                    if gain <= tolerance * (abs(fx) + tolerance) { return (x, fx, evaluations) }
+                    if gain <= tolerance * (abs(fx) + tolerance) { return (x, fx, evaluations, true) }
                     break
                 }
                 scale /= 2
             }
-            if !improved { return (x, fx, evaluations) }
+            // no step gains: at the optimum to rounding when the gradient is negligible
+            if !improved { return (x, fx, evaluations, g.allSatisfy { abs($0) < 1e-6 }) }
         }
-        return (x, fx, evaluations)
+        return (x, fx, evaluations, false)
     }
 }
 

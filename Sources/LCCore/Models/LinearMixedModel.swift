@@ -221,17 +221,26 @@ public enum LinearMixedModel {
 
     /// A loose simplex phase, then Newton steps on finite differences to full precision;
     /// on a bound, or where Newton cannot help, the simplex finishes the job.
-    static func optimize(_ criterion: ([Double]) -> Double, from start: [Double], lower: [Double])
-        -> (x: [Double], evaluations: Int, converged: Bool) {
-        var optimizer = NelderMead(lower: lower, upper: [Double](repeating: .infinity, count: lower.count))
+    /// `upper` defaults to no bound; `initialStep` is the simplex's first step, relative (smaller
+    /// when the start is already close, as in the warm starts of a profile).
+    static func optimize(_ criterion: ([Double]) -> Double, from start: [Double], lower: [Double], upper: [Double]? = nil,
+                         initialStep: Double = 0.5, warm: Bool = false) -> (x: [Double], evaluations: Int, converged: Bool) {
+        if warm {
+            // from a start next to the optimum (a profile's previous point), Newton steps alone
+            let upperBounds = upper ?? [Double](repeating: .infinity, count: lower.count)
+            let newton = NewtonPolish(lower: lower, upper: upperBounds).run(start, value: criterion(start), criterion)
+            if newton.converged { return (newton.x, newton.evaluations + 1, true) }
+        }
+        var optimizer = NelderMead(lower: lower, upper: upper ?? [Double](repeating: .infinity, count: lower.count))
         optimizer.tolerance = 1e-8
         optimizer.pointTolerance = 1e-3
-        optimizer.initialStep = 0.5
+        optimizer.initialStep = initialStep
         optimizer.maxRestarts = 0
         let simplex = optimizer.minimize(from: start, criterion)
         let newton = NewtonPolish(lower: lower, upper: optimizer.upper).polish(simplex.x, value: simplex.value, criterion)
         var result = (x: newton.x, evaluations: simplex.evaluations + newton.evaluations, converged: simplex.converged)
-        if newton.x.indices.contains(where: { newton.x[$0] == lower[$0] }) || newton.value >= simplex.value {
+        if newton.x.indices.contains(where: { newton.x[$0] == lower[$0] || newton.x[$0] == optimizer.upper[$0] })
+            || newton.value >= simplex.value {
             var fine = optimizer
             fine.initialStep = 0.05
             fine.tolerance = 1e-11

@@ -27,9 +27,11 @@ extension LMMFit {
             notes.append("Wald intervals β ± z·SE for the fixed effects, none for the variance parameters (as lme4's confint method \"Wald\"); the fixed table's ci_low and ci_high use t with Satterthwaite df")
         case .profile:
             let profile = try Profile(self)
-            for (k, p) in list.enumerated() {
-                (low[k], high[k]) = p.kind == .fixed ? profile.fixedInterval(p.a, z: z) : profile.varianceInterval(k, z: z)
-            }
+            // each parameter's profile is independent: one per thread
+            let limits = try Parallel.mapRanges(count: list.count, minimumPerThread: 1) { range in
+                range.map { k in list[k].kind == .fixed ? profile.fixedInterval(list[k].a, z: z) : profile.varianceInterval(k, z: z) }
+            }.flatMap { $0 }
+            for k in list.indices { (low[k], high[k]) = limits[k] }
             notes.append("profile-likelihood intervals from the ML deviance" + (reml ? " (the REML fit refitted by ML, as lme4 does)" : ""))
         case .bootstrap:
             let boot = try ParametricBootstrap(self, simulations: simulations, seed: seed)

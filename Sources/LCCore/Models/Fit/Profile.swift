@@ -105,19 +105,17 @@ struct Profile {
         if others.isEmpty { lower = []; upper = [] }
         var start = others.map { v0[$0] }
         func zeta(_ x: Double) -> Double {
-            var optimizer = NelderMead(lower: lower, upper: upper)
-            optimizer.tolerance = 1e-11
-            optimizer.pointTolerance = 1e-8
-            optimizer.initialStep = 0.1
-            optimizer.maxRestarts = 2
-            let r = optimizer.minimize(from: start) { rest in
+            let criterion = { (rest: [Double]) -> Double in
                 var v = v0
                 for (i, o) in others.enumerated() { v[o] = rest[i] }
                 v[k] = x
                 return deviance(v)
             }
-            if r.value.isFinite { start = r.x }
-            return (x >= v0[k] ? 1 : -1) * max(0, r.value - base).squareRoot()
+            let r = others.isEmpty ? (x: [], evaluations: 1, converged: true)
+                : LinearMixedModel.optimize(criterion, from: start, lower: lower, upper: upper, initialStep: 0.1, warm: true)
+            let value = criterion(r.x)
+            if value.isFinite { start = r.x }
+            return (x >= v0[k] ? 1 : -1) * max(0, value - base).squareRoot()
         }
         let (lo, hi) = bounds(parameters[k])
         let step = parameters[k].kind == .corr ? 0.2 : 0.25 * max(abs(v0[k]), 0.05 * fit.sigma)
@@ -140,7 +138,7 @@ struct Profile {
                 let r2 = e.r2 + shift * shift / e.xtxInverse[j, j]
                 return logDetL + n * (1 + log(2 * Double.pi * r2 / n))
             }
-            let r = LinearMixedModel.optimize(criterion, from: start, lower: lower)
+            let r = LinearMixedModel.optimize(criterion, from: start, lower: lower, initialStep: 0.1, warm: true)
             if criterion(r.x).isFinite { start = r.x }
             return (b >= fit.beta[j] ? 1 : -1) * max(0, criterion(r.x) - base).squareRoot()
         }
@@ -168,14 +166,16 @@ struct Profile {
             if g >= 0 { outside = (x, g); break }
             inside = (x, g)
             if x == bound { return bound }
-            h *= 2
+            // ζ is nearly linear in x: aim a little past the crossing the last point predicts
+            let slope = (g + target) / h
+            h = slope > 0 ? min(4 * h, max(1.1 * target / slope, 1.2 * h)) : 2 * h
         }
         guard var out = outside else { return .nan }
         var side = 0
         for _ in 0..<60 {
             let x = (inside.x * out.g - out.x * inside.g) / (out.g - inside.g)
             let g = abs(zeta(x)) - target
-            if abs(g) < 1e-9 || abs(out.x - inside.x) < 1e-10 * max(1, abs(x)) { return x }
+            if abs(g) < 1e-7 || abs(out.x - inside.x) < 1e-9 * max(1, abs(x)) { return x }
             if g < 0 {
                 inside = (x, g)
                 if side == -1 { out.g /= 2 }
