@@ -43,7 +43,7 @@ struct FormulaTests {
         #expect(f.columns == ["y", "x", "p", "y2", "t", "z"])
     }
 
-    @Test func malformedFormulasAreErrorsNotCrashes() {
+    @Test func malformedFormulasAreErrorsNotCrashes() throws {
         let bad = ["", "y", "~ x", "y ~", "y ~ x +", "y ~ (x", "y ~ x)", "y ~ 2", "y ~ (1 | )", "y ~ foo(x)",
                    "y ~ within(x)", "y ~ lag(x, g)", "y ~ x | g", "y ~ - (1 | g)", "y ~ ((1 | g) | h)",
                    "y ~ x + $", "y ~ 0"]
@@ -52,6 +52,13 @@ struct FormulaTests {
         }
         let deep = "y ~ " + String(repeating: "(", count: 10_000) + "x" + String(repeating: ")", count: 10_000)
         #expect(throws: LCError.self) { try Formula(parsing: deep) }
+        // long sums are kept flat (no deep recursion when read, expanded or released)
+        let many = "y ~ " + (1...100_000).map { "x\($0)" }.joined(separator: " + ") + " + (1 | g)"
+        #expect(throws: LCError.self) { try Formula(parsing: many) }         // more than 1,000 terms
+        let repeated = "y ~ " + [String](repeating: "x", count: 100_000).joined(separator: " + ") + " + (1 | g)"
+        #expect(try Formula(parsing: repeated).fixed.labels == ["x"])
+        let product = "y ~ " + [String](repeating: "a", count: 100_000).joined(separator: " * ")
+        #expect(throws: LCError.self) { try Formula(parsing: product) }     // more than 64 operands in a row
     }
 }
 

@@ -224,12 +224,17 @@ struct VariableEvaluator {
         case .unary(let op, let x):
             let v = try arithmetic(x)
             return op == "-" ? v.map { -$0 } : v
+        case .sum(let addends):
+            var total = [Double](repeating: 0, count: n)
+            for a in addends {
+                let v = try arithmetic(a.value)
+                for k in 0..<n { total[k] += a.negative ? -v[k] : v[k] }
+            }
+            return total
         case .binary(let op, let l, let r):
             let (a, b) = (try arithmetic(l), try arithmetic(r))
             let f: (Double, Double) -> Double
             switch op {
-            case "+": f = (+)
-            case "-": f = (-)
             case "*": f = (*)
             case "/": f = (/)
             case "^": f = { Glibc.pow($0, $1) }

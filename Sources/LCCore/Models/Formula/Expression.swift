@@ -13,11 +13,21 @@ public indirect enum Expression: Sendable, Hashable, CustomStringConvertible {
     case string(String)
     case logical(Bool)
     case call(String, [Argument])
-    /// `+ - * / ^ : | || %in%` (and `~` inside calls, which lcstat refuses by name).
+    /// `* / ^ : | || %in%` (and `~` inside calls, which lcstat refuses by name).
     case binary(String, Expression, Expression)
+    /// `a + b - c`: a sum kept flat (not as a chain of binary nodes), so that a formula of
+    /// many terms is read, expanded and released without deep recursion.
+    case sum([Addend])
     /// Unary `-` or `+`.
     case unary(String, Expression)
     case parenthesised(Expression)
+
+    /// An operand of a sum; `negative` for one after `-`.
+    public struct Addend: Sendable, Hashable {
+        public let negative: Bool
+        public let value: Expression
+        public init(negative: Bool, _ value: Expression) { self.negative = negative; self.value = value }
+    }
 
     /// A call's argument, `value` or `name = value`.
     public struct Argument: Sendable, Hashable {
@@ -40,6 +50,10 @@ public indirect enum Expression: Sendable, Hashable, CustomStringConvertible {
         case .binary(let op, let l, let r):
             let tight = op == "/" || op == "^" || op == ":"
             return l.description + (tight ? op : " " + op + " ") + r.description
+        case .sum(let addends):
+            return addends.enumerated().map { k, a in
+                k == 0 ? (a.negative ? "-" : "") + a.value.description : (a.negative ? " - " : " + ") + a.value.description
+            }.joined()
         case .unary(let op, let e): return op + e.description
         case .parenthesised(let e): return "(" + e.description + ")"
         }
@@ -52,6 +66,7 @@ public indirect enum Expression: Sendable, Hashable, CustomStringConvertible {
         case .number, .string, .logical: return []
         case .call(_, let args): return args.flatMap(\.value.columns)
         case .binary(_, let l, let r): return l.columns + r.columns
+        case .sum(let addends): return addends.flatMap(\.value.columns)
         case .unary(_, let e), .parenthesised(let e): return e.columns
         }
     }

@@ -140,12 +140,31 @@ struct ExpressionParser {
         return ops.contains(s) ? s : nil
     }
 
+    /// Operands one chain of `* / %in% :` may have: longer products expand into more terms
+    /// than a model may have anyway, and a bound keeps the tree shallow.
+    static let maxChain = 64
+
     private mutating func binary(level: Int) throws -> Expression {
         if level == ExpressionParser.levels.count { return try unary() }
         var left = try binary(level: level + 1)
+        if ExpressionParser.levels[level] == ["+", "-"] {
+            // a sum is kept flat, however long
+            var addends = [Expression.Addend(negative: false, left)]
+            while let op = binaryOperator(at: level) {
+                i += 1
+                guard current != .end else { throw fail("'\(op)' needs something on its right") }
+                addends.append(Expression.Addend(negative: op == "-", try binary(level: level + 1)))
+            }
+            return addends.count == 1 ? left : .sum(addends)
+        }
+        var operands = 1
         while let op = binaryOperator(at: level) {
             i += 1
             guard current != .end else { throw fail("'\(op)' needs something on its right") }
+            operands += 1
+            if operands > ExpressionParser.maxChain {
+                throw LCError(.limit, "formula: more than \(ExpressionParser.maxChain) operands joined by '\(op)' at character \(position) of '\(source.prefix(200))'")
+            }
             left = .binary(op, left, try binary(level: level + 1))
         }
         return left

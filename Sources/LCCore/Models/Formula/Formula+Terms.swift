@@ -8,11 +8,8 @@ extension Formula {
         var bars: [(Expression, Expression, uncorrelated: Bool)] = []
         try Formula.splitBars(rhs, negative: false, into: &fixedParts, bars: &bars, fail: fail)
         // the fixed part: the remaining addends (lme4's nobars), `1` when none is left
-        var fixedExpression = Expression.number(1)
-        for (k, part) in fixedParts.enumerated() {
-            let (negative, e) = part
-            fixedExpression = k == 0 ? (negative ? .unary("-", e) : e) : .binary(negative ? "-" : "+", fixedExpression, e)
-        }
+        let fixedExpression = fixedParts.isEmpty ? Expression.number(1)
+            : .sum(fixedParts.map { Expression.Addend(negative: $0.negative, $0.1) })
         let fixed = try TermExpansion.terms(of: fixedExpression, fail: fail)
         var random: [RandomTerm] = []
         for (effects, groups, uncorrelated) in bars {
@@ -38,11 +35,10 @@ extension Formula {
     private static func splitBars(_ e: Expression, negative: Bool, into parts: inout [(negative: Bool, Expression)],
                                   bars: inout [(Expression, Expression, uncorrelated: Bool)], fail: (String) -> LCError) throws {
         switch e {
-        case .binary("+", let l, let r), .binary("-", let l, let r):
-            try splitBars(l, negative: negative, into: &parts, bars: &bars, fail: fail)
-            var op = "+"
-            if case .binary(let o, _, _) = e { op = o }
-            try splitBars(r, negative: op == "-" ? !negative : negative, into: &parts, bars: &bars, fail: fail)
+        case .sum(let addends):
+            for a in addends { try splitBars(a.value, negative: a.negative != negative, into: &parts, bars: &bars, fail: fail) }
+        case .unary("-", let inner) where containsBar(inner):
+            try splitBars(inner, negative: !negative, into: &parts, bars: &bars, fail: fail)
         case .parenthesised(let inner):
             if case .binary(let op, let l, let r) = inner.unparenthesised, op == "|" || op == "||" {
                 guard !negative else { throw fail("a random-effects term cannot be subtracted") }
@@ -64,6 +60,7 @@ extension Formula {
     private static func containsBar(_ e: Expression) -> Bool {
         switch e {
         case .binary(let op, let l, let r): return op == "|" || op == "||" || containsBar(l) || containsBar(r)
+        case .sum(let addends): return addends.contains { containsBar($0.value) }
         case .unary(_, let x), .parenthesised(let x): return containsBar(x)
         case .call(_, let args): return args.contains { containsBar($0.value) }
         default: return false
@@ -124,6 +121,8 @@ struct TermExpansion {
         case .parenthesised(let x): try checkVariable(x, fail: fail)
         case .binary(let op, _, _):
             throw fail("the operator '\(op)' cannot stand here; write arithmetic inside I(), e.g. I(x \(op) 2)")
+        case .sum:
+            throw fail("a sum cannot stand here; write arithmetic inside I(), e.g. I(x + 2)")
         case .number, .string, .logical, .unary:
             throw fail("expected a variable, found '\(e)'")
         }
@@ -139,6 +138,7 @@ struct TermExpansion {
             }
             try checkArithmetic(l, fail: fail)
             try checkArithmetic(r, fail: fail)
+        case .sum(let addends): for a in addends { try checkArithmetic(a.value, fail: fail) }
         case .unary(_, let x), .parenthesised(let x): try checkArithmetic(x, fail: fail)
         }
     }
@@ -171,8 +171,19 @@ struct TermExpansion {
 
     private mutating func encode(_ e: Expression) throws -> [[Int]] {
         switch e {
-        case .binary("+", let l, let r):
-            return trim(try encode(l) + encode(r))
+        case .sum(let addends):
+            // in order: `a - b + c` is (a − b) + c
+            var terms: [[Int]] = []
+            for a in addends {
+                if a.negative {
+                    let removed = try deleted(a.value)
+                    terms.removeAll { removed.contains($0) }
+                } else {
+                    terms = trim(terms + (try encode(a.value)))
+                    try check(terms.count)
+                }
+            }
+            return terms
         case .binary(":", let l, let r):
             return try interact(encode(l), encode(r))
         case .binary("*", let l, let r):
@@ -195,10 +206,6 @@ struct TermExpansion {
             var result = base
             for _ in 1..<Int(k) { result = try interact(base, result) }
             return result
-        case .binary("-", let l, let r):
-            let left = try encode(l)
-            let removed = try deleted(r)
-            return left.filter { !removed.contains($0) }
         case .unary("-", let x):
             _ = try deleted(x)
             return []
