@@ -42,6 +42,7 @@ models <- list(
   list("sleep_factor_days", "sleepstudy", "Reaction ~ factor(Days) + (1 | Subject)"),
   list("sleep_weights", "sleepstudy", "Reaction ~ Days + (Days | Subject)", TRUE, "w"),
   list("sleep_offset", "sleepstudy", "Reaction ~ Days + offset(2 * Days) + (1 | Subject)"),
+  list("sleep_functions", "sleepstudy", "sqrt(Reaction) ~ log1p(Days) + abs(Days - 4) + exp(Days/10) + I(-Days^2/2) + (1 | Subject)"),
   list("cake_ordered", "cake", "angle ~ recipe * ordered(temp) + (1 | recipe:replicate)"),
   list("cake_power", "cake", "angle ~ (recipe + temp + I(temp^2))^2 + (1 | replicate)"),
   list("cake_power_scaled", "cake", "angle ~ (recipe + I(temp/100) + I((temp/100)^2))^2 + (1 | replicate)"),

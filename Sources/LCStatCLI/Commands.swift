@@ -14,10 +14,10 @@ struct AgreementCommand: ParsableCommand {
     @Flag(help: "Test each group's agreement against the null for its size: adds rwg_j_p and ad_m_p.")
     var significance = false
 
-    @Option(help: "Simulated groups per size where the null cannot be enumerated (with --significance).")
+    @Option(parsing: .unconditional, help: "Simulated groups per size where the null cannot be enumerated (with --significance).")
     var replications: Int = 10_000
 
-    @Option(help: "Seed of the random generator (with --significance).")
+    @Option(parsing: .unconditional, help: "Seed of the random generator (with --significance).")
     var seed: UInt64 = 1
 
     func validate() throws { try input.requireGroup() }
@@ -45,7 +45,7 @@ struct ICCCommand: ParsableCommand {
     @Option(help: "Resamples of the groups for bootstrap percentile intervals (0: none).")
     var bootstrap: Int = 0
 
-    @Option(help: "Seed of the random generator (bootstrap).")
+    @Option(parsing: .unconditional, help: "Seed of the random generator (bootstrap).")
     var seed: UInt64 = 1
 
     func validate() throws { try input.requireGroup() }

@@ -25,9 +25,9 @@ struct EmergenceCommand: ParsableCommand {
     var ml = false
 
     @Option(help: "Output format.")
-    var format: OutputFormat = .table
+    var format: OutputFormat?
 
-    @Option(help: "Cell texts that mean missing, comma-separated (default: empty and NA).")
+    @Option(parsing: .unconditional, help: "Cell texts that mean missing, comma-separated (default: empty and NA).")
     var na: String?
 
     @OptionGroup var out: OutputOptions
@@ -37,7 +37,7 @@ struct EmergenceCommand: ParsableCommand {
             let data = try CSVReader.read(path: file, options: InputOptions.csvOptions(columns: [group, person, time, value], na: na))
             let spec = EmergenceSpec(group: group, person: person, time: time, value: value, reml: !ml)
             let table = try Emergence.run(data, spec).table
-            try out.emit(inputs: [file]) { TableFormatter.write(table, as: format, to: $0) }
+            try out.emit(inputs: [file]) { TableFormatter.write(table, as: out.format(format), to: $0) }
         }
     }
 }

@@ -53,11 +53,11 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Decimal separator: '.' or ',' (default: ',' when the delimiter is ';').")
     var decimal: String?
 
-    @Option(help: "Cell texts that mean missing, comma-separated (default: empty and NA).")
+    @Option(parsing: .unconditional, help: "Cell texts that mean missing, comma-separated (default: empty and NA).")
     var na: String?
 
     @Option(help: "Output format.")
-    var format: OutputFormat = .table
+    var format: OutputFormat?
 
     @Flag(help: "Also print the extra columns (raw values, notes).")
     var extra = false
@@ -117,7 +117,7 @@ struct InputOptions: ParsableArguments {
     /// Prints the `contract` columns (all with --extra) to standard output or --output.
     func emit(_ table: ResultTable, contract: [String]) throws {
         let shown = extra ? table : table.selecting(contract)
-        try out.emit(inputs: [file]) { TableFormatter.write(shown, as: format, to: $0) }
+        try out.emit(inputs: [file]) { TableFormatter.write(shown, as: out.format(format), to: $0) }
     }
 }
 

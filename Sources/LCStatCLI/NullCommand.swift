@@ -6,7 +6,7 @@ struct NullCommand: ParsableCommand {
         commandName: "null",
         abstract: "Null distributions of rwg, rwg(j), r*wg(j), AD_M, AD_Md and awg for one group size: exact or simulated.")
 
-    @Option(name: .customLong("group-size"), help: "Raters per group (k).")
+    @Option(name: .customLong("group-size"), parsing: .unconditional, help: "Raters per group (k).")
     var groupSize: Int
 
     @Option(help: "Number of items (J).")
@@ -21,14 +21,14 @@ struct NullCommand: ParsableCommand {
     @Option(help: "auto (exact where feasible), exact, or monte_carlo.")
     var method: NullMethod = .auto
 
-    @Option(help: "Monte Carlo replications.")
+    @Option(parsing: .unconditional, help: "Monte Carlo replications.")
     var replications: Int = 10_000
 
-    @Option(help: "Seed of the random generator (0 to 2^64 - 1); the same seed gives the same numbers everywhere.")
+    @Option(parsing: .unconditional, help: "Seed of the random generator (0 to 2^64 - 1); the same seed gives the same numbers everywhere.")
     var seed: UInt64 = 1
 
     @Option(help: "Output format.")
-    var format: OutputFormat = .table
+    var format: OutputFormat?
 
     @OptionGroup var out: OutputOptions
 
@@ -38,7 +38,7 @@ struct NullCommand: ParsableCommand {
             let design = try NullDesign(groupSize: groupSize, items: items, scale: s,
                                         nullVariance: try NullDistribution(parsing: null).expectedVariance(options: s.options))
             let table = try AgreementNull.run(NullSpec(design: design, method: method, replications: replications, seed: seed))
-            try out.emit(inputs: []) { TableFormatter.write(table, as: format, to: $0) }
+            try out.emit(inputs: []) { TableFormatter.write(table, as: out.format(format), to: $0) }
         }
     }
 }

@@ -11,7 +11,7 @@ struct RGRCommand: ParsableCommand {
     @Option(name: .customLong("pseudo-groups"), help: "Pseudo groups in all (replicates = round(this / groups)), as rgr.agree.")
     var pseudoGroups: Int = 1000
 
-    @Option(help: "Seed of the random generator.")
+    @Option(parsing: .unconditional, help: "Seed of the random generator.")
     var seed: UInt64 = 1
 
     func validate() throws { try input.requireGroup() }
@@ -36,10 +36,10 @@ struct AggregationCommand: ParsableCommand {
     @Option(help: "Null distribution: uniform, slight_skew, moderate_skew, heavy_skew, triangular, normal, or a variance.")
     var null: String = "uniform"
 
-    @Option(help: "Simulated groups per group size where the null cannot be enumerated.")
+    @Option(parsing: .unconditional, help: "Simulated groups per group size where the null cannot be enumerated.")
     var replications: Int = 10_000
 
-    @Option(help: "Seed of the random generator.")
+    @Option(parsing: .unconditional, help: "Seed of the random generator.")
     var seed: UInt64 = 1
 
     func validate() throws { try input.requireGroup() }

@@ -117,19 +117,54 @@ enum TableFormatter {
     }
 
     /// Right-aligned columns, numbers to 4 decimals, NA for missing, then the notes.
+    /// Text columns are wrapped (at spaces) so that a table fits `terminalWidth` columns, as far
+    /// as text columns of at least `narrowest` characters allow.
+    static let terminalWidth = 100, narrowest = 16
+
     static func text(_ t: ResultTable) -> String {
         let cells = t.columns.map { c in (0..<t.rowCount).map { r -> String in
             if case .double = c.values { return cell(c.values, r, digits: 4) ?? "NA" }
             return cell(c.values, r) ?? "NA"
         } }
-        let widths = t.columns.indices.map { i in max(t.columns[i].name.count, cells[i].map(\.count).max() ?? 0) }
+        var widths = t.columns.indices.map { i in max(t.columns[i].name.count, cells[i].map(\.count).max() ?? 0) }
+        let isText = t.columns.map { c -> Bool in if case .text = c.values { return true } else { return false } }
+        // narrow the widest text column, one character at a time, until the table fits
+        while widths.reduce(0, +) + 2 * max(widths.count - 1, 0) > terminalWidth,
+              let k = widths.indices.filter({ isText[$0] && widths[$0] > max(narrowest, t.columns[$0].name.count) })
+                  .max(by: { widths[$0] < widths[$1] }) {
+            widths[k] -= 1
+        }
         func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
         var out = t.columns.indices.map { pad(t.columns[$0].name, widths[$0]) }.joined(separator: "  ") + "\n"
         for r in 0..<t.rowCount {
-            out += t.columns.indices.map { pad(cells[$0][r], widths[$0]) }.joined(separator: "  ") + "\n"
+            let lines = t.columns.indices.map { wrap(cells[$0][r], widths[$0]) }
+            for l in 0..<(lines.map(\.count).max() ?? 1) {
+                out += t.columns.indices.map { pad(l < lines[$0].count ? lines[$0][l] : "", widths[$0]) }
+                    .joined(separator: "  ") + "\n"
+            }
         }
-        for n in t.notes { out += "# " + n + "\n" }
+        for n in t.notes { out += wrap(n, terminalWidth - 2).enumerated().map { ($0 == 0 ? "# " : "  ") + $1 + "\n" }.joined() }
         return out
+    }
+
+    /// `s` in lines of at most `width` characters, broken at spaces (a longer word is cut).
+    static func wrap(_ s: String, _ width: Int) -> [String] {
+        guard s.count > width, width > 0 else { return [s] }
+        var lines: [String] = [], line = ""
+        for word in s.split(separator: " ", omittingEmptySubsequences: false) {
+            var word = String(word)
+            if line.isEmpty { line = word } else if line.count + 1 + word.count <= width { line += " " + word } else {
+                lines.append(line)
+                line = word
+            }
+            while line.count > width {
+                lines.append(String(line.prefix(width)))
+                word = String(line.dropFirst(width))
+                line = word
+            }
+        }
+        lines.append(line)
+        return lines
     }
 }
 

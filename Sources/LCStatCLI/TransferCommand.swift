@@ -31,13 +31,13 @@ struct TransferCommand: ParsableCommand {
     @Option(help: "Add intervals of every parameter to the JSON: wald, profile or bootstrap.")
     var confint: String?
 
-    @Option(help: "Confidence level of --confint.")
+    @Option(parsing: .unconditional, help: "Confidence level of --confint.")
     var level: Double = 0.95
 
-    @Option(help: "Simulations of --confint bootstrap.")
+    @Option(parsing: .unconditional, help: "Simulations of --confint bootstrap.")
     var nsim: Int = 1000
 
-    @Option(help: "Seed of --confint bootstrap.")
+    @Option(parsing: .unconditional, help: "Seed of --confint bootstrap.")
     var seed: UInt64 = 1
 
     @Option(help: "Write predictions for the rows of this CSV file (row,fit,fit_fixed) instead of the fit.")
@@ -46,7 +46,7 @@ struct TransferCommand: ParsableCommand {
     @Option(help: "Output format: table (an lme4-like summary) or json.")
     var format: TransferFormat = .table
 
-    @Option(help: "Cell texts that mean missing, comma-separated (default: empty and NA).")
+    @Option(parsing: .unconditional, help: "Cell texts that mean missing, comma-separated (default: empty and NA).")
     var na: String?
 
     @OptionGroup var out: OutputOptions

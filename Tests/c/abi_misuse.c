@@ -149,6 +149,58 @@ int main(void) {
         lc_table_free(t1); lc_table_free(t2); lc_table_free(t3); lc_spec_free(ns);
     }
 
+    /* transfer models: options, intervals, predictions and a categorical */
+    {
+        void *d = NULL, *fit = NULL, *t = NULL;
+        const double y[8] = {1.0, 2.1, 2.9, 4.2, 2.0, 2.8, 4.1, 5.0}, t8[8] = {1, 2, 3, 4, 1, 2, 3, 4};
+        const int64_t person[8] = {0, 0, 0, 0, 1, 1, 1, 1}, arm[8] = {1, 0, 1, 0, 1, 0, 1, 0};
+        const char *people[2] = {"p1", "p2"}, *arms[2] = {"treated", "control"};
+        lc_dataset_create(&d, &err);
+        lc_dataset_add_numeric(d, "y", y, 8, &err);
+        lc_dataset_add_numeric(d, "t", t8, 8, &err);
+        lc_dataset_add_labels(d, "person", person, 8, people, 2, &err);
+        expect("categorical repeated level", lc_dataset_add_categorical(d, "arm", arm, 8, (const char *[]){"a", "a"}, 2, 0, &err),
+               LC_STATUS_INVALID_ARGUMENT, &err, "distinct");
+        expect("categorical", lc_dataset_add_categorical(d, "arm", arm, 8, arms, 2, 0, &err), LC_STATUS_OK, &err, NULL);
+        lc_transfer_options o;
+        expect("transfer options init NULL", lc_transfer_options_init(NULL), LC_STATUS_INVALID_ARGUMENT, &err, NULL);
+        lc_transfer_options_init(&o);
+        o.struct_size = 4;
+        expect("transfer options wrong size", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_INVALID_ARGUMENT,
+               &err, "struct_size");
+        lc_transfer_options_init(&o);
+        const char *names[1] = {"arm"}, *kinds[1] = {"nonsense"};
+        o.contrast_names = names; o.contrast_kinds = kinds; o.n_contrasts = 1;
+        expect("transfer bad contrasts", lc_transfer_fit(d, "y ~ t + arm + (1 | person)", &o, &fit, &err), LC_STATUS_INVALID_ARGUMENT,
+               &err, "contrasts");
+        o.n_contrasts = 0; o.ddf = 7;
+        expect("transfer bad ddf", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_INVALID_ARGUMENT, &err, "ddf");
+        o.ddf = LC_DDF_SATTERTHWAITE;
+        expect("transfer fit", lc_transfer_fit(d, "y ~ t + arm + (1 | person)", &o, &fit, &err), LC_STATUS_OK, &err, NULL);
+        const char *name = NULL;
+        expect("fixed table", lc_fit_table(fit, "fixed", &t, &err), LC_STATUS_OK, &err, NULL);
+        lc_table_column_name(t, 0, &name, &err);
+        int64_t rows = 0;
+        lc_table_nrows(t, &rows, &err);
+        const char *third = NULL;
+        lc_table_text(t, 0, 2, &third, &err);
+        checks++;
+        if (rows != 3 || third == NULL || strcmp(third, "armcontrol") != 0) { failures++; printf("FAIL categorical reference: %s\n", third ? third : "?"); }
+        lc_table_free(t);
+        expect("confint bad method", lc_fit_confint(fit, "guess", 0.95, 10, 1, &t, &err), LC_STATUS_INVALID_ARGUMENT, &err, "method");
+        expect("confint bad level", lc_fit_confint(fit, "wald", 1.5, 10, 1, &t, &err), LC_STATUS_INVALID_ARGUMENT, &err, "level");
+        expect("confint no simulations", lc_fit_confint(fit, "bootstrap", 0.95, 0, 1, &t, &err), LC_STATUS_INVALID_ARGUMENT, &err, "simulations");
+        expect("predict NULL newdata", lc_fit_predict(fit, NULL, &t, &err), LC_STATUS_BAD_HANDLE, &err, NULL);
+        expect("predict fit as newdata", lc_fit_predict(fit, fit, &t, &err), LC_STATUS_BAD_HANDLE, &err, NULL);
+        expect("predict", lc_fit_predict(fit, d, &t, &err), LC_STATUS_OK, &err, NULL);
+        lc_table_free(t);
+        expect("unknown fit table", lc_fit_table(fit, "nothing", &t, &err), LC_STATUS_INVALID_ARGUMENT, &err, "anova");
+        expect("compare refit", lc_fit_compare_refit(fit, fit, 1, &t, &err), LC_STATUS_OK, &err, NULL);
+        lc_table_free(t);
+        lc_fit_free(fit);
+        lc_dataset_free(d);
+    }
+
     printf("C ABI misuse: %d checks, %d failed\n", checks, failures);
     return failures != 0;
 }

@@ -56,14 +56,33 @@ def _source(data, columns: Sequence[str] | None, read_options: dict | None):
             raise TypeError(f"unknown read option(s): {', '.join(sorted(unknown))}")
         if opts.get("delimiter") == "tab":
             opts["delimiter"] = "\t"
-        opts["na_values"] = [str(v) for v in opts.get("na_values") or []]
+        na = opts.get("na_values") or []
+        opts["na_values"] = [na] if isinstance(na, str) else [str(v) for v in na]   # "-99" is one code, not '-', '9', '9'
         if columns is not None:
             opts["columns"] = list(dict.fromkeys(columns))
         return (os.fspath(data), opts)
     if read_options:
         raise TypeError("read_options apply only when data is a path to a CSV file")
     df = _frame(data)
+    _check_column_names(df)
     return [_column(df, c) for c in dict.fromkeys(columns or [])]
+
+
+def _error(message: str, code: int) -> LcstatError:
+    err = LcstatError(message)
+    err.code = code
+    return err
+
+
+def _check_column_names(df) -> None:
+    """Column names are keys: each a distinct string."""
+    names = list(df.columns)
+    bad = [c for c in names if not isinstance(c, str)]
+    if bad:
+        raise _error(f"column names must be strings, not {bad[0]!r} ({type(bad[0]).__name__}); rename the columns", 1)
+    if len(set(names)) != len(names):
+        dup = sorted({c for c in names if names.count(c) > 1})
+        raise _error(f"duplicate column name(s): {', '.join(map(repr, dup))}", 1)
 
 
 def _column(df: pd.DataFrame, name: str):
@@ -76,15 +95,34 @@ def _column(df: pd.DataFrame, name: str):
         err.code = 6  # LC_STATUS_UNKNOWN_COLUMN, as the library would report it
         raise err
     s = df[name]
+    if pd.api.types.is_complex_dtype(s):
+        raise _error(f"column '{name}' holds complex numbers; lcstat reads real numbers only", 4)
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("integer", "floating", "mixed-integer-float", "decimal"):
+        s = pd.to_numeric(s)           # an object column holding numbers is numbers
     if isinstance(s.dtype, pd.CategoricalDtype):
         # the categories in their own order: the first is the reference level, as R's factor
         codes = np.ascontiguousarray(s.cat.codes.to_numpy(), dtype=np.int64)
         return (name, (codes, [str(c) for c in s.cat.categories], bool(s.cat.ordered)))
+    if pd.api.types.is_integer_dtype(s) and len(s) and int(np.abs(s.dropna().to_numpy(dtype=object)).max(initial=0)) >= 2 ** 53:
+        # integers a double cannot hold exactly (ids such as 10**17 + i): exact text keys, never merged
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        return (name, (np.ascontiguousarray(codes, dtype=np.int64), [str(int(u)) for u in uniques]))
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         values = s.to_numpy(dtype=np.float64, na_value=np.nan)
         return (name, np.ascontiguousarray(values))
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    return (name, (np.ascontiguousarray(codes, dtype=np.int64), [str(u) for u in uniques]))
+    labels = [str(u) for u in uniques]
+    if len(set(labels)) != len(labels):
+        # 1 and '1' in one column: two groups that would print as one
+        seen, clash = {}, None
+        for u, text in zip(uniques, labels):
+            if text in seen:
+                clash = (seen[text], u)
+                break
+            seen[text] = u
+        raise _error(f"column '{name}' holds values that print the same but differ: {clash[0]!r} ({type(clash[0]).__name__}) "
+                     f"and {clash[1]!r} ({type(clash[1]).__name__}); make them one type", 1)
+    return (name, (np.ascontiguousarray(codes, dtype=np.int64), labels))
 
 
 def _null(null) -> str:
@@ -165,7 +203,7 @@ def _numeric_group_labels(data, group: list[str], result: pd.DataFrame) -> pd.Da
         return result
     import pandas as pd
     df = _frame(data)
-    if len(group) == 1 and pd.api.types.is_numeric_dtype(df[group[0]]):
+    if len(group) == 1 and pd.api.types.is_numeric_dtype(df[group[0]]) and not pd.api.types.is_bool_dtype(df[group[0]]):
         result["group"] = pd.to_numeric(result["group"])
     return result
 

@@ -30,6 +30,8 @@ struct CellRules {
         if !b.isText {
             if n == 0 && emptyIsMissing { b.appendMissing(); return }
             switch parseNumber(p, n, decimalComma: decimalComma) {
+            case .number(let v) where abs(v) >= CellRules.exactIntegers && CellRules.isInteger(p, n):
+                break       // an integer a Double cannot hold exactly (an id): kept as its text, a key
             case .number(let v):
                 if missingNumbers.contains(v) { b.appendMissing() } else { b.appendNumber(v) }
                 return
@@ -46,6 +48,17 @@ struct CellRules {
             }
         }
         try addText(p, n, quoted: quoted, to: &b, line: line)
+    }
+
+    /// 2⁵³: from here on not every integer has its own Double (9007199254740993 reads as …992).
+    static let exactIntegers = 9_007_199_254_740_992.0
+
+    /// Whether the cell is an integer literal: an optional sign, then digits only.
+    static func isInteger(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        var i = n > 0 && (p[0] == UInt8(ascii: "-") || p[0] == UInt8(ascii: "+")) ? 1 : 0
+        guard i < n else { return false }
+        while i < n { guard p[i] >= 48 && p[i] <= 57 else { return false }; i += 1 }
+        return true
     }
 
     private func addText(_ p: UnsafePointer<UInt8>, _ n: Int, quoted: Bool, to b: inout ColumnBuilder, line: Int) throws {

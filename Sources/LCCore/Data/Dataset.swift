@@ -52,6 +52,14 @@ public struct Dataset: Sendable, Equatable {
         let c = try column(name)
         switch c.values {
         case .numeric(let v): return v
+        case .labels(let codes, let levels) where c.levelOrder != .sorted:
+            // a categorical whose categories are numbers (Likert answers as pandas categories) is those numbers
+            let numbers = levels.map { Double($0) }
+            guard numbers.allSatisfy({ $0?.isFinite == true }) else {
+                let bad = levels[numbers.firstIndex { $0?.isFinite != true } ?? 0]
+                throw LCError(.nonNumeric, "column '\(name)' must be numeric, but it is a categorical with the category '\(bad.prefix(60))'")
+            }
+            return .compact(codes.map { $0 < 0 ? .nan : numbers[Int($0)] ?? .nan })
         case .labels:
             if let at = c.firstNonNumeric {
                 throw LCError(.nonNumeric, "column '\(name)' must be numeric, but line \(at.line) has '\(at.text.prefix(60))'")

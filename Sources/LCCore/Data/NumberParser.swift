@@ -81,6 +81,6 @@ private func looksNonFinite(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
 /// (`7`, not `7.0`), used when a numeric-looking column becomes textual.
 func labelText(_ v: Double) -> String {
     if v.isNaN { return "NA" }
-    if v == v.rounded(.towardZero) && abs(v) < 1e15 { return String(Int64(v)) }
+    if v == v.rounded(.towardZero) && abs(v) <= CellRules.exactIntegers { return String(Int64(v)) }
     return String(v)
 }

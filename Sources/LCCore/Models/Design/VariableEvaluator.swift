@@ -90,6 +90,9 @@ struct VariableEvaluator {
             return Factor(codes: raw.map { $0 >= 0 && Int($0) < levels.count ? $0 : -1 }, levels: levels, ordered: ordered)
         }
         let (codes, sorted) = try Grouping.codes(for: column)
+        if !explicit, let first = sorted.first, sorted.allSatisfy({ Double($0) != nil }) {
+            throw LCError(.invalidArgument, "column '\(column.name)' holds numbers kept as text ('\(first)': integers too large for a double stay exact keys); write factor(\(Expression.quotedName(column.name))) to use it as a factor")
+        }
         if !explicit, let date = sorted.first, sorted.allSatisfy(VariableEvaluator.looksLikeDate) {
             throw LCError(.invalidArgument, "column '\(column.name)' holds dates ('\(date)'); lcstat does not turn dates into a factor silently: use a numeric time (e.g. days since the start), or write factor(\(Expression.quotedName(column.name))) for one level per date")
         }
