@@ -196,6 +196,17 @@ def _run(analysis: str, data, columns: Sequence[str], spec: dict, contract: list
                         contract if contract is not None and not extra else None)
 
 
+def _numeric_keys(result: pd.DataFrame, column: str) -> pd.DataFrame:
+    """A key column of numbers given back as numbers (waves and times: 1, 2, 10 sort by value),
+    whatever the input was; left as text when any label is not a number."""
+    import pandas as pd
+    converted = pd.to_numeric(result[column], errors="coerce")
+    if len(result) and not converted.isna().any():
+        as_int = converted.astype("int64")
+        result[column] = as_int if (as_int == converted).all() else converted
+    return result
+
+
 def _numeric_group_labels(data, group: list[str], result: pd.DataFrame) -> pd.DataFrame:
     """Give numeric group ids of a DataFrame back as numbers, as they came in
     (integer ids are int64 already; this gives float ids back as floats)."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._api import AGREEMENT_COLUMNS, _names, _null, _run, _scale
+from ._api import _numeric_keys, AGREEMENT_COLUMNS, _names, _null, _run, _scale
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,7 +22,7 @@ def consensus_over_time(data, *, group, wave, items, scale=None, null="uniform",
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": _null(null), "missing": str(missing),
             "options": {"wave": str(wave)}}
     contract = ["group", "wave"] + AGREEMENT_COLUMNS[1:]
-    return _run("consensus_over_time", data, g + [str(wave)] + it, spec, contract, extra, read_options)
+    return _numeric_keys(_run("consensus_over_time", data, g + [str(wave)] + it, spec, contract, extra, read_options), "wave")
 
 
 def composition(data, *, group, columns, read_options=None) -> pd.DataFrame:

@@ -5,7 +5,7 @@ import re
 from typing import TYPE_CHECKING
 
 from . import _lcstat
-from ._api import LcstatError, _frame, _is_path, _run as _run_analysis, _source, _table_frame as _frame_of
+from ._api import LcstatError, _frame, _numeric_keys, _is_path, _run as _run_analysis, _source, _table_frame as _frame_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -226,7 +226,10 @@ def emergence(data, *, group: str, person: str, time: str, value: str, reml: boo
     spec = {"group": [str(group)], "options": {"person": str(person), "time": str(time), "value": str(value),
                                                "reml": "true" if reml else "false"}}
     columns = [str(group), str(person), str(time), str(value)]
-    return _run_analysis("emergence", data, columns, spec, None, True, read_options)
+    result = _numeric_keys(_run_analysis("emergence", data, columns, spec, None, True, read_options), "time")
+    for flag in ("converged", "singular"):
+        result[flag] = result[flag].astype(bool)
+    return result
 
 
 def compare(fit0: TransferResult, fit1: TransferResult, refit: bool = True) -> pd.DataFrame:
