@@ -5,7 +5,7 @@ import re
 from typing import TYPE_CHECKING
 
 from . import _lcstat
-from ._api import LcstatError, _frame, _numeric_keys, _is_path, _run as _run_analysis, _source, _table_frame as _frame_of
+from ._api import LcstatError, _error, _frame, _numeric_keys, _is_path, _run as _run_analysis, _source, _table_frame as _frame_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,6 +86,9 @@ class TransferResult:
         wanted = _formula_names(self.formula)
         source = _source(df, [c for c in df.columns if str(c) in wanted], None)
         table = _frame_of(_lcstat.fit_predict(self._capsule, source))
+        missing = [n for n in table.attrs["notes"] if n.startswith("fit (with random effects) needs")]
+        if random and missing:
+            raise _error(missing[0] + "; predict(newdata, random=False) needs only the fixed part's", 6)
         return pd.Series(table["fit" if random else "fit_fixed"].to_numpy(), index=df.index, name="prediction")
 
     def ranef(self):

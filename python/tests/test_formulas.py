@@ -211,3 +211,11 @@ def test_kenward_roger_matches_pbkrtest(name):
 def test_kenward_roger_needs_reml():
     with pytest.raises(lcstat.LcstatError, match="REML"):
         lcstat.transfer(data("sleepstudy"), "Reaction ~ Days + (1 | Subject)", reml=False, ddf="kenward-roger")
+
+
+def test_predict_without_the_grouping_columns():
+    fit, ref = fit_of("sleep_offset")
+    new = data("sleepstudy").head(5).drop(columns=["Reaction", "Subject"])
+    close(list(fit.predict(new, random=False)), ref["predict_fixed"], 1e-5)
+    with pytest.raises(lcstat.LcstatError, match="Subject"):
+        fit.predict(new)

@@ -129,13 +129,22 @@ public struct TransferResult: Sendable {
 
     /// Predictions for new data: `row` (1-based), `fit` (with the random effects; zero for
     /// levels the fit did not see) and `fit_fixed` (without).
+    /// Without the random part's columns in `newdata`, `fit` is NaN and a note names them.
     public func predict(_ newdata: Dataset) throws -> ResultTable {
-        ResultTable(columns: [
+        let randomColumns = Set(fit.frame.formula.random.flatMap { $0.effects.columns + $0.grouping })
+        let missing = randomColumns.filter { !newdata.columnNames.contains($0) }.sorted()
+        var notes = ["random effects of levels the fit did not see are zero (lme4's allow.new.levels = TRUE)"]
+        if !missing.isEmpty { notes.append(Self.noRandomPart + missing.joined(separator: ", ")) }
+        return ResultTable(columns: [
             .init("row", .int((0..<newdata.rowCount).map { Int64($0 + 1) })),
-            .init("fit", .double(try fit.predict(newdata, random: true))),
+            .init("fit", .double(missing.isEmpty ? try fit.predict(newdata, random: true)
+                                                 : [Double](repeating: .nan, count: newdata.rowCount))),
             .init("fit_fixed", .double(try fit.predict(newdata, random: false))),
-        ], notes: ["random effects of levels the fit did not see are zero (lme4's allow.new.levels = TRUE)"])
+        ], notes: notes)
     }
+
+    /// The start of the note `predict` leaves when the new data lack the random part's columns.
+    public static let noRandomPart = "fit (with random effects) needs the columns "
 
     /// Conditional modes (BLUPs): `group, level`, then one column per random effect of that factor
     /// (NaN where a factor lacks that effect).
