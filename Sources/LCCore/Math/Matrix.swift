@@ -130,3 +130,28 @@ public struct Matrix: Sendable, Equatable {
         solveLowerTransposed(solveLower(.identity(rows)))
     }
 }
+
+extension Matrix {
+    init(rows: Int, cols: Int, values: [Double]) {
+        self.init(rows: rows, cols: cols)
+        self.values = values
+    }
+
+    func scaled(_ s: Double) -> Matrix {
+        var m = self
+        m.values = values.map { $0 * s }
+        return m
+    }
+
+    /// a'Mb (a'Ma for a quadratic form).
+    func quadratic(_ a: [Double], _ b: [Double]) -> Double {
+        var s = 0.0
+        for i in a.indices where a[i] != 0 { for j in b.indices where b[j] != 0 { s += a[i] * self[i, j] * b[j] } }
+        return s
+    }
+
+    var trace: Double { (0..<Swift.min(rows, cols)).reduce(0) { $0 + self[$1, $1] } }
+
+    /// Σ_ij a_ij b_ij (R's `sum(a * b)`).
+    func frobenius(_ b: Matrix) -> Double { zip(values, b.values).reduce(0) { $0 + $1.0 * $1.1 } }
+}

@@ -148,16 +148,14 @@ public enum LinearMixedModel {
             throw LCError(.internalError, "the deviance is undefined at the optimum")
         }
         let sigma2 = at.r2 / Double(reml ? n - p : n)
-        var cov = at.xtxInverse
-        cov.values = cov.values.map { $0 * sigma2 }
+        let cov = at.xtxInverse.scaled(sigma2)
         let modes = final.conditionalModes(theta, beta: at.beta)
         var components = [LMMFit.Component?](repeating: nil, count: original.random.count)
         var singular = false
         for (t, b) in order.enumerated() {
             let l = final.lambda(theta, term: t)
             for i in 0..<l.rows where l[i, i] < 1e-6 { singular = true }
-            var c = l * l.transposed
-            c.values = c.values.map { $0 * sigma2 }
+            let c = (l * l.transposed).scaled(sigma2)
             // each merged term gets its diagonal block of the covariance and its columns of the modes
             var offset = 0
             for m in members[b] {

@@ -22,11 +22,14 @@ struct Satterthwaite: Sendable {
 
     /// The df of the contrast l'β: 2 (l'Vl)² / (g'Ag), gᵢ = l'(∂V/∂φᵢ)l (lmerTest's `contest1D`).
     func df(_ l: [Double]) -> Double {
-        let v = quadratic(vcov, l)
-        let g = jacobians.map { quadratic($0, l) }
-        var denominator = 0.0
-        for i in g.indices { for j in g.indices { denominator += g[i] * a[i, j] * g[j] } }
-        return 2 * v * v / denominator
+        let v = vcov.quadratic(l, l)
+        return 2 * v * v / denominator(l)
+    }
+
+    /// g'Ag with gᵢ = l'(∂V/∂φᵢ)l: the variance of l'Vl's estimate, up to the factor 2 of `df`.
+    func denominator(_ l: [Double]) -> Double {
+        let g = jacobians.map { $0.quadratic(l, l) }
+        return a.quadratic(g, g)
     }
 
     /// Per fixed effect (lᵢ = eᵢ).
@@ -34,11 +37,6 @@ struct Satterthwaite: Sendable {
         (0..<vcov.rows).map { c in df((0..<vcov.rows).map { $0 == c ? 1 : 0 }) }
     }
 
-    func quadratic(_ m: Matrix, _ l: [Double]) -> Double {
-        var s = 0.0
-        for i in l.indices where l[i] != 0 { for j in l.indices where l[j] != 0 { s += l[i] * m[i, j] * l[j] } }
-        return s
-    }
 
     init?(_ engine: ProfiledDeviance, theta: [Double], sigma: Double, n: Int, reml: Bool) {
         // d(θ, σ) = D(θ) + r²(θ)/σ² + m log(2πσ²), m = n − p (REML) or n, with D = log|L|² (+ log|R_X|²).
@@ -72,20 +70,14 @@ struct Satterthwaite: Sendable {
         // lmerTest inverts the Hessian over its eigenvalues above 1e-8, so a fit on the boundary
         // (a variance at zero: a flat direction) still has df, from the other directions
         guard h.values.allSatisfy(\.isFinite) else { return nil }
-        var a = SymmetricEigen(h).pseudoInverse(tolerance: 1e-8)
-        a.values = a.values.map { 2 * $0 }
-        self.a = a
-        var vcov = center.xtxInverse
-        vcov.values = vcov.values.map { $0 * s2 }
-        self.vcov = vcov
+        a = SymmetricEigen(h).pseudoInverse(tolerance: 1e-8).scaled(2)
+        vcov = center.xtxInverse.scaled(s2)
         var jacobians: [Matrix] = (0..<k).map { i in
             var d = Matrix(rows: p, cols: p)
             for (r, (a, b)) in pairs.enumerated() { d[a, b] = s2 * jac[r + 1][i]; d[b, a] = d[a, b] }
             return d
         }
-        var dSigma = center.xtxInverse
-        dSigma.values = dSigma.values.map { 2 * sigma * $0 }
-        jacobians.append(dSigma)
+        jacobians.append(center.xtxInverse.scaled(2 * sigma))
         self.jacobians = jacobians
     }
 

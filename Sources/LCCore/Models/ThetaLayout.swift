@@ -55,9 +55,8 @@ struct ExpandedTheta: ProfiledDeviance {
 }
 
 extension ModelFrame {
-    /// The frame with the random terms of each grouping factor merged into one block
-    /// (effects side by side), and for each block the indices of the terms it merges.
-    func mergingTermsByFactor() -> (frame: ModelFrame, members: [[Int]]) {
+    /// The random terms grouped by grouping factor, factors in order of first appearance.
+    var termsByFactor: [[Int]] {
         var names: [String] = [], members: [[Int]] = []
         for (t, block) in random.enumerated() {
             if let k = names.firstIndex(of: block.term.groupName) { members[k].append(t) } else {
@@ -65,6 +64,14 @@ extension ModelFrame {
                 members.append([t])
             }
         }
+        return members
+    }
+
+
+    /// The frame with the random terms of each grouping factor merged into one block
+    /// (effects side by side), and for each block the indices of the terms it merges.
+    func mergingTermsByFactor() -> (frame: ModelFrame, members: [[Int]]) {
+        let members = termsByFactor
         if members.allSatisfy({ $0.count == 1 }) { return (self, members) }
         let blocks = members.map { m -> RandomBlock in
             let first = random[m[0]]

@@ -153,19 +153,14 @@ enum Anova {
     static func test(_ l: [[Double]], beta: [Double], vcov: Matrix, satterthwaite: Satterthwaite?)
         -> (q: Double, ddf: Double, f: Double)? {
         guard !l.isEmpty else { return nil }
-        func quadratic(_ m: Matrix, _ a: [Double], _ b: [Double]) -> Double {
-            var s = 0.0
-            for i in a.indices { for j in b.indices { s += a[i] * m[i, j] * b[j] } }
-            return s
-        }
         func one(_ row: [Double]) -> (Double, Double) {
             let estimate = zip(row, beta).reduce(0) { $0 + $1.0 * $1.1 }
-            let t = estimate / quadratic(vcov, row, row).squareRoot()
+            let t = estimate / vcov.quadratic(row, row).squareRoot()
             return (t * t, satterthwaite?.df(row) ?? .nan)
         }
         if l.count == 1 { let (f, df) = one(l[0]); return (1, df, f) }
         var vl = Matrix(rows: l.count, cols: l.count)
-        for i in l.indices { for j in l.indices { vl[i, j] = quadratic(vcov, l[i], l[j]) } }
+        for i in l.indices { for j in l.indices { vl[i, j] = vcov.quadratic(l[i], l[j]) } }
         let eigen = SymmetricEigen(vl)
         let tolerance = max((Double.ulpOfOne).squareRoot() * (eigen.values.first ?? 0), 0)
         let q = eigen.values.filter { $0 > tolerance }.count
@@ -177,7 +172,7 @@ enum Anova {
             return s + e * e / eigen.values[m]
         } / Double(q)
         guard let satterthwaite else { return (Double(q), .nan, f) }
-        let nu = (0..<q).map { m in 2 * eigen.values[m] * eigen.values[m] / denominator(satterthwaite, ptl[m]) }
+        let nu = (0..<q).map { m in 2 * eigen.values[m] * eigen.values[m] / satterthwaite.denominator(ptl[m]) }
         let ddf: Double
         if zip(nu, nu.dropFirst()).allSatisfy({ abs($0 - $1) < 1e-8 }) { ddf = nu.reduce(0, +) / Double(q) }
         else if nu.contains(where: { $0 <= 2 }) { ddf = 2 }
@@ -185,12 +180,6 @@ enum Anova {
         return (Double(q), ddf, f)
     }
 
-    private static func denominator(_ s: Satterthwaite, _ l: [Double]) -> Double {
-        let g = s.jacobians.map { s.quadratic($0, l) }
-        var d = 0.0
-        for i in g.indices { for j in g.indices { d += g[i] * s.a[i, j] * g[j] } }
-        return d
-    }
 }
 
 extension Array where Element == [Double] {

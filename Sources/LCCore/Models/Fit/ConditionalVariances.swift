@@ -16,12 +16,7 @@ enum ConditionalVariances {
     /// factor is too large for a dense Schur complement.
     static func standardDeviations(_ fit: LMMFit) -> [[[Double]]]? {
         // components by grouping factor (terms of one factor share it: block-diagonal Λ)
-        var factors: [[Int]] = []
-        for (c, comp) in fit.components.enumerated() {
-            if let k = factors.firstIndex(where: { fit.components[$0[0]].term.groupName == comp.term.groupName }) {
-                factors[k].append(c)
-            } else { factors.append([c]) }
-        }
+        let factors = fit.frame.termsByFactor
         guard factors.count <= 2 else { return nil }
         let parts = factors.map { Part(fit, members: $0) }
         let s2 = fit.sigma * fit.sigma

@@ -66,12 +66,11 @@ struct KenwardRoger: Sendable {
         let k = (ztx - ztzg * ztx).scaled(inv)                         // Z'V⁻¹X
         let bz = (Matrix.identity(q) - gztz).scaled(inv)                // V⁻¹Z = Z·bz
         let f = (g * ztx).scaled(inv)                                   // V⁻¹X = X/σ² − Z·f
-        let zty = ztx.scaled(inv) - ztz * f                            // Z'V⁻¹X again, as Z'Y with Y = V⁻¹X
         let m2 = bz.transposed * ztz * bz                              // Z'V⁻²Z
-        let k2 = bz.transposed * zty                                   // Z'V⁻²X
+        let k2 = bz.transposed * k                                     // Z'V⁻²X = (V⁻¹Z)'(V⁻¹X)
         let xtzf = ztx.transposed * f
         let yty = xtx.scaled(inv * inv) - (xtzf + xtzf.transposed).scaled(inv) + f.transposed * ztz * f   // X'V⁻²X
-        let xv3x = (yty - zty.transposed * g * zty).scaled(inv)       // X'V⁻³X
+        let xv3x = (yty - k.transposed * g * k).scaled(inv)           // X'V⁻³X, with Z'V⁻¹X = K
         let trV2 = inv * inv * (Double(n) - 2 * gztz.trace + (gztz * gztz).trace)
         // the parameters' E_r: per component, (a ≤ b) entries over all levels, as index pairs
         var pairs: [[(Int, Int)]] = []
@@ -182,22 +181,4 @@ struct KenwardRoger: Sendable {
         let scaling = abs(ddf - 2) < 0.01 ? 1 : ddf * (1 - a2 / q) / (ddf - 2)
         return (ddf, scaling, l.count)
     }
-}
-
-extension Matrix {
-    init(rows: Int, cols: Int, values: [Double]) {
-        self.init(rows: rows, cols: cols)
-        self.values = values
-    }
-
-    func scaled(_ s: Double) -> Matrix {
-        var m = self
-        m.values = values.map { $0 * s }
-        return m
-    }
-
-    var trace: Double { (0..<Swift.min(rows, cols)).reduce(0) { $0 + self[$1, $1] } }
-
-    /// Σ_ij a_ij b_ij (R's `sum(a * b)`).
-    func frobenius(_ b: Matrix) -> Double { zip(values, b.values).reduce(0) { $0 + $1.0 * $1.1 } }
 }

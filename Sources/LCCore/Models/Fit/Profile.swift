@@ -60,8 +60,7 @@ struct Profile {
                 let cov = v[k] * (m[p.a, p.a] * m[p.b, p.b]).squareRoot()
                 m[p.a, p.b] = cov; m[p.b, p.a] = cov
             }
-            m.values = m.values.map { $0 / (sigma * sigma) }
-            guard let l = Profile.semidefiniteCholesky(m) else { return nil }
+            guard let l = Profile.semidefiniteCholesky(m.scaled(1 / (sigma * sigma))) else { return nil }
             var k = fit.thetaSlices[c].lowerBound
             for j in 0..<q { for i in j..<q { theta[k] = l[i, j]; k += 1 } }
         }
@@ -101,8 +100,7 @@ struct Profile {
     func varianceInterval(_ k: Int, z: Double) -> (Double, Double) {
         let v0 = parameters.map(\.value)
         let others = v0.indices.filter { $0 != k }
-        var lower = others.map { bounds(parameters[$0]).0 }, upper = others.map { bounds(parameters[$0]).1 }
-        if others.isEmpty { lower = []; upper = [] }
+        let lower = others.map { bounds(parameters[$0]).0 }, upper = others.map { bounds(parameters[$0]).1 }
         var start = others.map { v0[$0] }
         func zeta(_ x: Double) -> Double {
             let criterion = { (rest: [Double]) -> Double in
