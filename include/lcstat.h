@@ -50,6 +50,7 @@
 #define LC_TYPE_DOUBLE 1
 #define LC_TYPE_INT64 2
 #define LC_TYPE_TEXT 3
+#define LC_TYPE_BOOL 4
 
 #define LC_ERROR_MESSAGE_SIZE 512
 
@@ -134,6 +135,10 @@ int32_t lc_csv_options_init(lc_csv_options * options);
  * missing), whose order is the factor's order (the first level is the reference of treatment
  * contrasts, unused levels are kept); ordered != 0 for an ordered factor (polynomial contrasts). */
 int32_t lc_dataset_add_categorical(void * dataset, char const * name, int64_t const * codes, int64_t n, char const * const * levels, int64_t n_levels, int32_t ordered, lc_error * error);
+
+/* Adds a column of 64-bit integers, copied exactly (ids such as 10^17 + i stay distinct keys;
+ * as numbers they must lie within 2^53). missing may be NULL; else nonzero marks a missing row. */
+int32_t lc_dataset_add_int64(void * dataset, char const * name, int64_t const * values, uint8_t const * missing, int64_t n, lc_error * error);
 
 /* Adds a text column as codes into levels (code -1 = missing), e.g. from pandas.factorize. */
 int32_t lc_dataset_add_labels(void * dataset, char const * name, int64_t const * codes, int64_t n, char const * const * levels, int64_t n_levels, lc_error * error);
@@ -247,11 +252,14 @@ void lc_spec_free(void * spec);
  * value that does not parse is an error that leaves the spec unchanged. */
 int32_t lc_spec_set(void * spec, char const * key, char const * value, lc_error * error);
 
-/* Sets the group column(s); several are joined with '_'. */
+/* Sets the group column(s); several form one tuple key and come back as several columns. */
 int32_t lc_spec_set_group(void * spec, char const * const * columns, int64_t n, lc_error * error);
 
 /* Sets the group size k of ICC(1): "mean" (N/J) or "n0". */
 int32_t lc_spec_set_icc_k(void * spec, char const * k, lc_error * error);
+
+/* Sets the id columns that lc_scores carries into its table, row by row, as they are. */
+int32_t lc_spec_set_ids(void * spec, char const * const * columns, int64_t n, lc_error * error);
 
 /* Sets the item columns. */
 int32_t lc_spec_set_items(void * spec, char const * const * columns, int64_t n, lc_error * error);
@@ -272,6 +280,9 @@ int32_t lc_spec_set_scale(void * spec, double low, double high, lc_error * error
 /* A short description of a status code. Static storage: never free it. */
 char const * lc_status_string(int32_t code);
 
+/* The nrows flags of a LC_TYPE_BOOL column, 1 for true and 0 for false (owned by the table). */
+int32_t lc_table_column_bools(void const * table, int64_t column, uint8_t const * * out, lc_error * error);
+
 /* The nrows doubles of a LC_TYPE_DOUBLE column (NaN = missing; owned by the table). */
 int32_t lc_table_column_doubles(void const * table, int64_t column, double const * * out, lc_error * error);
 
@@ -281,7 +292,7 @@ int32_t lc_table_column_int64s(void const * table, int64_t column, int64_t const
 /* The name of column column (owned by the table). */
 int32_t lc_table_column_name(void const * table, int64_t column, char const * * out, lc_error * error);
 
-/* The type of column column: LC_TYPE_DOUBLE, LC_TYPE_INT64 or LC_TYPE_TEXT. */
+/* The type of column column: LC_TYPE_DOUBLE, LC_TYPE_INT64, LC_TYPE_TEXT or LC_TYPE_BOOL. */
 int32_t lc_table_column_type(void const * table, int64_t column, int32_t * out, lc_error * error);
 
 /* Releases a table and every pointer obtained from it (NULL and already-freed handles are ignored). */

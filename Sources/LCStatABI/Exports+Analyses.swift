@@ -62,7 +62,7 @@ public func lcScores(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
                      _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                      _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     analyse(dataset, spec, out, error) { d, s in
-        try ScaleScores.run(d, items: s.items, group: s.group, scale: s.scale, reverse: s.reverse, missing: s.missing)
+        try ScaleScores.run(d, items: s.items, group: s.group, ids: s.ids, scale: s.scale, reverse: s.reverse, missing: s.missing)
     }
 }
 

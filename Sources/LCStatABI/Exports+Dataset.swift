@@ -68,6 +68,27 @@ public func lcDatasetAddNumeric(_ dataset: UnsafeMutableRawPointer?, _ name: Uns
     }
 }
 
+/// Adds a column of 64-bit integers, copied exactly (ids such as 10^17 + i stay distinct keys;
+/// as numbers they must lie within 2^53). `missing` may be NULL; else nonzero marks a missing row.
+@c(lc_dataset_add_int64)
+public func lcDatasetAddInt64(_ dataset: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?,
+                              _ values: UnsafePointer<Int64>?, _ missing: UnsafePointer<UInt8>?, _ n: Int64,
+                              _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    guarded(error) {
+        let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
+        let column = try string(name, "name")
+        try checkLength(n, values == nil, column)
+        var v = n == 0 ? [] : Array(UnsafeBufferPointer(start: values, count: Int(n)))
+        if let missing {
+            for i in v.indices where missing[i] != 0 { v[i] = ColumnValues.missingInteger }
+        }
+        if let bad = v.indices.first(where: { v[$0] == ColumnValues.missingInteger && (missing?[$0] ?? 0) == 0 }) {
+            throw LCError(.invalidArgument, "column '\(column)', row \(bad + 1): \(Int64.min) is reserved for a missing value; mark it in `missing`")
+        }
+        try d.dataset.add(Column(name: column, values: .integers(v)))
+    }
+}
+
 /// Adds a text column as codes into `levels` (code -1 = missing), e.g. from pandas.factorize.
 @c(lc_dataset_add_labels)
 public func lcDatasetAddLabels(_ dataset: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?,

@@ -18,7 +18,7 @@ private func withSpec(_ spec: UnsafeMutableRawPointer?, _ error: UnsafeMutablePo
     guarded(error) { try body(try Handles.lookup(spec, as: SpecHandle.self, .spec, what: "spec")) }
 }
 
-/// Sets the group column(s); several are joined with '_'.
+/// Sets the group column(s); several form one tuple key and come back as several columns.
 @c(lc_spec_set_group)
 public func lcSpecSetGroup(_ spec: UnsafeMutableRawPointer?, _ columns: UnsafePointer<UnsafePointer<CChar>?>?,
                            _ n: Int64, _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
@@ -37,6 +37,13 @@ public func lcSpecSetItems(_ spec: UnsafeMutableRawPointer?, _ columns: UnsafePo
 public func lcSpecSetReverse(_ spec: UnsafeMutableRawPointer?, _ columns: UnsafePointer<UnsafePointer<CChar>?>?,
                              _ n: Int64, _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     withSpec(spec, error) { $0.reverse = try strings(columns, n, "reverse items") }
+}
+
+/// Sets the id columns that lc_scores carries into its table, row by row, as they are.
+@c(lc_spec_set_ids)
+public func lcSpecSetIds(_ spec: UnsafeMutableRawPointer?, _ columns: UnsafePointer<UnsafePointer<CChar>?>?,
+                         _ n: Int64, _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withSpec(spec, error) { $0.ids = try strings(columns, n, "id columns") }
 }
 
 /// Declares the response scale low..high (whole numbers, low < high).

@@ -28,11 +28,23 @@ public func lcTableColumnName(_ table: UnsafeRawPointer?, _ column: Int64,
     withTable(table, error) { t in try store(out, UnsafePointer(t.names[try t.column(column)])) }
 }
 
-/// The type of column `column`: LC_TYPE_DOUBLE, LC_TYPE_INT64 or LC_TYPE_TEXT.
+/// The type of column `column`: LC_TYPE_DOUBLE, LC_TYPE_INT64, LC_TYPE_TEXT or LC_TYPE_BOOL.
 @c(lc_table_column_type)
 public func lcTableColumnType(_ table: UnsafeRawPointer?, _ column: Int64, _ out: UnsafeMutablePointer<Int32>?,
                               _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     withTable(table, error) { t in try store(out, t.types[try t.column(column)]) }
+}
+
+/// Hands out the buffer of column `column` from `buffers` (nil where the column has another type).
+private func columnBuffer<T>(_ table: UnsafeRawPointer?, _ column: Int64, _ out: UnsafeMutablePointer<UnsafePointer<T>?>?,
+                             _ error: UnsafeMutablePointer<lc_error>?,
+                             _ buffers: KeyPath<TableHandle, [UnsafeMutableBufferPointer<T>?]>, _ type: String) -> Int32 {
+    withTable(table, error) { t in
+        guard let b = t[keyPath: buffers][try t.column(column)] else {
+            throw LCError(.invalidArgument, "column \(column) is not of type \(type)")
+        }
+        try store(out, UnsafePointer(b.baseAddress))
+    }
 }
 
 /// The nrows doubles of a LC_TYPE_DOUBLE column (NaN = missing; owned by the table).
@@ -40,12 +52,7 @@ public func lcTableColumnType(_ table: UnsafeRawPointer?, _ column: Int64, _ out
 public func lcTableColumnDoubles(_ table: UnsafeRawPointer?, _ column: Int64,
                                  _ out: UnsafeMutablePointer<UnsafePointer<Double>?>?,
                                  _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
-    withTable(table, error) { t in
-        guard let b = t.doubles[try t.column(column)] else {
-            throw LCError(.invalidArgument, "column \(column) is not of type LC_TYPE_DOUBLE")
-        }
-        try store(out, UnsafePointer(b.baseAddress))
-    }
+    columnBuffer(table, column, out, error, \.doubles, "LC_TYPE_DOUBLE")
 }
 
 /// The nrows integers of a LC_TYPE_INT64 column (owned by the table).
@@ -53,12 +60,15 @@ public func lcTableColumnDoubles(_ table: UnsafeRawPointer?, _ column: Int64,
 public func lcTableColumnInt64s(_ table: UnsafeRawPointer?, _ column: Int64,
                                 _ out: UnsafeMutablePointer<UnsafePointer<Int64>?>?,
                                 _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
-    withTable(table, error) { t in
-        guard let b = t.ints[try t.column(column)] else {
-            throw LCError(.invalidArgument, "column \(column) is not of type LC_TYPE_INT64")
-        }
-        try store(out, UnsafePointer(b.baseAddress))
-    }
+    columnBuffer(table, column, out, error, \.ints, "LC_TYPE_INT64")
+}
+
+/// The nrows flags of a LC_TYPE_BOOL column, 1 for true and 0 for false (owned by the table).
+@c(lc_table_column_bools)
+public func lcTableColumnBools(_ table: UnsafeRawPointer?, _ column: Int64,
+                               _ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
+                               _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    columnBuffer(table, column, out, error, \.bools, "LC_TYPE_BOOL")
 }
 
 /// The text in row `row` of a LC_TYPE_TEXT column (owned by the table).

@@ -56,6 +56,7 @@ final class SpecHandle: Handle, @unchecked Sendable {
     var group: [String] = []
     var items: [String] = []
     var reverse: [String] = []
+    var ids: [String] = []
     var scale: ResponseScale?
     var null: NullDistribution = .uniform
     var missing: MissingPolicy = .available
@@ -89,6 +90,7 @@ final class TableHandle: Handle, @unchecked Sendable {
     let doubles: [UnsafeMutableBufferPointer<Double>?]
     let ints: [UnsafeMutableBufferPointer<Int64>?]
     let texts: [TextColumn?]
+    let bools: [UnsafeMutableBufferPointer<UInt8>?]
     let notes: [UnsafeMutablePointer<CChar>]
 
     init(_ t: ResultTable) {
@@ -97,17 +99,19 @@ final class TableHandle: Handle, @unchecked Sendable {
         notes = t.notes.map(cString)
         var types: [Int32] = [], doubles: [UnsafeMutableBufferPointer<Double>?] = []
         var ints: [UnsafeMutableBufferPointer<Int64>?] = [], texts: [TextColumn?] = []
+        var bools: [UnsafeMutableBufferPointer<UInt8>?] = []
         for c in t.columns {
+            var (d, i, x, b): (UnsafeMutableBufferPointer<Double>?, UnsafeMutableBufferPointer<Int64>?, TextColumn?,
+                               UnsafeMutableBufferPointer<UInt8>?) = (nil, nil, nil, nil)
             switch c.values {
-            case .double(let v):
-                types.append(LC_TYPE_DOUBLE); doubles.append(copyBuffer(v)); ints.append(nil); texts.append(nil)
-            case .int(let v):
-                types.append(LC_TYPE_INT64); doubles.append(nil); ints.append(copyBuffer(v)); texts.append(nil)
-            case .text(let v):
-                types.append(LC_TYPE_TEXT); doubles.append(nil); ints.append(nil); texts.append(TextColumn(v))
+            case .double(let v): types.append(LC_TYPE_DOUBLE); d = copyBuffer(v)
+            case .int(let v): types.append(LC_TYPE_INT64); i = copyBuffer(v)
+            case .text(let v): types.append(LC_TYPE_TEXT); x = TextColumn(v)
+            case .bool(let v): types.append(LC_TYPE_BOOL); b = copyBuffer(v.map { $0 ? UInt8(1) : 0 })
             }
+            doubles.append(d); ints.append(i); texts.append(x); bools.append(b)
         }
-        (self.types, self.doubles, self.ints, self.texts) = (types, doubles, ints, texts)
+        (self.types, self.doubles, self.ints, self.texts, self.bools) = (types, doubles, ints, texts, bools)
         super.init(kind: .table)
     }
 
@@ -117,6 +121,7 @@ final class TableHandle: Handle, @unchecked Sendable {
         doubles.forEach { $0?.deallocate() }
         ints.forEach { $0?.deallocate() }
         texts.forEach { $0?.deallocate() }
+        bools.forEach { $0?.deallocate() }
     }
 
     func column(_ i: Int64) throws -> Int {

@@ -84,10 +84,14 @@ struct ScoresCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
+    @Option(help: "Id columns to carry into each row, as they are in the file, comma-separated (e.g. person,session).")
+    var id: String?
+
     func run() throws {
         try runReporting {
-            let table = try ScaleScores.run(try input.readData(), items: input.itemColumns, group: input.groupColumns,
-                                            scale: try input.responseScale(), reverse: input.reverseColumns,
+            let ids = InputOptions.list(id)
+            let table = try ScaleScores.run(try input.readData(extraColumns: ids), items: input.itemColumns,
+                                            group: input.groupColumns, ids: ids, scale: try input.responseScale(), reverse: input.reverseColumns,
                                             missing: input.missing)
             try input.emit(table)
         }

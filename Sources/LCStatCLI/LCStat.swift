@@ -32,7 +32,7 @@ struct InputOptions: ParsableArguments {
     @Argument(help: "CSV file with a header row.")
     var file: String
 
-    @Option(help: "Group column(s), comma-separated; several are joined with '_'.")
+    @Option(help: "Group column(s), comma-separated; several form one key (a tuple) and print as several columns.")
     var group: String?
 
     @Option(help: "Item columns, comma-separated.")

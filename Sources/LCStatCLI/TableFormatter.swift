@@ -29,6 +29,7 @@ enum TableFormatter {
         switch v {
         case .int(let x): return String(x[r])
         case .text(let x): return x[r]
+        case .bool(let x): return x[r] ? "TRUE" : "FALSE"    // as R writes them; pandas reads them as bool
         case .double(let x):
             let d = x[r]
             if d.isNaN { return nil }
@@ -109,6 +110,7 @@ enum TableFormatter {
                 switch c.values {
                 case .text: v = jsonString(cell(c.values, r) ?? "")
                 case .double(let x) where !x[r].isFinite: v = "null"  // JSON has no NaN or infinity
+                case .bool(let x): v = x[r] ? "true" : "false"
                 default: v = cell(c.values, r) ?? "null"
                 }
                 return jsonString(c.name) + ": " + v

@@ -12,21 +12,17 @@ struct ConsensusOverTimeTests {
         ])
         let spec = AgreementSpec(group: ["team"], items: ["x", "y"], scale: try ResponseScale(low: 1, high: 5))
         let t = try ConsensusOverTime.run(data, spec, wave: "session")
-        // groups by label order, waves by numeric value (1, 2, 10 — not "1", "10", "2")
+        // groups by label order, waves by numeric value (1, 2, 10 — not "1", "10", "2"), typed as the input
         #expect(t.column(named: "group")?.values == .text(["A", "A", "B", "B", "B"]))
-        #expect(t.column(named: "wave")?.values == .text(["1", "10", "1", "2", "10"]))
+        #expect(t.column(named: "wave")?.values == .int([1, 10, 1, 2, 10]))
+        #expect(t.keys == ["group", "wave"])
         // each row equals the agreement table of that wave alone
         for (row, wave) in [(0, 1.0), (1, 10.0), (2, 1.0), (3, 2.0), (4, 10.0)] {
             let keep = (0..<data.rowCount).filter { (try? data.numeric("session")[$0]) == wave }
-            let sub = try Dataset(columns: data.columns.map { c in
-                switch c.values {
-                case .numeric(let v): return Column(name: c.name, values: .numeric(.doubles(keep.map { v[$0] })))
-                case .labels(let codes, let levels): return Column(name: c.name, values: .labels(codes: keep.map { codes[$0] }, levels: levels))
-                }
-            })
+            let sub = try data.rows(keep)
             let a = try Agreement.run(sub, spec)
             let labels = try #require(a.texts("group"))
-            let g = try #require(t.texts("group"))[row]
+            let g = try #require(t.texts("group"))[row]         // (text groups stay text)
             let i = try #require(labels.firstIndex(of: g))
             for col in ["mean", "sd", "rwg_j", "ad_m", "awg"] {
                 let x = t.doubles(col)![row], y = a.doubles(col)![i]

@@ -137,12 +137,7 @@ struct FormulaReferenceTests {
         check(fit.residualValues(pearson: true), "pearson")
         check(fit.residualValues(pearson: true, scaled: true), "pearson_scaled")
         let data = try Reference.load("formulas", data: ref.texts("\(name).data")[0]).data
-        let first5 = try Dataset(columns: data.columns.map { c in
-            switch c.values {
-            case .numeric(let v): return Column(name: c.name, values: .numeric(.doubles(Array(v.doubles.prefix(5)))))
-            case .labels(let codes, let levels): return Column(name: c.name, values: .labels(codes: Array(codes.prefix(5)), levels: levels))
-            }
-        })
+        let first5 = try data.rows(Array(0..<5))
         check(try fit.predict(first5, random: true), "predict_random")
         check(try fit.predict(first5, random: false), "predict_fixed")
         // Nakagawa's R² with Johnson's slopes over all random terms (R, from Z and Λ); it is

@@ -18,7 +18,7 @@ struct ICCReferenceTests {
         let base = "icc.\(variable).result"
         for (col, key) in [("icc1", "ICC1"), ("icc2", "ICC2"), ("f", "F"), ("df1", "df_between"), ("df2", "df_within"),
                            ("p", "p"), ("ms_between", "ms_between"), ("ms_within", "ms_within")] {
-            let got = t.doubles(col)![0], want = ref.number("\(base).\(key)")
+            let got = t.numbers(col)![0], want = ref.number("\(base).\(key)")
             #expect(close(got, want), "\(name) \(variable) \(col): \(got) vs R \(want)")
         }
         let n = Int64(ref.number("\(base).n_obs"))
@@ -27,7 +27,7 @@ struct ICCReferenceTests {
         let ci = "icc_ci.\(variable).result"
         for (col, key) in [("icc1_low", "ICC1_lower"), ("icc1_high", "ICC1_upper"),
                            ("icc2_low", "ICC2_lower"), ("icc2_high", "ICC2_upper")] {
-            let got = t.doubles(col)![0], want = ref.number("\(ci).\(key)")
+            let got = t.numbers(col)![0], want = ref.number("\(ci).\(key)")
             #expect(close(got, want), "\(name) \(variable) \(col): \(got) vs R \(want)")
         }
     }

@@ -63,6 +63,11 @@ int main(void) {
     expect("labels bad code", lc_dataset_add_labels(ds, "g", bad_codes, 4, levels, 2, &err), LC_STATUS_INVALID_ARGUMENT, &err, "code 5");
     expect("labels NULL levels", lc_dataset_add_labels(ds, "g", codes, 4, NULL, 2, &err), LC_STATUS_INVALID_ARGUMENT, &err, "levels");
     expect("labels", lc_dataset_add_labels(ds, "g", codes, 4, levels, 2, &err), LC_STATUS_OK, &err, NULL);
+    const int64_t ids[4] = {INT64_MIN, 9007199254740993LL, 9007199254740992LL, 9007199254740993LL};
+    const uint8_t id_missing[4] = {1, 0, 0, 0};
+    expect("int64 NULL values", lc_dataset_add_int64(ds, "id", NULL, NULL, 4, &err), LC_STATUS_INVALID_ARGUMENT, &err, "NULL");
+    expect("int64 reserved value", lc_dataset_add_int64(ds, "id", ids, NULL, 4, &err), LC_STATUS_INVALID_ARGUMENT, &err, "reserved");
+    expect("int64 with mask", lc_dataset_add_int64(ds, "id", ids, id_missing, 4, &err), LC_STATUS_OK, &err, NULL);
 
     expect("spec", lc_spec_create(&spec, &err), LC_STATUS_OK, &err, NULL);
     expect("spec NULL list", lc_spec_set_items(spec, NULL, 2, &err), LC_STATUS_INVALID_ARGUMENT, &err, "NULL");
@@ -93,6 +98,8 @@ int main(void) {
     expect("column out of range", lc_table_column_doubles(table, 99, &d, &err), LC_STATUS_INVALID_ARGUMENT, &err, "out of range");
     expect("column negative", lc_table_column_name(table, -1, &s, &err), LC_STATUS_INVALID_ARGUMENT, &err, "out of range");
     expect("wrong column type", lc_table_column_doubles(table, 0, &d, &err), LC_STATUS_INVALID_ARGUMENT, &err, "LC_TYPE_DOUBLE");
+    const uint8_t *flags = NULL;
+    expect("bools of a text column", lc_table_column_bools(table, 0, &flags, &err), LC_STATUS_INVALID_ARGUMENT, &err, "LC_TYPE_BOOL");
     expect("text row out of range", lc_table_text(table, 0, 1000, &s, &err), LC_STATUS_INVALID_ARGUMENT, &err, "row");
     expect("note out of range", lc_table_note(table, 1000, &s, &err), LC_STATUS_INVALID_ARGUMENT, &err, "note");
     expect("nrows NULL out", lc_table_nrows(table, NULL, &err), LC_STATUS_INVALID_ARGUMENT, &err, "out");

@@ -86,8 +86,8 @@ def _check_column_names(df) -> None:
 
 
 def _column(df: pd.DataFrame, name: str):
-    """One column for the C layer: float64 values, or factorized codes and levels.
-    Vectorised: no per-cell work in Python."""
+    """One column for the C layer: int64 values (with a missing mask when some are missing),
+    float64 values, or factorized codes and levels. Vectorised: no per-cell work in Python."""
     import numpy as np
     import pandas as pd
     if name not in df.columns:
@@ -98,20 +98,24 @@ def _column(df: pd.DataFrame, name: str):
     if pd.api.types.is_complex_dtype(s):
         raise _error(f"column '{name}' holds complex numbers; lcstat reads real numbers only", 4)
     if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("integer", "floating", "mixed-integer-float", "decimal"):
-        s = pd.to_numeric(s)           # an object column holding numbers is numbers
+        try:
+            s = pd.to_numeric(s)       # an object column holding numbers is numbers
+        except (OverflowError, ValueError):
+            pass                       # integers beyond 64 bits: exact text keys below
     if isinstance(s.dtype, pd.CategoricalDtype):
         # the categories in their own order: the first is the reference level, as R's factor
         codes = np.ascontiguousarray(s.cat.codes.to_numpy(), dtype=np.int64)
-        return (name, (codes, [str(c) for c in s.cat.categories], bool(s.cat.ordered)))
-    if pd.api.types.is_integer_dtype(s) and len(s) and int(np.abs(s.dropna().to_numpy(dtype=object)).max(initial=0)) >= 2 ** 53:
-        # integers a double cannot hold exactly (ids such as 10**17 + i): exact text keys, never merged
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
-        return (name, (np.ascontiguousarray(codes, dtype=np.int64), [str(int(u)) for u in uniques]))
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        values = s.to_numpy(dtype=np.float64, na_value=np.nan)
-        return (name, np.ascontiguousarray(values))
+        return (name, (codes, _label_texts(s.cat.categories), bool(s.cat.ordered)))
+    if pd.api.types.is_integer_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        # integers stay integers, exact at any size (ids such as 10**17 + i are keys, never merged)
+        if s.dtype.kind != "u" or len(s) == 0 or int(s.max()) < 2 ** 63:
+            missing = s.isna().to_numpy()
+            values = np.ascontiguousarray(s.to_numpy(dtype=np.int64, na_value=0))
+            return (name, (values, np.ascontiguousarray(missing, dtype=np.uint8)) if missing.any() else values)
+    elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return (name, np.ascontiguousarray(s.to_numpy(dtype=np.float64, na_value=np.nan)))
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    labels = [str(u) for u in uniques]
+    labels = _label_texts(uniques)
     if len(set(labels)) != len(labels):
         # 1 and '1' in one column: two groups that would print as one
         seen, clash = {}, None
@@ -123,6 +127,12 @@ def _column(df: pd.DataFrame, name: str):
         raise _error(f"column '{name}' holds values that print the same but differ: {clash[0]!r} ({type(clash[0]).__name__}) "
                      f"and {clash[1]!r} ({type(clash[1]).__name__}); make them one type", 1)
     return (name, (np.ascontiguousarray(codes, dtype=np.int64), labels))
+
+
+def _label_texts(uniques) -> list[str]:
+    """The text of each distinct value of a text-like column, as the library receives it
+    (and as :func:`_restore_keys` matches it when it gives the values back)."""
+    return [str(u) for u in uniques]
 
 
 def _null(null) -> str:
@@ -140,17 +150,6 @@ def _scale(scale) -> tuple[float, float] | None:
         return (float(low), float(high))
     except (TypeError, ValueError):
         raise TypeError("scale must be a (low, high) tuple, e.g. (1, 5)") from None
-
-
-LABEL_COLUMNS = {"group", "person"}
-
-
-def _labels(table, column: int, nrows: int):
-    """A label column: int64 when every label is an integer written plainly
-    (ids read from a file, as pandas.read_csv would type them), else str."""
-    import numpy as np
-    values = np.empty(nrows, dtype=np.int64)
-    return values if _lcstat.table_integers(table, column, values) else _lcstat.table_texts(table, column)
 
 
 def _table_frame(table, wanted: Sequence[str] | None = None) -> pd.DataFrame:
@@ -174,11 +173,11 @@ def _table_frame(table, wanted: Sequence[str] | None = None) -> pd.DataFrame:
         _lcstat.table_fill(table, i, block[row])
     others = {}
     for i, name, kind in keep:
-        if kind == "i":
-            others[i] = np.empty(nrows, dtype=np.int64)
+        if kind in ("i", "b"):
+            others[i] = np.empty(nrows, dtype=np.int64 if kind == "i" else np.bool_)
             _lcstat.table_fill(table, i, others[i])
         elif kind == "s":
-            others[i] = _labels(table, i, nrows) if name in LABEL_COLUMNS else _lcstat.table_texts(table, i)
+            others[i] = _lcstat.table_texts(table, i)
     del table
     import pandas as pd
     df = pd.DataFrame(block.T, columns=[name for _, name in floats], copy=False)
@@ -190,33 +189,51 @@ def _table_frame(table, wanted: Sequence[str] | None = None) -> pd.DataFrame:
 
 
 def _run(analysis: str, data, columns: Sequence[str], spec: dict, contract: list[str] | None,
-         extra: bool, read_options: dict | None = None) -> pd.DataFrame:
+         extra: bool, read_options: dict | None = None, keys: dict[str, str] | None = None) -> pd.DataFrame:
+    """Runs an analysis; ``keys`` maps the result's key columns to the input columns they come
+    from, so a DataFrame's keys come back as they went in (see :func:`_restore_keys`)."""
+    wanted = contract if contract is not None and not extra else None
+    if wanted and "group" in wanted and len(spec.get("group", [])) > 1:
+        at = wanted.index("group")        # several group columns come back as several columns
+        wanted = wanted[:at] + list(spec["group"]) + wanted[at + 1:]
     # the table goes straight into _table_frame, which frees it before building the frame
-    return _table_frame(_lcstat.run(analysis, _source(data, columns, read_options), spec),
-                        contract if contract is not None and not extra else None)
-
-
-def _numeric_keys(result: pd.DataFrame, column: str) -> pd.DataFrame:
-    """A key column of numbers given back as numbers (waves and times: 1, 2, 10 sort by value),
-    whatever the input was; left as text when any label is not a number."""
-    import pandas as pd
-    converted = pd.to_numeric(result[column], errors="coerce")
-    if len(result) and not converted.isna().any():
-        as_int = converted.astype("int64")
-        result[column] = as_int if (as_int == converted).all() else converted
+    result = _table_frame(_lcstat.run(analysis, _source(data, columns, read_options), spec), wanted)
+    if keys and not _is_path(data):
+        _restore_keys(result, _frame(data), keys)
     return result
 
 
-def _numeric_group_labels(data, group: list[str], result: pd.DataFrame) -> pd.DataFrame:
-    """Give numeric group ids of a DataFrame back as numbers, as they came in
-    (integer ids are int64 already; this gives float ids back as floats)."""
-    if _is_path(data):
-        return result
+def _group_keys(group: list[str]) -> dict[str, str]:
+    """The result's group key columns and their input columns: ``group`` for one, else each by its name."""
+    return {"group": group[0]} if len(group) == 1 else {c: c for c in group}
+
+
+def _restore_keys(result: pd.DataFrame, df: pd.DataFrame, keys: dict[str, str]) -> None:
+    """Gives key columns back with the input column's values and dtype: integers as their
+    integer type, text exactly, booleans as bool, dates as dates, a categorical with its
+    categories and order. The library keeps each distinct key exact; this only retypes it."""
     import pandas as pd
-    df = _frame(data)
-    if len(group) == 1 and pd.api.types.is_numeric_dtype(df[group[0]]) and not pd.api.types.is_bool_dtype(df[group[0]]):
-        result["group"] = pd.to_numeric(result["group"])
-    return result
+    for out, column in keys.items():
+        if f"group_{out}" in result.columns and out != "group":
+            out = f"group_{out}"          # renamed by the library: the table has a column of that name
+        if out not in result.columns or column not in df.columns:
+            continue
+        source, got = df[column], result[out]
+        if isinstance(source.dtype, pd.CategoricalDtype):
+            lookup = dict(zip(_label_texts(source.cat.categories), source.cat.categories))
+            result[out] = pd.Categorical(got.astype(str).map(lookup), categories=source.cat.categories,
+                                         ordered=source.cat.ordered)
+        elif pd.api.types.is_numeric_dtype(source) and not pd.api.types.is_bool_dtype(source) \
+                and pd.api.types.is_numeric_dtype(got):
+            result[out] = got.astype(source.dtype)
+        else:
+            _, uniques = pd.factorize(source, use_na_sentinel=True)
+            lookup = dict(zip(_label_texts(uniques), uniques))
+            restored = got.astype(str).map(lookup)
+            try:
+                result[out] = restored.astype(source.dtype)
+            except (TypeError, ValueError):
+                result[out] = restored
 
 
 def agreement(data, *, group, items, scale=None, null="uniform", missing="available", reverse=None,
@@ -231,7 +248,10 @@ def agreement(data, *, group, items, scale=None, null="uniform", missing="availa
         give ``delimiter`` (",", ";", "tab"), ``decimal`` ("." or ",") and
         ``na_values`` (extra missing codes such as ``["-99"]``).
     group : str or list of str
-        Group column(s); several are joined with ``_``.
+        Group column(s). One comes back as the column ``group``; several form one
+        key (a tuple: ``("a_b", "c")`` and ``("a", "b_c")`` are two groups) and come
+        back as one column each, under their own names. Keys come back as they went
+        in: integers as integers, text exactly, dates as dates, categoricals in order.
     items : list of str
         Item columns (one item gives single-item rwg).
     scale : (low, high), optional
@@ -273,8 +293,7 @@ def agreement(data, *, group, items, scale=None, null="uniform", missing="availa
             "options": {"significance": "true" if significance else "false", "replications": str(int(replications)),
                         "seed": str(int(seed))}}
     tests = ["rwg_j_p", "ad_m_p"] if significance else []
-    result = _run("agreement", data, g + it, spec, AGREEMENT_COLUMNS + tests, extra, read_options)
-    return _numeric_group_labels(data, g, result)
+    return _run("agreement", data, g + it, spec, AGREEMENT_COLUMNS + tests, extra, read_options, _group_keys(g))
 
 
 def icc(data, *, group, items, scale=None, reverse=None, missing="available", k="mean",
@@ -315,19 +334,27 @@ def alpha(data, *, items, scale=None, reverse=None, group=None, read_options=Non
     return _run("alpha", data, it, spec, None, True, read_options)
 
 
-def scores(data, *, items, scale=None, reverse=None, missing="available", group=None,
+def scores(data, *, items, scale=None, reverse=None, missing="available", group=None, ids=None,
            read_options=None) -> pd.DataFrame:
     """Each respondent's scale score: the mean of the answered items after
     reverse coding (``missing="listwise"``: only respondents who answered all).
 
-    Returns one row per input row, in input order: ``row`` (1-based),
-    ``group`` (when given), ``score`` (NaN without answers) and ``n_answered``.
+    Returns one row per input row, in input order: ``row`` (1-based), the row's
+    ``group`` (when given; several group columns under their own names) and ``ids``
+    columns (e.g. ``ids=["person", "session"]``) as they are in the data, then
+    ``score`` (NaN without answers) and ``n_answered``.
 
     R equivalent: ``rowMeans(x, na.rm = TRUE)`` after reverse coding.
     """
-    g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
-    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "missing": str(missing)}
-    return _run("scores", data, g + it, spec, None, True, read_options)
+    g, it, rev, idc = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse"), _names(ids, "ids")
+    spec = {"group": g, "items": it, "reverse": rev, "ids": idc, "scale": _scale(scale), "missing": str(missing)}
+    result = _run("scores", data, g + idc + it, spec, None, True, read_options)
+    if not _is_path(data):
+        df = _frame(data)
+        for out, column in {**_group_keys(g), **{c: c for c in idc}}.items() if g or idc else []:
+            if out in result.columns:
+                result[out] = df[column].array     # the row's own value and dtype, by position
+    return result
 
 
 def level_consensus(data, *, group, items, outcome, scale=None, consensus="rwg_j", level=None, center=False,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._api import _numeric_keys, AGREEMENT_COLUMNS, _names, _null, _run, _scale
+from ._api import AGREEMENT_COLUMNS, _group_keys, _names, _null, _run, _scale
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -13,16 +13,19 @@ def consensus_over_time(data, *, group, wave, items, scale=None, null="uniform",
                         extra=False, read_options=None) -> pd.DataFrame:
     """Level and consensus per group per wave (session): a long table ready to plot.
 
-    One row per group and wave, groups in label order and waves in their natural
-    order (numbers by value): ``group, wave, n, mean, sd, rwg_j, rwg_j_lindell,
-    ad_m, ad_md, awg`` (``extra=True`` adds the raw values and notes). Other
+    One row per group and wave, groups in key order and waves in their natural
+    order (numbers by value, dates by date): ``group, wave, n, mean, sd, rwg_j,
+    rwg_j_lindell, ad_m, ad_md, awg`` (``extra=True`` adds the raw values and notes);
+    ``group`` and ``wave`` keep their input types, several group columns come back
+    as one column each. Other
     arguments as in :func:`lcstat.agreement`. See :func:`plot_consensus`.
     """
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": _null(null), "missing": str(missing),
             "options": {"wave": str(wave)}}
     contract = ["group", "wave"] + AGREEMENT_COLUMNS[1:]
-    return _numeric_keys(_run("consensus_over_time", data, g + [str(wave)] + it, spec, contract, extra, read_options), "wave")
+    return _run("consensus_over_time", data, g + [str(wave)] + it, spec, contract, extra, read_options,
+                {**_group_keys(g), "wave": str(wave)})
 
 
 def composition(data, *, group, columns, read_options=None) -> pd.DataFrame:
@@ -32,7 +35,7 @@ def composition(data, *, group, columns, read_options=None) -> pd.DataFrame:
     one row per group with ``group, n``.
     """
     g, cols = _names(group, "group"), _names(columns, "columns")
-    return _run("composition", data, g + cols, {"group": g, "items": cols}, None, True, read_options)
+    return _run("composition", data, g + cols, {"group": g, "items": cols}, None, True, read_options, _group_keys(g))
 
 
 def plot_consensus(table: pd.DataFrame, index: str = "rwg_j", ax=None, level: bool = False):
@@ -56,7 +59,8 @@ def plot_consensus(table: pd.DataFrame, index: str = "rwg_j", ax=None, level: bo
         order = {w: i for i, w in enumerate(dict.fromkeys(table["wave"]))}
         x = table["wave"].map(order)
         ax.set_xticks(list(order.values()), list(order.keys()))
-    for name, rows in table.groupby("group", sort=False):
+    keys = [c for c in table.columns[:list(table.columns).index("wave")]]
+    for name, rows in table.groupby(keys if len(keys) > 1 else keys[0], sort=False, observed=True):
         ax.plot(x[rows.index].to_numpy(), rows[column].to_numpy(), marker="o", label=str(name))
     ax.set_xlabel("wave")
     ax.set_ylabel(column)

@@ -5,7 +5,7 @@ import re
 from typing import TYPE_CHECKING
 
 from . import _lcstat
-from ._api import LcstatError, _error, _frame, _numeric_keys, _is_path, _run as _run_analysis, _source, _table_frame as _frame_of
+from ._api import LcstatError, _error, _frame, _is_path, _run as _run_analysis, _source, _table_frame as _frame_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,7 +47,6 @@ class TransferResult:
         self.variance = _frame_of(_lcstat.fit_table(capsule, "variance"))
         row = _frame_of(_lcstat.fit_table(capsule, "fit"))
         fit = {k: row[k].iloc[0].item() for k in row.columns if not k.startswith("groups_")}
-        fit["reml"], fit["converged"], fit["singular"] = bool(fit["reml"]), bool(fit["converged"]), bool(fit["singular"])
         fit["groups"] = {k[len("groups_"):]: int(row[k].iloc[0]) for k in row.columns if k.startswith("groups_")}
         fit["notes"] = row.attrs["notes"]
         self.fit = fit
@@ -229,10 +228,7 @@ def emergence(data, *, group: str, person: str, time: str, value: str, reml: boo
     spec = {"group": [str(group)], "options": {"person": str(person), "time": str(time), "value": str(value),
                                                "reml": "true" if reml else "false"}}
     columns = [str(group), str(person), str(time), str(value)]
-    result = _numeric_keys(_run_analysis("emergence", data, columns, spec, None, True, read_options), "time")
-    for flag in ("converged", "singular"):
-        result[flag] = result[flag].astype(bool)
-    return result
+    return _run_analysis("emergence", data, columns, spec, None, True, read_options, {"time": str(time)})
 
 
 def compare(fit0: TransferResult, fit1: TransferResult, refit: bool = True) -> pd.DataFrame:

@@ -6,20 +6,20 @@
  *   analysis: "agreement", "icc", "alpha", "scores", "level_consensus", "rgr",
  *             "aggregation", "consensus_over_time", "composition", "emergence", "bootstrap"
  *             or "null_distribution" (which takes data None: it reads the spec alone)
- *   data:     list of (name, values) with values a C-contiguous float64 buffer,
- *             or (name, (codes, levels)) with codes a C-contiguous int64
- *             buffer (-1 = missing) and levels a list of str;
+ *   data:     list of (name, values) with values a C-contiguous float64 buffer
+ *             or int64 buffer (exact integers), or (name, (int64 values, missing
+ *             mask of one byte a row)), or (name, (codes, levels[, ordered])) with
+ *             codes a C-contiguous int64 buffer (-1 = missing) and levels a list of str;
  *             or (path, csv) to let the library read a CSV file itself, csv a
  *             dict with optional delimiter, decimal (str of one character),
  *             na_values and columns (lists of str)
- *   spec:     dict with optional keys group, items, reverse (lists of str),
+ *   spec:     dict with optional keys group, items, reverse, ids (lists of str),
  *             scale ((low, high)), null, missing, icc_k (str), and options
  *             (dict of str to str, each passed to lc_spec_set)
  *   returns:  a table capsule (freed with the capsule), read with
- *             table_layout (rows, column names and kinds "f"/"i"/"s", notes),
- *             table_fill (a numeric column copied into a caller's buffer, once)
- *             table_texts (a text column as a list of str) and table_integers
- *             (a text column of canonical integers, such as group ids, as int64)
+ *             table_layout (rows, column names and kinds "f"/"i"/"b"/"s", notes),
+ *             table_fill (a float64, int64 or bool column copied into a caller's
+ *             buffer, once) and table_texts (a text column as a list of str)
  * Errors raise LcstatError (a ValueError) with .code set to the status.
  * The GIL is released while the library copies columns and computes. */
 #define PY_SSIZE_T_CLEAN
@@ -84,6 +84,7 @@ static int build_spec(PyObject *spec, void *handle, lc_error *err, int32_t *stat
     if (set_list(spec, "group", handle, lc_spec_set_group, err, status) < 0 || *status) return -1;
     if (set_list(spec, "items", handle, lc_spec_set_items, err, status) < 0 || *status) return -1;
     if (set_list(spec, "reverse", handle, lc_spec_set_reverse, err, status) < 0 || *status) return -1;
+    if (set_list(spec, "ids", handle, lc_spec_set_ids, err, status) < 0 || *status) return -1;
     if (set_text(spec, "null", handle, lc_spec_set_null, err, status) < 0 || *status) return -1;
     if (set_text(spec, "missing", handle, lc_spec_set_missing, err, status) < 0 || *status) return -1;
     if (set_text(spec, "icc_k", handle, lc_spec_set_icc_k, err, status) < 0 || *status) return -1;
@@ -143,12 +144,52 @@ static int get_buffer(PyObject *obj, Py_buffer *view, const char *format, const 
     return 0;
 }
 
+/* The format letter of a one-dimensional contiguous buffer of 8-byte values, 0 when it is not one. */
+static char format_letter(PyObject *obj) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) { PyErr_Clear(); return 0; }
+    char letter = 0;
+    if (view.ndim == 1 && view.itemsize == 8 && view.format != NULL) {
+        const char *f = view.format;
+        if (*f == '@' || *f == '=' || *f == '<') f++;
+        if (f[0] != 0 && f[1] == 0) letter = f[0];
+    }
+    PyBuffer_Release(&view);
+    return letter;
+}
+
+/* int64 values (format 'q' or 'l') and an optional missing mask (bool or uint8, one byte a row). */
+static int add_int64(PyObject *module, void *data, const char *name, PyObject *values, PyObject *mask, lc_error *err) {
+    Py_buffer view, missing; int32_t st;
+    if (get_buffer(values, &view, format_letter(values) == 'l' ? "l" : "q", name) < 0) return -1;
+    int has_mask = mask != NULL && mask != Py_None;
+    if (has_mask) {
+        if (PyObject_GetBuffer(mask, &missing, PyBUF_C_CONTIGUOUS) < 0) { PyBuffer_Release(&view); return -1; }
+        if (missing.len != view.len / 8) {
+            PyBuffer_Release(&missing); PyBuffer_Release(&view);
+            PyErr_Format(PyExc_ValueError, "column '%s': the missing mask has %zd bytes for %zd rows", name, missing.len, view.len / 8);
+            return -1;
+        }
+    }
+    Py_BEGIN_ALLOW_THREADS
+    st = lc_dataset_add_int64(data, name, (const int64_t *)view.buf, has_mask ? (const uint8_t *)missing.buf : NULL,
+                              (int64_t)(view.len / 8), err);
+    Py_END_ALLOW_THREADS
+    if (has_mask) PyBuffer_Release(&missing);
+    PyBuffer_Release(&view);
+    if (st) { raise_status(module, st, err); return -1; }
+    return 0;
+}
+
+/* One column: float64 values; int64 values (exact keys), alone or as (values, missing mask);
+ * (codes, levels) text; (codes, levels, ordered) a categorical in its own level order. */
 static int add_column(PyObject *module, void *data, PyObject *item, lc_error *err) {
     const char *name; PyObject *values;
     if (!PyArg_ParseTuple(item, "sO", &name, &values)) return -1;
     Py_buffer view; int32_t st;
+    if (PyTuple_Check(values) && PyTuple_GET_SIZE(values) == 2 && !PyList_Check(PyTuple_GET_ITEM(values, 1)))
+        return add_int64(module, data, name, PyTuple_GET_ITEM(values, 0), PyTuple_GET_ITEM(values, 1), err);
     if (PyTuple_Check(values)) {
-        /* (codes, levels): text; (codes, levels, ordered): a categorical in its own level order */
         PyObject *codes, *levels; int ordered = -1;
         if (!PyArg_ParseTuple(values, "OO|p", &codes, &levels, &ordered)) return -1;
         const char **lv = NULL; Py_ssize_t nl = 0;
@@ -163,6 +204,8 @@ static int add_column(PyObject *module, void *data, PyObject *item, lc_error *er
         Py_END_ALLOW_THREADS
         PyMem_Free(lv);
     } else {
+        char letter = format_letter(values);
+        if (letter == 'q' || letter == 'l') return add_int64(module, data, name, values, NULL, err);
         if (get_buffer(values, &view, "d", name) < 0) return -1;
         Py_BEGIN_ALLOW_THREADS
         st = lc_dataset_add_numeric(data, name, (const double *)view.buf, (int64_t)(view.len / view.itemsize), err);
@@ -186,10 +229,10 @@ static PyObject *table_capsule(void *table) {
 }
 
 static const char *kind_of(int32_t type) {
-    return type == LC_TYPE_DOUBLE ? "f" : type == LC_TYPE_INT64 ? "i" : "s";
+    return type == LC_TYPE_DOUBLE ? "f" : type == LC_TYPE_INT64 ? "i" : type == LC_TYPE_BOOL ? "b" : "s";
 }
 
-/* table_layout(table) -> (nrows, [(name, kind)], notes); kind "f", "i" or "s". */
+/* table_layout(table) -> (nrows, [(name, kind)], notes); kind "f", "i", "b" or "s". */
 static PyObject *table_layout(PyObject *module, PyObject *capsule) {
     void *table = PyCapsule_GetPointer(capsule, "lcstat.table");
     if (table == NULL) return NULL;
@@ -227,7 +270,7 @@ done:
 /* Whether a buffer holds 8-byte items of one of the struct format letters `letters` (native order). */
 static int is_format(const Py_buffer *view, const char *letters) {
     const char *f = view->format;
-    if (f == NULL || view->itemsize != 8) return 0;
+    if (f == NULL || view->itemsize != (letters[0] == '?' ? 1 : 8)) return 0;
     if (*f == '@' || *f == '=' || *f == '<') f++;
     return f[0] != 0 && f[1] == 0 && strchr(letters, f[0]) != NULL;
 }
@@ -246,7 +289,7 @@ static void *table_rows(PyObject *module, PyObject *capsule, int64_t *nrows) {
  * struct format in `letters`; -1 with an exception set otherwise. */
 static int column_buffer(PyObject *target, Py_buffer *view, const char *letters, int64_t nrows, Py_ssize_t c) {
     if (PyObject_GetBuffer(target, view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
-    if (is_format(view, letters) && view->len == nrows * 8) return 0;
+    if (is_format(view, letters) && view->len == nrows * view->itemsize) return 0;
     PyBuffer_Release(view);
     PyErr_Format(PyExc_ValueError, "column %zd needs a writable buffer of %lld values of format '%c'",
                  c, (long long)nrows, letters[0]);
@@ -265,52 +308,17 @@ static PyObject *table_fill(PyObject *module, PyObject *args) {
     int32_t type = 0;
     int32_t st = lc_table_column_type(table, (int64_t)c, &type, &err);
     if (st) return raise_status(module, st, &err);
-    if (type != LC_TYPE_DOUBLE && type != LC_TYPE_INT64) return PyErr_Format(PyExc_TypeError, "column %zd is text", c);
+    if (type == LC_TYPE_TEXT) return PyErr_Format(PyExc_TypeError, "column %zd is text", c);
     Py_buffer view;
-    if (column_buffer(target, &view, type == LC_TYPE_DOUBLE ? "d" : "qlLQ", nrows, c) < 0) return NULL;
+    if (column_buffer(target, &view, type == LC_TYPE_DOUBLE ? "d" : type == LC_TYPE_BOOL ? "?" : "qlLQ", nrows, c) < 0) return NULL;
     const void *v = NULL;
     st = type == LC_TYPE_DOUBLE ? lc_table_column_doubles(table, (int64_t)c, (const double **)&v, &err)
-                                : lc_table_column_int64s(table, (int64_t)c, (const int64_t **)&v, &err);
+       : type == LC_TYPE_BOOL ? lc_table_column_bools(table, (int64_t)c, (const uint8_t **)&v, &err)
+                              : lc_table_column_int64s(table, (int64_t)c, (const int64_t **)&v, &err);
     if (!st && nrows > 0) memcpy(view.buf, v, (size_t)view.len);
     PyBuffer_Release(&view);
     if (st) return raise_status(module, st, &err);
     Py_RETURN_NONE;
-}
-
-/* Whether `s` is an integer written the one way str(int) writes it (no sign but
- * '-', no leading zeros, no spaces, no "-0"), within int64; its value in *out. */
-static int canonical_integer(const char *s, int64_t *out) {
-    const char *digits = s[0] == '-' ? s + 1 : s;
-    size_t n = strlen(digits);
-    if (n == 0 || n > 18 || (digits[0] == '0' && (n > 1 || digits != s))) return 0;
-    int64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (digits[i] < '0' || digits[i] > '9') return 0;
-        v = v * 10 + (digits[i] - '0');
-    }
-    *out = digits != s ? -v : v;
-    return 1;
-}
-
-/* table_integers(table, column, out) -> bool: when every row of a text column is
- * a canonical integer (labels such as group ids read from a file), fills `out`,
- * a writable int64 buffer of nrows values, and returns True; else False. */
-static PyObject *table_integers(PyObject *module, PyObject *args) {
-    PyObject *capsule, *target; Py_ssize_t c;
-    if (!PyArg_ParseTuple(args, "OnO", &capsule, &c, &target)) return NULL;
-    int64_t nrows = 0;
-    void *table = table_rows(module, capsule, &nrows);
-    Py_buffer view;
-    if (table == NULL || column_buffer(target, &view, "qlLQ", nrows, c) < 0) return NULL;
-    lc_error err; err.message[0] = 0;
-    int32_t st = 0, all = 1;
-    for (int64_t r = 0; all && !st && r < nrows; r++) {
-        const char *s = NULL;
-        if (!(st = lc_table_text(table, (int64_t)c, r, &s, &err))) all = canonical_integer(s, (int64_t *)view.buf + r);
-    }
-    PyBuffer_Release(&view);
-    if (st) return raise_status(module, st, &err);
-    return PyBool_FromLong(all);
 }
 
 /* table_texts(table, column) -> list of str */
@@ -539,7 +547,6 @@ static PyMethodDef methods[] = {
     {"table_layout", table_layout, METH_O, "table_layout(table) -> (nrows, [(name, kind)], notes)"},
     {"table_fill", table_fill, METH_VARARGS, "table_fill(table, column, out): copy a numeric column into a writable buffer"},
     {"table_texts", table_texts, METH_VARARGS, "table_texts(table, column) -> list of str"},
-    {"table_integers", table_integers, METH_VARARGS, "table_integers(table, column, out) -> whether a text column is all canonical integers (then in out)"},
     {"version", version, METH_NOARGS, "version() -> (number, text) of the loaded liblcstat"},
     {"transfer", transfer, METH_VARARGS, "transfer(data, formula, reml, variance, weights, contrast_names, contrast_kinds, ddf) -> fit capsule"},
     {"fit_table", fit_table, METH_VARARGS, "fit_table(fit, which) -> table"},

@@ -102,11 +102,11 @@ def c_table(table) -> dict:
                 _check(LIB.lc_table_text(table, c, r, ctypes.byref(text), ctypes.byref(error)), error)
                 values.append(None if text.value is None else text.value.decode())
         else:
-            ctype = ctypes.c_double if kind.value == 1 else ctypes.c_int64
+            ctype, getter = {1: (ctypes.c_double, LIB.lc_table_column_doubles), 2: (ctypes.c_int64, LIB.lc_table_column_int64s),
+                             4: (ctypes.c_uint8, LIB.lc_table_column_bools)}[kind.value]
             data = ctypes.POINTER(ctype)()
-            getter = LIB.lc_table_column_doubles if kind.value == 1 else LIB.lc_table_column_int64s
             _check(getter(table, c, ctypes.byref(data), ctypes.byref(error)), error)
-            values = [data[r] for r in range(rows.value)]
+            values = [bool(data[r]) if kind.value == 4 else data[r] for r in range(rows.value)]
         out[name.value.decode()] = values
     return out
 
@@ -132,7 +132,8 @@ def c_spec(run: dict):
     _check(LIB.lc_spec_create(ctypes.byref(spec), ctypes.byref(error)), error)
     try:
         if "group" in run:
-            _check(LIB.lc_spec_set_group(spec, _strings([run["group"]]), 1, ctypes.byref(error)), error)
+            group = run["group"] if isinstance(run["group"], list) else [run["group"]]
+            _check(LIB.lc_spec_set_group(spec, _strings(group), len(group), ctypes.byref(error)), error)
         if "items" in run and run["analysis"] != "null":
             _check(LIB.lc_spec_set_items(spec, _strings(run["items"]), len(run["items"]), ctypes.byref(error)), error)
         if "scale" in run:
@@ -199,7 +200,8 @@ def cli_arguments(run: dict, path: str | None) -> list[str]:
         if run.get("variance"):
             args += ["--variance", run["variance"]]
     else:
-        args = [a, path, "--group", run["group"], "--items", ",".join(run["items"])]
+        group = run["group"] if isinstance(run["group"], list) else [run["group"]]
+        args = [a, path, "--group", ",".join(group), "--items", ",".join(run["items"])]
         args += ["--extra"] if run.get("extra") else []
         if "reverse" in run:
             args += ["--reverse", ",".join(run["reverse"])]

@@ -133,12 +133,12 @@ n, layout, notes = _lcstat.table_layout(t)
 f = [i for i, (name, kind) in enumerate(layout) if kind == "f"][0]
 outcomes = []
 for call in (lambda: _lcstat.table_fill(t, f, np.empty(n + 1)),            # wrong length
-             lambda: _lcstat.table_fill(t, f, np.empty(n, dtype=np.int32)),  # wrong type
+             lambda: _lcstat.table_fill(t, f, np.empty(n, dtype=np.bool_)),  # wrong type
              lambda: _lcstat.table_fill(t, f, np.empty(n)[::-1]),            # not contiguous
              lambda: _lcstat.table_fill(t, f, b"x" * (8 * n)),               # read-only
              lambda: _lcstat.table_fill(t, 999, np.empty(n)),                # no such column
              lambda: _lcstat.table_texts(t, -1),
-             lambda: _lcstat.table_integers(t, f, np.empty(n, dtype=np.int64)),
+             lambda: _lcstat.table_texts(t, f),                              # not a text column
              lambda: _lcstat.table_layout(object())):
     try:
         call(); outcomes.append("no error")

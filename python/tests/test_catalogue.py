@@ -66,6 +66,8 @@ def matches(got, want) -> bool:
         return got is None or (isinstance(got, float) and math.isnan(got))
     if want == "*":
         return isinstance(got, (int, float)) and math.isfinite(got)
+    if isinstance(want, int) and isinstance(got, int) and not isinstance(got, bool):
+        return got == want          # integers exactly (ids beyond 2^53 differ by 1)
     if isinstance(want, (int, float)):
         return isinstance(got, (int, float)) and abs(got - want) <= 1e-9 * max(1, abs(want))
     return got == want

@@ -59,7 +59,9 @@ def test_cohesion_edge_cases(cohesion):
     df = df.assign(GRP=df["UNIT"] + "_" + df["PLATOON"])
     items = [f"COH0{i}" for i in range(1, 6)]
     t = lcstat.agreement(df, group=["UNIT", "PLATOON"], items=items, scale=(1, 5), missing="listwise")
-    assert list(t["group"]) == ref["rwg.j"]["COH"]["uniform"]["result"]["grpid"]
+    # two key columns come back as two columns; R's paste(UNIT, PLATOON, sep = "_") ids in the same order
+    assert list(t.columns[:3]) == ["UNIT", "PLATOON", "n"]
+    assert list(t["UNIT"] + "_" + t["PLATOON"]) == ref["rwg.j"]["COH"]["uniform"]["result"]["grpid"]
     close(t["rwg_j"], ref["rwg.j"]["COH"]["uniform"]["result"]["rwg.j"])
     close(t["awg"], ref["awg"]["COH_items"]["result"]["a.wg"])
     one = lcstat.agreement(df, group="GRP", items=["COH02"], scale=(1, 5))
@@ -111,9 +113,9 @@ def test_reading_a_file_in_the_library_equals_pandas_input(lq2002):
 
 
 def test_group_ids_are_integers_only_when_written_as_integers(tmp_path):
-    """Ids that str(int) would write come back as int64 (as pandas.read_csv types a
-    file's ids); any other label (letters, decimals, and text ids such as '007',
-    '+1' or '-0' handed over as str) keeps the whole column as text."""
+    """A file's integer ids come back as int64 (as pandas.read_csv types them); any other
+    label (letters, decimals) keeps the whole column as text; a DataFrame's text ids stay
+    text exactly ('007', '+1', '-0', and '5' too), as they went in."""
     def from_file(labels):
         p = tmp_path / "ids.csv"
         p.write_text("g,q\n" + "".join(f"{g},{v}\n" for g in labels for v in (1, 2)))
@@ -125,8 +127,9 @@ def test_group_ids_are_integers_only_when_written_as_integers(tmp_path):
 
     ints = from_file(["-3", "0", "12", "99999999999999"])
     assert ints.dtype == "int64" and sorted(ints) == [-3, 0, 12, 99999999999999]
-    assert from_frame(["5", "-2"]).dtype == "int64"
-    for read, labels in [(from_file, ["1", "A"]), (from_file, ["1.5", "2"]), (from_frame, ["007", "8"]),
+    assert list(from_frame(["5", "-2"])) == ["-2", "5"]
+    assert list(from_file(["1.5", "2"])) == [1.5, 2.0]      # other numbers as numbers, as pandas reads them
+    for read, labels in [(from_file, ["1", "A"]), (from_frame, ["007", "8"]),
                          (from_frame, ["+1", "2"]), (from_frame, ["-0", "1"]), (from_frame, ["1 ", "2"])]:
         text = read(labels)
         assert text.dtype != "int64" and sorted(text) == sorted(labels), labels

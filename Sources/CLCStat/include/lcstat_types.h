@@ -48,6 +48,7 @@
 #define LC_TYPE_DOUBLE 1
 #define LC_TYPE_INT64 2
 #define LC_TYPE_TEXT 3
+#define LC_TYPE_BOOL 4
 
 #define LC_ERROR_MESSAGE_SIZE 512
 

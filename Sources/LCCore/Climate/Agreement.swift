@@ -29,7 +29,7 @@ public enum Agreement {
             var out = AgreementColumns(capacity: range.count)
             for g in range {
                 pass.load(groups.rows(of: g))
-                out.append(label: groups.labels[g], n: pass.respondents, scores: pass.scoreTally, tallies: pass.tallies,
+                out.append(n: pass.respondents, scores: pass.scoreTally, tallies: pass.tallies,
                            scale: spec.scale, nullVariance: nullVariance)
             }
             return out
@@ -44,7 +44,7 @@ public enum Agreement {
             notes.append("no response scale declared: rwg_j, rwg_j_lindell and awg are missing")
         }
         if groups.droppedRows > 0 { notes.append("\(groups.droppedRows) rows without a group were left out") }
-        let table = out.table(notes: notes)
+        let table = out.table(keys: groups.keyColumns(), notes: notes)
         guard let test = spec.significance, let scale = spec.scale, let e = nullVariance else { return table }
         return try AgreementSignificance.adding(to: table, scale: scale, nullVariance: e, replications: test.replications, seed: test.seed)
     }
@@ -52,24 +52,23 @@ public enum Agreement {
 
 /// Builds the agreement table row by row.
 private struct AgreementColumns {
-    var group: [String] = [], n: [Int64] = [], nItems: [Int64] = []
+    var n: [Int64] = [], nItems: [Int64] = []
     var mean: [Double] = [], sd: [Double] = [], rwg: [Double] = [], lindell: [Double] = []
     var adM: [Double] = [], adMd: [Double] = [], awg: [Double] = [], rwgRaw: [Double] = [], awgRaw: [Double] = []
     var note: [String] = []
 
     init(capacity: Int) {
-        group.reserveCapacity(capacity)
+        n.reserveCapacity(capacity)
     }
 
     mutating func append(contentsOf o: AgreementColumns) {
-        group += o.group; n += o.n; nItems += o.nItems; mean += o.mean; sd += o.sd; rwg += o.rwg
+        n += o.n; nItems += o.nItems; mean += o.mean; sd += o.sd; rwg += o.rwg
         lindell += o.lindell; adM += o.adM; adMd += o.adMd; awg += o.awg; rwgRaw += o.rwgRaw; awgRaw += o.awgRaw
         note += o.note
     }
 
-    mutating func append(label: String, n count: Int, scores: ItemTally, tallies: [ItemTally],
+    mutating func append(n count: Int, scores: ItemTally, tallies: [ItemTally],
                          scale: ResponseScale?, nullVariance: Double?) {
-        group.append(label)
         n.append(Int64(count))
         mean.append(scores.n > 0 ? scores.mean : .nan)
         sd.append(scores.variance.squareRoot())
@@ -112,9 +111,10 @@ private struct AgreementColumns {
         note.append(why)
     }
 
-    func table(notes: [String]) -> ResultTable {
-        ResultTable(columns: [
-            .init("group", .text(group)), .init("n", .int(n)), .init("mean", .double(mean)), .init("sd", .double(sd)),
+    /// The table, after the groups' key columns (`group`, or one column per key column).
+    func table(keys: [ResultTable.Column], notes: [String]) -> ResultTable {
+        ResultTable(keys: keys, columns: [
+            .init("n", .int(n)), .init("mean", .double(mean)), .init("sd", .double(sd)),
             .init("rwg_j", .double(rwg)), .init("rwg_j_lindell", .double(lindell)),
             .init("ad_m", .double(adM)), .init("ad_md", .double(adMd)), .init("awg", .double(awg)),
             .init("n_items", .int(nItems)), .init("rwg_j_raw", .double(rwgRaw)), .init("awg_raw", .double(awgRaw)),

@@ -24,10 +24,7 @@ enum AgreementSignificance {
             rwgP.append(rwg[g].isFinite ? null?.rwg?.upperPValue(rwg[g]) ?? .nan : .nan)
             adP.append(ad[g].isFinite ? null?.ad?.lowerPValue(ad[g]) ?? .nan : .nan)
         }
-        var columns = table.columns.filter { $0.name != "note" }
-        columns += [.init("rwg_j_p", .double(rwgP)), .init("ad_m_p", .double(adP))]
-        columns += table.columns.filter { $0.name == "note" }
-        return ResultTable(columns: columns, notes: table.notes + [
+        return table.inserting([.init("rwg_j_p", .double(rwgP)), .init("ad_m_p", .double(adP))], before: "note", notes: [
             "rwg_j_p, ad_m_p: tail probabilities under the uniform-answer null for the group's size and items (exact where feasible, else \(replications) simulated groups, seed \(seed))"])
     }
 }

@@ -1,6 +1,6 @@
 /// What to compute climate level and consensus on. Defaults follow R's multilevel.
 public struct AgreementSpec: Sendable {
-    /// Group key column(s); several are joined with `_`.
+    /// Group key column(s); several form one tuple key (see `Grouping`).
     public var group: [String]
     public var items: [String]
     /// Declared response scale; without it the rwg family and awg are missing.

@@ -11,13 +11,12 @@ public enum Composition {
         guard !columns.isEmpty else { throw LCError(.invalidArgument, "composition needs at least one column") }
         let groups = try Grouping(data, keys: group)
         var out: [ResultTable.Column] = [
-            .init("group", .text(groups.labels)),
             .init("n", .int((0..<groups.count).map { Int64(groups.rows(of: $0).count) })),
         ]
         for name in columns {
             let column = try data.column(name)
             switch column.values {
-            case .numeric:
+            case .numeric, .integers:
                 let m = try GroupMoments(data, column: name, groups: groups)
                 out += [.init("\(name)_mean", .double(m.mean)), .init("\(name)_sd", .double(m.sd))]
             case .labels(let codes, let levels):
@@ -34,6 +33,6 @@ public enum Composition {
                 out += [.init("\(name)_blau", .double(blau)), .init("\(name)_categories", .int(present))]
             }
         }
-        return ResultTable(columns: out, notes: ["numeric columns: group mean and SD (n - 1); text columns: Blau's index 1 - sum p_k^2"])
+        return ResultTable(keys: groups.keyColumns(), columns: out, notes: ["numeric columns: group mean and SD (n - 1); text columns: Blau's index 1 - sum p_k^2"])
     }
 }

@@ -125,7 +125,7 @@ public struct OneWayANOVA: Sendable {
 
 private struct ICCColumns {
     var item: [String] = [], icc1: [Double] = [], icc2: [Double] = [], f: [Double] = []
-    var df1: [Double] = [], df2: [Double] = [], p: [Double] = [], groups: [Int64] = [], n: [Int64] = []
+    var df1: [Int64] = [], df2: [Int64] = [], p: [Double] = [], groups: [Int64] = [], n: [Int64] = []
     var msb: [Double] = [], msw: [Double] = [], k: [Double] = [], note: [String] = []
     var icc1Low: [Double] = [], icc1High: [Double] = [], icc2Low: [Double] = [], icc2High: [Double] = []
     var boot1Low: [Double] = [], boot1High: [Double] = [], boot2Low: [Double] = [], boot2High: [Double] = []
@@ -136,8 +136,8 @@ private struct ICCColumns {
         n.append(Int64(a.n))
         let why = a.undefinedReason
         let ok = why == nil
-        df1.append(a.groups >= 1 ? a.df1 : .nan)
-        df2.append(a.groups >= 1 ? a.df2 : .nan)
+        df1.append(Int64(max(a.groups - 1, 0)))        // J − 1 and N − J, 0 for an item nobody answered
+        df2.append(Int64(max(a.n - Double(a.groups), 0)))
         msb.append(a.groups >= 2 ? a.msBetween : .nan)
         msw.append(a.df2 > 0 ? a.msWithin : .nan)
         k.append(a.groups >= 1 ? a.k : .nan)
@@ -163,7 +163,7 @@ private struct ICCColumns {
         ] : []
         return ResultTable(columns: [
             .init("item", .text(item)), .init("icc1", .double(icc1)), .init("icc2", .double(icc2)),
-            .init("f", .double(f)), .init("df1", .double(df1)), .init("df2", .double(df2)), .init("p", .double(p)),
+            .init("f", .double(f)), .init("df1", .int(df1)), .init("df2", .int(df2)), .init("p", .double(p)),
             .init("groups", .int(groups)), .init("n", .int(n)),
             .init("ms_between", .double(msb)), .init("ms_within", .double(msw)), .init("k", .double(k)),
             .init("icc1_low", .double(icc1Low)), .init("icc1_high", .double(icc1High)),

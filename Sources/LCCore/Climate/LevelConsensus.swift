@@ -84,7 +84,7 @@ public enum LevelConsensus {
             .init("term", .text(terms)), .init("estimate", .double(fit.beta)), .init("se", .double(fit.se)),
             .init("t", .double(t)), .init("p", .double(fit.pValues(fit.se))),
             .init("se_hc3", .double(fit.seHC3)), .init("t_hc3", .double(tHC3)), .init("p_hc3", .double(fit.pValues(fit.seHC3))),
-            .init("se_hc0", .double(fit.seHC0)), .init("df", repeated(Double(fit.residualDF))),
+            .init("se_hc0", .double(fit.seHC0)), .init("df", .int([Int64](repeating: Int64(fit.residualDF), count: k))),
             .init("r_squared", repeated(fit.rSquared)), .init("adj_r_squared", repeated(fit.adjustedRSquared)),
             .init("sigma", repeated(fit.sigma)), .init("f", repeated(fit.f)), .init("groups", .int([Int64](repeating: Int64(used.count), count: k))),
         ], notes: notes)

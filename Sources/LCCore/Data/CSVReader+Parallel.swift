@@ -172,6 +172,9 @@ extension ColumnValues {
             if bytes.count == numbers.count { return .numeric(.small(joined(bytes))) }
             return .numeric(.doubles(joined(numbers.map(\.doubles))))
         }
+        // 64-bit integer ids in some parts, whole numbers in the others: integers
+        let integers = parts.compactMap(\.asIntegers)
+        if integers.count == parts.count { return .integers(joined(integers)) }
         var levels: [String] = [], index: [String: Int32] = [:], codes: [Int32] = []
         func code(_ s: String) -> Int32 {
             if let c = index[s] { return c }
@@ -183,11 +186,25 @@ extension ColumnValues {
             switch p {
             case .numeric(let v):
                 for x in v.doubles { codes.append(x.isNaN ? -1 : code(labelText(x))) }
+            case .integers(let v):
+                for x in v { codes.append(x == ColumnValues.missingInteger ? -1 : code(String(x))) }
             case .labels(let c, let l):
                 let map = l.map(code)
                 for k in c { codes.append(k < 0 ? -1 : map[Int(k)]) }
             }
         }
         return .labels(codes: codes, levels: levels)
+    }
+
+    /// The values as 64-bit integers, when every one is whole (or missing).
+    var asIntegers: [Int64]? {
+        switch self {
+        case .integers(let v): return v
+        case .labels: return nil
+        case .numeric(let v):
+            let d = v.doubles
+            guard d.allSatisfy({ $0.isNaN || ($0 == $0.rounded() && abs($0) < 9.2e18) }) else { return nil }
+            return d.map { $0.isNaN ? ColumnValues.missingInteger : Int64($0) }
+        }
     }
 }

@@ -30,8 +30,11 @@ struct CellRules {
         if !b.isText {
             if n == 0 && emptyIsMissing { b.appendMissing(); return }
             switch parseNumber(p, n, decimalComma: decimalComma) {
+            case .number where CellRules.hasLeadingZeros(p, n):
+                break       // `007`: an id written with leading zeros is text, kept exactly (never 7, never merged with 7)
             case .number(let v) where abs(v) >= CellRules.exactIntegers && CellRules.isInteger(p, n):
-                break       // an integer a Double cannot hold exactly (an id): kept as its text, a key
+                // an integer a Double cannot hold exactly (an id): a 64-bit integer, or its text beyond those
+                if let i = CellRules.integer(p, n) { b.appendInteger(i, line: line); return }
             case .number(let v):
                 if missingNumbers.contains(v) { b.appendMissing() } else { b.appendNumber(v) }
                 return
@@ -59,6 +62,17 @@ struct CellRules {
         guard i < n else { return false }
         while i < n { guard p[i] >= 48 && p[i] <= 57 else { return false }; i += 1 }
         return true
+    }
+
+    /// Whether the cell is an integer literal with a leading zero before another digit (`007`, `-01`).
+    static func hasLeadingZeros(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let i = n > 0 && (p[0] == UInt8(ascii: "-") || p[0] == UInt8(ascii: "+")) ? 1 : 0
+        return n - i >= 2 && p[i] == UInt8(ascii: "0") && isInteger(p, n)
+    }
+
+    /// The integer literal's value, when it fits 64 bits.
+    static func integer(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
+        Int64(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
     }
 
     private func addText(_ p: UnsafePointer<UInt8>, _ n: Int, quoted: Bool, to b: inout ColumnBuilder, line: Int) throws {

@@ -1,14 +1,21 @@
 /// The values of one column. Numbers are a `NumericColumn` (NaN for a missing value);
 /// text is dictionary-encoded (`codes` index into `levels`, -1 for missing), so
-/// a million rows of group labels cost four bytes each.
+/// a million rows of group labels cost four bytes each; `integers` are 64-bit
+/// integers kept exactly (ids such as 10¹⁷ + i, which a double would merge),
+/// `Int64.min` marking a missing value.
 public enum ColumnValues: Sendable, Equatable {
     case numeric(NumericColumn)
     case labels(codes: [Int32], levels: [String])
+    case integers([Int64])
+
+    /// The missing value of an `integers` column (R's `NA_integer_` is the 32-bit minimum likewise).
+    public static let missingInteger = Int64.min
 
     public var count: Int {
         switch self {
         case .numeric(let v): return v.count
         case .labels(let codes, _): return codes.count
+        case .integers(let v): return v.count
         }
     }
 }
@@ -47,5 +54,24 @@ public struct CellLocation: Sendable, Equatable {
     public init(line: Int, text: String) {
         self.line = line
         self.text = text
+    }
+}
+
+extension Column {
+    /// The column's values row by row for a result table, typed as they are: whole numbers
+    /// and 64-bit integers as integers when none is missing, other numbers as doubles (NaN
+    /// for missing), text as text ("" for missing; integers with a missing value, too).
+    public var resultValues: ResultTable.Values {
+        switch values {
+        case .numeric(let v):
+            let d = v.doubles
+            let whole = d.allSatisfy { $0 == $0.rounded() && abs($0) < 9e15 }     // (false for NaN)
+            return whole ? .int(d.map { Int64($0) }) : .double(d)
+        case .integers(let v):
+            if !v.contains(ColumnValues.missingInteger) { return .int(v) }
+            return .text(v.map { $0 == ColumnValues.missingInteger ? "" : String($0) })
+        case .labels(let codes, let levels):
+            return .text(codes.map { $0 >= 0 && Int($0) < levels.count ? levels[Int($0)] : "" })
+        }
     }
 }

@@ -1,11 +1,14 @@
 /// Accumulates one CSV column while the file streams past: small whole numbers
 /// in one byte each while they last, then doubles, then dictionary-encoded text
-/// from the first cell that is not a number.
+/// from the first cell that is not a number. An integer a double cannot hold
+/// (an id beyond 2^53) turns a column of whole numbers into 64-bit integers.
 struct ColumnBuilder {
     let name: String
     private var small: [Int8] = []
     private var isSmall = true
     private var numbers: [Double] = []
+    private var integers: [Int64] = []
+    private var isInteger = false
     private(set) var isText = false
     private var codes: [Int32] = []
     private var levels: [String] = []
@@ -18,11 +21,32 @@ struct ColumnBuilder {
     }
 
     mutating func appendMissing() {
-        if isText { codes.append(-1) } else if isSmall { small.append(NumericColumn.smallMissing) } else { numbers.append(.nan) }
+        if isText { codes.append(-1) } else if isInteger { integers.append(ColumnValues.missingInteger) }
+        else if isSmall { small.append(NumericColumn.smallMissing) } else { numbers.append(.nan) }
+    }
+
+    /// An integer beyond 2^53, exact: the column becomes 64-bit integers while its
+    /// numbers are whole, else the integer is a label like any other text.
+    mutating func appendInteger(_ v: Int64, line: Int) {
+        if !isText && !isInteger {
+            if isSmall { promoteToDoubles() }
+            if numbers.allSatisfy({ $0.isNaN || $0 == $0.rounded() }) {
+                integers = numbers.map { $0.isNaN ? ColumnValues.missingInteger : Int64($0) }
+                numbers = []
+                isInteger = true
+            }
+        }
+        if isInteger { integers.append(v) } else { appendText(String(v), line: line) }
     }
 
     @inline(__always)
     mutating func appendNumber(_ v: Double) {
+        if isInteger {
+            // (numbers reaching here are below 2^53, so a whole one converts exactly)
+            if v == v.rounded() { integers.append(Int64(v)); return }
+            appendText(labelText(v))
+            return
+        }
         if isSmall {
             if v >= -127 && v <= 127 && v == v.rounded(.towardZero) {
                 small.append(Int8(v))
@@ -46,11 +70,15 @@ struct ColumnBuilder {
             if isSmall { promoteToDoubles() }
             isText = true
             firstNonNumeric = CellLocation(line: line, text: s)
-            let previous = numbers
+            let previous = numbers, previousIntegers = integers
             numbers = []
-            codes.reserveCapacity(previous.capacity)
+            integers = []
+            codes.reserveCapacity(previous.count + previousIntegers.count)
             for v in previous {
                 if v.isNaN { codes.append(-1) } else { appendLabel(labelText(v)) }
+            }
+            for v in previousIntegers {
+                if v == ColumnValues.missingInteger { codes.append(-1) } else { appendLabel(String(v)) }
             }
         }
         appendLabel(s)
@@ -71,6 +99,7 @@ struct ColumnBuilder {
         if isText {
             return Column(name: name, values: .labels(codes: codes, levels: levels), firstNonNumeric: firstNonNumeric)
         }
+        if isInteger { return Column(name: name, values: .integers(integers)) }
         return Column(name: name, values: .numeric(isSmall ? .small(small) : .doubles(numbers)))
     }
 }

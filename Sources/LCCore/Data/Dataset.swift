@@ -38,6 +38,19 @@ public struct Dataset: Sendable, Equatable {
         return column
     }
 
+    /// The dataset restricted to `rows` (indices into this one), in that order.
+    public func rows(_ rows: [Int]) throws -> Dataset {
+        try Dataset(columns: columns.map { c in
+            let values: ColumnValues
+            switch c.values {
+            case .numeric(let v): values = .numeric(.compact(rows.map { v[$0] }))
+            case .labels(let codes, let levels): values = .labels(codes: rows.map { codes[$0] }, levels: levels)
+            case .integers(let v): values = .integers(rows.map { v[$0] })
+            }
+            return Column(name: c.name, values: values, firstNonNumeric: c.firstNonNumeric, levelOrder: c.levelOrder)
+        })
+    }
+
     /// The column called `name`, or an `unknownColumn` error listing what exists.
     public func column(_ name: String) throws -> Column {
         guard let i = indexByName[name] else {
@@ -52,6 +65,12 @@ public struct Dataset: Sendable, Equatable {
         let c = try column(name)
         switch c.values {
         case .numeric(let v): return v
+        case .integers(let v):
+            // a double holds every integer up to 2^53 exactly; beyond that the value would change
+            if let r = v.firstIndex(where: { $0 != ColumnValues.missingInteger && $0.magnitude > 1 << 53 }) {
+                throw LCError(.nonNumeric, "column '\(name)' must be numeric, but row \(r + 1) has the integer \(v[r]), which a double cannot hold exactly; it can be a key (a group, an id, or factor(\(name)) in a formula), not a number")
+            }
+            return .compact(v.map { $0 == ColumnValues.missingInteger ? .nan : Double($0) })
         case .labels(let codes, let levels) where c.levelOrder != .sorted:
             // a categorical whose categories are numbers (Likert answers as pandas categories) is those numbers
             let numbers = levels.map { Double($0) }
@@ -62,9 +81,15 @@ public struct Dataset: Sendable, Equatable {
             return .compact(codes.map { $0 < 0 ? .nan : numbers[Int($0)] ?? .nan })
         case .labels:
             if let at = c.firstNonNumeric {
-                throw LCError(.nonNumeric, "column '\(name)' must be numeric, but line \(at.line) has '\(at.text.prefix(60))'")
+                let why = at.text.count > 1 && at.text.hasPrefix("0") && at.text.allSatisfy(\.isASCIIDigit)
+                    ? " (an integer written with leading zeros is read as an id, exactly as written)" : ""
+                throw LCError(.nonNumeric, "column '\(name)' must be numeric, but line \(at.line) has '\(at.text.prefix(60))'\(why)")
             }
             throw LCError(.nonNumeric, "column '\(name)' must be numeric, but it holds text labels")
         }
     }
+}
+
+private extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }

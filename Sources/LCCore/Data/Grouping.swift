@@ -1,11 +1,18 @@
 /// Rows bucketed by group, in linear time.
 ///
-/// Group labels are ordered as R's `split()` orders them: numeric ids by value,
-/// text by byte order (R's C locale). Several key columns form one key, their
-/// labels joined by `_` as `paste(a, b, sep = "_")` would. Rows whose key is
-/// missing are dropped and counted.
+/// A key is a key: it is compared as what it is, never through a double or a
+/// joined string. Groups are ordered as R's `split()` orders a factor: numeric
+/// ids by value, 64-bit integer ids by value, text by byte order (R's C locale),
+/// a categorical by its own category order. Several key columns form one tuple
+/// key, ordered by the first column, then the second, …; `(x_y, z)` and
+/// `(x, y_z)` are two groups. Rows whose key is missing are dropped and counted.
 public struct Grouping: Sendable {
+    /// A readable label per group: the key columns' labels joined by the separator
+    /// (for messages and for lme4's `a:b` level names; never used to tell groups apart).
     public let labels: [String]
+    /// The key columns' names and, per group, their values typed as the columns are.
+    public let keyNames: [String]
+    public let keyValues: [KeyValues]
     /// Rows of group g: `order[offsets[g] ..< offsets[g + 1]]`, in file order.
     public let order: [Int32]
     public let offsets: [Int]
@@ -16,21 +23,22 @@ public struct Grouping: Sendable {
     @inline(__always)
     public func rows(of g: Int) -> ArraySlice<Int32> { order[offsets[g]..<offsets[g + 1]] }
 
-    /// `separator` joins the labels of several key columns: `_` as multilevel's `paste`,
-    /// `:` as R's interaction factors (the grouping factor `a:b` of a mixed model).
+    /// `separator` joins the labels of several key columns in `labels`: `_` as multilevel's
+    /// `paste`, `:` as R's interaction factors (the grouping factor `a:b` of a mixed model).
     public init(_ data: Dataset, keys: [String], separator: String = "_") throws {
         guard !keys.isEmpty else { throw LCError(.invalidArgument, "name at least one group column") }
-        let (codes, labels) = keys.count == 1
-            ? try Grouping.codes(for: data.column(keys[0]))
-            : try Grouping.compositeCodes(data, keys: keys, separator: separator)
-        self.labels = labels
+        let parts = try keys.map { try Grouping.key(of: data.column($0)) }
+        let (codes, representative) = Grouping.tuples(parts.map(\.codes), rows: data.rowCount)
+        keyNames = keys
+        keyValues = parts.map { p in p.values.subset(representative.map { Int(p.codes[$0]) }) }
+        labels = representative.map { r in parts.map { $0.labels[Int($0.codes[r])] }.joined(separator: separator) }
         // counting sort by group code
-        var offsets = [Int](repeating: 0, count: labels.count + 1)
+        var offsets = [Int](repeating: 0, count: representative.count + 1)
         var dropped = 0
         for c in codes {
             if c < 0 { dropped += 1 } else { offsets[Int(c) + 1] += 1 }
         }
-        for g in 0..<labels.count { offsets[g + 1] += offsets[g] }
+        for g in 0..<representative.count { offsets[g + 1] += offsets[g] }
         var next = offsets
         var order = [Int32](repeating: 0, count: codes.count - dropped)
         for (r, c) in codes.enumerated() where c >= 0 {
@@ -42,46 +50,85 @@ public struct Grouping: Sendable {
         self.droppedRows = dropped
     }
 
-    /// Dense codes 0..<G in sorted label order, -1 for a missing key.
+    /// The key columns of groups `ids` (all groups, in order, when nil) for a result table:
+    /// one column `group` for one key column, else one column per key column under its own name.
+    public func keyColumns(_ ids: [Int]? = nil) -> [ResultTable.Column] {
+        let names = keyNames.count == 1 ? ["group"] : keyNames
+        return zip(names, keyValues).map { name, v in .init(name, ids.map { v.picking($0) } ?? v.values) }
+    }
+
+    /// The group code of every row (-1 where the key is missing).
+    public func groupOfRow(rows: Int) -> [Int32] {
+        var out = [Int32](repeating: -1, count: rows)
+        for g in 0..<count { for r in self.rows(of: g) { out[Int(r)] = Int32(g) } }
+        return out
+    }
+
+    /// One key column: dense codes 0..<G in group order (-1 for missing), a label per code
+    /// and the typed value per code.
+    struct KeyColumn {
+        var codes: [Int32]
+        var labels: [String]
+        var values: KeyValues
+    }
+
+    /// Dense codes 0..<G in group order, -1 for a missing key, and the labels of the codes.
     static func codes(for column: Column) throws -> ([Int32], [String]) {
+        let k = try key(of: column)
+        return (k.codes, k.labels)
+    }
+
+    static func key(of column: Column) throws -> KeyColumn {
         switch column.values {
         case .labels(let raw, let levels):
-            return relabel(raw, levels: levels, by: { $0 < $1 })
+            let (codes, kept) = column.levelOrder == .sorted
+                ? relabel(raw, levels: levels.count) { levels[$0] < levels[$1] }
+                : relabel(raw, levels: levels.count) { $0 < $1 }
+            let labels = kept.map { levels[$0] }
+            return KeyColumn(codes: codes, labels: labels, values: KeyValues(.text(labels)))
         case .numeric(let v):
-            return try numericCodes(v.doubles, column: column.name)
+            return numericKey(v.doubles)
+        case .integers(let v):
+            var distinct = Array(Set(v.lazy.filter { $0 != ColumnValues.missingInteger }))
+            distinct.sort()
+            var index: [Int64: Int32] = [:]
+            index.reserveCapacity(distinct.count)
+            for (i, x) in distinct.enumerated() { index[x] = Int32(i) }
+            return KeyColumn(codes: v.map { index[$0] ?? -1 }, labels: distinct.map { String($0) },
+                             values: KeyValues(.int(distinct)))
         }
     }
 
-    /// Keeps the levels in use, sorted by `less`, and renumbers the codes.
-    private static func relabel(_ raw: [Int32], levels: [String], by less: (String, String) -> Bool) -> ([Int32], [String]) {
-        var used = [Bool](repeating: false, count: levels.count)
-        for c in raw where c >= 0 && Int(c) < levels.count { used[Int(c)] = true }
-        let kept = levels.indices.filter { used[$0] }.sorted { less(levels[$0], levels[$1]) }
-        var map = [Int32](repeating: -1, count: levels.count)
+    /// Keeps the codes in use, ordered by `less` on the old codes, and renumbers them.
+    private static func relabel(_ raw: [Int32], levels: Int, by less: (Int, Int) -> Bool) -> ([Int32], [Int]) {
+        var used = [Bool](repeating: false, count: levels)
+        for c in raw where c >= 0 && Int(c) < levels { used[Int(c)] = true }
+        let kept = (0..<levels).filter { used[$0] }.sorted(by: less)
+        var map = [Int32](repeating: -1, count: levels)
         for (new, old) in kept.enumerated() { map[old] = Int32(new) }
-        let codes = raw.map { c -> Int32 in (c >= 0 && Int(c) < levels.count) ? map[Int(c)] : -1 }
-        return (codes, kept.map { levels[$0] })
+        return (raw.map { c -> Int32 in (c >= 0 && Int(c) < levels) ? map[Int(c)] : -1 }, kept)
     }
 
-    private static func numericCodes(_ v: [Double], column: String) throws -> ([Int32], [String]) {
-        // Fast path: whole-number ids in a compact range index a table directly.
+    /// Numeric ids by value; whole numbers become integer keys, others stay doubles.
+    private static func numericKey(_ v: [Double]) -> KeyColumn {
         var lo = Double.infinity, hi = -Double.infinity, whole = true
         for x in v where !x.isNaN {
             lo = min(lo, x); hi = max(hi, x)
             if x != x.rounded() { whole = false }
         }
-        if !lo.isFinite { return (v.map { _ in -1 }, []) }
-        // (ids within ±2^53, so they convert to Int exactly)
+        if !lo.isFinite { return KeyColumn(codes: v.map { _ in -1 }, labels: [], values: KeyValues(.int([]))) }
+        // Fast path: whole-number ids (within ±2^53, so exact as Int) in a compact range index a table directly.
         if whole && abs(lo) < 9e15 && abs(hi) < 9e15 && hi - lo < Double(max(2 * v.count, 1 << 20)) {
             let base = Int(lo)
             var slot = [Int32](repeating: -1, count: Int(hi - lo) + 1)
             for x in v where !x.isNaN { slot[Int(x) - base] = 0 }
-            var labels: [String] = []
+            var ids: [Int64] = []
             for i in slot.indices where slot[i] == 0 {
-                slot[i] = Int32(labels.count)
-                labels.append(String(base + i))
+                slot[i] = Int32(ids.count)
+                ids.append(Int64(base + i))
             }
-            return (v.map { $0.isNaN ? -1 : slot[Int($0) - base] }, labels)
+            return KeyColumn(codes: v.map { $0.isNaN ? -1 : slot[Int($0) - base] }, labels: ids.map { String($0) },
+                             values: KeyValues(.int(ids)))
         }
         var index: [Double: Int32] = [:]
         var distinct: [Double] = []
@@ -91,31 +138,53 @@ public struct Grouping: Sendable {
         }
         distinct.sort()
         for (i, x) in distinct.enumerated() { index[x] = Int32(i) }
-        return (v.map { $0.isNaN ? -1 : index[$0] ?? -1 }, distinct.map(labelText))
+        let asIntegers = whole && distinct.allSatisfy { abs($0) < 9.2e18 }
+        return KeyColumn(codes: v.map { $0.isNaN ? -1 : index[$0] ?? -1 }, labels: distinct.map(labelText),
+                         values: KeyValues(asIntegers ? .int(distinct.map { Int64($0) }) : .double(distinct)))
     }
 
-    private static func compositeCodes(_ data: Dataset, keys: [String], separator: String) throws -> ([Int32], [String]) {
-        let parts = try keys.map { try codes(for: data.column($0)) }
-        var index: [String: Int32] = [:]
-        var levels: [String] = []
-        var raw = [Int32](repeating: -1, count: data.rowCount)
-        for r in 0..<data.rowCount {
-            var key = ""
-            var missing = false
-            for (k, p) in parts.enumerated() {
-                let c = p.0[r]
-                if c < 0 { missing = true; break }
-                if k > 0 { key += separator }
-                key += p.1[Int(c)]
+    /// Tuple keys: rows' codes over several key columns folded, column by column, into
+    /// dense codes ordered by the first column, then the next (lexicographic), with one
+    /// representative row per group. Each fold's pair code is below rows², so it never overflows.
+    static func tuples(_ columns: [[Int32]], rows: Int) -> (codes: [Int32], representative: [Int]) {
+        var codes = columns[0]
+        var width = Int64((codes.max() ?? -1) + 1)
+        for next in columns.dropFirst() {
+            let nextWidth = Int64((next.max() ?? -1) + 1)
+            var pairs = [Int64](repeating: -1, count: rows)
+            var used = Set<Int64>()
+            for r in 0..<rows where codes[r] >= 0 && next[r] >= 0 {
+                pairs[r] = Int64(codes[r]) * nextWidth + Int64(next[r])
+                used.insert(pairs[r])
             }
-            if missing { continue }
-            if let c = index[key] { raw[r] = c } else {
-                let c = Int32(levels.count)
-                index[key] = c
-                levels.append(key)
-                raw[r] = c
-            }
+            let sorted = used.sorted()
+            var dense: [Int64: Int32] = [:]
+            dense.reserveCapacity(sorted.count)
+            for (i, p) in sorted.enumerated() { dense[p] = Int32(i) }
+            codes = pairs.map { $0 < 0 ? -1 : dense[$0] ?? -1 }
+            width = Int64(sorted.count)
         }
-        return relabel(raw, levels: levels, by: { $0 < $1 })
+        var representative = [Int](repeating: -1, count: Int(width))
+        for (r, c) in codes.enumerated() where c >= 0 && representative[Int(c)] < 0 { representative[Int(c)] = r }
+        return (codes, representative)
     }
+}
+
+/// The values of one key column, one per group, typed as the column is: 64-bit integers
+/// (integer columns and whole-number ids), other numbers, or text.
+public struct KeyValues: Sendable {
+    public let values: ResultTable.Values
+    init(_ values: ResultTable.Values) { self.values = values }
+
+    /// The values at `indices`, in that order.
+    public func picking(_ indices: [Int]) -> ResultTable.Values {
+        switch values {
+        case .int(let v): return .int(indices.map { v[$0] })
+        case .double(let v): return .double(indices.map { v[$0] })
+        case .text(let v): return .text(indices.map { v[$0] })
+        case .bool(let v): return .bool(indices.map { v[$0] })
+        }
+    }
+
+    func subset(_ indices: [Int]) -> KeyValues { KeyValues(picking(indices)) }
 }

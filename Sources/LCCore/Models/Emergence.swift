@@ -49,13 +49,18 @@ public enum Emergence {
                      "a significant delta can arise without real emergence (Psychological Methods 2024, doi 10.1037/met0000511): check the residual SD per occasion and the trajectories"]
         if fit.singular || null.singular { notes.append("singular fit: a random-effect variance is at zero or a correlation at ±1") }
         return (ResultTable(columns: [
-            .init("time", .text(v.residualSD.map(\.value))), .init("residual_sd", .double(v.residualSD.map(\.sd))),
+            .init("time", Emergence.times(v.residualSD.map { $0.covariate ?? .nan })), .init("residual_sd", .double(v.residualSD.map(\.sd))),
             .init("delta", repeated(delta)), .init("se", repeated(se)),
             .init("ci_low", repeated(delta - z * se)), .init("ci_high", repeated(delta + z * se)),
             .init("sigma", repeated(fit.sigma)), .init("loglik_null", repeated(null.logLik)), .init("loglik", repeated(fit.logLik)),
-            .init("lr", repeated(lr)), .init("df", repeated(1)), .init("p_two_sided", repeated(p2)), .init("p_one_sided", repeated(p1)),
-            .init("converged", .int([Int64](repeating: fit.converged && null.converged ? 1 : 0, count: k))),
-            .init("singular", .int([Int64](repeating: fit.singular || null.singular ? 1 : 0, count: k))),
+            .init("lr", repeated(lr)), .init("df", .int([Int64](repeating: 1, count: k))), .init("p_two_sided", repeated(p2)), .init("p_one_sided", repeated(p1)),
+            .init("converged", .bool([Bool](repeating: fit.converged && null.converged, count: k))),
+            .init("singular", .bool([Bool](repeating: fit.singular || null.singular, count: k))),
         ], notes: notes), TransferResult(fit), TransferResult(null))
+    }
+
+    /// The occasions as numbers: integers when every one is whole (sessions 1, 2, …), as they came in.
+    static func times(_ t: [Double]) -> ResultTable.Values {
+        t.allSatisfy { $0 == $0.rounded() && abs($0) < 9e15 } ? .int(t.map { Int64($0) }) : .double(t)
     }
 }

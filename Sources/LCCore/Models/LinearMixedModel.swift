@@ -263,11 +263,11 @@ public enum LinearMixedModel {
             let s = (2 * inverse[thetaCount + k, thetaCount + k]).squareRoot()
             return v.levels.isEmpty ? s : s * reported[k]       // d exp(ψ)/dψ = exp(ψ)
         }
-        let sd: [(String, Double)]
+        let sd: [(String, Double?, Double)]
         if v.levels.isEmpty {
-            sd = Array(Set(v.values)).sorted().map { (labelText($0), sigma * exp(psi[0] * $0)) }
+            sd = Array(Set(v.values)).sorted().map { (labelText($0), $0, sigma * exp(psi[0] * $0)) }
         } else {
-            sd = v.levels.enumerated().map { i, name in (name, sigma * (i == 0 ? 1 : reported[i - 1])) }
+            sd = v.levels.enumerated().map { i, name in (name, nil, sigma * (i == 0 ? 1 : reported[i - 1])) }
         }
         return VarianceFit(function: v.function, parameters: v.parameterNames, estimates: reported, standardErrors: se, residualSD: sd)
     }

@@ -55,8 +55,8 @@ public struct TransferResult: Sendable {
         var columns: [ResultTable.Column] = [
             .init("loglik", .double([fit.logLik])), .init("aic", .double([fit.aic])), .init("bic", .double([fit.bic])),
             .init("deviance", .double([fit.criterion])), .init("nobs", .int([Int64(fit.frame.n)])),
-            .init("reml", .int([fit.reml ? 1 : 0])), .init("converged", .int([fit.converged ? 1 : 0])),
-            .init("singular", .int([fit.singular ? 1 : 0])), .init("evaluations", .int([Int64(fit.evaluations)])),
+            .init("reml", .bool([fit.reml])), .init("converged", .bool([fit.converged])),
+            .init("singular", .bool([fit.singular])), .init("evaluations", .int([Int64(fit.evaluations)])),
             .init("dropped_rows", .int([Int64(fit.frame.droppedRows)])),
             .init("r2_marginal", .double([r2.marginal])), .init("r2_conditional", .double([r2.conditional])),
         ]

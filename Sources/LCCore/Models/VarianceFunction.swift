@@ -90,6 +90,7 @@ public struct VarianceFit: Sendable {
     /// From the inverse Hessian of the profiled deviance over all covariance
     /// parameters (the ratios' by the delta method).
     public let standardErrors: [Double]
-    /// The residual SD σ·g(v) at each distinct covariate value (exp) or level (ident).
-    public let residualSD: [(value: String, sd: Double)]
+    /// The residual SD σ·g(v) at each distinct covariate value (exp; `covariate` is the value)
+    /// or level (ident; `covariate` is nil).
+    public let residualSD: [(value: String, covariate: Double?, sd: Double)]
 }

@@ -7,12 +7,15 @@ public struct ResultTable: Sendable, Equatable {
         case double([Double])
         case int([Int64])
         case text([String])
+        /// Flags (`converged`, `singular`, `met`): `true`/`false` in JSON, `TRUE`/`FALSE` in CSV as R writes them.
+        case bool([Bool])
 
         public var count: Int {
             switch self {
             case .double(let v): return v.count
             case .int(let v): return v.count
             case .text(let v): return v.count
+            case .bool(let v): return v.count
             }
         }
     }
@@ -28,10 +31,26 @@ public struct ResultTable: Sendable, Equatable {
 
     public private(set) var columns: [Column]
     public private(set) var notes: [String]
+    /// The leading columns that identify a row (a group's key columns), kept by `selecting`.
+    public private(set) var keys: [String] = []
 
     public init(columns: [Column], notes: [String] = []) {
         self.columns = columns
         self.notes = notes
+    }
+
+    /// A table whose rows are identified by the `keys` columns, which come first. A key column
+    /// named like one of `columns` (a group column called `n`) is renamed `group_<name>`, with a note.
+    public init(keys: [Column], columns: [Column], notes: [String] = []) {
+        let taken = Set(columns.map(\.name))
+        var notes = notes
+        let renamed = keys.map { k -> Column in
+            guard taken.contains(k.name) else { return k }
+            notes.append("the group column '\(k.name)' is called 'group_\(k.name)' here: the table has a column '\(k.name)'")
+            return Column("group_" + k.name, k.values)
+        }
+        self.init(columns: renamed + columns, notes: notes)
+        self.keys = renamed.map(\.name)
     }
 
     public var rowCount: Int { columns.first?.values.count ?? 0 }
@@ -44,9 +63,24 @@ public struct ResultTable: Sendable, Equatable {
         return nil
     }
 
+    /// The values of a numeric column `name` (doubles, or integers as doubles).
+    public func numbers(_ name: String) -> [Double]? {
+        switch column(named: name)?.values {
+        case .double(let v)?: return v
+        case .int(let v)?: return v.map(Double.init)
+        default: return nil
+        }
+    }
+
     /// The integers of column `name`.
     public func ints(_ name: String) -> [Int64]? {
         if case .int(let v)? = column(named: name)?.values { return v }
+        return nil
+    }
+
+    /// The flags of column `name`.
+    public func bools(_ name: String) -> [Bool]? {
+        if case .bool(let v)? = column(named: name)?.values { return v }
         return nil
     }
 
@@ -56,8 +90,21 @@ public struct ResultTable: Sendable, Equatable {
         return nil
     }
 
-    /// The table restricted to the named columns, in that order (unknown names are skipped).
+    /// The table with `extra` columns inserted before the column `before` (at the end when
+    /// there is none) and `moreNotes` appended; keys are kept.
+    public func inserting(_ extra: [Column], before: String, notes moreNotes: [String] = []) -> ResultTable {
+        let at = columns.firstIndex { $0.name == before } ?? columns.count
+        var t = ResultTable(columns: Array(columns[..<at]) + extra + columns[at...], notes: notes + moreNotes)
+        t.keys = keys
+        return t
+    }
+
+    /// The table restricted to its key columns and the named columns, in that order
+    /// (unknown names are skipped; `group` stands for the key columns when there are several).
     public func selecting(_ names: [String]) -> ResultTable {
-        ResultTable(columns: names.compactMap { column(named: $0) }, notes: notes)
+        let rest = names.filter { !keys.contains($0) }.compactMap { column(named: $0) }
+        var t = ResultTable(columns: keys.compactMap { column(named: $0) } + rest, notes: notes)
+        t.keys = keys
+        return t
     }
 }

@@ -83,6 +83,11 @@ struct VariableEvaluator {
     // MARK: factors
 
     private func factor(of column: Column, explicit: Bool) throws -> Factor {
+        if case .integers = column.values {
+            // 64-bit integer ids: levels by value, as R's factor() of integers orders them
+            let (codes, levels) = try Grouping.codes(for: column)
+            return Factor(codes: codes, levels: levels, ordered: false)
+        }
         guard case .labels(let raw, let levels) = column.values else {
             throw LCError(.internalError, "factor(of:) on a numeric column")
         }
@@ -91,7 +96,7 @@ struct VariableEvaluator {
         }
         let (codes, sorted) = try Grouping.codes(for: column)
         if !explicit, let first = sorted.first, sorted.allSatisfy({ Double($0) != nil }) {
-            throw LCError(.invalidArgument, "column '\(column.name)' holds numbers kept as text ('\(first)': integers too large for a double stay exact keys); write factor(\(Expression.quotedName(column.name))) to use it as a factor")
+            throw LCError(.invalidArgument, "column '\(column.name)' holds numbers kept as text ids ('\(first)'; written with leading zeros, or among text); write factor(\(Expression.quotedName(column.name))) to use it as a factor")
         }
         if !explicit, let date = sorted.first, sorted.allSatisfy(VariableEvaluator.looksLikeDate) {
             throw LCError(.invalidArgument, "column '\(column.name)' holds dates ('\(date)'); lcstat does not turn dates into a factor silently: use a numeric time (e.g. days since the start), or write factor(\(Expression.quotedName(column.name))) for one level per date")
@@ -152,9 +157,12 @@ struct VariableEvaluator {
         return result
     }
 
+    /// Whether column `c` is text or 64-bit integer ids: what `factor(c)` takes as it is.
     private func isLabels(_ c: String) -> Bool {
-        if case .labels? = try? data.column(c).values { return true }
-        return false
+        switch try? data.column(c).values {
+        case .labels?, .integers?: return true
+        default: return false
+        }
     }
 
     /// A factor of numbers: levels sorted by value, named as R's `as.character` names them.
@@ -219,6 +227,7 @@ struct VariableEvaluator {
                 }
                 return d
             case .labels: throw LCError(.nonNumeric, "column '\(c)' must be numeric here, but it holds text")
+            case .integers: return try data.numeric(c).doubles
             }
         case .number(let x): return [Double](repeating: x, count: n)
         case .logical(let b): return [Double](repeating: b ? 1 : 0, count: n)
