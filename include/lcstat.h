@@ -15,9 +15,9 @@
  * - Out-parameters come last before the error and are named out. On failure
  *   *out is set to NULL (or left untouched for scalars); nothing is half-made.
  * - Ownership: inputs (strings, arrays) are borrowed for the call only and
- *   copied when kept. Results are opaque handles (void *) that the caller
- *   owns and releases with the matching lc_*_free, which accepts NULL and
- *   ignores a handle it has already freed. Pointers returned by getters
+ *   copied when kept. Results are opaque handles (lc_dataset *, lc_spec *,
+ *   lc_table *, lc_fit *) that the caller owns and releases with the matching
+ *   lc_*_free, which accepts NULL and ignores a handle it has already freed. Pointers returned by getters
  *   (names, columns, notes) belong to their parent handle and stay valid
  *   until it is freed; never free them.
  * - A handle may be read from several threads at once; building one
@@ -51,6 +51,14 @@
 #define LC_TYPE_INT64 2
 #define LC_TYPE_TEXT 3
 #define LC_TYPE_BOOL 4
+
+/* Opaque handles. Each kind is its own type, so passing one where another is
+ * expected does not compile; a freed handle stays invalid (LC_STATUS_BAD_HANDLE)
+ * for good, as a handle value is never given out twice. */
+typedef struct lc_dataset lc_dataset;   /* columns read or added (lc_dataset_*) */
+typedef struct lc_spec lc_spec;         /* what an analysis is asked (lc_spec_*) */
+typedef struct lc_table lc_table;       /* a result table (lc_table_*) */
+typedef struct lc_fit lc_fit;           /* a fitted mixed model (lc_fit_*) */
 
 #define LC_ERROR_MESSAGE_SIZE 512
 
@@ -99,33 +107,33 @@ extern "C" {
  * and past their null critical values, and a verdict. Columns: measure, value,
  * low, high, criterion, met, source. Needs group, items and a scale; uses null,
  * missing, reverse and the options replications and seed (for simulated nulls). */
-int32_t lc_aggregation(void const * dataset, void const * spec, void * * out, lc_error * error);
+int32_t lc_aggregation(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Climate level and consensus per group. Columns: group, n, mean, sd, rwg_j,
  * rwg_j_lindell, ad_m, ad_md, awg, n_items, rwg_j_raw, awg_raw, (with the option
  * "significance": rwg_j_p, ad_m_p), note.
  * Needs group and items; uses scale, null, missing, reverse. */
-int32_t lc_agreement(void const * dataset, void const * spec, void * * out, lc_error * error);
+int32_t lc_agreement(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Cronbach's alpha (complete cases). Columns: item, alpha, r_drop, n. */
-int32_t lc_alpha(void const * dataset, void const * spec, void * * out, lc_error * error);
+int32_t lc_alpha(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* The bootstrap over groups of a group-level column (the spec's single item, one
  * row per group, e.g. an agreement table handed back as a dataset): the mean or
  * median ("statistic"), its bootstrap SE and 95% percentile interval. Columns:
  * statistic, estimate, se, low, high, groups, replicates. Uses "replications" and "seed". */
-int32_t lc_bootstrap(void const * dataset, void const * spec, void * * out, lc_error * error);
+int32_t lc_bootstrap(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Group composition on individual characteristics (the spec's items): per group,
  * mean and SD of numeric columns, Blau's index and the number of categories of
  * text columns. Columns: group, n, then <col>_mean, <col>_sd or <col>_blau,
  * <col>_categories. Needs group and items. */
-int32_t lc_composition(void const * dataset, void const * spec, void * * out, lc_error * error);
+int32_t lc_composition(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Consensus over time: the agreement columns per group per wave, ordered by
  * group and wave. Columns: group, wave, then those of lc_agreement. Needs group,
  * items and the option "wave"; uses scale, null, missing, reverse. */
-int32_t lc_consensus_over_time(void const * dataset, void const * spec, void * * out, lc_error * error);
+int32_t lc_consensus_over_time(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Fills options with the defaults (detected delimiter, automatic decimal,
  * "" and "NA" missing, all columns) and sets struct_size. */
@@ -134,59 +142,59 @@ int32_t lc_csv_options_init(lc_csv_options * options);
 /* Adds a categorical column (pandas Categorical, R's factor): codes into levels (code -1 =
  * missing), whose order is the factor's order (the first level is the reference of treatment
  * contrasts, unused levels are kept); ordered != 0 for an ordered factor (polynomial contrasts). */
-int32_t lc_dataset_add_categorical(void * dataset, char const * name, int64_t const * codes, int64_t n, char const * const * levels, int64_t n_levels, int32_t ordered, lc_error * error);
+int32_t lc_dataset_add_categorical(lc_dataset * dataset, char const * name, int64_t const * codes, int64_t n, char const * const * levels, int64_t n_levels, int32_t ordered, lc_error * error);
 
 /* Adds a column of 64-bit integers, copied exactly (ids such as 10^17 + i stay distinct keys;
  * as numbers they must lie within 2^53). missing may be NULL; else nonzero marks a missing row. */
-int32_t lc_dataset_add_int64(void * dataset, char const * name, int64_t const * values, uint8_t const * missing, int64_t n, lc_error * error);
+int32_t lc_dataset_add_int64(lc_dataset * dataset, char const * name, int64_t const * values, uint8_t const * missing, int64_t n, lc_error * error);
 
 /* Adds a text column as codes into levels (code -1 = missing), e.g. from pandas.factorize. */
-int32_t lc_dataset_add_labels(void * dataset, char const * name, int64_t const * codes, int64_t n, char const * const * levels, int64_t n_levels, lc_error * error);
+int32_t lc_dataset_add_labels(lc_dataset * dataset, char const * name, int64_t const * codes, int64_t n, char const * const * levels, int64_t n_levels, lc_error * error);
 
 /* Adds a numeric column, copying n doubles (NaN = missing; an infinity is an error). */
-int32_t lc_dataset_add_numeric(void * dataset, char const * name, double const * values, int64_t n, lc_error * error);
+int32_t lc_dataset_add_numeric(lc_dataset * dataset, char const * name, double const * values, int64_t n, lc_error * error);
 
 /* Creates an empty dataset to which columns are added from memory. */
-int32_t lc_dataset_create(void * * out, lc_error * error);
+int32_t lc_dataset_create(lc_dataset * * out, lc_error * error);
 
 /* Releases a dataset (NULL and already-freed handles are ignored). */
-void lc_dataset_free(void * dataset);
+void lc_dataset_free(lc_dataset * dataset);
 
 /* The number of rows of a dataset. */
-int32_t lc_dataset_nrows(void const * dataset, int64_t * out, lc_error * error);
+int32_t lc_dataset_nrows(lc_dataset const * dataset, int64_t * out, lc_error * error);
 
 /* Reads a CSV file into a new dataset handle (options may be NULL for the
  * defaults). Free the result with lc_dataset_free. */
-int32_t lc_dataset_read_csv(char const * path, lc_csv_options const * options, void * * out, lc_error * error);
+int32_t lc_dataset_read_csv(char const * path, lc_csv_options const * options, lc_dataset * * out, lc_error * error);
 
 /* The consensus emergence model (Lang, Bliese & de Voogt 2018): value ~ time +
  * (1 + time | group) + (1 | group:person), with and without residual SD σ·exp(δ·time).
  * One row per distinct time: time, residual_sd, delta, se, ci_low, ci_high, sigma,
  * loglik_null, loglik, lr, df, p_two_sided, p_one_sided, converged, singular. Needs
  * one group column and the options person, time, value; "reml" ("true" by default). */
-int32_t lc_emergence(void const * dataset, void const * spec, void * * out, lc_error * error);
+int32_t lc_emergence(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Likelihood-ratio test of two nested fits of the same rows (REML fits with different
  * fixed effects are refitted by ML, as lme4's anova does). Columns: model, npar, aic,
  * bic, loglik, deviance, chisq, df, p. */
-int32_t lc_fit_compare(void const * a, void const * b, void * * out, lc_error * error);
+int32_t lc_fit_compare(lc_fit const * a, lc_fit const * b, lc_table * * out, lc_error * error);
 
 /* Likelihood-ratio test of two nested fits of the same rows, as lme4's anova: with refit
  * != 0 (lme4's default) REML fits are refitted by ML; with 0 only REML fits whose fixed
  * effects differ. Columns: model, npar, aic, bic, loglik, deviance, chisq, df, p. */
-int32_t lc_fit_compare_refit(void const * a, void const * b, int32_t refit, void * * out, lc_error * error);
+int32_t lc_fit_compare_refit(lc_fit const * a, lc_fit const * b, int32_t refit, lc_table * * out, lc_error * error);
 
 /* Intervals of every parameter of a fit: method "wald", "profile" or "bootstrap" (with
  * nsim simulations from seed), at level (e.g. 0.95). Columns: parameter (sd, corr, sigma,
  * fixed), group, term, estimate, low, high. Free it with lc_table_free. */
-int32_t lc_fit_confint(void const * fit, char const * method, double level, int64_t nsim, uint64_t seed, void * * out, lc_error * error);
+int32_t lc_fit_confint(lc_fit const * fit, char const * method, double level, int64_t nsim, uint64_t seed, lc_table * * out, lc_error * error);
 
 /* Releases a fit (NULL and already-freed handles are ignored). */
-void lc_fit_free(void * fit);
+void lc_fit_free(lc_fit * fit);
 
 /* Predictions of a fit for the rows of newdata: row (1-based), fit (with the random
  * effects, zero for unseen levels), fit_fixed (without). Free it with lc_table_free. */
-int32_t lc_fit_predict(void const * fit, void const * newdata, void * * out, lc_error * error);
+int32_t lc_fit_predict(lc_fit const * fit, lc_dataset const * newdata, lc_table * * out, lc_error * error);
 
 /* One table of a fit: "fixed" (term, estimate, se, df, t, p, ci_low, ci_high),
  * "random" (group, term, sd, corr), "fit" (loglik, aic, bic, deviance, nobs, reml,
@@ -197,13 +205,13 @@ int32_t lc_fit_predict(void const * fit, void const * newdata, void * * out, lc_
  * type III F tests), "ranef" (group, level, term, value, se: conditional modes and SDs),
  * "r2" (marginal, conditional) or "fitted" (row, fitted, fitted_fixed, residual,
  * residual_fixed, pearson, per data row). Free it with lc_table_free. */
-int32_t lc_fit_table(void const * fit, char const * which, void * * out, lc_error * error);
+int32_t lc_fit_table(lc_fit const * fit, char const * which, lc_table * * out, lc_error * error);
 
 /* ICC(1) and ICC(2) per item and for the scale score. Columns: item, icc1,
  * icc2, f, df1, df2, p, groups, n, ms_between, ms_within, k, icc1_low, icc1_high,
  * icc2_low, icc2_high (F-based 95%), with the option "bootstrap" also
  * icc1_boot_low … icc2_boot_high (percentile, resampled groups, "seed"), and note. */
-int32_t lc_icc(void const * dataset, void const * spec, void * * out, lc_error * error);
+int32_t lc_icc(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Climate level and consensus together: the group mean of the outcome regressed
  * on level, consensus and their product (least squares, classical and HC3 SEs).
@@ -211,7 +219,7 @@ int32_t lc_icc(void const * dataset, void const * spec, void * * out, lc_error *
  * r_squared, adj_r_squared, sigma, f, groups. Needs group, items and the option
  * "outcome"; uses scale, null, missing, reverse and the options consensus,
  * level_column, center, weights. */
-int32_t lc_level_consensus(void const * dataset, void const * spec, void * * out, lc_error * error);
+int32_t lc_level_consensus(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Null distributions of the agreement indices for one group size (no dataset):
  * one row per statistic (rwg_j, rwg_j_lindell, ad_m, ad_md, awg) with columns
@@ -219,26 +227,26 @@ int32_t lc_level_consensus(void const * dataset, void const * spec, void * * out
  * q05, q10, q90, q95, q99, critical. Needs a scale and the option "group_size";
  * uses null and the options n_items, replications, seed, method. The same seed
  * gives the same table on every machine and thread count. */
-int32_t lc_null_distribution(void const * spec, void * * out, lc_error * error);
+int32_t lc_null_distribution(lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Random group resampling (R's rgr.agree): one row with groups, replicates,
  * pseudo_groups, av_rgr_var, sd_rgr_var, av_grp_var, expected_rgr_var, z, p and
  * quantiles q005 … q995 of the pseudo-group variances. Needs group and items
  * (one column, or the items' scale score); uses scale, reverse and the options
  * pseudo_groups and seed. */
-int32_t lc_rgr(void const * dataset, void const * spec, void * * out, lc_error * error);
+int32_t lc_rgr(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Each respondent's scale score (mean of the answered items after reverse
  * coding; all items under missing = "listwise"). Columns: row (1-based),
  * group (when the spec names group columns), score, n_answered. */
-int32_t lc_scores(void const * dataset, void const * spec, void * * out, lc_error * error);
+int32_t lc_scores(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Creates an analysis spec with R multilevel's defaults: no scale, uniform
  * null, missing = "available", ICC(1) k = "mean". Free it with lc_spec_free. */
-int32_t lc_spec_create(void * * out, lc_error * error);
+int32_t lc_spec_create(lc_spec * * out, lc_error * error);
 
 /* Releases a spec (NULL and already-freed handles are ignored). */
-void lc_spec_free(void * spec);
+void lc_spec_free(lc_spec * spec);
 
 /* Sets a named option of a spec, given as text: "outcome" (a column),
  * "consensus" ("rwg_j", "sd" or "ad_m"), "level_column" (a column, "" for none),
@@ -250,76 +258,76 @@ void lc_spec_free(void * spec);
  * groups, ICC intervals) and "statistic" ("mean"/"median", lc_bootstrap);
  * "significance" ("true": lc_agreement adds rwg_j_p and ad_m_p). An unknown key or a
  * value that does not parse is an error that leaves the spec unchanged. */
-int32_t lc_spec_set(void * spec, char const * key, char const * value, lc_error * error);
+int32_t lc_spec_set(lc_spec * spec, char const * key, char const * value, lc_error * error);
 
 /* Sets the group column(s); several form one tuple key and come back as several columns. */
-int32_t lc_spec_set_group(void * spec, char const * const * columns, int64_t n, lc_error * error);
+int32_t lc_spec_set_group(lc_spec * spec, char const * const * columns, int64_t n, lc_error * error);
 
 /* Sets the group size k of ICC(1): "mean" (N/J) or "n0". */
-int32_t lc_spec_set_icc_k(void * spec, char const * k, lc_error * error);
+int32_t lc_spec_set_icc_k(lc_spec * spec, char const * k, lc_error * error);
 
 /* Sets the id columns that lc_scores carries into its table, row by row, as they are. */
-int32_t lc_spec_set_ids(void * spec, char const * const * columns, int64_t n, lc_error * error);
+int32_t lc_spec_set_ids(lc_spec * spec, char const * const * columns, int64_t n, lc_error * error);
 
 /* Sets the item columns. */
-int32_t lc_spec_set_items(void * spec, char const * const * columns, int64_t n, lc_error * error);
+int32_t lc_spec_set_items(lc_spec * spec, char const * const * columns, int64_t n, lc_error * error);
 
 /* Sets the missing-data policy: "available" or "listwise". */
-int32_t lc_spec_set_missing(void * spec, char const * policy, lc_error * error);
+int32_t lc_spec_set_missing(lc_spec * spec, char const * policy, lc_error * error);
 
 /* Sets the null distribution: "uniform", "slight_skew", "moderate_skew",
  * "heavy_skew", "triangular", "normal", or a positive variance written as text. */
-int32_t lc_spec_set_null(void * spec, char const * null, lc_error * error);
+int32_t lc_spec_set_null(lc_spec * spec, char const * null, lc_error * error);
 
 /* Sets the items to reverse-code as low + high - x (needs a scale). */
-int32_t lc_spec_set_reverse(void * spec, char const * const * columns, int64_t n, lc_error * error);
+int32_t lc_spec_set_reverse(lc_spec * spec, char const * const * columns, int64_t n, lc_error * error);
 
 /* Declares the response scale low..high (whole numbers, low < high). */
-int32_t lc_spec_set_scale(void * spec, double low, double high, lc_error * error);
+int32_t lc_spec_set_scale(lc_spec * spec, double low, double high, lc_error * error);
 
 /* A short description of a status code. Static storage: never free it. */
 char const * lc_status_string(int32_t code);
 
 /* The nrows flags of a LC_TYPE_BOOL column, 1 for true and 0 for false (owned by the table). */
-int32_t lc_table_column_bools(void const * table, int64_t column, uint8_t const * * out, lc_error * error);
+int32_t lc_table_column_bools(lc_table const * table, int64_t column, uint8_t const * * out, lc_error * error);
 
 /* The nrows doubles of a LC_TYPE_DOUBLE column (NaN = missing; owned by the table). */
-int32_t lc_table_column_doubles(void const * table, int64_t column, double const * * out, lc_error * error);
+int32_t lc_table_column_doubles(lc_table const * table, int64_t column, double const * * out, lc_error * error);
 
 /* The nrows integers of a LC_TYPE_INT64 column (owned by the table). */
-int32_t lc_table_column_int64s(void const * table, int64_t column, int64_t const * * out, lc_error * error);
+int32_t lc_table_column_int64s(lc_table const * table, int64_t column, int64_t const * * out, lc_error * error);
 
 /* The name of column column (owned by the table). */
-int32_t lc_table_column_name(void const * table, int64_t column, char const * * out, lc_error * error);
+int32_t lc_table_column_name(lc_table const * table, int64_t column, char const * * out, lc_error * error);
 
 /* The type of column column: LC_TYPE_DOUBLE, LC_TYPE_INT64, LC_TYPE_TEXT or LC_TYPE_BOOL. */
-int32_t lc_table_column_type(void const * table, int64_t column, int32_t * out, lc_error * error);
+int32_t lc_table_column_type(lc_table const * table, int64_t column, int32_t * out, lc_error * error);
 
 /* Releases a table and every pointer obtained from it (NULL and already-freed handles are ignored). */
-void lc_table_free(void * table);
+void lc_table_free(lc_table * table);
 
 /* The number of columns. */
-int32_t lc_table_ncols(void const * table, int64_t * out, lc_error * error);
+int32_t lc_table_ncols(lc_table const * table, int64_t * out, lc_error * error);
 
 /* The number of notes (conventions used, rows left out). */
-int32_t lc_table_nnotes(void const * table, int64_t * out, lc_error * error);
+int32_t lc_table_nnotes(lc_table const * table, int64_t * out, lc_error * error);
 
 /* Note index (owned by the table). */
-int32_t lc_table_note(void const * table, int64_t index, char const * * out, lc_error * error);
+int32_t lc_table_note(lc_table const * table, int64_t index, char const * * out, lc_error * error);
 
 /* The number of rows. */
-int32_t lc_table_nrows(void const * table, int64_t * out, lc_error * error);
+int32_t lc_table_nrows(lc_table const * table, int64_t * out, lc_error * error);
 
 /* The text in row row of a LC_TYPE_TEXT column (owned by the table). */
-int32_t lc_table_text(void const * table, int64_t column, int64_t row, char const * * out, lc_error * error);
+int32_t lc_table_text(lc_table const * table, int64_t column, int64_t row, char const * * out, lc_error * error);
 
 /* Fits a linear mixed model given as an lme4 formula (REML when reml != 0, else ML).
  * Free the result with lc_fit_free. */
-int32_t lc_transfer(void const * dataset, char const * formula, int32_t reml, void * * out, lc_error * error);
+int32_t lc_transfer(lc_dataset const * dataset, char const * formula, int32_t reml, lc_fit * * out, lc_error * error);
 
 /* Fits a linear mixed model given as an lme4 formula, with the options in options
  * (NULL for the defaults; see lc_transfer_options). Free the result with lc_fit_free. */
-int32_t lc_transfer_fit(void const * dataset, char const * formula, lc_transfer_options const * options, void * * out, lc_error * error);
+int32_t lc_transfer_fit(lc_dataset const * dataset, char const * formula, lc_transfer_options const * options, lc_fit * * out, lc_error * error);
 
 /* Fills options with the defaults (REML, no variance function or weights, R's default
  * contrasts, Satterthwaite df) and sets struct_size. */
@@ -328,7 +336,7 @@ int32_t lc_transfer_options_init(lc_transfer_options * options);
 /* As lc_transfer, with a residual variance function: "exp(COLUMN)" (SD σ·exp(δ·v),
  * nlme's varExp) or "ident(COLUMN)" (one SD ratio per level, nlme's varIdent);
  * NULL or "" for none. Its estimates are the fit's "variance" table. */
-int32_t lc_transfer_with_variance(void const * dataset, char const * formula, char const * variance, int32_t reml, void * * out, lc_error * error);
+int32_t lc_transfer_with_variance(lc_dataset const * dataset, char const * formula, char const * variance, int32_t reml, lc_fit * * out, lc_error * error);
 
 /* The run-time version, LCSTAT_VERSION_NUMBER of the library actually loaded. */
 int32_t lc_version(void);

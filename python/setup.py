@@ -42,7 +42,7 @@ setup(
         include_dirs=[os.path.join(ROOT, "include")],
         libraries=["lcstat"],
         runtime_library_dirs=["$ORIGIN"],
-        extra_compile_args=["-std=c11", "-Wall"],
+        extra_compile_args=["-std=c11", "-Wall", "-Werror=incompatible-pointer-types"],
         depends=[os.path.join(ROOT, "include", "lcstat.h")],
     )],
     cmdclass={"build_ext": BuildSwiftThenExt},

@@ -17,7 +17,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     lc_error err;
-    void *data = NULL, *spec = NULL, *table = NULL;
+    lc_dataset *data = NULL;
+    lc_spec *spec = NULL;
+    lc_table *table = NULL;
     int32_t st = lc_dataset_read_csv(path, NULL, &data, &err);
     if (st != LC_STATUS_OK) return fail("lc_dataset_read_csv", st, &err);
 

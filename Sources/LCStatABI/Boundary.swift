@@ -67,12 +67,12 @@ func store<T>(_ out: UnsafeMutablePointer<T>?, _ value: T, _ what: String = "out
 
 /// An ABI call that creates a handle: clears `*out`, refuses a NULL `out` before doing
 /// any work, runs `body`, and publishes its result in `*out` only on success.
-func producing(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ error: UnsafeMutablePointer<lc_error>?,
-               _ body: () throws -> Handle) -> Int32 {
+func producing<P>(_ out: UnsafeMutablePointer<UnsafeMutablePointer<P>?>?, _ error: UnsafeMutablePointer<lc_error>?,
+                  _ body: () throws -> Handle) -> Int32 {
     out?.pointee = nil
     defer { returnFreedMemory() }
     return guarded(error) {
         guard let out else { throw LCError(.invalidArgument, "out is NULL") }
-        out.pointee = Handles.publish(try body())
+        out.pointee = Handles.publish(try body()).assumingMemoryBound(to: P.self)   // a token, never dereferenced
     }
 }

@@ -2,8 +2,8 @@ import CLCStat
 import LCCore
 
 /// Runs an analysis of a dataset under a spec, storing a new table handle in `out`.
-func analyse(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
-              _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ error: UnsafeMutablePointer<lc_error>?,
+func analyse(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePointer<lc_spec>?,
+              _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?, _ error: UnsafeMutablePointer<lc_error>?,
               _ run: (Dataset, SpecHandle) throws -> ResultTable) -> Int32 {
     producing(out, error) {
         let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
@@ -17,8 +17,8 @@ func analyse(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
 /// "significance": rwg_j_p, ad_m_p), note.
 /// Needs group and items; uses scale, null, missing, reverse.
 @c(lc_agreement)
-public func lcAgreement(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
-                        _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcAgreement(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePointer<lc_spec>?,
+                        _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                         _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     analyse(dataset, spec, out, error) { d, s in
         var spec = AgreementSpec(group: s.group, items: s.items, scale: s.scale, null: s.null,
@@ -33,8 +33,8 @@ public func lcAgreement(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
 /// icc2_low, icc2_high (F-based 95%), with the option "bootstrap" also
 /// icc1_boot_low ... icc2_boot_high (percentile, resampled groups, "seed"), and note.
 @c(lc_icc)
-public func lcIcc(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
-                  _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcIcc(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePointer<lc_spec>?,
+                  _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                   _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     analyse(dataset, spec, out, error) { d, s in
         var spec = ICCSpec(group: s.group, items: s.items, scale: s.scale, reverse: s.reverse,
@@ -46,8 +46,8 @@ public func lcIcc(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
 
 /// Cronbach's alpha (complete cases). Columns: item, alpha, r_drop, n.
 @c(lc_alpha)
-public func lcAlpha(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
-                    _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcAlpha(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePointer<lc_spec>?,
+                    _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                     _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     analyse(dataset, spec, out, error) { d, s in
         try Alpha.run(d, items: s.items, scale: s.scale, reverse: s.reverse)
@@ -58,8 +58,8 @@ public func lcAlpha(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
 /// coding; all items under missing = "listwise"). Columns: row (1-based),
 /// group (when the spec names group columns), score, n_answered.
 @c(lc_scores)
-public func lcScores(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
-                     _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcScores(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePointer<lc_spec>?,
+                     _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                      _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     analyse(dataset, spec, out, error) { d, s in
         try ScaleScores.run(d, items: s.items, group: s.group, ids: s.ids, scale: s.scale, reverse: s.reverse, missing: s.missing)
@@ -73,8 +73,8 @@ public func lcScores(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
 /// "outcome"; uses scale, null, missing, reverse and the options consensus,
 /// level_column, center, weights.
 @c(lc_level_consensus)
-public func lcLevelConsensus(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
-                             _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcLevelConsensus(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePointer<lc_spec>?,
+                             _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                              _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     analyse(dataset, spec, out, error) { d, s in
         guard let outcome = s.outcome else {
@@ -95,7 +95,7 @@ public func lcLevelConsensus(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPoin
 /// uses null and the options n_items, replications, seed, method. The same seed
 /// gives the same table on every machine and thread count.
 @c(lc_null_distribution)
-public func lcNullDistribution(_ spec: UnsafeRawPointer?, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcNullDistribution(_ spec: UnsafePointer<lc_spec>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                                _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     producing(out, error) {
         let s = try Handles.lookup(spec, as: SpecHandle.self, .spec, what: "spec")
@@ -113,8 +113,8 @@ public func lcNullDistribution(_ spec: UnsafeRawPointer?, _ out: UnsafeMutablePo
 /// (one column, or the items' scale score); uses scale, reverse and the options
 /// pseudo_groups and seed.
 @c(lc_rgr)
-public func lcRgr(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
-                  _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcRgr(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePointer<lc_spec>?,
+                  _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                   _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     analyse(dataset, spec, out, error) { d, s in
         try RandomGroupResampling.run(d, RGRSpec(group: s.group, items: s.items, scale: s.scale, reverse: s.reverse,
@@ -128,8 +128,8 @@ public func lcRgr(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
 /// low, high, criterion, met, source. Needs group, items and a scale; uses null,
 /// missing, reverse and the options replications and seed (for simulated nulls).
 @c(lc_aggregation)
-public func lcAggregation(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
-                          _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcAggregation(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePointer<lc_spec>?,
+                          _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                           _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     analyse(dataset, spec, out, error) { d, s in
         try AggregationEvidence.run(d, AgreementSpec(group: s.group, items: s.items, scale: s.scale, null: s.null,
@@ -142,8 +142,8 @@ public func lcAggregation(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer
 /// group and wave. Columns: group, wave, then those of lc_agreement. Needs group,
 /// items and the option "wave"; uses scale, null, missing, reverse.
 @c(lc_consensus_over_time)
-public func lcConsensusOverTime(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
-                                _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcConsensusOverTime(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePointer<lc_spec>?,
+                                _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                                 _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     analyse(dataset, spec, out, error) { d, s in
         guard let wave = s.wave else { throw LCError(.invalidArgument, "consensus over time needs the spec option 'wave' (the session column)") }
@@ -157,8 +157,8 @@ public func lcConsensusOverTime(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawP
 /// text columns. Columns: group, n, then <col>_mean, <col>_sd or <col>_blau,
 /// <col>_categories. Needs group and items.
 @c(lc_composition)
-public func lcComposition(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
-                          _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcComposition(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePointer<lc_spec>?,
+                          _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                           _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     analyse(dataset, spec, out, error) { d, s in try Composition.run(d, group: s.group, columns: s.items) }
 }
@@ -168,8 +168,8 @@ public func lcComposition(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer
 /// median ("statistic"), its bootstrap SE and 95% percentile interval. Columns:
 /// statistic, estimate, se, low, high, groups, replicates. Uses "replications" and "seed".
 @c(lc_bootstrap)
-public func lcBootstrap(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
-                        _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcBootstrap(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePointer<lc_spec>?,
+                        _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                         _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     analyse(dataset, spec, out, error) { d, s in
         guard s.items.count == 1 else { throw LCError(.invalidArgument, "the bootstrap takes exactly one column (the spec's items)") }

@@ -16,7 +16,7 @@ public func lcCSVOptionsInit(_ options: UnsafeMutablePointer<lc_csv_options>?) -
 /// defaults). Free the result with lc_dataset_free.
 @c(lc_dataset_read_csv)
 public func lcDatasetReadCSV(_ path: UnsafePointer<CChar>?, _ options: UnsafePointer<lc_csv_options>?,
-                             _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                             _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_dataset>?>?,
                              _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     producing(out, error) {
         let file = try string(path, "path")
@@ -46,14 +46,14 @@ public func lcDatasetReadCSV(_ path: UnsafePointer<CChar>?, _ options: UnsafePoi
 
 /// Creates an empty dataset to which columns are added from memory.
 @c(lc_dataset_create)
-public func lcDatasetCreate(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcDatasetCreate(_ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_dataset>?>?,
                             _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     producing(out, error) { DatasetHandle(Dataset()) }
 }
 
 /// Adds a numeric column, copying `n` doubles (NaN = missing; an infinity is an error).
 @c(lc_dataset_add_numeric)
-public func lcDatasetAddNumeric(_ dataset: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?,
+public func lcDatasetAddNumeric(_ dataset: UnsafeMutablePointer<lc_dataset>?, _ name: UnsafePointer<CChar>?,
                                 _ values: UnsafePointer<Double>?, _ n: Int64,
                                 _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     guarded(error) {
@@ -71,7 +71,7 @@ public func lcDatasetAddNumeric(_ dataset: UnsafeMutableRawPointer?, _ name: Uns
 /// Adds a column of 64-bit integers, copied exactly (ids such as 10^17 + i stay distinct keys;
 /// as numbers they must lie within 2^53). `missing` may be NULL; else nonzero marks a missing row.
 @c(lc_dataset_add_int64)
-public func lcDatasetAddInt64(_ dataset: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?,
+public func lcDatasetAddInt64(_ dataset: UnsafeMutablePointer<lc_dataset>?, _ name: UnsafePointer<CChar>?,
                               _ values: UnsafePointer<Int64>?, _ missing: UnsafePointer<UInt8>?, _ n: Int64,
                               _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     guarded(error) {
@@ -91,7 +91,7 @@ public func lcDatasetAddInt64(_ dataset: UnsafeMutableRawPointer?, _ name: Unsaf
 
 /// Adds a text column as codes into `levels` (code -1 = missing), e.g. from pandas.factorize.
 @c(lc_dataset_add_labels)
-public func lcDatasetAddLabels(_ dataset: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?,
+public func lcDatasetAddLabels(_ dataset: UnsafeMutablePointer<lc_dataset>?, _ name: UnsafePointer<CChar>?,
                                _ codes: UnsafePointer<Int64>?, _ n: Int64,
                                _ levels: UnsafePointer<UnsafePointer<CChar>?>?, _ n_levels: Int64,
                                _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
@@ -102,14 +102,14 @@ public func lcDatasetAddLabels(_ dataset: UnsafeMutableRawPointer?, _ name: Unsa
 /// missing), whose order is the factor's order (the first level is the reference of treatment
 /// contrasts, unused levels are kept); `ordered` != 0 for an ordered factor (polynomial contrasts).
 @c(lc_dataset_add_categorical)
-public func lcDatasetAddCategorical(_ dataset: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?,
+public func lcDatasetAddCategorical(_ dataset: UnsafeMutablePointer<lc_dataset>?, _ name: UnsafePointer<CChar>?,
                                     _ codes: UnsafePointer<Int64>?, _ n: Int64,
                                     _ levels: UnsafePointer<UnsafePointer<CChar>?>?, _ n_levels: Int64, _ ordered: Int32,
                                     _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     guarded(error) { try addLabels(dataset, name, codes, n, levels, n_levels, order: .given(ordered: ordered != 0)) }
 }
 
-private func addLabels(_ dataset: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?, _ codes: UnsafePointer<Int64>?,
+private func addLabels(_ dataset: UnsafeMutablePointer<lc_dataset>?, _ name: UnsafePointer<CChar>?, _ codes: UnsafePointer<Int64>?,
                        _ n: Int64, _ levels: UnsafePointer<UnsafePointer<CChar>?>?, _ n_levels: Int64, order: LevelOrder) throws {
     let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
     let column = try string(name, "name")
@@ -140,7 +140,7 @@ private func checkLength(_ n: Int64, _ isNull: Bool, _ column: String) throws {
 
 /// The number of rows of a dataset.
 @c(lc_dataset_nrows)
-public func lcDatasetNrows(_ dataset: UnsafeRawPointer?, _ out: UnsafeMutablePointer<Int64>?,
+public func lcDatasetNrows(_ dataset: UnsafePointer<lc_dataset>?, _ out: UnsafeMutablePointer<Int64>?,
                            _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     guarded(error) {
         let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
@@ -150,4 +150,4 @@ public func lcDatasetNrows(_ dataset: UnsafeRawPointer?, _ out: UnsafeMutablePoi
 
 /// Releases a dataset (NULL and already-freed handles are ignored).
 @c(lc_dataset_free)
-public func lcDatasetFree(_ dataset: UnsafeMutableRawPointer?) { Handles.free(dataset, .dataset) }
+public func lcDatasetFree(_ dataset: UnsafeMutablePointer<lc_dataset>?) { Handles.free(dataset, .dataset) }

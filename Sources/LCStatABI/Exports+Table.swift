@@ -1,28 +1,28 @@
 import CLCStat
 import LCCore
 
-private func withTable(_ table: UnsafeRawPointer?, _ error: UnsafeMutablePointer<lc_error>?,
+private func withTable(_ table: UnsafePointer<lc_table>?, _ error: UnsafeMutablePointer<lc_error>?,
                        _ body: (TableHandle) throws -> Void) -> Int32 {
     guarded(error) { try body(try Handles.lookup(table, as: TableHandle.self, .table, what: "table")) }
 }
 
 /// The number of rows.
 @c(lc_table_nrows)
-public func lcTableNrows(_ table: UnsafeRawPointer?, _ out: UnsafeMutablePointer<Int64>?,
+public func lcTableNrows(_ table: UnsafePointer<lc_table>?, _ out: UnsafeMutablePointer<Int64>?,
                          _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     withTable(table, error) { try store(out, Int64($0.rows)) }
 }
 
 /// The number of columns.
 @c(lc_table_ncols)
-public func lcTableNcols(_ table: UnsafeRawPointer?, _ out: UnsafeMutablePointer<Int64>?,
+public func lcTableNcols(_ table: UnsafePointer<lc_table>?, _ out: UnsafeMutablePointer<Int64>?,
                          _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     withTable(table, error) { try store(out, Int64($0.types.count)) }
 }
 
 /// The name of column `column` (owned by the table).
 @c(lc_table_column_name)
-public func lcTableColumnName(_ table: UnsafeRawPointer?, _ column: Int64,
+public func lcTableColumnName(_ table: UnsafePointer<lc_table>?, _ column: Int64,
                               _ out: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
                               _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     withTable(table, error) { t in try store(out, UnsafePointer(t.names[try t.column(column)])) }
@@ -30,13 +30,13 @@ public func lcTableColumnName(_ table: UnsafeRawPointer?, _ column: Int64,
 
 /// The type of column `column`: LC_TYPE_DOUBLE, LC_TYPE_INT64, LC_TYPE_TEXT or LC_TYPE_BOOL.
 @c(lc_table_column_type)
-public func lcTableColumnType(_ table: UnsafeRawPointer?, _ column: Int64, _ out: UnsafeMutablePointer<Int32>?,
+public func lcTableColumnType(_ table: UnsafePointer<lc_table>?, _ column: Int64, _ out: UnsafeMutablePointer<Int32>?,
                               _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     withTable(table, error) { t in try store(out, t.types[try t.column(column)]) }
 }
 
 /// Hands out the buffer of column `column` from `buffers` (nil where the column has another type).
-private func columnBuffer<T>(_ table: UnsafeRawPointer?, _ column: Int64, _ out: UnsafeMutablePointer<UnsafePointer<T>?>?,
+private func columnBuffer<T>(_ table: UnsafePointer<lc_table>?, _ column: Int64, _ out: UnsafeMutablePointer<UnsafePointer<T>?>?,
                              _ error: UnsafeMutablePointer<lc_error>?,
                              _ buffers: KeyPath<TableHandle, [UnsafeMutableBufferPointer<T>?]>, _ type: String) -> Int32 {
     withTable(table, error) { t in
@@ -49,7 +49,7 @@ private func columnBuffer<T>(_ table: UnsafeRawPointer?, _ column: Int64, _ out:
 
 /// The nrows doubles of a LC_TYPE_DOUBLE column (NaN = missing; owned by the table).
 @c(lc_table_column_doubles)
-public func lcTableColumnDoubles(_ table: UnsafeRawPointer?, _ column: Int64,
+public func lcTableColumnDoubles(_ table: UnsafePointer<lc_table>?, _ column: Int64,
                                  _ out: UnsafeMutablePointer<UnsafePointer<Double>?>?,
                                  _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     columnBuffer(table, column, out, error, \.doubles, "LC_TYPE_DOUBLE")
@@ -57,7 +57,7 @@ public func lcTableColumnDoubles(_ table: UnsafeRawPointer?, _ column: Int64,
 
 /// The nrows integers of a LC_TYPE_INT64 column (owned by the table).
 @c(lc_table_column_int64s)
-public func lcTableColumnInt64s(_ table: UnsafeRawPointer?, _ column: Int64,
+public func lcTableColumnInt64s(_ table: UnsafePointer<lc_table>?, _ column: Int64,
                                 _ out: UnsafeMutablePointer<UnsafePointer<Int64>?>?,
                                 _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     columnBuffer(table, column, out, error, \.ints, "LC_TYPE_INT64")
@@ -65,7 +65,7 @@ public func lcTableColumnInt64s(_ table: UnsafeRawPointer?, _ column: Int64,
 
 /// The nrows flags of a LC_TYPE_BOOL column, 1 for true and 0 for false (owned by the table).
 @c(lc_table_column_bools)
-public func lcTableColumnBools(_ table: UnsafeRawPointer?, _ column: Int64,
+public func lcTableColumnBools(_ table: UnsafePointer<lc_table>?, _ column: Int64,
                                _ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
                                _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     columnBuffer(table, column, out, error, \.bools, "LC_TYPE_BOOL")
@@ -73,7 +73,7 @@ public func lcTableColumnBools(_ table: UnsafeRawPointer?, _ column: Int64,
 
 /// The text in row `row` of a LC_TYPE_TEXT column (owned by the table).
 @c(lc_table_text)
-public func lcTableText(_ table: UnsafeRawPointer?, _ column: Int64, _ row: Int64,
+public func lcTableText(_ table: UnsafePointer<lc_table>?, _ column: Int64, _ row: Int64,
                         _ out: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
                         _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     withTable(table, error) { t in
@@ -89,14 +89,14 @@ public func lcTableText(_ table: UnsafeRawPointer?, _ column: Int64, _ row: Int6
 
 /// The number of notes (conventions used, rows left out).
 @c(lc_table_nnotes)
-public func lcTableNnotes(_ table: UnsafeRawPointer?, _ out: UnsafeMutablePointer<Int64>?,
+public func lcTableNnotes(_ table: UnsafePointer<lc_table>?, _ out: UnsafeMutablePointer<Int64>?,
                           _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     withTable(table, error) { try store(out, Int64($0.notes.count)) }
 }
 
 /// Note `index` (owned by the table).
 @c(lc_table_note)
-public func lcTableNote(_ table: UnsafeRawPointer?, _ index: Int64, _ out: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
+public func lcTableNote(_ table: UnsafePointer<lc_table>?, _ index: Int64, _ out: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
                         _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     withTable(table, error) { t in
         guard index >= 0, index < Int64(t.notes.count) else {
@@ -108,4 +108,4 @@ public func lcTableNote(_ table: UnsafeRawPointer?, _ index: Int64, _ out: Unsaf
 
 /// Releases a table and every pointer obtained from it (NULL and already-freed handles are ignored).
 @c(lc_table_free)
-public func lcTableFree(_ table: UnsafeMutableRawPointer?) { Handles.free(table, .table) }
+public func lcTableFree(_ table: UnsafeMutablePointer<lc_table>?) { Handles.free(table, .table) }

@@ -10,8 +10,8 @@ final class FitHandle: Handle, @unchecked Sendable {
 /// Fits a linear mixed model given as an lme4 formula (REML when reml != 0, else ML).
 /// Free the result with lc_fit_free.
 @c(lc_transfer)
-public func lcTransfer(_ dataset: UnsafeRawPointer?, _ formula: UnsafePointer<CChar>?, _ reml: Int32,
-                       _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcTransfer(_ dataset: UnsafePointer<lc_dataset>?, _ formula: UnsafePointer<CChar>?, _ reml: Int32,
+                       _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_fit>?>?,
                        _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     producing(out, error) {
         let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
@@ -24,9 +24,9 @@ public func lcTransfer(_ dataset: UnsafeRawPointer?, _ formula: UnsafePointer<CC
 /// nlme's varExp) or "ident(COLUMN)" (one SD ratio per level, nlme's varIdent);
 /// NULL or "" for none. Its estimates are the fit's "variance" table.
 @c(lc_transfer_with_variance)
-public func lcTransferWithVariance(_ dataset: UnsafeRawPointer?, _ formula: UnsafePointer<CChar>?,
+public func lcTransferWithVariance(_ dataset: UnsafePointer<lc_dataset>?, _ formula: UnsafePointer<CChar>?,
                                    _ variance: UnsafePointer<CChar>?, _ reml: Int32,
-                                   _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                                   _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_fit>?>?,
                                    _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     producing(out, error) {
         let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
@@ -51,9 +51,9 @@ public func lcTransferOptionsInit(_ options: UnsafeMutablePointer<lc_transfer_op
 /// Fits a linear mixed model given as an lme4 formula, with the options in `options`
 /// (NULL for the defaults; see lc_transfer_options). Free the result with lc_fit_free.
 @c(lc_transfer_fit)
-public func lcTransferFit(_ dataset: UnsafeRawPointer?, _ formula: UnsafePointer<CChar>?,
+public func lcTransferFit(_ dataset: UnsafePointer<lc_dataset>?, _ formula: UnsafePointer<CChar>?,
                           _ options: UnsafePointer<lc_transfer_options>?,
-                          _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                          _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_fit>?>?,
                           _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     producing(out, error) {
         let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
@@ -83,8 +83,8 @@ public func lcTransferFit(_ dataset: UnsafeRawPointer?, _ formula: UnsafePointer
 /// nsim simulations from seed), at level (e.g. 0.95). Columns: parameter (sd, corr, sigma,
 /// fixed), group, term, estimate, low, high. Free it with lc_table_free.
 @c(lc_fit_confint)
-public func lcFitConfint(_ fit: UnsafeRawPointer?, _ method: UnsafePointer<CChar>?, _ level: Double, _ nsim: Int64,
-                         _ seed: UInt64, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcFitConfint(_ fit: UnsafePointer<lc_fit>?, _ method: UnsafePointer<CChar>?, _ level: Double, _ nsim: Int64,
+                         _ seed: UInt64, _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                          _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     producing(out, error) {
         let f = try Handles.lookup(fit, as: FitHandle.self, .fit, what: "fit")
@@ -99,8 +99,8 @@ public func lcFitConfint(_ fit: UnsafeRawPointer?, _ method: UnsafePointer<CChar
 /// Predictions of a fit for the rows of `newdata`: row (1-based), fit (with the random
 /// effects, zero for unseen levels), fit_fixed (without). Free it with lc_table_free.
 @c(lc_fit_predict)
-public func lcFitPredict(_ fit: UnsafeRawPointer?, _ newdata: UnsafeRawPointer?,
-                         _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcFitPredict(_ fit: UnsafePointer<lc_fit>?, _ newdata: UnsafePointer<lc_dataset>?,
+                         _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                          _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     producing(out, error) {
         let f = try Handles.lookup(fit, as: FitHandle.self, .fit, what: "fit")
@@ -113,8 +113,8 @@ public func lcFitPredict(_ fit: UnsafeRawPointer?, _ newdata: UnsafeRawPointer?,
 /// != 0 (lme4's default) REML fits are refitted by ML; with 0 only REML fits whose fixed
 /// effects differ. Columns: model, npar, aic, bic, loglik, deviance, chisq, df, p.
 @c(lc_fit_compare_refit)
-public func lcFitCompareRefit(_ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?, _ refit: Int32,
-                              _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcFitCompareRefit(_ a: UnsafePointer<lc_fit>?, _ b: UnsafePointer<lc_fit>?, _ refit: Int32,
+                              _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                               _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     producing(out, error) {
         let x = try Handles.lookup(a, as: FitHandle.self, .fit, what: "fit")
@@ -133,8 +133,8 @@ public func lcFitCompareRefit(_ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?, _ 
 /// "r2" (marginal, conditional) or "fitted" (row, fitted, fitted_fixed, residual,
 /// residual_fixed, pearson, per data row). Free it with lc_table_free.
 @c(lc_fit_table)
-public func lcFitTable(_ fit: UnsafeRawPointer?, _ which: UnsafePointer<CChar>?,
-                       _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcFitTable(_ fit: UnsafePointer<lc_fit>?, _ which: UnsafePointer<CChar>?,
+                       _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                        _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     producing(out, error) {
         let f = try Handles.lookup(fit, as: FitHandle.self, .fit, what: "fit")
@@ -161,8 +161,8 @@ public func lcFitTable(_ fit: UnsafeRawPointer?, _ which: UnsafePointer<CChar>?,
 /// fixed effects are refitted by ML, as lme4's anova does). Columns: model, npar, aic,
 /// bic, loglik, deviance, chisq, df, p.
 @c(lc_fit_compare)
-public func lcFitCompare(_ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?,
-                         _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcFitCompare(_ a: UnsafePointer<lc_fit>?, _ b: UnsafePointer<lc_fit>?,
+                         _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                          _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     producing(out, error) {
         let x = try Handles.lookup(a, as: FitHandle.self, .fit, what: "fit")
@@ -173,7 +173,7 @@ public func lcFitCompare(_ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?,
 
 /// Releases a fit (NULL and already-freed handles are ignored).
 @c(lc_fit_free)
-public func lcFitFree(_ fit: UnsafeMutableRawPointer?) { Handles.free(fit, .fit) }
+public func lcFitFree(_ fit: UnsafeMutablePointer<lc_fit>?) { Handles.free(fit, .fit) }
 
 /// The consensus emergence model (Lang, Bliese & de Voogt 2018): value ~ time +
 /// (1 + time | group) + (1 | group:person), with and without residual SD σ·exp(δ·time).
@@ -181,8 +181,8 @@ public func lcFitFree(_ fit: UnsafeMutableRawPointer?) { Handles.free(fit, .fit)
 /// loglik_null, loglik, lr, df, p_two_sided, p_one_sided, converged, singular. Needs
 /// one group column and the options person, time, value; "reml" ("true" by default).
 @c(lc_emergence)
-public func lcEmergence(_ dataset: UnsafeRawPointer?, _ spec: UnsafeRawPointer?,
-                        _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+public func lcEmergence(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePointer<lc_spec>?,
+                        _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                         _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     analyse(dataset, spec, out, error) { d, s in
         guard s.group.count == 1, let person = s.person, let time = s.time, let value = s.value else {

@@ -11,22 +11,33 @@ class Handle: @unchecked Sendable {
     init(kind: HandleKind) { self.kind = kind }
 }
 
-/// The live handles. Lookups go through it, so a NULL, freed or foreign
-/// pointer is an `LC_STATUS_BAD_HANDLE` error instead of a crash, and a
-/// second free is a no-op.
-let liveHandles = Locked<[UInt: Handle]>([:])
+/// The live handles by token. A token is what C holds as the handle: a number drawn
+/// from a counter that never repeats (2^52 tokens at 16 apart, starting far above
+/// user-space addresses), not an object address. So a NULL, freed, foreign or
+/// stale pointer is an `LC_STATUS_BAD_HANDLE` error instead of a crash, a second
+/// free is a no-op, and a freed handle never comes back to life as a new object.
+private struct Registry {
+    var live: [UInt: Handle] = [:]
+    var next: UInt = 1 << 56
+}
+
+private let registry = Locked(Registry())
 
 enum Handles {
     static func publish(_ h: Handle) -> UnsafeMutableRawPointer {
-        let p = Unmanaged.passRetained(h).toOpaque()
-        liveHandles.withLock { $0[UInt(bitPattern: p)] = h }
-        return p
+        let token = registry.withLock { r -> UInt in
+            let t = r.next
+            r.next = r.next &+ 16 == 0 ? 16 : r.next &+ 16
+            r.live[t] = h
+            return t
+        }
+        return UnsafeMutableRawPointer(bitPattern: token).unsafelyUnwrapped     // tokens are never 0
     }
 
     /// The object behind `p` if it is live and of the wanted kind (a strong reference for the call).
     static func lookup<T: Handle>(_ p: UnsafeRawPointer?, as type: T.Type, _ kind: HandleKind, what: String) throws -> T {
         guard let p else { throw LCError(.badHandle, "the \(what) handle is NULL") }
-        let h = liveHandles.withLock { $0[UInt(bitPattern: p)] }
+        let h = registry.withLock { $0.live[UInt(bitPattern: p)] }
         guard let h, h.kind == kind, let typed = h as? T else {
             throw LCError(.badHandle, "the \(what) handle is not a live \(what) (freed already, or another kind)")
         }
@@ -35,15 +46,18 @@ enum Handles {
 
     static func free(_ p: UnsafeMutableRawPointer?, _ kind: HandleKind) {
         guard let p else { return }
-        let removed = liveHandles.withLock { table -> Bool in
-            guard let h = table[UInt(bitPattern: p)], h.kind == kind else { return false }
-            table[UInt(bitPattern: p)] = nil
-            return true
+        var removed = registry.withLock { r -> Handle? in
+            guard let h = r.live[UInt(bitPattern: p)], h.kind == kind else { return nil }
+            r.live[UInt(bitPattern: p)] = nil
+            return h
         }
-        guard removed else { return }
-        Unmanaged<Handle>.fromOpaque(p).release()
+        guard removed != nil else { return }
+        removed = nil                              // the object is released here, outside the lock
         if kind != .spec { returnFreedMemory() }   // datasets, fits and tables hold the big arrays
     }
+
+    /// How many handles are live (for tests of leaks).
+    static var liveCount: Int { registry.withLock { $0.live.count } }
 }
 
 final class DatasetHandle: Handle, @unchecked Sendable {

@@ -90,7 +90,7 @@ extension SpecHandle {
 /// "significance" ("true": lc_agreement adds rwg_j_p and ad_m_p). An unknown key or a
 /// value that does not parse is an error that leaves the spec unchanged.
 @c(lc_spec_set)
-public func lcSpecSet(_ spec: UnsafeMutableRawPointer?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?,
+public func lcSpecSet(_ spec: UnsafeMutablePointer<lc_spec>?, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?,
                       _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     guarded(error) {
         let s = try Handles.lookup(spec, as: SpecHandle.self, .spec, what: "spec")

@@ -19,7 +19,7 @@ static void expect(const char *what, int32_t got, int32_t want, const lc_error *
 }
 
 /* The index of the column called `name`, or -1. */
-static int64_t column_named(const void *table, const char *name) {
+static int64_t column_named(const lc_table *table, const char *name) {
     lc_error e;
     int64_t n = 0;
     if (lc_table_ncols(table, &n, &e) != LC_STATUS_OK) return -1;
@@ -32,7 +32,9 @@ static int64_t column_named(const void *table, const char *name) {
 
 int main(void) {
     lc_error err;
-    void *ds = NULL, *spec = NULL, *table = NULL;
+    lc_dataset *ds = NULL;
+    lc_spec *spec = NULL;
+    lc_table *table = NULL;
     const double x[4] = {1, 2, 3, 3};
     const int64_t codes[4] = {0, 0, 1, 1};
     const char *levels[2] = {"a", "b"};
@@ -76,7 +78,7 @@ int main(void) {
     expect("spec NaN scale", lc_spec_set_scale(spec, NAN, 5, &err), LC_STATUS_INVALID_ARGUMENT, &err, "finite");
     expect("spec bad null", lc_spec_set_null(spec, "bogus", &err), LC_STATUS_INVALID_ARGUMENT, &err, "bogus");
     expect("spec bad missing", lc_spec_set_missing(spec, "some", &err), LC_STATUS_INVALID_ARGUMENT, &err, "listwise");
-    expect("spec on a dataset handle", lc_spec_set_items(ds, items, 1, &err), LC_STATUS_BAD_HANDLE, &err, "spec");
+    expect("spec on a dataset handle", lc_spec_set_items((lc_spec *)ds, items, 1, &err), LC_STATUS_BAD_HANDLE, &err, "spec");
     expect("spec unknown option", lc_spec_set(spec, "colour", "red", &err), LC_STATUS_INVALID_ARGUMENT, &err, "colour");
     expect("spec NULL option value", lc_spec_set(spec, "outcome", NULL, &err), LC_STATUS_INVALID_ARGUMENT, &err, "NULL");
     expect("spec bad consensus", lc_spec_set(spec, "consensus", "rwg", &err), LC_STATUS_INVALID_ARGUMENT, &err, "rwg_j");
@@ -85,10 +87,10 @@ int main(void) {
     expect("agreement without items", lc_agreement(ds, spec, &table, &err), LC_STATUS_INVALID_ARGUMENT, &err, "group");
     expect("set group", lc_spec_set_group(spec, group, 1, &err), LC_STATUS_OK, &err, NULL);
     expect("set items", lc_spec_set_items(spec, items, 1, &err), LC_STATUS_OK, &err, NULL);
-    expect("agreement swapped handles", lc_agreement(spec, ds, &table, &err), LC_STATUS_BAD_HANDLE, &err, "dataset");
+    expect("agreement swapped handles", lc_agreement((const lc_dataset *)spec, (const lc_spec *)ds, &table, &err), LC_STATUS_BAD_HANDLE, &err, "dataset");
     expect("agreement NULL out", lc_agreement(ds, spec, NULL, &err), LC_STATUS_INVALID_ARGUMENT, &err, "out");
     expect("agreement", lc_agreement(ds, spec, &table, &err), LC_STATUS_OK, &err, NULL);
-    void *unused = &garbage_marker;
+    lc_table *unused = (lc_table *)&garbage_marker;
     expect("no error struct is fine", lc_agreement(ds, NULL, &unused, NULL), LC_STATUS_BAD_HANDLE, &err, NULL);
     checks++;
     if (unused != NULL) { failures++; printf("FAIL out not cleared on failure\n"); }
@@ -116,8 +118,8 @@ int main(void) {
     lc_dataset_free(ds);
     expect("freed dataset", lc_dataset_nrows(ds, &n, &err), LC_STATUS_BAD_HANDLE, &err, "not a live");
     int garbage = 42;
-    expect("foreign pointer", lc_dataset_nrows(&garbage, &n, &err), LC_STATUS_BAD_HANDLE, &err, "not a live");
-    lc_dataset_free(&garbage);            /* not ours: ignored */
+    expect("foreign pointer", lc_dataset_nrows((const lc_dataset *)&garbage, &n, &err), LC_STATUS_BAD_HANDLE, &err, "not a live");
+    lc_dataset_free((lc_dataset *)&garbage);   /* not ours: ignored */
     lc_table_free(NULL);
     lc_spec_free(NULL);
     lc_dataset_free(NULL);
@@ -127,7 +129,8 @@ int main(void) {
 
     /* null distributions: the same seed gives the same doubles, another seed others */
     {
-        void *ns = NULL, *t1 = NULL, *t2 = NULL, *t3 = NULL;
+        lc_spec *ns = NULL;
+        lc_table *t1 = NULL, *t2 = NULL, *t3 = NULL;
         expect("null spec", lc_spec_create(&ns, &err), LC_STATUS_OK, &err, NULL);
         expect("null without scale", lc_null_distribution(ns, &t1, &err), LC_STATUS_INVALID_ARGUMENT, &err, "scale");
         lc_spec_set_scale(ns, 1, 5, &err);
@@ -158,7 +161,9 @@ int main(void) {
 
     /* transfer models: options, intervals, predictions and a categorical */
     {
-        void *d = NULL, *fit = NULL, *t = NULL;
+        lc_dataset *d = NULL;
+        lc_fit *fit = NULL;
+        lc_table *t = NULL;
         const double y[8] = {1.0, 2.1, 2.9, 4.2, 2.0, 2.8, 4.1, 5.0}, t8[8] = {1, 2, 3, 4, 1, 2, 3, 4};
         const int64_t person[8] = {0, 0, 0, 0, 1, 1, 1, 1}, arm[8] = {1, 0, 1, 0, 1, 0, 1, 0};
         const char *people[2] = {"p1", "p2"}, *arms[2] = {"treated", "control"};
@@ -198,7 +203,7 @@ int main(void) {
         expect("confint bad level", lc_fit_confint(fit, "wald", 1.5, 10, 1, &t, &err), LC_STATUS_INVALID_ARGUMENT, &err, "level");
         expect("confint no simulations", lc_fit_confint(fit, "bootstrap", 0.95, 0, 1, &t, &err), LC_STATUS_INVALID_ARGUMENT, &err, "simulations");
         expect("predict NULL newdata", lc_fit_predict(fit, NULL, &t, &err), LC_STATUS_BAD_HANDLE, &err, NULL);
-        expect("predict fit as newdata", lc_fit_predict(fit, fit, &t, &err), LC_STATUS_BAD_HANDLE, &err, NULL);
+        expect("predict fit as newdata", lc_fit_predict(fit, (const lc_dataset *)fit, &t, &err), LC_STATUS_BAD_HANDLE, &err, NULL);
         expect("predict", lc_fit_predict(fit, d, &t, &err), LC_STATUS_OK, &err, NULL);
         lc_table_free(t);
         expect("unknown fit table", lc_fit_table(fit, "nothing", &t, &err), LC_STATUS_INVALID_ARGUMENT, &err, "anova");
@@ -206,6 +211,23 @@ int main(void) {
         lc_table_free(t);
         lc_fit_free(fit);
         lc_dataset_free(d);
+    }
+
+    /* a freed handle stays dead for good: after a million new handles, none is the old one */
+    {
+        lc_spec *stale = NULL, *fresh = NULL;
+        lc_spec_create(&stale, &err);
+        lc_spec_free(stale);
+        int reused = 0;
+        for (int i = 0; i < 1000000; i++) {
+            lc_spec_create(&fresh, &err);
+            if (fresh == stale) reused = 1;
+            lc_spec_free(fresh);
+        }
+        checks++;
+        if (reused) { failures++; printf("FAIL a freed handle value was given out again\n"); }
+        expect("stale handle after 10^6 handles", lc_spec_set_items(stale, items, 1, &err), LC_STATUS_BAD_HANDLE, &err, "not a live");
+        lc_spec_free(stale);               /* a second free of a stale handle: ignored */
     }
 
     printf("C ABI misuse: %d checks, %d failed\n", checks, failures);

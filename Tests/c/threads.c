@@ -13,7 +13,7 @@ enum { THREADS = 8, MAX_VALUES = 100000 };
 typedef struct { const char *path; double values[MAX_VALUES]; int64_t count; int32_t status; } job;
 
 /* Appends every float64 column of `table` to j->values. */
-static void collect(void *table, job *j) {
+static void collect(const lc_table *table, job *j) {
     lc_error err;
     int64_t rows = 0, cols = 0;
     lc_table_nrows(table, &rows, &err);
@@ -30,7 +30,9 @@ static void collect(void *table, job *j) {
 static void *work(void *arg) {
     job *j = arg;
     lc_error err;
-    void *data = NULL, *spec = NULL, *table = NULL;
+    lc_dataset *data = NULL;
+    lc_spec *spec = NULL;
+    lc_table *table = NULL;
     const char *group[] = {"community"}, *items[] = {"lc1", "lc2", "lc3", "lc4", "lc5", "lc6"};
     j->status = lc_dataset_read_csv(j->path, NULL, &data, &err);
     if (!j->status) j->status = lc_spec_create(&spec, &err);

@@ -57,9 +57,9 @@ static int string_array(PyObject *list, const char ***out, Py_ssize_t *n) {
     return 0;
 }
 
-typedef int32_t (*set_list_fn)(void *, const char *const *, int64_t, lc_error *);
+typedef int32_t (*set_list_fn)(lc_spec *, const char *const *, int64_t, lc_error *);
 
-static int set_list(PyObject *spec, const char *key, void *handle, set_list_fn fn, lc_error *err, int32_t *status) {
+static int set_list(PyObject *spec, const char *key, lc_spec *handle, set_list_fn fn, lc_error *err, int32_t *status) {
     const char **arr = NULL; Py_ssize_t n = 0;
     PyObject *v = PyDict_GetItemString(spec, key);
     if (v == NULL) return 0;
@@ -69,9 +69,9 @@ static int set_list(PyObject *spec, const char *key, void *handle, set_list_fn f
     return 0;
 }
 
-typedef int32_t (*set_text_fn)(void *, const char *, lc_error *);
+typedef int32_t (*set_text_fn)(lc_spec *, const char *, lc_error *);
 
-static int set_text(PyObject *spec, const char *key, void *handle, set_text_fn fn, lc_error *err, int32_t *status) {
+static int set_text(PyObject *spec, const char *key, lc_spec *handle, set_text_fn fn, lc_error *err, int32_t *status) {
     PyObject *v = PyDict_GetItemString(spec, key);
     if (v == NULL || v == Py_None) return 0;
     const char *s = PyUnicode_AsUTF8(v);
@@ -80,7 +80,7 @@ static int set_text(PyObject *spec, const char *key, void *handle, set_text_fn f
     return 0;
 }
 
-static int build_spec(PyObject *spec, void *handle, lc_error *err, int32_t *status) {
+static int build_spec(PyObject *spec, lc_spec *handle, lc_error *err, int32_t *status) {
     if (set_list(spec, "group", handle, lc_spec_set_group, err, status) < 0 || *status) return -1;
     if (set_list(spec, "items", handle, lc_spec_set_items, err, status) < 0 || *status) return -1;
     if (set_list(spec, "reverse", handle, lc_spec_set_reverse, err, status) < 0 || *status) return -1;
@@ -110,10 +110,10 @@ static int build_spec(PyObject *spec, void *handle, lc_error *err, int32_t *stat
     return 0;
 }
 
-typedef int32_t (*analysis_fn)(const void *, const void *, void **, lc_error *);
+typedef int32_t (*analysis_fn)(const lc_dataset *, const lc_spec *, lc_table **, lc_error *);
 
 /* lc_null_distribution reads the spec alone; run() calls it with data None. */
-static int32_t null_distribution(const void *data, const void *spec, void **out, lc_error *err) {
+static int32_t null_distribution(const lc_dataset *data, const lc_spec *spec, lc_table **out, lc_error *err) {
     (void)data;
     return lc_null_distribution(spec, out, err);
 }
@@ -159,7 +159,7 @@ static char format_letter(PyObject *obj) {
 }
 
 /* int64 values (format 'q' or 'l') and an optional missing mask (bool or uint8, one byte a row). */
-static int add_int64(PyObject *module, void *data, const char *name, PyObject *values, PyObject *mask, lc_error *err) {
+static int add_int64(PyObject *module, lc_dataset *data, const char *name, PyObject *values, PyObject *mask, lc_error *err) {
     Py_buffer view, missing; int32_t st;
     if (get_buffer(values, &view, format_letter(values) == 'l' ? "l" : "q", name) < 0) return -1;
     int has_mask = mask != NULL && mask != Py_None;
@@ -183,7 +183,7 @@ static int add_int64(PyObject *module, void *data, const char *name, PyObject *v
 
 /* One column: float64 values; int64 values (exact keys), alone or as (values, missing mask);
  * (codes, levels) text; (codes, levels, ordered) a categorical in its own level order. */
-static int add_column(PyObject *module, void *data, PyObject *item, lc_error *err) {
+static int add_column(PyObject *module, lc_dataset *data, PyObject *item, lc_error *err) {
     const char *name; PyObject *values;
     if (!PyArg_ParseTuple(item, "sO", &name, &values)) return -1;
     Py_buffer view; int32_t st;
@@ -222,7 +222,7 @@ static void free_table_capsule(PyObject *capsule) {
     lc_table_free(PyCapsule_GetPointer(capsule, "lcstat.table"));
 }
 
-static PyObject *table_capsule(void *table) {
+static PyObject *table_capsule(lc_table *table) {
     PyObject *capsule = PyCapsule_New(table, "lcstat.table", free_table_capsule);
     if (capsule == NULL) lc_table_free(table);
     return capsule;
@@ -276,8 +276,8 @@ static int is_format(const Py_buffer *view, const char *letters) {
 }
 
 /* The table of a capsule and its row count; NULL with an exception set on failure. */
-static void *table_rows(PyObject *module, PyObject *capsule, int64_t *nrows) {
-    void *table = PyCapsule_GetPointer(capsule, "lcstat.table");
+static lc_table *table_rows(PyObject *module, PyObject *capsule, int64_t *nrows) {
+    lc_table *table = PyCapsule_GetPointer(capsule, "lcstat.table");
     if (table == NULL) return NULL;
     lc_error err; err.message[0] = 0;
     int32_t st = lc_table_nrows(table, nrows, &err);
@@ -302,7 +302,7 @@ static PyObject *table_fill(PyObject *module, PyObject *args) {
     PyObject *capsule, *target; Py_ssize_t c;
     if (!PyArg_ParseTuple(args, "OnO", &capsule, &c, &target)) return NULL;
     int64_t nrows = 0;
-    void *table = table_rows(module, capsule, &nrows);
+    lc_table *table = table_rows(module, capsule, &nrows);
     if (table == NULL) return NULL;
     lc_error err; err.message[0] = 0;
     int32_t type = 0;
@@ -326,7 +326,7 @@ static PyObject *table_texts(PyObject *module, PyObject *args) {
     PyObject *capsule; Py_ssize_t c;
     if (!PyArg_ParseTuple(args, "On", &capsule, &c)) return NULL;
     int64_t nrows = 0;
-    void *table = table_rows(module, capsule, &nrows);
+    lc_table *table = table_rows(module, capsule, &nrows);
     if (table == NULL) return NULL;
     lc_error err; err.message[0] = 0;
     int32_t st;
@@ -358,7 +358,7 @@ static int option_char(PyObject *csv, const char *key, char *out) {
 }
 
 /* Reads a CSV file through the library into *data. */
-static int read_file(PyObject *module, PyObject *source, void **data, lc_error *err) {
+static int read_file(PyObject *module, PyObject *source, lc_dataset **data, lc_error *err) {
     PyObject *path_obj, *csv;
     if (!PyArg_ParseTuple(source, "O&O!", PyUnicode_FSConverter, &path_obj, &PyDict_Type, &csv)) return -1;
     lc_csv_options opts;
@@ -386,7 +386,7 @@ done:
 
 /* The dataset behind `source`: a (path, csv options) tuple read by the library, or a
  * list of columns copied in. On failure an exception is set and *data is NULL. */
-static int build_dataset(PyObject *module, PyObject *source, void **data, lc_error *err) {
+static int build_dataset(PyObject *module, PyObject *source, lc_dataset **data, lc_error *err) {
     *data = NULL;
     if (PyTuple_Check(source)) return read_file(module, source, data, err);
     if (!PyList_Check(source)) {
@@ -411,7 +411,9 @@ static PyObject *run(PyObject *module, PyObject *args) {
     analysis_fn fn = find_analysis(analysis);
     if (fn == NULL) return PyErr_Format(PyExc_ValueError, "unknown analysis '%s'", analysis);
     lc_error err; err.message[0] = 0;
-    void *data = NULL, *sp = NULL, *table = NULL;
+    lc_dataset *data = NULL;
+    lc_spec *sp = NULL;
+    lc_table *table = NULL;
     PyObject *result = NULL;
     int32_t st = lc_spec_create(&sp, &err);
     if (st) { raise_status(module, st, &err); goto done; }
@@ -443,7 +445,8 @@ static PyObject *transfer(PyObject *module, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OspzzO!O!i", &columns, &formula, &reml, &variance, &weights, &PyList_Type, &names,
                           &PyList_Type, &kinds, &ddf)) return NULL;
     lc_error err; err.message[0] = 0;
-    void *data = NULL, *fit = NULL;
+    lc_dataset *data = NULL;
+    lc_fit *fit = NULL;
     PyObject *result = NULL;
     const char **nv = NULL, **kv = NULL; Py_ssize_t nn = 0, nk = 0;
     int32_t st;
@@ -476,10 +479,10 @@ done:
 static PyObject *fit_confint(PyObject *module, PyObject *args) {
     PyObject *capsule; const char *method; double level; long long nsim; unsigned long long seed;
     if (!PyArg_ParseTuple(args, "OsdLK", &capsule, &method, &level, &nsim, &seed)) return NULL;
-    void *fit = PyCapsule_GetPointer(capsule, "lcstat.fit");
+    lc_fit *fit = PyCapsule_GetPointer(capsule, "lcstat.fit");
     if (fit == NULL) return NULL;
     lc_error err; err.message[0] = 0;
-    void *table = NULL;
+    lc_table *table = NULL;
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     st = lc_fit_confint(fit, method, level, (int64_t)nsim, (uint64_t)seed, &table, &err);
@@ -492,10 +495,11 @@ static PyObject *fit_confint(PyObject *module, PyObject *args) {
 static PyObject *fit_predict(PyObject *module, PyObject *args) {
     PyObject *capsule, *columns;
     if (!PyArg_ParseTuple(args, "OO", &capsule, &columns)) return NULL;
-    void *fit = PyCapsule_GetPointer(capsule, "lcstat.fit");
+    lc_fit *fit = PyCapsule_GetPointer(capsule, "lcstat.fit");
     if (fit == NULL) return NULL;
     lc_error err; err.message[0] = 0;
-    void *data = NULL, *table = NULL;
+    lc_dataset *data = NULL;
+    lc_table *table = NULL;
     PyObject *result = NULL;
     int32_t st;
     if (build_dataset(module, columns, &data, &err) < 0) return NULL;
@@ -512,10 +516,10 @@ static PyObject *fit_predict(PyObject *module, PyObject *args) {
 static PyObject *fit_table(PyObject *module, PyObject *args) {
     PyObject *capsule; const char *which;
     if (!PyArg_ParseTuple(args, "Os", &capsule, &which)) return NULL;
-    void *fit = PyCapsule_GetPointer(capsule, "lcstat.fit");
+    lc_fit *fit = PyCapsule_GetPointer(capsule, "lcstat.fit");
     if (fit == NULL) return NULL;
     lc_error err; err.message[0] = 0;
-    void *table = NULL;
+    lc_table *table = NULL;
     int32_t st = lc_fit_table(fit, which, &table, &err);
     if (st) return raise_status(module, st, &err);
     return table_capsule(table);
@@ -525,10 +529,10 @@ static PyObject *fit_table(PyObject *module, PyObject *args) {
 static PyObject *compare(PyObject *module, PyObject *args) {
     PyObject *a, *b; int refit = 1;
     if (!PyArg_ParseTuple(args, "OO|p", &a, &b, &refit)) return NULL;
-    void *fa = PyCapsule_GetPointer(a, "lcstat.fit"), *fb = PyCapsule_GetPointer(b, "lcstat.fit");
+    lc_fit *fa = PyCapsule_GetPointer(a, "lcstat.fit"), *fb = PyCapsule_GetPointer(b, "lcstat.fit");
     if (fa == NULL || fb == NULL) return NULL;
     lc_error err; err.message[0] = 0;
-    void *table = NULL;
+    lc_table *table = NULL;
     int32_t st;
     Py_BEGIN_ALLOW_THREADS
     st = lc_fit_compare_refit(fa, fb, refit, &table, &err);

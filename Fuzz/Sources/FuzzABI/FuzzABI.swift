@@ -29,10 +29,10 @@ enum Pool {
 /// The handles one input has made, kept (stale) after they are freed so that
 /// later calls use freed handles as a careless caller would.
 struct Slots {
-    var datasets = [UnsafeMutableRawPointer?](repeating: nil, count: 3)
-    var specs = [UnsafeMutableRawPointer?](repeating: nil, count: 3)
-    var tables = [UnsafeMutableRawPointer?](repeating: nil, count: 3)
-    var fits = [UnsafeMutableRawPointer?](repeating: nil, count: 3)
+    var datasets = [UnsafeMutablePointer<lc_dataset>?](repeating: nil, count: 3)
+    var specs = [UnsafeMutablePointer<lc_spec>?](repeating: nil, count: 3)
+    var tables = [UnsafeMutablePointer<lc_table>?](repeating: nil, count: 3)
+    var fits = [UnsafeMutablePointer<lc_fit>?](repeating: nil, count: 3)
 
     mutating func freeAll() {
         datasets.forEach(lcDatasetFree); specs.forEach(lcSpecFree)
@@ -40,7 +40,7 @@ struct Slots {
     }
 }
 
-typealias Analysis = (UnsafeRawPointer?, UnsafeRawPointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+typealias Analysis = (UnsafePointer<lc_dataset>?, UnsafePointer<lc_spec>?, UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
                       UnsafeMutablePointer<lc_error>?) -> Int32
 nonisolated(unsafe) let analyses: [Analysis] = [lcAgreement, lcIcc, lcAlpha, lcScores, lcLevelConsensus, lcRgr, lcAggregation,
                             lcConsensusOverTime, lcComposition, lcBootstrap, lcEmergence]

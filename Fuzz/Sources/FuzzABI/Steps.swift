@@ -2,15 +2,15 @@ import CLCStat
 import LCStatABI
 
 /// A handle slot chosen by the input: one of three, or NULL one time in eight.
-func handle(_ input: inout FuzzInput, _ slots: [UnsafeMutableRawPointer?]) -> UnsafeMutableRawPointer? {
+func handle<T>(_ input: inout FuzzInput, _ slots: [UnsafeMutablePointer<T>?]) -> UnsafeMutablePointer<T>? {
     let b = input.byte()
     return b & 7 == 7 ? nil : slots[Int(b >> 3) % slots.count]
 }
 
 /// An out-parameter: a real one, or NULL one time in sixteen.
-func out(_ input: inout FuzzInput, _ body: (UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32)
-    -> UnsafeMutableRawPointer? {
-    var result: UnsafeMutableRawPointer?
+func out<T>(_ input: inout FuzzInput, _ body: (UnsafeMutablePointer<UnsafeMutablePointer<T>?>?) -> Int32)
+    -> UnsafeMutablePointer<T>? {
+    var result: UnsafeMutablePointer<T>?
     if input.byte() & 15 == 15 { _ = body(nil); return nil }
     _ = body(&result)
     return result
@@ -114,7 +114,7 @@ func step(_ input: inout FuzzInput, _ slots: inout Slots, _ error: UnsafeMutable
 }
 
 /// Reads a table with indices from the input (often out of range or negative).
-func readTable(_ input: inout FuzzInput, _ table: UnsafeMutableRawPointer?, _ error: UnsafeMutablePointer<lc_error>?) {
+func readTable(_ input: inout FuzzInput, _ table: UnsafeMutablePointer<lc_table>?, _ error: UnsafeMutablePointer<lc_error>?) {
     var rows: Int64 = 0, columns: Int64 = 0, notes: Int64 = 0, type: Int32 = 0
     _ = lcTableNrows(table, &rows, error)
     _ = lcTableNcols(table, &columns, error)
@@ -132,7 +132,7 @@ func readTable(_ input: inout FuzzInput, _ table: UnsafeMutableRawPointer?, _ er
 
 /// Reads a CSV file named by the input, with options that may be NULL, default
 /// or malformed (wrong struct size, odd delimiter, NULL entries in lists).
-func readCSV(_ input: inout FuzzInput, _ error: UnsafeMutablePointer<lc_error>?) -> UnsafeMutableRawPointer? {
+func readCSV(_ input: inout FuzzInput, _ error: UnsafeMutablePointer<lc_error>?) -> UnsafeMutablePointer<lc_dataset>? {
     let path = input.text(Pool.paths)
     var options = lc_csv_options()
     _ = lcCSVOptionsInit(&options)

@@ -11,9 +11,9 @@
  * - Out-parameters come last before the error and are named out. On failure
  *   *out is set to NULL (or left untouched for scalars); nothing is half-made.
  * - Ownership: inputs (strings, arrays) are borrowed for the call only and
- *   copied when kept. Results are opaque handles (void *) that the caller
- *   owns and releases with the matching lc_*_free, which accepts NULL and
- *   ignores a handle it has already freed. Pointers returned by getters
+ *   copied when kept. Results are opaque handles (lc_dataset *, lc_spec *,
+ *   lc_table *, lc_fit *) that the caller owns and releases with the matching
+ *   lc_*_free, which accepts NULL and ignores a handle it has already freed. Pointers returned by getters
  *   (names, columns, notes) belong to their parent handle and stay valid
  *   until it is freed; never free them.
  * - A handle may be read from several threads at once; building one
@@ -49,6 +49,14 @@
 #define LC_TYPE_INT64 2
 #define LC_TYPE_TEXT 3
 #define LC_TYPE_BOOL 4
+
+/* Opaque handles. Each kind is its own type, so passing one where another is
+ * expected does not compile; a freed handle stays invalid (LC_STATUS_BAD_HANDLE)
+ * for good, as a handle value is never given out twice. */
+typedef struct lc_dataset { uint8_t opaque_; } lc_dataset;   /* columns read or added (lc_dataset_*) */
+typedef struct lc_spec { uint8_t opaque_; } lc_spec;         /* what an analysis is asked (lc_spec_*) */
+typedef struct lc_table { uint8_t opaque_; } lc_table;       /* a result table (lc_table_*) */
+typedef struct lc_fit { uint8_t opaque_; } lc_fit;           /* a fitted mixed model (lc_fit_*) */
 
 #define LC_ERROR_MESSAGE_SIZE 512
 
