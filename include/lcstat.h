@@ -44,6 +44,7 @@
 #define LC_STATUS_NON_FINITE 7
 #define LC_STATUS_LIMIT 8
 #define LC_STATUS_BAD_HANDLE 9
+#define LC_STATUS_CANCELLED 10
 #define LC_STATUS_INTERNAL 99
 
 /* Column types of a result table (lc_table_column_type). */
@@ -59,6 +60,10 @@ typedef struct lc_dataset lc_dataset;   /* columns read or added (lc_dataset_*) 
 typedef struct lc_spec lc_spec;         /* what an analysis is asked (lc_spec_*) */
 typedef struct lc_table lc_table;       /* a result table (lc_table_*) */
 typedef struct lc_fit lc_fit;           /* a fitted mixed model (lc_fit_*) */
+
+/* A progress callback (lc_progress_set): called with the context given and the fraction
+ * done (0 to 1, or -1 when unknown); return nonzero to stop the call (LC_STATUS_CANCELLED). */
+typedef int32_t (*lc_progress_fn)(void *context, double done);
 
 #define LC_ERROR_MESSAGE_SIZE 512
 
@@ -228,6 +233,13 @@ int32_t lc_level_consensus(lc_dataset const * dataset, lc_spec const * spec, lc_
  * uses null and the options n_items, replications, seed, method. The same seed
  * gives the same table on every machine and thread count. */
 int32_t lc_null_distribution(lc_spec const * spec, lc_table * * out, lc_error * error);
+
+/* Registers callback (with context) for the calls this thread makes from now on;
+ * NULL removes it. During a long call (simulations, bootstraps, resampling, fits,
+ * profiles) the library calls it on this thread about every 100 ms with the fraction
+ * done (0 to 1, or -1 when unknown); a nonzero return stops the call, which then
+ * returns LC_STATUS_CANCELLED and makes nothing. */
+void lc_progress_set(lc_progress_fn callback, void * context);
 
 /* Random group resampling (R's rgr.agree): one row with groups, replicates,
  * pseudo_groups, av_rgr_var, sd_rgr_var, av_grp_var, expected_rgr_var, z, p and

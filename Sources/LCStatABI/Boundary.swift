@@ -6,7 +6,7 @@ import LCCore
 func guarded(_ error: UnsafeMutablePointer<lc_error>?, _ body: () throws -> Void) -> Int32 {
     let errorOut = error
     do {
-        try body()
+        try Monitor.run(currentMonitor(), body)     // the thread's progress callback, if it set one
         if let error { write(error, code: 0, message: "") }
         return 0
     } catch let e as LCError {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import LCCore
 
 @main
@@ -131,12 +132,37 @@ extension String {
 }
 
 /// Runs an analysis, turning an `LCError` into a message on stderr and its code as exit status.
+/// On a terminal, a call that runs over two seconds shows its progress on stderr.
 func runReporting(_ body: () throws -> Void) throws {
+    let progress = isatty(2) != 0 ? TerminalProgress() : nil
+    defer { progress?.finish() }
     do {
-        try body()
+        try Monitor.run(progress.map { p in Monitor { done in p.show(done); return false } }, body)
     } catch let e as LCError {
         var err = StandardError()
         print("lcstat: error: \(e.message)", to: &err)
         throw ExitCode(e.code.rawValue)
+    }
+}
+
+/// `lcstat: 42%` on stderr, rewritten in place, once a call has run for two seconds.
+final class TerminalProgress: @unchecked Sendable {
+    private let start = TerminalProgress.seconds()
+    private var shown = false
+
+    func show(_ done: Double) {
+        guard shown || TerminalProgress.seconds() - start >= 2 else { return }
+        shown = true
+        writeAll(2, done >= 0 ? "\rlcstat: \(Int((done * 100).rounded()))%   " : "\rlcstat: working...")
+    }
+
+    func finish() {
+        if shown { writeAll(2, "\r                    \r") }
+    }
+
+    private static func seconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

@@ -78,13 +78,17 @@ final class AtomicFile {
         // `.NAME.lcstat-XXXXXX`, or `.lcstat-XXXXXX` when that would pass the file system's 255-byte limit
         let prefix = name.utf8.count + 15 <= 255 ? ".\(name)" : ""
         var template = Array("\(directory)\(prefix).lcstat-XXXXXX".utf8CString)
+        // a signal between creating the file and registering it would leave it behind: hold them off
+        let held = PendingFile.holdSignals()
         fd = template.withUnsafeMutableBufferPointer { b in b.baseAddress.map { mkstemp($0) } ?? -1 }
-        guard fd >= 0 else {
-            throw LCError(.io, "cannot create a file beside '\(path)': \(String(cString: strerror(errno)))")
-        }
+        let failure = errno
         temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if fd >= 0 { PendingFile.register(temporary) }
+        PendingFile.release(held)
+        guard fd >= 0 else {
+            throw LCError(.io, "cannot create a file beside '\(path)': \(String(cString: strerror(failure)))")
+        }
         fchmod(fd, 0o644 & ~currentUmask())
-        PendingFile.register(temporary)
     }
 
     /// Writes all of `text`; an error, if any, to report.
@@ -147,6 +151,21 @@ enum PendingFile {
     }
 
     static func clear() { buffer[0] = 0 }
+
+    /// Blocks SIGINT, SIGTERM and SIGHUP; returns the mask to restore.
+    static func holdSignals() -> sigset_t {
+        var block = sigset_t(), old = sigset_t()
+        sigemptyset(&block)
+        for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&block, sig) }
+        pthread_sigmask(SIG_BLOCK, &block, &old)
+        return old
+    }
+
+    /// Restores the mask `holdSignals` returned (a signal that came meanwhile is delivered now).
+    static func release(_ old: sigset_t) {
+        var old = old
+        pthread_sigmask(SIG_SETMASK, &old, nil)
+    }
 }
 
 private func currentUmask() -> mode_t {

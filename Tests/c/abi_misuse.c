@@ -8,6 +8,13 @@
 static int failures = 0, checks = 0;
 static int garbage_marker;
 
+/* A progress callback that counts its calls and asks to stop at the first. */
+static int32_t stop_at_first(void *context, double done) {
+    (void)done;
+    ++*(int *)context;
+    return 1;
+}
+
 static void expect(const char *what, int32_t got, int32_t want, const lc_error *err, const char *words) {
     checks++;
     int ok = got == want && (words == NULL || strstr(err->message, words) != NULL);
@@ -211,6 +218,27 @@ int main(void) {
         lc_table_free(t);
         lc_fit_free(fit);
         lc_dataset_free(d);
+    }
+
+    /* a progress callback stops a long call: LC_STATUS_CANCELLED, nothing made, the thread usable */
+    {
+        lc_spec *ns = NULL;
+        lc_table *t = NULL;
+        int calls = 0;
+        lc_spec_create(&ns, &err);
+        lc_spec_set_scale(ns, 1, 5, &err);
+        lc_spec_set(ns, "group_size", "10", &err);
+        lc_spec_set(ns, "replications", "100000000", &err);
+        lc_spec_set(ns, "method", "monte_carlo", &err);
+        lc_progress_set(stop_at_first, &calls);
+        expect("cancelled by the callback", lc_null_distribution(ns, &t, &err), LC_STATUS_CANCELLED, &err, "cancelled");
+        lc_progress_set(NULL, NULL);
+        checks++;
+        if (calls != 1 || t != NULL) { failures++; printf("FAIL cancel: %d calls, table %p\n", calls, (void *)t); }
+        lc_spec_set(ns, "replications", "1000", &err);
+        expect("the next call runs", lc_null_distribution(ns, &t, &err), LC_STATUS_OK, &err, NULL);
+        lc_table_free(t);
+        lc_spec_free(ns);
     }
 
     /* a freed handle stays dead for good: after a million new handles, none is the old one */

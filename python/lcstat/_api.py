@@ -5,6 +5,7 @@ import os
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from . import _lcstat
+from ._progress import progress_for
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -189,15 +190,24 @@ def _table_frame(table, wanted: Sequence[str] | None = None) -> pd.DataFrame:
 
 
 def _run(analysis: str, data, columns: Sequence[str], spec: dict, contract: list[str] | None,
-         extra: bool, read_options: dict | None = None, keys: dict[str, str] | None = None) -> pd.DataFrame:
+         extra: bool, read_options: dict | None = None, keys: dict[str, str] | None = None,
+         progress: bool = True) -> pd.DataFrame:
     """Runs an analysis; ``keys`` maps the result's key columns to the input columns they come
-    from, so a DataFrame's keys come back as they went in (see :func:`_restore_keys`)."""
+    from, so a DataFrame's keys come back as they went in (see :func:`_restore_keys`).
+    Ctrl-C stops it (``KeyboardInterrupt``); past two seconds it shows a progress bar
+    unless ``progress`` is false."""
     wanted = contract if contract is not None and not extra else None
     if wanted and "group" in wanted and len(spec.get("group", [])) > 1:
         at = wanted.index("group")        # several group columns come back as several columns
         wanted = wanted[:at] + list(spec["group"]) + wanted[at + 1:]
     # the table goes straight into _table_frame, which frees it before building the frame
-    result = _table_frame(_lcstat.run(analysis, _source(data, columns, read_options), spec), wanted)
+    bar = progress_for(analysis, progress)
+    try:
+        table = _lcstat.run(analysis, None if data is None else _source(data, columns, read_options), spec, bar)
+    finally:
+        if bar:
+            bar.close()
+    result = _table_frame(table, wanted)
     if keys and not _is_path(data):
         _restore_keys(result, _frame(data), keys)
     return result
@@ -237,7 +247,8 @@ def _restore_keys(result: pd.DataFrame, df: pd.DataFrame, keys: dict[str, str]) 
 
 
 def agreement(data, *, group, items, scale=None, null="uniform", missing="available", reverse=None,
-              significance=False, replications=10_000, seed=1, extra=False, read_options=None) -> pd.DataFrame:
+              significance=False, replications=10_000, seed=1, extra=False, read_options=None,
+              progress=True) -> pd.DataFrame:
     """Climate level and consensus per group.
 
     Parameters
@@ -273,6 +284,9 @@ def agreement(data, *, group, items, scale=None, null="uniform", missing="availa
         ``replications`` simulated groups with ``seed``. Needs ``scale``.
     extra : bool
         Also return ``n_items``, ``rwg_j_raw`` (untruncated), ``awg_raw`` and ``note``.
+    progress : bool
+        Show a progress bar when the call runs over two seconds (tqdm if installed).
+        Every call can be stopped with Ctrl-C (Jupyter's interrupt): ``KeyboardInterrupt``.
 
     Returns
     -------
@@ -293,11 +307,12 @@ def agreement(data, *, group, items, scale=None, null="uniform", missing="availa
             "options": {"significance": "true" if significance else "false", "replications": str(int(replications)),
                         "seed": str(int(seed))}}
     tests = ["rwg_j_p", "ad_m_p"] if significance else []
-    return _run("agreement", data, g + it, spec, AGREEMENT_COLUMNS + tests, extra, read_options, _group_keys(g))
+    return _run("agreement", data, g + it, spec, AGREEMENT_COLUMNS + tests, extra, read_options, _group_keys(g),
+                progress)
 
 
 def icc(data, *, group, items, scale=None, reverse=None, missing="available", k="mean",
-        bootstrap: int = 0, seed: int = 1, extra=False, read_options=None) -> pd.DataFrame:
+        bootstrap: int = 0, seed: int = 1, extra=False, read_options=None, progress=True) -> pd.DataFrame:
     """ICC(1) and ICC(2) from a one-way ANOVA, per item and for the scale score.
 
     Returns one row per item and a last row ``scale`` with columns ``item,
@@ -316,7 +331,7 @@ def icc(data, *, group, items, scale=None, reverse=None, missing="available", k=
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "missing": str(missing), "icc_k": str(k),
             "options": {"bootstrap": str(int(bootstrap)), "seed": str(int(seed))}}
     boot = ["icc1_boot_low", "icc1_boot_high", "icc2_boot_low", "icc2_boot_high"] if bootstrap else []
-    return _run("icc", data, g + it, spec, ICC_COLUMNS + boot, extra, read_options)
+    return _run("icc", data, g + it, spec, ICC_COLUMNS + boot, extra, read_options, progress=progress)
 
 
 def alpha(data, *, items, scale=None, reverse=None, group=None, read_options=None) -> pd.DataFrame:
@@ -405,7 +420,7 @@ def level_consensus(data, *, group, items, outcome, scale=None, consensus="rwg_j
 
 
 def null_distribution(group_size: int, *, items: int = 1, scale=(1, 5), null="uniform", method: str = "auto",
-                      replications: int = 10_000, seed: int = 1) -> pd.DataFrame:
+                      replications: int = 10_000, seed: int = 1, progress: bool = True) -> pd.DataFrame:
     """Null distributions of the agreement indices for groups of ``group_size``
     raters answering ``items`` items uniformly at random (no agreement), as R's
     ``rwg.sim``, ``rwg.j.sim`` and ``ad.m.sim``.
@@ -427,11 +442,11 @@ def null_distribution(group_size: int, *, items: int = 1, scale=(1, 5), null="un
     options = {"group_size": str(group_size), "n_items": str(items), "replications": str(replications),
                "seed": str(seed), "method": str(method)}
     spec = {"scale": _scale(scale), "null": _null(null), "options": options}
-    return _table_frame(_lcstat.run("null_distribution", None, spec))
+    return _run("null_distribution", None, [], spec, None, True, progress=progress)
 
 
 def rgr(data, *, group, items, pseudo_groups: int = 1000, seed: int = 1, scale=None, reverse=None,
-        read_options=None) -> pd.DataFrame:
+        read_options=None, progress=True) -> pd.DataFrame:
     """Random group resampling (Bliese & Halverson 2002; R's ``rgr.agree``): the
     mean within-group variance of the real groups against pseudo groups of the
     same sizes drawn by permuting all answers (``round(pseudo_groups / groups)``
@@ -446,11 +461,11 @@ def rgr(data, *, group, items, pseudo_groups: int = 1000, seed: int = 1, scale=N
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale),
             "options": {"pseudo_groups": str(int(pseudo_groups)), "seed": str(int(seed))}}
-    return _run("rgr", data, g + it, spec, None, True, read_options)
+    return _run("rgr", data, g + it, spec, None, True, read_options, progress=progress)
 
 
 def aggregation(data, *, group, items, scale, null="uniform", missing="available", reverse=None,
-                replications: int = 10_000, seed: int = 1, read_options=None) -> pd.DataFrame:
+                replications: int = 10_000, seed: int = 1, read_options=None, progress=True) -> pd.DataFrame:
     """Aggregation evidence for a scale, the table reviewers ask for before a group
     mean may stand for the group: ICC(1) with its F test and 95% interval, ICC(2),
     mean and median rwg(J) and AD_M, the shares of groups past the usual cut-offs
@@ -463,10 +478,11 @@ def aggregation(data, *, group, items, scale, null="uniform", missing="available
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": _null(null), "missing": str(missing),
             "options": {"replications": str(int(replications)), "seed": str(int(seed))}}
-    return _run("aggregation", data, g + it, spec, None, True, read_options)
+    return _run("aggregation", data, g + it, spec, None, True, read_options, progress=progress)
 
 
-def bootstrap_groups(table, column: str, *, statistic: str = "mean", replicates: int = 2000, seed: int = 1) -> pd.DataFrame:
+def bootstrap_groups(table, column: str, *, statistic: str = "mean", replicates: int = 2000, seed: int = 1,
+                     progress: bool = True) -> pd.DataFrame:
     """The bootstrap over groups of any group-level column, e.g. the mean rwg(J) of an
     :func:`agreement` table: ``statistic`` ("mean" or "median") with its bootstrap
     SE and 95% percentile interval from ``replicates`` resamples of the rows (groups),
@@ -474,4 +490,4 @@ def bootstrap_groups(table, column: str, *, statistic: str = "mean", replicates:
     """
     spec = {"items": [str(column)], "options": {"statistic": str(statistic), "replications": str(int(replicates)),
                                                 "seed": str(int(seed))}}
-    return _run("bootstrap", table, [str(column)], spec, None, True, None)
+    return _run("bootstrap", table, [str(column)], spec, None, True, None, progress=progress)

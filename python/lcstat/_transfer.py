@@ -5,6 +5,7 @@ import re
 from typing import TYPE_CHECKING
 
 from . import _lcstat
+from ._progress import progress_for
 from ._api import LcstatError, _error, _frame, _is_path, _run as _run_analysis, _source, _table_frame as _frame_of
 
 if TYPE_CHECKING:
@@ -95,15 +96,22 @@ class TransferResult:
         ``as.data.frame(ranef(fit, condVar = TRUE))``): ``group, level, term, value, se``."""
         return _frame_of(_lcstat.fit_table(self._capsule, "ranef"))
 
-    def confint(self, method: str = "wald", level: float = 0.95, nsim: int = 1000, seed: int = 1):
+    def confint(self, method: str = "wald", level: float = 0.95, nsim: int = 1000, seed: int = 1, progress: bool = True):
         """Intervals of every parameter: ``parameter`` (sd, corr, sigma, fixed), ``group``,
         ``term``, ``estimate``, ``low``, ``high``. ``method="wald"`` (fixed effects, β ± z·SE),
         ``"profile"`` (profile likelihood on the ML deviance, as lme4's
         ``confint(fit, method = "profile")``) or ``"bootstrap"`` (percentiles of ``nsim``
-        parametric bootstrap refits from ``seed``, as ``confint(fit, method = "boot")``)."""
+        parametric bootstrap refits from ``seed``, as ``confint(fit, method = "boot")``).
+        Ctrl-C stops it; past two seconds a progress bar shows (``progress=False``: none)."""
         if method not in ("wald", "profile", "bootstrap"):
             raise ValueError("method must be 'wald', 'profile' or 'bootstrap'")
-        return _frame_of(_lcstat.fit_confint(self._capsule, method, float(level), int(nsim), int(seed)))
+        bar = progress_for("confint", progress)
+        try:
+            table = _lcstat.fit_confint(self._capsule, method, float(level), int(nsim), int(seed), bar)
+        finally:
+            if bar:
+                bar.close()
+        return _frame_of(table)
 
     def r2(self):
         """Marginal and conditional R² (Nakagawa & Schielzeth 2013, random slopes as
@@ -150,7 +158,8 @@ CONTRASTS = ("treatment", "sum", "helmert", "poly")
 
 
 def transfer(data, formula: str, *, reml: bool = True, weights: str | None = None, contrasts: dict | None = None,
-             ddf: str = "satterthwaite", variance: str | None = None, read_options=None) -> TransferResult:
+             ddf: str = "satterthwaite", variance: str | None = None, read_options=None,
+             progress: bool = True) -> TransferResult:
     """Fit a linear mixed model written in lme4's formula syntax, coded as R codes it.
 
     ``sharing ~ session + within(support, person) + between(support, person)
@@ -197,8 +206,13 @@ def transfer(data, formula: str, *, reml: bool = True, weights: str | None = Non
         wanted = _formula_names(formula) | set(re.findall(r"\(([^()]*)\)", variance or "")) | {weights}
         _refuse_dates(df, wanted)
         source = _source(df, [c for c in df.columns if str(c) in wanted], read_options)
-    capsule = _lcstat.transfer(source, formula, bool(reml), variance, weights, list(contrasts), list(contrasts.values()),
-                               DDF[ddf])
+    bar = progress_for("transfer", progress)      # Ctrl-C stops the fit; a bar past two seconds
+    try:
+        capsule = _lcstat.transfer(source, formula, bool(reml), variance, weights, list(contrasts),
+                                   list(contrasts.values()), DDF[ddf], bar)
+    finally:
+        if bar:
+            bar.close()
     return TransferResult(capsule, formula, index)
 
 

@@ -405,9 +405,45 @@ static int build_dataset(PyObject *module, PyObject *source, lc_dataset **data, 
     return 0;
 }
 
+/* A long call runs with the GIL released and a progress callback registered for this
+ * thread (lc_progress_set). About every 100 ms the library calls it on this thread: it
+ * takes the GIL back, lets Python run its signal handlers (Ctrl-C raises
+ * KeyboardInterrupt, which cancels the call: LC_STATUS_CANCELLED) and calls the
+ * `progress(done)` callable if one was given (an exception there cancels too). */
+typedef struct { PyThreadState *state; PyObject *progress; int raised; } monitored_call;
+
+static int32_t on_progress(void *context, double done) {
+    monitored_call *c = context;
+    PyEval_RestoreThread(c->state);
+    int stop = PyErr_CheckSignals() != 0;
+    if (!stop && c->progress != NULL && c->progress != Py_None) {
+        PyObject *r = PyObject_CallFunction(c->progress, "d", done);
+        if (r == NULL) stop = 1; else Py_DECREF(r);
+    }
+    if (stop) c->raised = 1;
+    c->state = PyEval_SaveThread();
+    return stop;
+}
+
+#define MONITORED(call_, progress_, status_, call) do { \
+        (call_).progress = (progress_); (call_).raised = 0; \
+        (call_).state = PyEval_SaveThread(); \
+        lc_progress_set(on_progress, &(call_)); \
+        (status_) = (call); \
+        lc_progress_set(NULL, NULL); \
+        PyEval_RestoreThread((call_).state); \
+    } while (0)
+
+/* The status of a monitored call as a Python error: the exception the callback raised, else the library's. */
+static int failed(PyObject *module, const monitored_call *c, int32_t st, const lc_error *err) {
+    if (!st) return 0;
+    if (!(c->raised && PyErr_Occurred())) raise_status(module, st, err);
+    return 1;
+}
+
 static PyObject *run(PyObject *module, PyObject *args) {
-    const char *analysis; PyObject *columns, *spec;
-    if (!PyArg_ParseTuple(args, "sOO!", &analysis, &columns, &PyDict_Type, &spec)) return NULL;
+    const char *analysis; PyObject *columns, *spec, *progress = NULL;
+    if (!PyArg_ParseTuple(args, "sOO!|O", &analysis, &columns, &PyDict_Type, &spec, &progress)) return NULL;
     analysis_fn fn = find_analysis(analysis);
     if (fn == NULL) return PyErr_Format(PyExc_ValueError, "unknown analysis '%s'", analysis);
     lc_error err; err.message[0] = 0;
@@ -422,10 +458,9 @@ static PyObject *run(PyObject *module, PyObject *args) {
         if (st) raise_status(module, st, &err);
         goto done;
     }
-    Py_BEGIN_ALLOW_THREADS
-    st = fn(data, sp, &table, &err);
-    Py_END_ALLOW_THREADS
-    if (st) { raise_status(module, st, &err); goto done; }
+    monitored_call call;
+    MONITORED(call, progress, st, fn(data, sp, &table, &err));
+    if (failed(module, &call, st, &err)) goto done;
     result = table_capsule(table);
 done:
     lc_spec_free(sp);
@@ -441,9 +476,10 @@ static void free_fit_capsule(PyObject *capsule) {
 /* transfer(data, formula, reml, variance, weights, contrast_names, contrast_kinds, ddf) -> capsule;
  * data as for run(); variance and weights may be None, the contrast lists empty. */
 static PyObject *transfer(PyObject *module, PyObject *args) {
-    PyObject *columns, *names, *kinds; const char *formula; int reml, ddf; const char *variance = NULL, *weights = NULL;
-    if (!PyArg_ParseTuple(args, "OspzzO!O!i", &columns, &formula, &reml, &variance, &weights, &PyList_Type, &names,
-                          &PyList_Type, &kinds, &ddf)) return NULL;
+    PyObject *columns, *names, *kinds, *progress = NULL; const char *formula; int reml, ddf;
+    const char *variance = NULL, *weights = NULL;
+    if (!PyArg_ParseTuple(args, "OspzzO!O!i|O", &columns, &formula, &reml, &variance, &weights, &PyList_Type, &names,
+                          &PyList_Type, &kinds, &ddf, &progress)) return NULL;
     lc_error err; err.message[0] = 0;
     lc_dataset *data = NULL;
     lc_fit *fit = NULL;
@@ -462,10 +498,9 @@ static PyObject *transfer(PyObject *module, PyObject *args) {
     options.contrast_kinds = kv;
     options.n_contrasts = (int64_t)nn;
     options.ddf = ddf;
-    Py_BEGIN_ALLOW_THREADS
-    st = lc_transfer_fit(data, formula, &options, &fit, &err);
-    Py_END_ALLOW_THREADS
-    if (st) { raise_status(module, st, &err); goto done; }
+    monitored_call call;
+    MONITORED(call, progress, st, lc_transfer_fit(data, formula, &options, &fit, &err));
+    if (failed(module, &call, st, &err)) goto done;
     result = PyCapsule_New(fit, "lcstat.fit", free_fit_capsule);
     if (result == NULL) lc_fit_free(fit);
 done:
@@ -475,19 +510,18 @@ done:
     return result;
 }
 
-/* fit_confint(capsule, method, level, nsim, seed) -> table */
+/* fit_confint(capsule, method, level, nsim, seed[, progress]) -> table */
 static PyObject *fit_confint(PyObject *module, PyObject *args) {
-    PyObject *capsule; const char *method; double level; long long nsim; unsigned long long seed;
-    if (!PyArg_ParseTuple(args, "OsdLK", &capsule, &method, &level, &nsim, &seed)) return NULL;
+    PyObject *capsule, *progress = NULL; const char *method; double level; long long nsim; unsigned long long seed;
+    if (!PyArg_ParseTuple(args, "OsdLK|O", &capsule, &method, &level, &nsim, &seed, &progress)) return NULL;
     lc_fit *fit = PyCapsule_GetPointer(capsule, "lcstat.fit");
     if (fit == NULL) return NULL;
     lc_error err; err.message[0] = 0;
     lc_table *table = NULL;
     int32_t st;
-    Py_BEGIN_ALLOW_THREADS
-    st = lc_fit_confint(fit, method, level, (int64_t)nsim, (uint64_t)seed, &table, &err);
-    Py_END_ALLOW_THREADS
-    if (st) return raise_status(module, st, &err);
+    monitored_call call;
+    MONITORED(call, progress, st, lc_fit_confint(fit, method, level, (int64_t)nsim, (uint64_t)seed, &table, &err));
+    if (failed(module, &call, st, &err)) return NULL;
     return table_capsule(table);
 }
 
@@ -534,10 +568,9 @@ static PyObject *compare(PyObject *module, PyObject *args) {
     lc_error err; err.message[0] = 0;
     lc_table *table = NULL;
     int32_t st;
-    Py_BEGIN_ALLOW_THREADS
-    st = lc_fit_compare_refit(fa, fb, refit, &table, &err);
-    Py_END_ALLOW_THREADS
-    if (st) return raise_status(module, st, &err);
+    monitored_call call;
+    MONITORED(call, NULL, st, lc_fit_compare_refit(fa, fb, refit, &table, &err));
+    if (failed(module, &call, st, &err)) return NULL;
     return table_capsule(table);
 }
 

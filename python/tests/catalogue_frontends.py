@@ -46,7 +46,7 @@ _SCALARS = {"double": ctypes.c_double, "int64_t": ctypes.c_int64, "int32_t": cty
 def _c_type(declaration):
     """The ctypes type of a C declaration such as ``int64_t n`` or ``char const * name``."""
     kind = declaration.rsplit(None, 1)[0].replace("const", "").strip()
-    return ctypes.c_void_p if "*" in kind else _SCALARS[kind]
+    return ctypes.c_void_p if "*" in kind or kind.endswith("_fn") else _SCALARS[kind]
 
 
 def load_library():

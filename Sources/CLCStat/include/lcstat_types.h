@@ -42,6 +42,7 @@
 #define LC_STATUS_NON_FINITE 7
 #define LC_STATUS_LIMIT 8
 #define LC_STATUS_BAD_HANDLE 9
+#define LC_STATUS_CANCELLED 10
 #define LC_STATUS_INTERNAL 99
 
 /* Column types of a result table (lc_table_column_type). */
@@ -57,6 +58,10 @@ typedef struct lc_dataset { uint8_t opaque_; } lc_dataset;   /* columns read or 
 typedef struct lc_spec { uint8_t opaque_; } lc_spec;         /* what an analysis is asked (lc_spec_*) */
 typedef struct lc_table { uint8_t opaque_; } lc_table;       /* a result table (lc_table_*) */
 typedef struct lc_fit { uint8_t opaque_; } lc_fit;           /* a fitted mixed model (lc_fit_*) */
+
+/* A progress callback (lc_progress_set): called with the context given and the fraction
+ * done (0 to 1, or -1 when unknown); return nonzero to stop the call (LC_STATUS_CANCELLED). */
+typedef int32_t (*lc_progress_fn)(void *context, double done);
 
 #define LC_ERROR_MESSAGE_SIZE 512
 

@@ -19,6 +19,8 @@ public enum LCErrorCode: Int32, Sendable, CaseIterable {
     case limit = 8
     /// A handle was NULL, freed, or of the wrong kind (C ABI only).
     case badHandle = 9
+    /// The caller stopped the call (its progress callback asked to cancel; Ctrl-C).
+    case cancelled = 10
     /// A bug in lcstat: please report it.
     case internalError = 99
 
@@ -34,6 +36,7 @@ public enum LCErrorCode: Int32, Sendable, CaseIterable {
         case .nonFinite: return "non-finite value"
         case .limit: return "limit exceeded"
         case .badHandle: return "invalid handle"
+        case .cancelled: return "cancelled"
         case .internalError: return "internal error"
         }
     }

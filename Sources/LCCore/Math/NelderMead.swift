@@ -61,7 +61,7 @@ public struct NelderMead: Sendable {
             values.append(f(x))
             evaluations += 1
         }
-        while evaluations < maxEvaluations {
+        while evaluations < maxEvaluations && !Monitor.isCancelled {
             let order = values.indices.sorted { values[$0] < values[$1] }
             simplex = order.map { simplex[$0] }
             values = order.map { values[$0] }

@@ -143,6 +143,7 @@ public enum LinearMixedModel {
             return d + jacobian
         }
         let result = optimize(criterion, from: start, lower: lower)
+        try Monitor.check()         // a cancelled call stops the simplex early; it is not a fit
         let (final, jacobian, theta) = state(result.x, exact: true)
         guard let at = final.evaluate(theta, reml: reml) else {
             throw LCError(.internalError, "the deviance is undefined at the optimum")

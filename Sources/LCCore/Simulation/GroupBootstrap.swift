@@ -16,7 +16,8 @@ public enum GroupBootstrap {
         let j = groups.count
         guard j >= 2 else { return ((.nan, .nan), (.nan, .nan)) }
         let draws = try Parallel.mapRanges(count: replicates, minimumPerThread: 64) { range -> [(Double, Double)] in
-            range.map { r in
+            try range.map { r in
+                if r % 64 == 0 { try Monitor.check() }
                 var rng = Xoshiro256(seed: seed, stream: UInt64(r))
                 let a = OneWayANOVA(summaries: (0..<j).map { _ in groups[Int(rng.below(UInt64(j)))] }, groupSize: groupSize)
                 return a.undefinedReason == nil ? (a.icc1, a.icc2) : (.nan, .nan)
@@ -38,7 +39,8 @@ public enum GroupBootstrap {
         guard v.count >= 2 else { throw LCError(.invalidArgument, "the bootstrap needs at least two groups with a value") }
         func stat(_ x: [Double]) -> Double { median ? SampleStatistics.median(x) : SampleStatistics.mean(x) }
         let draws = try Parallel.mapRanges(count: replicates, minimumPerThread: 64) { range -> [Double] in
-            range.map { r in
+            try range.map { r in
+                if r % 64 == 0 { try Monitor.check() }
                 var rng = Xoshiro256(seed: seed, stream: UInt64(r))
                 return stat((0..<v.count).map { _ in v[Int(rng.below(UInt64(v.count)))] })
             }

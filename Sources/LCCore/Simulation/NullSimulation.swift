@@ -13,12 +13,14 @@ enum NullSimulation {
     static func simulate(_ design: NullDesign, replications: Int, seed: UInt64) throws -> [[Double]] {
         let blocks = (replications + blockSize - 1) / blockSize
         let stats = NullStatistic.allCases.count
+        Monitor.expect(blocks)
         let parts = try Parallel.mapRanges(count: blocks, minimumPerThread: 1) { range -> [[Double]] in
             var out = [[Double]](repeating: [], count: stats)
             let (a, k, j) = (design.options, design.groupSize, design.items)
             var counts = [Int](repeating: 0, count: a * j)
             for b in range {
                 var rng = Xoshiro256(seed: seed, stream: UInt64(b))
+                try Monitor.advance()
                 let n = min(blockSize, replications - b * blockSize)
                 for _ in 0..<n {
                     counts.withUnsafeMutableBufferPointer { c in

@@ -69,10 +69,12 @@ public enum RandomGroupResampling {
         var offsets = [0]
         for s in sizes { offsets.append(offsets[offsets.count - 1] + s) }
         let real = (0..<sizes.count).map { SampleStatistics.variance(x[offsets[$0]..<offsets[$0 + 1]]) }.filter { !$0.isNaN }
+        Monitor.expect(replicates)
         let pseudo = try Parallel.mapRanges(count: replicates, minimumPerThread: 1) { range -> [Double] in
             var out: [Double] = [], y = x
             out.reserveCapacity(range.count * sizes.count)
             for r in range {
+                try Monitor.advance()
                 var rng = Xoshiro256(seed: spec.seed, stream: UInt64(r))
                 y = x
                 for i in stride(from: y.count - 1, to: 0, by: -1) {

@@ -19,8 +19,9 @@ public enum Parallel {
         let results = UnsafeMutableBufferPointer<Result<T, Error>?>.allocate(capacity: t)
         results.initialize(repeating: nil)
         defer { results.deinitialize(); results.deallocate() }
+        let monitor = Monitor.current     // the call's progress and cancellation reach every thread
         try withoutActuallyEscaping(body) { body in
-            let tasks = ranges.indices.map { i in Task { results[i] = Result { try body(ranges[i]) } } }
+            let tasks = ranges.indices.map { i in Task { Monitor.run(monitor) { results[i] = Result { try body(ranges[i]) } } } }
             var threads: [pthread_t?] = []
             for task in tasks.dropFirst() {
                 var id = pthread_t()

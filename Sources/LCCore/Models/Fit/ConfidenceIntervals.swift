@@ -28,8 +28,13 @@ extension LMMFit {
         case .profile:
             let profile = try Profile(self)
             // each parameter's profile is independent: one per thread
+            Monitor.expect(list.count)
             let limits = try Parallel.mapRanges(count: list.count, minimumPerThread: 1) { range in
-                range.map { k in list[k].kind == .fixed ? profile.fixedInterval(list[k].a, z: z) : profile.varianceInterval(k, z: z) }
+                try range.map { k in
+                    let limit = list[k].kind == .fixed ? profile.fixedInterval(list[k].a, z: z) : profile.varianceInterval(k, z: z)
+                    try Monitor.advance()     // (a cancel also stops each profile's optimiser early)
+                    return limit
+                }
             }.flatMap { $0 }
             for k in list.indices { (low[k], high[k]) = limits[k] }
             notes.append("profile-likelihood intervals from the ML deviance" + (reml ? " (the REML fit refitted by ML, as lme4 does)" : ""))

@@ -16,8 +16,10 @@ struct ParametricBootstrap {
         let frame = fit.frame, n = frame.n
         let mean = fit.fittedValues(random: false).enumerated().map { $1 - (frame.offset?[$0] ?? 0) }
         let count = fit.parameters.count
+        Monitor.expect(simulations)
         let results = try Parallel.mapRanges(count: simulations, minimumPerThread: 1) { range -> [[Double]?] in
-            range.map { r -> [Double]? in
+            try range.map { r -> [Double]? in
+                try Monitor.advance()
                 var rng = Xoshiro256(seed: seed, stream: UInt64(r))
                 var y = mean
                 for (c, block) in zip(fit.components, frame.random) {
@@ -34,6 +36,7 @@ struct ParametricBootstrap {
                 for i in 0..<n { y[i] += fit.sigma / (fit.rowWeights?[i] ?? 1).squareRoot() * rng.normal() }
                 guard let refit = try? LinearMixedModel.fit(frame.replacingResponse(y), reml: fit.reml,
                                                             variance: fit.varianceModel, degreesOfFreedom: false) else { return nil }
+                try Monitor.check()      // a refit stopped by a cancel is not a failed refit
                 let values = refit.parameters.map(\.value)
                 return values.count == count ? values : nil
             }

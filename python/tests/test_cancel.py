@@ -1,0 +1,81 @@
+"""Stoppable calls (issue 13): Ctrl-C stops a long call within half a second and leaves
+the interpreter usable; the CLI exits on SIGINT without leaving a temporary file."""
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT
+
+CLI = os.path.join(ROOT, "dist", "bin", "lcstat")
+
+CHILD = """
+import sys, time, lcstat
+print("ready", flush=True)
+try:
+    lcstat.null_distribution(10, items=1, method="monte_carlo", replications=10**8, progress=False)
+    print("finished", flush=True)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+t = lcstat.agreement({"g": [1, 1, 2, 2], "x": [1, 2, 3, 3]}, group="g", items=["x"], scale=(1, 5))
+print("next call", t["n"].tolist(), flush=True)
+"""
+
+
+def read_line(stream, timeout):
+    ready, _, _ = select.select([stream], [], [], timeout)
+    return stream.readline().strip() if ready else None
+
+
+def test_ctrl_c_stops_a_long_call_within_half_a_second():
+    p = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert read_line(p.stdout, 60) == "ready"
+        time.sleep(1.0)                    # the 10^8-replication null is running (it takes about a minute)
+        sent = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        line = read_line(p.stdout, 5)
+        waited = time.monotonic() - sent
+        assert line == "interrupted", (line, p.stderr.read() if p.poll() is not None else "")
+        assert waited < 0.5, f"KeyboardInterrupt came {waited:.2f} s after SIGINT"
+        assert read_line(p.stdout, 60) == "next call [2, 2]"     # the interpreter still works
+        assert p.wait(timeout=30) == 0
+    finally:
+        p.kill()
+
+
+def test_a_progress_callback_that_raises_cancels_the_call():
+    import lcstat
+    from lcstat import _lcstat
+
+    calls = []
+
+    def stop(done):
+        calls.append(done)
+        raise RuntimeError("enough")
+
+    spec = {"scale": (1.0, 5.0), "null": "uniform",
+            "options": {"group_size": "10", "n_items": "1", "replications": "100000000", "method": "monte_carlo", "seed": "1"}}
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="enough"):
+        _lcstat.run("null_distribution", None, spec, stop)
+    assert len(calls) == 1 and 0 <= calls[0] <= 1 and time.monotonic() - started < 5
+    assert len(lcstat.null_distribution(5, items=1, replications=1000, method="monte_carlo")) == 5
+
+
+@pytest.mark.skipif(not os.path.exists(CLI), reason="dist/bin/lcstat not built (scripts/build-lib)")
+def test_the_cli_stops_on_sigint_and_leaves_no_temporary_file(tmp_path):
+    out = tmp_path / "null.csv"
+    p = subprocess.Popen([CLI, "null", "--group-size=10", "--items=1", "--scale=1:5", "--method=monte_carlo", "--replications=100000000",
+                          "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.0)
+    sent = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=10)
+    assert time.monotonic() - sent < 0.5
+    assert p.returncode == -signal.SIGINT           # killed by the signal, as the shell reports it (status 130)
+    assert os.listdir(tmp_path) == []
