@@ -6,7 +6,7 @@ import LCCore
 func guarded(_ error: UnsafeMutablePointer<lc_error>?, _ body: () throws -> Void) -> Int32 {
     let errorOut = error
     do {
-        try Monitor.run(currentMonitor(), body)     // the thread's progress callback, if it set one
+        try body()
         if let error { write(error, code: 0, message: "") }
         return 0
     } catch let e as LCError {
@@ -66,13 +66,16 @@ func store<T>(_ out: UnsafeMutablePointer<T>?, _ value: T, _ what: String = "out
 }
 
 /// An ABI call that creates a handle: clears `*out`, refuses a NULL `out` before doing
-/// any work, runs `body`, and publishes its result in `*out` only on success.
+/// any work, runs `body`, and publishes its result in `*out` only on success. The work
+/// runs on a thread with a large stack while the caller's thread polls its progress
+/// callback (`Monitor.offloaded`); `trivial` work (an empty handle) runs right here.
 func producing<P>(_ out: UnsafeMutablePointer<UnsafeMutablePointer<P>?>?, _ error: UnsafeMutablePointer<lc_error>?,
-                  _ body: () throws -> Handle) -> Int32 {
+                  trivial: Bool = false, _ body: () throws -> Handle) -> Int32 {
     out?.pointee = nil
     defer { returnFreedMemory() }
     return guarded(error) {
         guard let out else { throw LCError(.invalidArgument, "out is NULL") }
-        out.pointee = Handles.publish(try body()).assumingMemoryBound(to: P.self)   // a token, never dereferenced
+        let handle = trivial ? try body() : try Monitor.offloaded(currentMonitor()) { try body() }
+        out.pointee = Handles.publish(handle).assumingMemoryBound(to: P.self)   // a token, never dereferenced
     }
 }

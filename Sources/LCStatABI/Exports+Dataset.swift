@@ -48,7 +48,7 @@ public func lcDatasetReadCSV(_ path: UnsafePointer<CChar>?, _ options: UnsafePoi
 @c(lc_dataset_create)
 public func lcDatasetCreate(_ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_dataset>?>?,
                             _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
-    producing(out, error) { DatasetHandle(Dataset()) }
+    producing(out, error, trivial: true) { DatasetHandle(Dataset()) }
 }
 
 /// Adds a numeric column, copying `n` doubles (NaN = missing; an infinity is an error).

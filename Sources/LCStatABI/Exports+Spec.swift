@@ -6,7 +6,7 @@ import LCCore
 @c(lc_spec_create)
 public func lcSpecCreate(_ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_spec>?>?,
                          _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
-    producing(out, error) { SpecHandle() }
+    producing(out, error, trivial: true) { SpecHandle() }
 }
 
 /// Releases a spec (NULL and already-freed handles are ignored).

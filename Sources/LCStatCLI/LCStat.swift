@@ -137,7 +137,7 @@ func runReporting(_ body: () throws -> Void) throws {
     let progress = isatty(2) != 0 ? TerminalProgress() : nil
     defer { progress?.finish() }
     do {
-        try Monitor.run(progress.map { p in Monitor { done in p.show(done); return false } }, body)
+        try Monitor.run(progress.map { p in Monitor(fromWork: true) { done in p.show(done); return false } }, body)
     } catch let e as LCError {
         var err = StandardError()
         print("lcstat: error: \(e.message)", to: &err)

@@ -79,3 +79,30 @@ def test_the_cli_stops_on_sigint_and_leaves_no_temporary_file(tmp_path):
     assert time.monotonic() - sent < 0.5
     assert p.returncode == -signal.SIGINT           # killed by the signal, as the shell reports it (status 130)
     assert os.listdir(tmp_path) == []
+
+
+SMALL_STACK = """
+import threading, lcstat, numpy as np, pandas as pd
+rng = np.random.default_rng(1)
+df = pd.DataFrame({"y": rng.normal(size=60), "x": rng.normal(size=60), "g": np.repeat(np.arange(12), 5)})
+deep = "y ~ " + "(" * 100 + "x" + ")" * 100 + " + (1 | g)"
+threading.stack_size(64 * 1024)
+out = []
+def work():
+    out.append(lcstat.transfer(df, deep, progress=False).fixed["estimate"].round(8).tolist())
+    try:
+        lcstat.transfer(df, "y ~ " + "(" * 101 + "x" + ")" * 101 + " + (1 | g)")
+    except lcstat.LcstatError as e:
+        out.append(e.code)
+t = threading.Thread(target=work); t.start(); t.join()
+flat = lcstat.transfer(df, "y ~ x + (1 | g)", progress=False).fixed["estimate"].round(8).tolist()
+print(out[0] == flat, out[1])
+"""
+
+
+def test_a_call_from_a_64_kib_thread_survives_the_deepest_formula():
+    """The library does its work on a thread of its own: a host thread with a 64 KiB stack
+    fits the most deeply nested formula allowed (100 levels), and a deeper one is an error."""
+    p = subprocess.run([sys.executable, "-c", SMALL_STACK], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-800:]
+    assert p.stdout.split() == ["True", "3"]
