@@ -226,6 +226,9 @@ int32_t lc_icc(lc_dataset const * dataset, lc_spec const * spec, lc_table * * ou
  * level_column, center, weights. */
 int32_t lc_level_consensus(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
+/* The memory budget in bytes now in force. */
+int64_t lc_memory_budget(void);
+
 /* Null distributions of the agreement indices for one group size (no dataset):
  * one row per statistic (rwg_j, rwg_j_lindell, ad_m, ad_md, awg) with columns
  * statistic, method, replications, mean, sd, prob_zero, prob_na, min, max, q01,
@@ -252,6 +255,12 @@ int32_t lc_rgr(lc_dataset const * dataset, lc_spec const * spec, lc_table * * ou
  * coding; all items under missing = "listwise"). Columns: row (1-based),
  * group (when the spec names group columns), score, n_answered. */
 int32_t lc_scores(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
+
+/* Sets the memory budget of the process in bytes (0 or less: the default, three quarters
+ * of the smaller of physical memory and the address-space limit). A call whose caller-sized
+ * work (replications, resamples, refits, design cells) would need more returns
+ * LC_STATUS_LIMIT, naming the size, instead of running out of memory. */
+void lc_set_memory_budget(int64_t bytes);
 
 /* Creates an analysis spec with R multilevel's defaults: no scale, uniform
  * null, missing = "available", ICC(1) k = "mean". Free it with lc_spec_free. */

@@ -22,3 +22,14 @@ nonisolated(unsafe) private let unknownStatus = cString("unknown status")
 public func lcStatusString(_ code: Int32) -> UnsafePointer<CChar>? {
     UnsafePointer(statusTexts[code] ?? unknownStatus)
 }
+
+/// Sets the memory budget of the process in bytes (0 or less: the default, three quarters
+/// of the smaller of physical memory and the address-space limit). A call whose caller-sized
+/// work (replications, resamples, refits, design cells) would need more returns
+/// LC_STATUS_LIMIT, naming the size, instead of running out of memory.
+@c(lc_set_memory_budget)
+public func lcSetMemoryBudget(_ bytes: Int64) { MemoryBudget.set(Int(bytes)) }
+
+/// The memory budget in bytes now in force.
+@c(lc_memory_budget)
+public func lcMemoryBudget() -> Int64 { Int64(MemoryBudget.bytes) }

@@ -67,6 +67,7 @@ struct NullDistributionTests {
         let c = try NullSimulation.simulate(s.design, replications: s.replications, seed: 43)
         #expect(a == b)
         #expect(a != c)
+        #expect(a.allSatisfy { Int($0.total + $0.undefined) == 20_000 })     // every draw counted once
         #expect(try AgreementNull.run(s) == AgreementNull.run(s))
     }
 
@@ -74,10 +75,10 @@ struct NullDistributionTests {
     @Test func simulatedValuesAreInRange() throws {
         let s = try Self.spec(items: 4, method: .monteCarlo, replications: 5_000)
         let v = try NullSimulation.simulate(s.design, replications: s.replications, seed: 3)
-        #expect(v[0].allSatisfy { $0 >= 0 && $0 <= 1 })
-        #expect(v[1].allSatisfy { $0 <= 1 })
-        #expect(v[2].allSatisfy { $0 >= 0 } && v[3].allSatisfy { $0 >= 0 })
-        #expect(v[4].allSatisfy { $0.isNaN || $0 <= 1 })
+        #expect(v[0].values.allSatisfy { $0 >= 0 && $0 <= 1 })
+        #expect(v[1].values.allSatisfy { $0 <= 1 })
+        #expect(v[2].values.allSatisfy { $0 >= 0 } && v[3].values.allSatisfy { $0 >= 0 })
+        #expect(v[4].values.allSatisfy { $0 <= 1 })
     }
 
     /// Exact probabilities sum to one, and the generator's integers are uniform (chi-squared).

@@ -6,11 +6,11 @@ command-line tool's CSV output. The numbers come from the same Swift engine
 as the CLI and the C library.
 """
 from ._api import (LcstatError, aggregation, agreement, alpha, bootstrap_groups, icc, level_consensus,
-                   null_distribution, rgr, scores, version)
+                   null_distribution, rgr, scores, set_memory_budget, version)
 from ._time import composition, consensus_over_time, plot_consensus
 from ._transfer import TransferResult, compare, emergence, transfer
 
 __all__ = ["agreement", "icc", "alpha", "scores", "level_consensus", "null_distribution", "rgr", "aggregation",
            "consensus_over_time", "composition", "plot_consensus", "bootstrap_groups", "transfer", "compare",
-           "emergence", "TransferResult", "version", "LcstatError"]
+           "emergence", "TransferResult", "version", "set_memory_budget", "LcstatError"]
 __version__ = "0.1.0"

@@ -20,6 +20,16 @@ AGREEMENT_COLUMNS = ["group", "n", "mean", "sd", "rwg_j", "rwg_j_lindell", "ad_m
 ICC_COLUMNS = ["item", "icc1", "icc2", "f", "df1", "df2", "p", "groups", "n"]
 
 
+def set_memory_budget(bytes: int | None = None) -> int:
+    """Sets the memory a call may plan to use (``None``: the default, three quarters of the
+    smaller of physical memory and ``ulimit -v``) and returns the budget in force. A call
+    whose replications, resamples, refits or design would need more raises ``LcstatError``
+    (code 8) naming the size, instead of running the machine out of memory."""
+    if bytes is not None and (isinstance(bytes, bool) or not isinstance(bytes, int) or bytes <= 0):
+        raise ValueError("bytes must be a positive int, or None for the default")
+    return _lcstat.memory_budget(0 if bytes is None else bytes)
+
+
 def version() -> str:
     """The version of the loaded liblcstat, e.g. ``'0.1.0'``."""
     return _lcstat.version()[1]

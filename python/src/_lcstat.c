@@ -441,6 +441,14 @@ static int failed(PyObject *module, const monitored_call *c, int32_t st, const l
     return 1;
 }
 
+/* memory_budget([bytes]) -> the budget in force; with bytes (0: the default), sets it first. */
+static PyObject *memory_budget(PyObject *module, PyObject *args) {
+    long long bytes = -1;
+    if (!PyArg_ParseTuple(args, "|L", &bytes)) return NULL;
+    if (bytes >= 0) lc_set_memory_budget((int64_t)bytes);
+    return PyLong_FromLongLong((long long)lc_memory_budget());
+}
+
 static PyObject *run(PyObject *module, PyObject *args) {
     const char *analysis; PyObject *columns, *spec, *progress = NULL;
     if (!PyArg_ParseTuple(args, "sOO!|O", &analysis, &columns, &PyDict_Type, &spec, &progress)) return NULL;
@@ -583,6 +591,7 @@ static PyMethodDef methods[] = {
     {"run", run, METH_VARARGS, "run(analysis, data, spec) -> table"},
     {"table_layout", table_layout, METH_O, "table_layout(table) -> (nrows, [(name, kind)], notes)"},
     {"table_fill", table_fill, METH_VARARGS, "table_fill(table, column, out): copy a numeric column into a writable buffer"},
+    {"memory_budget", memory_budget, METH_VARARGS, "memory_budget([bytes]) -> the memory budget in bytes (sets it first when given; 0: the default)"},
     {"table_texts", table_texts, METH_VARARGS, "table_texts(table, column) -> list of str"},
     {"version", version, METH_NOARGS, "version() -> (number, text) of the loaded liblcstat"},
     {"transfer", transfer, METH_VARARGS, "transfer(data, formula, reml, variance, weights, contrast_names, contrast_kinds, ddf) -> fit capsule"},

@@ -106,3 +106,38 @@ def test_a_call_from_a_64_kib_thread_survives_the_deepest_formula():
     p = subprocess.run([sys.executable, "-c", SMALL_STACK], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr[-800:]
     assert p.stdout.split() == ["True", "3"]
+
+
+def test_a_request_beyond_the_memory_budget_is_a_limit_error():
+    import numpy as np
+    import pandas as pd
+    import lcstat
+    df = pd.DataFrame({"g": np.repeat(np.arange(50), 4), "x": np.tile([1, 2, 3, 4], 50)})
+    default = lcstat.set_memory_budget()
+    try:
+        assert lcstat.set_memory_budget(1_000_000) == 1_000_000
+        with pytest.raises(lcstat.LcstatError, match="memory budget") as e:
+            lcstat.rgr(df, group="g", items=["x"], pseudo_groups=10_000_000)
+        assert e.value.code == 8 and "MB" in str(e.value)
+    finally:
+        assert lcstat.set_memory_budget() == default
+    assert len(lcstat.rgr(df, group="g", items=["x"], pseudo_groups=1000)) == 1
+
+
+UNDER_ULIMIT = """
+import resource, numpy as np, pandas as pd, lcstat
+df = pd.DataFrame({"g": np.repeat(np.arange(10), 20), "x": np.tile([1, 2, 3, 4], 50)})
+resource.setrlimit(resource.RLIMIT_AS, (3 << 29, 3 << 29))     # ulimit -v: 1.5 GiB of address space
+try:
+    lcstat.rgr(df, group="g", items=["x"], pseudo_groups=10**8)   # 10^7 replicates of 10 groups: 1.6 GB
+    print("no error")
+except lcstat.LcstatError as e:
+    print(e.code, "memory budget" in str(e))
+print(len(lcstat.rgr(df, group="g", items=["x"], pseudo_groups=1000)))
+"""
+
+
+def test_under_ulimit_v_a_huge_request_is_refused_and_the_process_lives():
+    p = subprocess.run([sys.executable, "-c", UNDER_ULIMIT], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-800:]
+    assert p.stdout.split() == ["8", "True", "1"]

@@ -19,6 +19,8 @@ public enum ModelLimits {
         if overflow || cells > maxDesignCells {
             throw LCError(.limit, "\(what): \(columns) columns × \(rows) rows exceed the \(maxDesignCells) design cells accepted")
         }
+        // the design, its copies in the fit (X, its cross products' inputs) and the row vectors
+        try MemoryBudget.reserve(Double(cells) * 8 * 3, for: "\(what) (\(columns) columns × \(rows) rows)")
     }
 
     /// Checks the random terms: effects per term and covariance parameters in all.

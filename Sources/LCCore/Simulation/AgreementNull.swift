@@ -59,7 +59,7 @@ public enum AgreementNull {
             ? nil : try NullSimulation.simulate(spec.design, replications: spec.replications, seed: spec.seed)
         return NullStatistic.allCases.enumerated().filter { wanted.contains($0.1) }.map { i, s in
             if let e = exact[s] { return (s, e, true) }
-            return (s, DiscreteDistribution(sample: simulated?[i] ?? []), false)
+            return (s, simulated?[i] ?? DiscreteDistribution(sample: []), false)
         }
     }
 

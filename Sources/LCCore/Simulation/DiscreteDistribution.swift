@@ -3,7 +3,7 @@ import Glibc
 /// A distribution on finitely many values (sorted, distinct) with weights: the
 /// exact null distribution (weights are probabilities) or a simulated one
 /// (weights are counts). Undefined draws (NaN, e.g. awg out of range) are counted apart.
-public struct DiscreteDistribution: Sendable {
+public struct DiscreteDistribution: Sendable, Equatable {
     public private(set) var values: [Double] = [], weights: [Double] = []
     public private(set) var undefined = 0.0
     /// Simulated: the SD divides by N − 1 (R's `sd`); exact: by the total probability.
@@ -17,6 +17,15 @@ public struct DiscreteDistribution: Sendable {
         for v in finite {
             if let last = values.last, last == v { weights[weights.count - 1] += 1 } else { values.append(v); weights.append(1) }
         }
+    }
+
+    /// From simulated values counted as they were drawn (`counts[v]` draws of v; `undefined`
+    /// NaN draws): the same distribution as `init(sample:)` without keeping every draw.
+    public init(counts: [Double: Int], undefined: Int) {
+        sampled = true
+        self.undefined = Double(undefined)
+        values = counts.keys.sorted()
+        weights = values.map { Double(counts[$0] ?? 0) }
     }
 
     /// From (value, probability) pairs in any order; equal values are merged.

@@ -15,6 +15,7 @@ public enum GroupBootstrap {
         }
         let j = groups.count
         guard j >= 2 else { return ((.nan, .nan), (.nan, .nan)) }
+        try MemoryBudget.reserve(Double(replicates) * 32 + Double(Parallel.defaultThreads * j) * 24, for: "\(replicates) bootstrap resamples of \(j) groups")
         let draws = try Parallel.mapRanges(count: replicates, minimumPerThread: 64) { range -> [(Double, Double)] in
             try range.map { r in
                 if r % 64 == 0 { try Monitor.check() }
@@ -38,6 +39,7 @@ public enum GroupBootstrap {
         let v = values.filter { $0.isFinite }
         guard v.count >= 2 else { throw LCError(.invalidArgument, "the bootstrap needs at least two groups with a value") }
         func stat(_ x: [Double]) -> Double { median ? SampleStatistics.median(x) : SampleStatistics.mean(x) }
+        try MemoryBudget.reserve(Double(replicates) * 16 + Double(Parallel.defaultThreads * v.count) * 16, for: "\(replicates) bootstrap resamples of \(v.count) groups")
         let draws = try Parallel.mapRanges(count: replicates, minimumPerThread: 64) { range -> [Double] in
             try range.map { r in
                 if r % 64 == 0 { try Monitor.check() }

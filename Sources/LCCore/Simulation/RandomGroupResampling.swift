@@ -69,6 +69,8 @@ public enum RandomGroupResampling {
         var offsets = [0]
         for s in sizes { offsets.append(offsets[offsets.count - 1] + s) }
         let real = (0..<sizes.count).map { SampleStatistics.variance(x[offsets[$0]..<offsets[$0 + 1]]) }.filter { !$0.isNaN }
+        try MemoryBudget.reserve(Double(replicates) * Double(sizes.count) * 16 + Double(Parallel.defaultThreads * x.count) * 16,
+                                 for: "\(replicates) replicates of \(sizes.count) pseudo groups")
         Monitor.expect(replicates)
         let pseudo = try Parallel.mapRanges(count: replicates, minimumPerThread: 1) { range -> [Double] in
             var out: [Double] = [], y = x

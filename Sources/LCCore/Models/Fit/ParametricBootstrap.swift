@@ -16,6 +16,8 @@ struct ParametricBootstrap {
         let frame = fit.frame, n = frame.n
         let mean = fit.fittedValues(random: false).enumerated().map { $1 - (frame.offset?[$0] ?? 0) }
         let count = fit.parameters.count
+        try MemoryBudget.reserve(Double(simulations) * Double(count + 1) * 16 + Double(Parallel.defaultThreads) * Double(n) * 8 * Double(frame.p + 8),
+                                 for: "\(simulations) bootstrap refits of \(n) rows")
         Monitor.expect(simulations)
         let results = try Parallel.mapRanges(count: simulations, minimumPerThread: 1) { range -> [[Double]?] in
             try range.map { r -> [Double]? in
