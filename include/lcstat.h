@@ -318,10 +318,10 @@ int32_t lc_table_column_doubles(lc_table const * table, int64_t column, double c
 /* The nrows integers of a LC_TYPE_INT64 column (owned by the table). */
 int32_t lc_table_column_int64s(lc_table const * table, int64_t column, int64_t const * * out, lc_error * error);
 
-/* The name of column column (owned by the table). */
+/* The name of the column at index column, counted from 0 (owned by the table). */
 int32_t lc_table_column_name(lc_table const * table, int64_t column, char const * * out, lc_error * error);
 
-/* The type of column column: LC_TYPE_DOUBLE, LC_TYPE_INT64, LC_TYPE_TEXT or LC_TYPE_BOOL. */
+/* The type of the column at index column: LC_TYPE_DOUBLE, LC_TYPE_INT64, LC_TYPE_TEXT or LC_TYPE_BOOL. */
 int32_t lc_table_column_type(lc_table const * table, int64_t column, int32_t * out, lc_error * error);
 
 /* Releases a table and every pointer obtained from it (NULL and already-freed handles are ignored). */
@@ -333,13 +333,13 @@ int32_t lc_table_ncols(lc_table const * table, int64_t * out, lc_error * error);
 /* The number of notes (conventions used, rows left out). */
 int32_t lc_table_nnotes(lc_table const * table, int64_t * out, lc_error * error);
 
-/* Note index (owned by the table). */
+/* The note at index index, counted from 0 (owned by the table). */
 int32_t lc_table_note(lc_table const * table, int64_t index, char const * * out, lc_error * error);
 
 /* The number of rows. */
 int32_t lc_table_nrows(lc_table const * table, int64_t * out, lc_error * error);
 
-/* The text in row row of a LC_TYPE_TEXT column (owned by the table). */
+/* The text in row row (from 0) of the LC_TYPE_TEXT column at index column (owned by the table). */
 int32_t lc_table_text(lc_table const * table, int64_t column, int64_t row, char const * * out, lc_error * error);
 
 /* Fits a linear mixed model given as an lme4 formula (REML when reml != 0, else ML).

@@ -4,6 +4,7 @@ Swift runtime linked in statically) and the CPython extension over its C ABI.
 `pip install ./python` runs `swift build` in the repository one level up, so
 it needs the Swift toolchain at build time only."""
 import os
+import re
 import shutil
 import subprocess
 
@@ -13,6 +14,12 @@ from setuptools.command.build_ext import build_ext
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SCRATCH = os.path.join(ROOT, ".build-static")
+
+
+def version():
+    """The version, from Sources/LCCore/Version.swift (the one place it is written)."""
+    with open(os.path.join(ROOT, "Sources", "LCCore", "Version.swift")) as f:
+        return ".".join(re.search(r"major = (\d+), minor = (\d+), patch = (\d+)", f.read()).groups())
 
 
 class BuildSwiftThenExt(build_ext):
@@ -36,6 +43,7 @@ class BuildSwiftThenExt(build_ext):
 
 
 setup(
+    version=version(),
     ext_modules=[Extension(
         "lcstat._lcstat",
         sources=["src/_lcstat.c"],

@@ -67,7 +67,19 @@ def opaque(text):
     return re.sub(r"typedef struct (lc_\w+) \{ uint8_t opaque_; \} \1;", r"typedef struct \1 \1;", text)
 
 
+def version_macros():
+    """The LCSTAT_VERSION_* macros, from Sources/LCCore/Version.swift (the one place the version is written)."""
+    text = open(os.path.join(ROOT, "Sources", "LCCore", "Version.swift")).read()
+    m = re.search(r"major = (\d+), minor = (\d+), patch = (\d+)", text)
+    major, minor, patch = (int(x) for x in m.groups())
+    return "\n".join([f"#define LCSTAT_VERSION_MAJOR {major}", f"#define LCSTAT_VERSION_MINOR {minor}",
+                      f"#define LCSTAT_VERSION_PATCH {patch}",
+                      "/* LCSTAT_VERSION_MAJOR * 10000 + MINOR * 100 + PATCH, as lc_version() returns. */",
+                      f"#define LCSTAT_VERSION_NUMBER {major * 10000 + minor * 100 + patch}"])
+
+
 def render(types_text, decls):
+    types_text = re.sub(r"/\* @LCSTAT_VERSION@ .*?\*/", lambda _: version_macros(), types_text)
     body = opaque(types_text).replace("#ifndef LCSTAT_TYPES_H\n#define LCSTAT_TYPES_H\n", "").rstrip()
     assert body.endswith("#endif"), "lcstat_types.h must end with its include guard's #endif"
     body = body[: -len("#endif")].rstrip()

@@ -1,5 +1,6 @@
-/// lcstat's version. Keep in step with `LCSTAT_VERSION_*` in
-/// `Sources/CLCStat/include/lcstat_types.h` (a test checks) and `python/pyproject.toml`.
+/// lcstat's version, in this one place: scripts/gen-header.py writes it into
+/// `include/lcstat.h` (`LCSTAT_VERSION_*`), python/setup.py into the package's metadata,
+/// and `lcstat.__version__` asks the loaded library.
 public enum LCStatVersion {
     public static let major = 0, minor = 1, patch = 0
     public static var string: String { "\(major).\(minor).\(patch)" }

@@ -177,3 +177,21 @@ public func lcBootstrap(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePoi
                                             replicates: s.replications, seed: s.seed)
     }
 }
+
+/// The consensus emergence model (Lang, Bliese & de Voogt 2018): value ~ time +
+/// (1 + time | group) + (1 | group:person), with and without residual SD σ·exp(δ·time).
+/// One row per distinct time: time, residual_sd, delta, se, ci_low, ci_high, sigma,
+/// loglik_null, loglik, lr, df, p_two_sided, p_one_sided, converged, singular. Needs
+/// one group column and the options person, time, value; "reml" ("true" by default).
+@c(lc_emergence)
+public func lcEmergence(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePointer<lc_spec>?,
+                        _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
+                        _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    analyse(dataset, spec, out, error) { d, s in
+        guard s.group.count == 1, let person = s.person, let time = s.time, let value = s.value else {
+            throw LCError(.invalidArgument, "emergence needs one group column and the spec options person, time and value")
+        }
+        let spec = EmergenceSpec(group: s.group[0], person: person, time: time, value: value, reml: s.reml)
+        return try Emergence.run(d, spec).table
+    }
+}

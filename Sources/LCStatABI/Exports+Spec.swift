@@ -58,7 +58,7 @@ public func lcSpecSetScale(_ spec: UnsafeMutablePointer<lc_spec>?, _ low: Double
 @c(lc_spec_set_null)
 public func lcSpecSetNull(_ spec: UnsafeMutablePointer<lc_spec>?, _ null: UnsafePointer<CChar>?,
                           _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
-    withSpec(spec, error) { $0.null = try NullDistribution(parsing: string(null, "null")) }
+    withSpec(spec, error) { $0.null = try NullResponseDistribution(parsing: string(null, "null")) }
 }
 
 /// Sets the missing-data policy: "available" or "listwise".

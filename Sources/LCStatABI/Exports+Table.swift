@@ -20,7 +20,7 @@ public func lcTableNcols(_ table: UnsafePointer<lc_table>?, _ out: UnsafeMutable
     withTable(table, error) { try store(out, Int64($0.types.count)) }
 }
 
-/// The name of column `column` (owned by the table).
+/// The name of the column at index `column`, counted from 0 (owned by the table).
 @c(lc_table_column_name)
 public func lcTableColumnName(_ table: UnsafePointer<lc_table>?, _ column: Int64,
                               _ out: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
@@ -28,14 +28,14 @@ public func lcTableColumnName(_ table: UnsafePointer<lc_table>?, _ column: Int64
     withTable(table, error) { t in try store(out, UnsafePointer(t.names[try t.column(column)])) }
 }
 
-/// The type of column `column`: LC_TYPE_DOUBLE, LC_TYPE_INT64, LC_TYPE_TEXT or LC_TYPE_BOOL.
+/// The type of the column at index `column`: LC_TYPE_DOUBLE, LC_TYPE_INT64, LC_TYPE_TEXT or LC_TYPE_BOOL.
 @c(lc_table_column_type)
 public func lcTableColumnType(_ table: UnsafePointer<lc_table>?, _ column: Int64, _ out: UnsafeMutablePointer<Int32>?,
                               _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     withTable(table, error) { t in try store(out, t.types[try t.column(column)]) }
 }
 
-/// Hands out the buffer of column `column` from `buffers` (nil where the column has another type).
+/// Hands out the buffer of the column at index `column` from `buffers` (nil where the column has another type).
 private func columnBuffer<T>(_ table: UnsafePointer<lc_table>?, _ column: Int64, _ out: UnsafeMutablePointer<UnsafePointer<T>?>?,
                              _ error: UnsafeMutablePointer<lc_error>?,
                              _ buffers: KeyPath<TableHandle, [UnsafeMutableBufferPointer<T>?]>, _ type: String) -> Int32 {
@@ -71,7 +71,7 @@ public func lcTableColumnBools(_ table: UnsafePointer<lc_table>?, _ column: Int6
     columnBuffer(table, column, out, error, \.bools, "LC_TYPE_BOOL")
 }
 
-/// The text in row `row` of a LC_TYPE_TEXT column (owned by the table).
+/// The text in row `row` (from 0) of the LC_TYPE_TEXT column at index `column` (owned by the table).
 @c(lc_table_text)
 public func lcTableText(_ table: UnsafePointer<lc_table>?, _ column: Int64, _ row: Int64,
                         _ out: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
@@ -94,7 +94,7 @@ public func lcTableNnotes(_ table: UnsafePointer<lc_table>?, _ out: UnsafeMutabl
     withTable(table, error) { try store(out, Int64($0.notes.count)) }
 }
 
-/// Note `index` (owned by the table).
+/// The note at index `index`, counted from 0 (owned by the table).
 @c(lc_table_note)
 public func lcTableNote(_ table: UnsafePointer<lc_table>?, _ index: Int64, _ out: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
                         _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {

@@ -60,6 +60,12 @@ enum Handles {
     static var liveCount: Int { registry.withLock { $0.live.count } }
 }
 
+/// A fitted transfer model handed to C.
+final class FitHandle: Handle, @unchecked Sendable {
+    let result: TransferResult
+    init(_ r: TransferResult) { result = r; super.init(kind: .fit) }
+}
+
 final class DatasetHandle: Handle, @unchecked Sendable {
     var dataset: Dataset
     init(_ d: Dataset) { dataset = d; super.init(kind: .dataset) }
@@ -72,7 +78,7 @@ final class SpecHandle: Handle, @unchecked Sendable {
     var reverse: [String] = []
     var ids: [String] = []
     var scale: ResponseScale?
-    var null: NullDistribution = .uniform
+    var null: NullResponseDistribution = .uniform
     var missing: MissingPolicy = .available
     var iccGroupSize: ICCGroupSize = .mean
     /// Set through lc_spec_set (see SpecOptions.swift).

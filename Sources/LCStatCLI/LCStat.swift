@@ -109,7 +109,7 @@ struct InputOptions: ParsableArguments {
     /// The agreement spec these options describe, with `null` parsed.
     func agreementSpec(null: String) throws -> AgreementSpec {
         AgreementSpec(group: groupColumns, items: itemColumns, scale: try responseScale(),
-                      null: try NullDistribution(parsing: null), missing: missing, reverse: reverseColumns)
+                      null: try NullResponseDistribution(parsing: null), missing: missing, reverse: reverseColumns)
     }
 
     /// Prints every column of `table`.

@@ -36,7 +36,7 @@ struct NullCommand: ParsableCommand {
         try runReporting {
             let s = try ResponseScale(parsing: scale)
             let design = try NullDesign(groupSize: groupSize, items: items, scale: s,
-                                        nullVariance: try NullDistribution(parsing: null).expectedVariance(options: s.options))
+                                        nullVariance: try NullResponseDistribution(parsing: null).expectedVariance(options: s.options))
             let table = try AgreementNull.run(NullSpec(design: design, method: method, replications: replications, seed: seed))
             try out.emit(inputs: []) { TableFormatter.write(table, as: out.format(format), to: $0) }
         }

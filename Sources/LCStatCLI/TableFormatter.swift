@@ -10,12 +10,6 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 /// Renders a `ResultTable` as an aligned text table, CSV or JSON.
 /// Numbers print in Swift's shortest round-trip form, so CSV and JSON carry every digit.
 enum TableFormatter {
-    static func render(_ t: ResultTable, as format: OutputFormat) -> String {
-        var out = ""
-        write(t, as: format) { out += $0 }
-        return out
-    }
-
     /// Renders in pieces (a row at a time for CSV), so a large table is never held twice.
     static func write(_ t: ResultTable, as format: OutputFormat, to sink: (String) -> Void) {
         switch format {

@@ -3,7 +3,7 @@ import Testing
 
 /// Every agreement index against R multilevel 2.7 on lq2002, bhr2000 and cohesion, to 1e-9.
 struct AgreementReferenceTests {
-    static let nulls: [(String, NullDistribution)] = [
+    static let nulls: [(String, NullResponseDistribution)] = [
         ("uniform", .uniform), ("slight_skew", .slightSkew), ("moderate_skew", .moderateSkew),
         ("heavy_skew", .heavySkew), ("triangular", .triangular), ("normal", .normal),
     ]

@@ -13,4 +13,4 @@ from ._transfer import TransferResult, compare, emergence, transfer
 __all__ = ["agreement", "icc", "alpha", "scores", "level_consensus", "null_distribution", "rgr", "aggregation",
            "consensus_over_time", "composition", "plot_consensus", "bootstrap_groups", "transfer", "compare",
            "emergence", "TransferResult", "version", "set_memory_budget", "LcstatError"]
-__version__ = "0.1.0"
+__version__ = version()      # the loaded library's; python/setup.py takes the same from Version.swift

@@ -614,7 +614,7 @@ static int exec_module(PyObject *module) {
     if (st->error_type == NULL) return -1;
     Py_INCREF(st->error_type);
     if (PyModule_AddObject(module, "LcstatError", st->error_type) < 0) { Py_DECREF(st->error_type); return -1; }
-    return PyModule_AddIntConstant(module, "HEADER_VERSION", LCSTAT_VERSION_NUMBER);
+    return 0;
 }
 
 static int traverse(PyObject *m, visitproc visit, void *arg) { Py_VISIT(state_of(m)->error_type); return 0; }

@@ -25,11 +25,7 @@
 
 #include <stdint.h>
 
-#define LCSTAT_VERSION_MAJOR 0
-#define LCSTAT_VERSION_MINOR 1
-#define LCSTAT_VERSION_PATCH 0
-/* LCSTAT_VERSION_MAJOR * 10000 + MINOR * 100 + PATCH, as lc_version() returns. */
-#define LCSTAT_VERSION_NUMBER 100
+/* @LCSTAT_VERSION@ (scripts/gen-header.py writes the version macros here, from Sources/LCCore/Version.swift) */
 
 /* Status codes. */
 #define LC_STATUS_OK 0

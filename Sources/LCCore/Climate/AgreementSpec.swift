@@ -5,7 +5,7 @@ public struct AgreementSpec: Sendable {
     public var items: [String]
     /// Declared response scale; without it the rwg family and awg are missing.
     public var scale: ResponseScale?
-    public var null: NullDistribution
+    public var null: NullResponseDistribution
     public var missing: MissingPolicy
     /// Items to reverse-code as low + high − x (needs `scale`).
     public var reverse: [String]
@@ -14,7 +14,7 @@ public struct AgreementSpec: Sendable {
     public var significance: (replications: Int, seed: UInt64)? = nil
 
     public init(group: [String], items: [String], scale: ResponseScale? = nil,
-                null: NullDistribution = .uniform, missing: MissingPolicy = .available, reverse: [String] = []) {
+                null: NullResponseDistribution = .uniform, missing: MissingPolicy = .available, reverse: [String] = []) {
         self.group = group
         self.items = items
         self.scale = scale

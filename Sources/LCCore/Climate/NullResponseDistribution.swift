@@ -5,7 +5,7 @@
 /// - `slightSkew`, `moderateSkew`, `heavySkew`, `triangular`, `normal`: the
 ///   tabled variances of LeBreton & Senter (2008, Table 3) for A = 5...11.
 /// - `variance(v)`: a variance chosen by the user.
-public enum NullDistribution: Sendable, Equatable {
+public enum NullResponseDistribution: Sendable, Equatable {
     case uniform, slightSkew, moderateSkew, heavySkew, triangular, normal
     case variance(Double)
 
@@ -68,7 +68,7 @@ public enum NullDistribution: Sendable, Equatable {
         case .triangular: column = 3
         case .normal: column = 4
         }
-        guard let row = NullDistribution.tabled[a] else {
+        guard let row = NullResponseDistribution.tabled[a] else {
             throw LCError(.invalidArgument, "the \(name) null is tabled for 5 to 11 response options, not \(a); give a variance instead")
         }
         return row[column]
