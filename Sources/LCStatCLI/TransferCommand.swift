@@ -101,16 +101,12 @@ enum TransferFormatter {
 
     static func json(_ r: TransferResult, confint: ResultTable? = nil) throws -> String {
         let fit = r.fit
-        let table = r.fixed
-        let fixed: [String] = (0..<table.rowCount).map { k in
-            let value = { (name: String) in number(table.doubles(name)?[k] ?? .nan) }
-            return "{\"term\": \(TableFormatter.jsonString(fit.frame.xNames[k])), \"estimate\": \(value("estimate")), "
-                + "\"se\": \(value("se")), \"df\": \(value("df")), \"t\": \(value("t")), \"p\": \(value("p")), "
-                + "\"ci_low\": \(value("ci_low")), \"ci_high\": \(value("ci_high"))}"
-        }
+        // the tables as the C ABI and Python have them, through the one JSON serializer
+        let fixed = TableFormatter.jsonObjects(r.fixed)
         let t = r.random
         guard let groups = t.texts("group"), let terms = t.texts("term"),
               let sds = t.doubles("sd"), let corrs = t.doubles("corr") else { return "{}\n" }
+        // (a random row has its sd or, for a correlation, its corr: lme4's VarCorr layout)
         let random = groups.indices.map { k -> String in
             let head = "{\"group\": \(TableFormatter.jsonString(groups[k])), \"term\": \(TableFormatter.jsonString(terms[k])), "
             return head + (sds[k].isNaN ? "\"corr\": \(number(corrs[k]))}" : "\"sd\": \(number(sds[k]))}")
@@ -122,20 +118,8 @@ enum TransferFormatter {
             + "\"converged\": \(fit.converged), \"singular\": \(fit.singular), \"groups\": {\(groupCounts.joined(separator: ", "))}, "
             + "\"r2_marginal\": \(number(r2.marginal)), \"r2_conditional\": \(number(r2.conditional)), "
             + "\"evaluations\": \(fit.evaluations), \"dropped_rows\": \(fit.frame.droppedRows)}"
-        let iccTable = r.icc
-        var iccRows: [String] = []
-        if let g = iccTable.texts("group"), let v = iccTable.doubles("icc") {
-            iccRows = g.indices.map { "{\"group\": \(TableFormatter.jsonString(g[$0])), \"icc\": \(number(v[$0]))}" }
-        }
-        var variance = ""
-        if let v = fit.variance {
-            let rows = v.parameters.indices.map { k in
-                "{\"function\": \(TableFormatter.jsonString(v.function.name)), \"covariate\": \(TableFormatter.jsonString(v.function.covariate)), "
-                    + "\"parameter\": \(TableFormatter.jsonString(v.parameters[k])), \"estimate\": \(number(v.estimates[k])), "
-                    + "\"se\": \(number(v.standardErrors[k]))}"
-            }
-            variance = ",\n  \"variance\": [" + rows.joined(separator: ", ") + "]"
-        }
+        let iccRows = TableFormatter.jsonObjects(r.icc)
+        let variance = fit.variance == nil ? "" : ",\n  \"variance\": [" + TableFormatter.jsonObjects(r.variance).joined(separator: ", ") + "]"
         let anova = ",\n  \"anova\": [" + TableFormatter.jsonObjects(try r.anova()).joined(separator: ", ") + "]"
         let intervals = confint.map { ",\n  \"confint\": [\n    " + TableFormatter.jsonObjects($0).joined(separator: ",\n    ") + "\n  ]" } ?? ""
         return "{\n  \"fixed\": [\n    " + fixed.joined(separator: ",\n    ") + "\n  ],\n  \"random\": [\n    "

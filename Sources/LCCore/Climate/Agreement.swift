@@ -19,7 +19,11 @@ public enum Agreement {
     public static let contractColumns = ["group", "n", "mean", "sd", "rwg_j", "rwg_j_lindell", "ad_m", "ad_md", "awg"]
 
     public static func run(_ data: Dataset, _ spec: AgreementSpec) throws -> ResultTable {
-        let groups = try Grouping(data, keys: spec.group)
+        try run(data, spec, groups: Grouping(data, keys: spec.group))
+    }
+
+    /// The table for groups formed by the caller (`spec.group` is then not read).
+    static func run(_ data: Dataset, _ spec: AgreementSpec, groups: Grouping) throws -> ResultTable {
         let items = try ItemSet(data, items: spec.items, scale: spec.scale, reverse: spec.reverse)
         let nullVariance = try spec.scale.map { try spec.null.expectedVariance(options: $0.options) }
         // groups are independent: split them over the cores, then concatenate in order

@@ -14,7 +14,9 @@ enum AgreementSignificance {
     static func adding(to table: ResultTable, scale: ResponseScale, nullVariance: Double,
                        replications: Int, seed: UInt64) throws -> ResultTable {
         guard let sizes = table.ints("n"), let items = table.ints("n_items"),
-              let rwg = table.doubles("rwg_j"), let ad = table.doubles("ad_m") else { return table }
+              let rwg = table.doubles("rwg_j"), let ad = table.doubles("ad_m") else {
+            throw LCError(.internalError, "the agreement table lacks n, n_items, rwg_j or ad_m")      // never silently untested
+        }
         let keys = zip(sizes, items).map { AgreementNull.GroupSize(raters: Int($0), items: Int($1)) }
         let nulls = try AgreementNull.rwgAndAD(for: Set(keys), scale: scale, nullVariance: nullVariance,
                                                replications: replications, seed: seed)

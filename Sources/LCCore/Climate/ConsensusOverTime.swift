@@ -13,22 +13,14 @@ public enum ConsensusOverTime {
         }
         let groups = try Grouping(data, keys: spec.group)
         let waveKey = try Grouping.key(of: data.column(wave))
-        // one numeric cell id per row: group-major, wave-minor, so the cells sort as wanted
+        // the (group, wave) cells in use, group-major and wave-minor, each with a row that has it
         let groupOf = groups.groupOfRow(rows: data.rowCount)
-        let waves = max(1, waveKey.labels.count)
-        let cell = (0..<data.rowCount).map { r -> Double in
-            groupOf[r] < 0 || waveKey.codes[r] < 0 ? .nan : Double(Int(groupOf[r]) * waves + Int(waveKey.codes[r]))
-        }
-        let name = "\u{1F}cell"    // not a name a CSV header can carry into the dataset by accident
-        var cells = data
-        try cells.add(Column(name: name, values: .numeric(.doubles(cell))))
-        var cellSpec = spec
-        cellSpec.group = [name]
-        let table = try Agreement.run(cells, cellSpec)
-        let ids = (table.ints("group") ?? []).map { Int($0) }
+        let (cell, representative) = Grouping.tuples([groupOf, waveKey.codes], rows: data.rowCount)
+        let table = try Agreement.run(data, spec, groups: Grouping(rowCodes: cell, count: representative.count))
         var notes = table.notes
         notes.append("one row per group and wave (\(wave)); rows without a group or wave were left out")
-        let keys = groups.keyColumns(ids.map { $0 / waves }) + [.init("wave", waveKey.values.picking(ids.map { $0 % waves }))]
+        let keys = groups.keyColumns(representative.map { Int(groupOf[$0]) })
+            + [.init("wave", waveKey.values.picking(representative.map { Int(waveKey.codes[$0]) }))]
         return ResultTable(keys: keys, columns: table.columns.filter { !table.keys.contains($0.name) }, notes: notes)
     }
 }

@@ -29,16 +29,38 @@ public struct Grouping: Sendable {
         guard !keys.isEmpty else { throw LCError(.invalidArgument, "name at least one group column") }
         let parts = try keys.map { try Grouping.key(of: data.column($0)) }
         let (codes, representative) = Grouping.tuples(parts.map(\.codes), rows: data.rowCount)
-        keyNames = keys
-        keyValues = parts.map { p in p.values.subset(representative.map { Int(p.codes[$0]) }) }
-        labels = representative.map { r in parts.map { $0.labels[Int($0.codes[r])] }.joined(separator: separator) }
+        self.init(codes: codes, groups: representative.count,
+                  labels: representative.map { r in parts.map { $0.labels[Int($0.codes[r])] }.joined(separator: separator) },
+                  keyNames: keys, keyValues: parts.map { p in p.values.subset(representative.map { Int(p.codes[$0]) }) })
+    }
+
+    /// Groups given by a code per row: the codes in use of `0..<count` (-1: no group),
+    /// in code order; the key (`cell`) of each group is its code. For an analysis that
+    /// groups rows by a combination it computes itself (group × wave cells).
+    public init(rowCodes: [Int32], count: Int) {
+        var used = [Int32](repeating: -1, count: count)
+        for c in rowCodes where c >= 0 && Int(c) < count { used[Int(c)] = 0 }
+        var kept: [Int64] = []
+        for c in 0..<count where used[c] == 0 {
+            used[c] = Int32(kept.count)
+            kept.append(Int64(c))
+        }
+        self.init(codes: rowCodes.map { $0 >= 0 && Int($0) < count ? used[Int($0)] : -1 }, groups: kept.count,
+                  labels: kept.map { String($0) }, keyNames: ["cell"], keyValues: [KeyValues(.int(kept))])
+    }
+
+    /// Buckets rows by dense group codes `0..<groups` (-1: no group).
+    private init(codes: [Int32], groups: Int, labels: [String], keyNames: [String], keyValues: [KeyValues]) {
+        self.labels = labels
+        self.keyNames = keyNames
+        self.keyValues = keyValues
         // counting sort by group code
-        var offsets = [Int](repeating: 0, count: representative.count + 1)
+        var offsets = [Int](repeating: 0, count: groups + 1)
         var dropped = 0
         for c in codes {
             if c < 0 { dropped += 1 } else { offsets[Int(c) + 1] += 1 }
         }
-        for g in 0..<representative.count { offsets[g + 1] += offsets[g] }
+        for g in 0..<groups { offsets[g + 1] += offsets[g] }
         var next = offsets
         var order = [Int32](repeating: 0, count: codes.count - dropped)
         for (r, c) in codes.enumerated() where c >= 0 {
