@@ -315,6 +315,10 @@ int32_t lc_table_column_bools(lc_table const * table, int64_t column, uint8_t co
 /* The nrows doubles of a LC_TYPE_DOUBLE column (NaN = missing; owned by the table). */
 int32_t lc_table_column_doubles(lc_table const * table, int64_t column, double const * * out, lc_error * error);
 
+/* Whether the column at index column is an extra (raw values, notes, details) rather
+ * than part of the table's contract: 1 or 0 in out. Frontends show extras when asked. */
+int32_t lc_table_column_extra(lc_table const * table, int64_t column, int32_t * out, lc_error * error);
+
 /* The nrows integers of a LC_TYPE_INT64 column (owned by the table). */
 int32_t lc_table_column_int64s(lc_table const * table, int64_t column, int64_t const * * out, lc_error * error);
 

@@ -35,6 +35,14 @@ public func lcTableColumnType(_ table: UnsafePointer<lc_table>?, _ column: Int64
     withTable(table, error) { t in try store(out, t.types[try t.column(column)]) }
 }
 
+/// Whether the column at index `column` is an extra (raw values, notes, details) rather
+/// than part of the table's contract: 1 or 0 in `out`. Frontends show extras when asked.
+@c(lc_table_column_extra)
+public func lcTableColumnExtra(_ table: UnsafePointer<lc_table>?, _ column: Int64, _ out: UnsafeMutablePointer<Int32>?,
+                               _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withTable(table, error) { t in try store(out, t.extras[try t.column(column)] ? 1 : 0) }
+}
+
 /// Hands out the buffer of the column at index `column` from `buffers` (nil where the column has another type).
 private func columnBuffer<T>(_ table: UnsafePointer<lc_table>?, _ column: Int64, _ out: UnsafeMutablePointer<UnsafePointer<T>?>?,
                              _ error: UnsafeMutablePointer<lc_error>?,

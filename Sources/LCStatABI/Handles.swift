@@ -107,6 +107,7 @@ final class TableHandle: Handle, @unchecked Sendable {
     let rows: Int
     let names: [UnsafeMutablePointer<CChar>]
     let types: [Int32]
+    let extras: [Bool]
     let doubles: [UnsafeMutableBufferPointer<Double>?]
     let ints: [UnsafeMutableBufferPointer<Int64>?]
     let texts: [TextColumn?]
@@ -117,6 +118,7 @@ final class TableHandle: Handle, @unchecked Sendable {
         rows = t.rowCount
         names = t.columns.map { cString($0.name) }
         notes = t.notes.map(cString)
+        extras = t.columns.map { t.extras.contains($0.name) }
         var types: [Int32] = [], doubles: [UnsafeMutableBufferPointer<Double>?] = []
         var ints: [UnsafeMutableBufferPointer<Int64>?] = [], texts: [TextColumn?] = []
         var bools: [UnsafeMutableBufferPointer<UInt8>?] = []

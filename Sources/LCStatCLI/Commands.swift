@@ -26,8 +26,7 @@ struct AgreementCommand: ParsableCommand {
         try runReporting {
             var spec = try input.agreementSpec(null: null)
             if significance { spec.significance = (replications, seed) }
-            let tests = significance ? ["rwg_j_p", "ad_m_p"] : []
-            try input.emit(try Agreement.run(try input.readData(), spec), contract: Agreement.contractColumns + tests)
+            try input.emit(try Agreement.run(try input.readData(), spec))
         }
     }
 }
@@ -55,8 +54,7 @@ struct ICCCommand: ParsableCommand {
             var spec = ICCSpec(group: input.groupColumns, items: input.itemColumns, scale: try input.responseScale(),
                                reverse: input.reverseColumns, missing: input.missing, groupSize: groupSize)
             (spec.bootstrap, spec.seed) = (bootstrap, seed)
-            let boot = bootstrap > 0 ? ["icc1_boot_low", "icc1_boot_high", "icc2_boot_low", "icc2_boot_high"] : []
-            try input.emit(try ICC.run(try input.readData(), spec), contract: ICC.contractColumns + boot)
+            try input.emit(try ICC.run(try input.readData(), spec))
         }
     }
 }

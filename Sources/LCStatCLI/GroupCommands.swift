@@ -19,7 +19,7 @@ struct ConsensusOverTimeCommand: ParsableCommand {
     func run() throws {
         try runReporting {
             let table = try ConsensusOverTime.run(try input.readData(extraColumns: [wave]), try input.agreementSpec(null: null), wave: wave)
-            try input.emit(table, contract: ["group", "wave"] + Agreement.contractColumns.dropFirst())
+            try input.emit(table)
         }
     }
 }

@@ -112,12 +112,9 @@ struct InputOptions: ParsableArguments {
                       null: try NullResponseDistribution(parsing: null), missing: missing, reverse: reverseColumns)
     }
 
-    /// Prints every column of `table`.
-    func emit(_ table: ResultTable) throws { try emit(table, contract: table.columns.map(\.name)) }
-
-    /// Prints the `contract` columns (all with --extra) to standard output or --output.
-    func emit(_ table: ResultTable, contract: [String]) throws {
-        let shown = extra ? table : table.selecting(contract)
+    /// Prints the table's contract columns (all with --extra) to standard output or --output.
+    func emit(_ table: ResultTable) throws {
+        let shown = extra ? table : table.contract
         try out.emit(inputs: [file]) { TableFormatter.write(shown, as: out.format(format), to: $0) }
     }
 }

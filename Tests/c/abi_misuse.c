@@ -107,6 +107,12 @@ int main(void) {
     expect("column out of range", lc_table_column_doubles(table, 99, &d, &err), LC_STATUS_INVALID_ARGUMENT, &err, "out of range");
     expect("column negative", lc_table_column_name(table, -1, &s, &err), LC_STATUS_INVALID_ARGUMENT, &err, "out of range");
     expect("wrong column type", lc_table_column_doubles(table, 0, &d, &err), LC_STATUS_INVALID_ARGUMENT, &err, "LC_TYPE_DOUBLE");
+    int32_t extra_group = -1, extra_note = -1;
+    expect("extra flag", lc_table_column_extra(table, 0, &extra_group, &err), LC_STATUS_OK, &err, NULL);
+    lc_table_column_extra(table, column_named(table, "note"), &extra_note, &err);
+    checks++;
+    if (extra_group != 0 || extra_note != 1) { failures++; printf("FAIL extra flags: group %d, note %d\n", extra_group, extra_note); }
+    expect("extra flag out of range", lc_table_column_extra(table, 99, &extra_note, &err), LC_STATUS_INVALID_ARGUMENT, &err, "range");
     const uint8_t *flags = NULL;
     expect("bools of a text column", lc_table_column_bools(table, 0, &flags, &err), LC_STATUS_INVALID_ARGUMENT, &err, "LC_TYPE_BOOL");
     expect("text row out of range", lc_table_text(table, 0, 1000, &s, &err), LC_STATUS_INVALID_ARGUMENT, &err, "row");

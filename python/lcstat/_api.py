@@ -16,9 +16,6 @@ if TYPE_CHECKING:
 
 LcstatError = _lcstat.LcstatError
 
-AGREEMENT_COLUMNS = ["group", "n", "mean", "sd", "rwg_j", "rwg_j_lindell", "ad_m", "ad_md", "awg"]
-ICC_COLUMNS = ["item", "icc1", "icc2", "f", "df1", "df2", "p", "groups", "n"]
-
 
 def set_memory_budget(bytes: int | None = None) -> int:
     """Sets the memory a call may plan to use (``None``: the default, three quarters of the
@@ -163,9 +160,9 @@ def _scale(scale) -> tuple[float, float] | None:
         raise TypeError("scale must be a (low, high) tuple, e.g. (1, 5)") from None
 
 
-def _table_frame(table, wanted: Sequence[str] | None = None) -> pd.DataFrame:
-    """A library table as a DataFrame (its notes in ``attrs``): the ``wanted``
-    columns in that order, or all of them in the table's order.
+def _table_frame(table, extra: bool = True) -> pd.DataFrame:
+    """A library table as a DataFrame (its notes in ``attrs``), in the table's column
+    order: all columns, or (``extra=False``) those the library declares its contract.
 
     Memory, in this order: each wanted numeric column is copied once from the
     library into the float64 block (or int64 array) pandas will keep, text
@@ -173,10 +170,7 @@ def _table_frame(table, wanted: Sequence[str] | None = None) -> pd.DataFrame:
     be the only reference), and only then is pandas imported; the frame is
     built around the block without copying it."""
     nrows, layout, notes = _lcstat.table_layout(table)
-    keep = [(i, name, kind) for i, (name, kind) in enumerate(layout) if wanted is None or name in wanted]
-    if wanted is not None:
-        order = {name: k for k, name in enumerate(wanted)}
-        keep.sort(key=lambda entry: order[entry[1]])
+    keep = [(i, name, kind) for i, (name, kind, is_extra) in enumerate(layout) if extra or not is_extra]
     import numpy as np
     floats = [(i, name) for i, name, kind in keep if kind == "f"]
     block = np.empty((len(floats), nrows), dtype=np.float64)
@@ -199,17 +193,12 @@ def _table_frame(table, wanted: Sequence[str] | None = None) -> pd.DataFrame:
     return df
 
 
-def _run(analysis: str, data, columns: Sequence[str], spec: dict, contract: list[str] | None,
-         extra: bool, read_options: dict | None = None, keys: dict[str, str] | None = None,
-         progress: bool = True) -> pd.DataFrame:
+def _run(analysis: str, data, columns: Sequence[str], spec: dict, extra: bool = True,
+         read_options: dict | None = None, keys: dict[str, str] | None = None, progress: bool = True) -> pd.DataFrame:
     """Runs an analysis; ``keys`` maps the result's key columns to the input columns they come
     from, so a DataFrame's keys come back as they went in (see :func:`_restore_keys`).
     Ctrl-C stops it (``KeyboardInterrupt``); past two seconds it shows a progress bar
     unless ``progress`` is false."""
-    wanted = contract if contract is not None and not extra else None
-    if wanted and "group" in wanted and len(spec.get("group", [])) > 1:
-        at = wanted.index("group")        # several group columns come back as several columns
-        wanted = wanted[:at] + list(spec["group"]) + wanted[at + 1:]
     # the table goes straight into _table_frame, which frees it before building the frame
     bar = progress_for(analysis, progress)
     try:
@@ -217,7 +206,7 @@ def _run(analysis: str, data, columns: Sequence[str], spec: dict, contract: list
     finally:
         if bar:
             bar.close()
-    result = _table_frame(table, wanted)
+    result = _table_frame(table, extra)
     if keys and not _is_path(data):
         _restore_keys(result, _frame(data), keys)
     return result
@@ -316,9 +305,7 @@ def agreement(data, *, group, items, scale=None, null="uniform", missing="availa
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": _null(null), "missing": str(missing),
             "options": {"significance": "true" if significance else "false", "replications": str(int(replications)),
                         "seed": str(int(seed))}}
-    tests = ["rwg_j_p", "ad_m_p"] if significance else []
-    return _run("agreement", data, g + it, spec, AGREEMENT_COLUMNS + tests, extra, read_options, _group_keys(g),
-                progress)
+    return _run("agreement", data, g + it, spec, extra, read_options, _group_keys(g), progress)
 
 
 def icc(data, *, group, items, scale=None, reverse=None, missing="available", k="mean",
@@ -340,8 +327,7 @@ def icc(data, *, group, items, scale=None, reverse=None, missing="available", k=
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "missing": str(missing), "icc_k": str(k),
             "options": {"bootstrap": str(int(bootstrap)), "seed": str(int(seed))}}
-    boot = ["icc1_boot_low", "icc1_boot_high", "icc2_boot_low", "icc2_boot_high"] if bootstrap else []
-    return _run("icc", data, g + it, spec, ICC_COLUMNS + boot, extra, read_options, progress=progress)
+    return _run("icc", data, g + it, spec, extra, read_options, progress=progress)
 
 
 def alpha(data, *, items, scale=None, reverse=None, group=None, read_options=None) -> pd.DataFrame:
@@ -356,7 +342,7 @@ def alpha(data, *, items, scale=None, reverse=None, group=None, read_options=Non
     """
     it, rev = _names(items, "items"), _names(reverse, "reverse")
     spec = {"items": it, "reverse": rev, "scale": _scale(scale)}
-    return _run("alpha", data, it, spec, None, True, read_options)
+    return _run("alpha", data, it, spec, True, read_options)
 
 
 def scores(data, *, items, scale=None, reverse=None, missing="available", group=None, ids=None,
@@ -373,7 +359,7 @@ def scores(data, *, items, scale=None, reverse=None, missing="available", group=
     """
     g, it, rev, idc = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse"), _names(ids, "ids")
     spec = {"group": g, "items": it, "reverse": rev, "ids": idc, "scale": _scale(scale), "missing": str(missing)}
-    result = _run("scores", data, g + idc + it, spec, None, True, read_options)
+    result = _run("scores", data, g + idc + it, spec, True, read_options)
     if not _is_path(data):
         df = _frame(data)
         for out, column in {**_group_keys(g), **{c: c for c in idc}}.items() if g or idc else []:
@@ -426,7 +412,7 @@ def level_consensus(data, *, group, items, outcome, scale=None, consensus="rwg_j
         columns.append(str(level))
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": _null(null),
             "missing": str(missing), "options": options}
-    return _run("level_consensus", data, columns, spec, None, True, read_options)
+    return _run("level_consensus", data, columns, spec, True, read_options)
 
 
 def null_distribution(group_size: int, *, items: int = 1, scale=(1, 5), null="uniform", method: str = "auto",
@@ -452,7 +438,7 @@ def null_distribution(group_size: int, *, items: int = 1, scale=(1, 5), null="un
     options = {"group_size": str(group_size), "n_items": str(items), "replications": str(replications),
                "seed": str(seed), "method": str(method)}
     spec = {"scale": _scale(scale), "null": _null(null), "options": options}
-    return _run("null_distribution", None, [], spec, None, True, progress=progress)
+    return _run("null_distribution", None, [], spec, progress=progress)
 
 
 def rgr(data, *, group, items, pseudo_groups: int = 1000, seed: int = 1, scale=None, reverse=None,
@@ -471,7 +457,7 @@ def rgr(data, *, group, items, pseudo_groups: int = 1000, seed: int = 1, scale=N
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale),
             "options": {"pseudo_groups": str(int(pseudo_groups)), "seed": str(int(seed))}}
-    return _run("rgr", data, g + it, spec, None, True, read_options, progress=progress)
+    return _run("rgr", data, g + it, spec, True, read_options, progress=progress)
 
 
 def aggregation(data, *, group, items, scale, null="uniform", missing="available", reverse=None,
@@ -488,7 +474,7 @@ def aggregation(data, *, group, items, scale, null="uniform", missing="available
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": _null(null), "missing": str(missing),
             "options": {"replications": str(int(replications)), "seed": str(int(seed))}}
-    return _run("aggregation", data, g + it, spec, None, True, read_options, progress=progress)
+    return _run("aggregation", data, g + it, spec, True, read_options, progress=progress)
 
 
 def bootstrap_groups(table, column: str, *, statistic: str = "mean", replicates: int = 2000, seed: int = 1,
@@ -500,4 +486,4 @@ def bootstrap_groups(table, column: str, *, statistic: str = "mean", replicates:
     """
     spec = {"items": [str(column)], "options": {"statistic": str(statistic), "replications": str(int(replicates)),
                                                 "seed": str(int(seed))}}
-    return _run("bootstrap", table, [str(column)], spec, None, True, None, progress=progress)
+    return _run("bootstrap", table, [str(column)], spec, progress=progress)

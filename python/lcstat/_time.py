@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._api import AGREEMENT_COLUMNS, _group_keys, _names, _null, _run, _scale
+from ._api import _group_keys, _names, _null, _run, _scale
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,8 +23,7 @@ def consensus_over_time(data, *, group, wave, items, scale=None, null="uniform",
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": _null(null), "missing": str(missing),
             "options": {"wave": str(wave)}}
-    contract = ["group", "wave"] + AGREEMENT_COLUMNS[1:]
-    return _run("consensus_over_time", data, g + [str(wave)] + it, spec, contract, extra, read_options,
+    return _run("consensus_over_time", data, g + [str(wave)] + it, spec, extra, read_options,
                 {**_group_keys(g), "wave": str(wave)})
 
 
@@ -35,7 +34,7 @@ def composition(data, *, group, columns, read_options=None) -> pd.DataFrame:
     one row per group with ``group, n``.
     """
     g, cols = _names(group, "group"), _names(columns, "columns")
-    return _run("composition", data, g + cols, {"group": g, "items": cols}, None, True, read_options, _group_keys(g))
+    return _run("composition", data, g + cols, {"group": g, "items": cols}, True, read_options, _group_keys(g))
 
 
 def plot_consensus(table: pd.DataFrame, index: str = "rwg_j", ax=None, level: bool = False):

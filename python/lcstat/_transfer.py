@@ -242,7 +242,7 @@ def emergence(data, *, group: str, person: str, time: str, value: str, reml: boo
     spec = {"group": [str(group)], "options": {"person": str(person), "time": str(time), "value": str(value),
                                                "reml": "true" if reml else "false"}}
     columns = [str(group), str(person), str(time), str(value)]
-    return _run_analysis("emergence", data, columns, spec, None, True, read_options, {"time": str(time)})
+    return _run_analysis("emergence", data, columns, spec, True, read_options, {"time": str(time)})
 
 
 def compare(fit0: TransferResult, fit1: TransferResult, refit: bool = True) -> pd.DataFrame:

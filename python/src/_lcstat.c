@@ -17,7 +17,7 @@
  *             scale ((low, high)), null, missing, icc_k (str), and options
  *             (dict of str to str, each passed to lc_spec_set)
  *   returns:  a table capsule (freed with the capsule), read with
- *             table_layout (rows, column names and kinds "f"/"i"/"b"/"s", notes),
+ *             table_layout (rows, column names, kinds "f"/"i"/"b"/"s" and extra flags, notes),
  *             table_fill (a float64, int64 or bool column copied into a caller's
  *             buffer, once) and table_texts (a text column as a list of str)
  * Errors raise LcstatError (a ValueError) with .code set to the status.
@@ -232,9 +232,10 @@ static const char *kind_of(int32_t type) {
     return type == LC_TYPE_DOUBLE ? "f" : type == LC_TYPE_INT64 ? "i" : type == LC_TYPE_BOOL ? "b" : "s";
 }
 
-/* table_layout(table) -> (nrows, [(name, kind)], notes); kind "f", "i", "b" or "s". */
+/* table_layout(table) -> (nrows, [(name, kind, extra)], notes); kind "f", "i", "b" or "s";
+ * extra: whether the column is shown only when asked for. */
 static PyObject *table_layout(PyObject *module, PyObject *capsule) {
-    void *table = PyCapsule_GetPointer(capsule, "lcstat.table");
+    lc_table *table = PyCapsule_GetPointer(capsule, "lcstat.table");
     if (table == NULL) return NULL;
     lc_error err; err.message[0] = 0;
     int64_t nrows = 0, ncols = 0, nnotes = 0;
@@ -245,11 +246,12 @@ static PyObject *table_layout(PyObject *module, PyObject *capsule) {
     PyObject *cols = PyList_New((Py_ssize_t)ncols), *notes = PyList_New((Py_ssize_t)nnotes), *result = NULL;
     if (cols == NULL || notes == NULL) goto done;
     for (int64_t c = 0; c < ncols; c++) {
-        const char *name = NULL; int32_t type = 0;
-        if ((st = lc_table_column_name(table, c, &name, &err)) || (st = lc_table_column_type(table, c, &type, &err))) {
+        const char *name = NULL; int32_t type = 0, extra = 0;
+        if ((st = lc_table_column_name(table, c, &name, &err)) || (st = lc_table_column_type(table, c, &type, &err)) ||
+            (st = lc_table_column_extra(table, c, &extra, &err))) {
             raise_status(module, st, &err); goto done;
         }
-        PyObject *entry = Py_BuildValue("(ss)", name, kind_of(type));
+        PyObject *entry = Py_BuildValue("(ssN)", name, kind_of(type), PyBool_FromLong(extra));
         if (entry == NULL) goto done;
         PyList_SET_ITEM(cols, (Py_ssize_t)c, entry);
     }

@@ -130,7 +130,7 @@ import numpy as np
 from lcstat import _lcstat
 t = _lcstat.run("null_distribution", None, {"options": {"group_size": "3", "n_items": "1", "method": "exact"}, "scale": (1.0, 5.0)})
 n, layout, notes = _lcstat.table_layout(t)
-f = [i for i, (name, kind) in enumerate(layout) if kind == "f"][0]
+f = [i for i, (name, kind, extra) in enumerate(layout) if kind == "f"][0]
 outcomes = []
 for call in (lambda: _lcstat.table_fill(t, f, np.empty(n + 1)),            # wrong length
              lambda: _lcstat.table_fill(t, f, np.empty(n, dtype=np.bool_)),  # wrong type

@@ -16,7 +16,8 @@
 /// Items with fewer than two answers in a group are left out of that group's
 /// mean variance, ADs and awg; a group with no such item gets NA with a note.
 public enum Agreement {
-    public static let contractColumns = ["group", "n", "mean", "sd", "rwg_j", "rwg_j_lindell", "ad_m", "ad_md", "awg"]
+    /// The columns shown only when asked for (`ResultTable.extras`).
+    static let extraColumns = ["n_items", "rwg_j_raw", "awg_raw", "note"]
 
     public static func run(_ data: Dataset, _ spec: AgreementSpec) throws -> ResultTable {
         try run(data, spec, groups: Grouping(data, keys: spec.group))
@@ -123,6 +124,6 @@ private struct AgreementColumns {
             .init("ad_m", .double(adM)), .init("ad_md", .double(adMd)), .init("awg", .double(awg)),
             .init("n_items", .int(nItems)), .init("rwg_j_raw", .double(rwgRaw)), .init("awg_raw", .double(awgRaw)),
             .init("note", .text(note)),
-        ], notes: notes)
+        ], notes: notes).markingExtras(Agreement.extraColumns)
     }
 }

@@ -22,5 +22,6 @@ public enum ConsensusOverTime {
         let keys = groups.keyColumns(representative.map { Int(groupOf[$0]) })
             + [.init("wave", waveKey.values.picking(representative.map { Int(waveKey.codes[$0]) }))]
         return ResultTable(keys: keys, columns: table.columns.filter { !table.keys.contains($0.name) }, notes: notes)
+            .markingExtras(Agreement.extraColumns)
     }
 }

@@ -39,7 +39,6 @@ public struct ICCSpec: Sendable {
 /// Columns: `item, icc1, icc2, f, df1, df2, p, groups, n`; then `ms_between,
 /// ms_within, k`, the 95% F-based intervals `icc1_low, icc1_high, icc2_low, icc2_high`, and `note`. One row per item and a last row `scale`.
 public enum ICC {
-    public static let contractColumns = ["item", "icc1", "icc2", "f", "df1", "df2", "p", "groups", "n"]
 
     public static func run(_ data: Dataset, _ spec: ICCSpec) throws -> ResultTable {
         let groups = try Grouping(data, keys: spec.group)
@@ -169,5 +168,6 @@ private struct ICCColumns {
             .init("icc1_low", .double(icc1Low)), .init("icc1_high", .double(icc1High)),
             .init("icc2_low", .double(icc2Low)), .init("icc2_high", .double(icc2High)),
         ] + boot + [.init("note", .text(note))], notes: notes)
+            .markingExtras(["ms_between", "ms_within", "k", "icc1_low", "icc1_high", "icc2_low", "icc2_high", "note"])
     }
 }

@@ -33,6 +33,10 @@ public struct ResultTable: Sendable, Equatable {
     public private(set) var notes: [String]
     /// The leading columns that identify a row (a group's key columns), kept by `selecting`.
     public private(set) var keys: [String] = []
+    /// The columns that are extras (raw values, notes, details) rather than the table's
+    /// contract: frontends show them only when asked (`--extra`, `extra=True`). Declared
+    /// once, where the table is built; C reads it with `lc_table_column_extra`.
+    public private(set) var extras: Set<String> = []
 
     public init(columns: [Column], notes: [String] = []) {
         self.columns = columns
@@ -90,12 +94,26 @@ public struct ResultTable: Sendable, Equatable {
         return nil
     }
 
+    /// The table with the named columns declared extras.
+    public func markingExtras(_ names: [String]) -> ResultTable {
+        var t = self
+        t.extras.formUnion(names)
+        return t
+    }
+
+    /// The table without its extra columns (its contract), keys and notes kept.
+    public var contract: ResultTable {
+        var t = ResultTable(columns: columns.filter { !extras.contains($0.name) }, notes: notes)
+        t.keys = keys
+        return t
+    }
+
     /// The table with `extra` columns inserted before the column `before` (at the end when
     /// there is none) and `moreNotes` appended; keys are kept.
     public func inserting(_ extra: [Column], before: String, notes moreNotes: [String] = []) -> ResultTable {
         let at = columns.firstIndex { $0.name == before } ?? columns.count
         var t = ResultTable(columns: Array(columns[..<at]) + extra + columns[at...], notes: notes + moreNotes)
-        t.keys = keys
+        (t.keys, t.extras) = (keys, extras)
         return t
     }
 
@@ -104,7 +122,7 @@ public struct ResultTable: Sendable, Equatable {
     public func selecting(_ names: [String]) -> ResultTable {
         let rest = names.filter { !keys.contains($0) }.compactMap { column(named: $0) }
         var t = ResultTable(columns: keys.compactMap { column(named: $0) } + rest, notes: notes)
-        t.keys = keys
+        (t.keys, t.extras) = (keys, extras.intersection(names))
         return t
     }
 }
