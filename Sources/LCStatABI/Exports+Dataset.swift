@@ -116,8 +116,11 @@ private func addLabels(_ dataset: UnsafeMutablePointer<lc_dataset>?, _ name: Uns
     try checkLength(n, codes == nil, column)
     // as many distinct labels as rows (e.g. a person id per row)
     let labels = try strings(levels, n_levels, "levels", limit: Int64(InputLimits.maxRows))
-    if case .given = order, Set(labels).count != labels.count {
-        throw LCError(.invalidArgument, "column '\(column)': the categories are not distinct")
+    // two levels that print the same would be two groups with one name: never silently
+    if Set(labels).count != labels.count {
+        var seen = Set<String>()
+        let twice = labels.first { !seen.insert($0).inserted } ?? ""
+        throw LCError(.invalidArgument, "column '\(column)': the level '\(twice.prefix(60))' appears twice; levels (and categories) must be distinct")
     }
     var c = [Int32](repeating: -1, count: Int(n))
     if n > 0, let codes {

@@ -71,6 +71,8 @@ int main(void) {
     const int64_t bad_codes[4] = {0, 5, 1, 1};
     expect("labels bad code", lc_dataset_add_labels(ds, "g", bad_codes, 4, levels, 2, &err), LC_STATUS_INVALID_ARGUMENT, &err, "code 5");
     expect("labels NULL levels", lc_dataset_add_labels(ds, "g", codes, 4, NULL, 2, &err), LC_STATUS_INVALID_ARGUMENT, &err, "levels");
+    expect("labels printing the same", lc_dataset_add_labels(ds, "g", codes, 4, (const char *[]){"a", "a"}, 2, &err),
+           LC_STATUS_INVALID_ARGUMENT, &err, "'a' appears twice");
     expect("labels", lc_dataset_add_labels(ds, "g", codes, 4, levels, 2, &err), LC_STATUS_OK, &err, NULL);
     const int64_t ids[4] = {INT64_MIN, 9007199254740993LL, 9007199254740992LL, 9007199254740993LL};
     const uint8_t id_missing[4] = {1, 0, 0, 0};
@@ -185,7 +187,7 @@ int main(void) {
         lc_dataset_add_numeric(d, "t", t8, 8, &err);
         lc_dataset_add_labels(d, "person", person, 8, people, 2, &err);
         expect("categorical repeated level", lc_dataset_add_categorical(d, "arm", arm, 8, (const char *[]){"a", "a"}, 2, 0, &err),
-               LC_STATUS_INVALID_ARGUMENT, &err, "distinct");
+               LC_STATUS_INVALID_ARGUMENT, &err, "distinct");   /* a categorical's repeated category */
         expect("categorical", lc_dataset_add_categorical(d, "arm", arm, 8, arms, 2, 0, &err), LC_STATUS_OK, &err, NULL);
         lc_transfer_options o;
         expect("transfer options init NULL", lc_transfer_options_init(NULL), LC_STATUS_INVALID_ARGUMENT, &err, NULL);
