@@ -9,11 +9,17 @@ public struct EmergenceSpec: Sendable {
         (self.group, self.person, self.time, self.value, self.reml) = (group, person, time, value, reml)
     }
 
-    /// value ~ time + (1 + time | group) + (1 | group:person), names quoted.
-    public var formula: String {
-        func q(_ s: String) -> String { "`\(s)`" }
-        return "\(q(value)) ~ \(q(time)) + (1 + \(q(time)) | \(q(group))) + (1 | \(q(group)):\(q(person)))"
+    /// value ~ time + (1 + time | group) + (1 | group:person), built as a tree (no text to parse).
+    public func model() throws -> Formula {
+        func plus(_ terms: Expression...) -> Expression { .sum(terms.map { Expression.Addend(negative: false, $0) }) }
+        let rhs = plus(.name(time),
+                       .parenthesised(.binary("|", plus(.number(1), .name(time)), .name(group))),
+                       .parenthesised(.binary("|", .number(1), .binary(":", .name(group), .name(person)))))
+        return try Formula(response: .name(value), rhs: rhs) { LCError(.invalidArgument, "emergence model: \($0)") }
     }
+
+    /// The model as R writes it (names quoted where R would quote them).
+    public var formula: String { (try? model().description) ?? "" }
 }
 
 /// The consensus emergence model (Lang, Bliese & de Voogt 2018, Personnel Psychology):
@@ -32,7 +38,7 @@ public struct EmergenceSpec: Sendable {
 /// converged, singular` repeated on each row.
 public enum Emergence {
     public static func run(_ data: Dataset, _ spec: EmergenceSpec) throws -> (table: ResultTable, fit: TransferResult, null: TransferResult) {
-        let frame = try ModelFrame(Formula(parsing: spec.formula), data: data)
+        let frame = try ModelFrame(spec.model(), data: data)
         let null = try LinearMixedModel.fit(frame, reml: spec.reml)
         let fit = try LinearMixedModel.fit(frame, reml: spec.reml, variance: .exp(spec.time), data: data)
         guard let v = fit.variance, let delta = v.estimates.first, let se = v.standardErrors.first else {
