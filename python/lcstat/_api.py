@@ -199,6 +199,8 @@ def _run(analysis: str, data, columns: Sequence[str], spec: dict, extra: bool = 
     from, so a DataFrame's keys come back as they went in (see :func:`_restore_keys`).
     Ctrl-C stops it (``KeyboardInterrupt``); past two seconds it shows a progress bar
     unless ``progress`` is false."""
+    if data is not None and not _is_path(data):
+        data = _frame(data)     # once: the columns sent and the keys given back come from one frame
     # the table goes straight into _table_frame, which frees it before building the frame
     bar = progress_for(analysis, progress)
     try:
@@ -208,7 +210,7 @@ def _run(analysis: str, data, columns: Sequence[str], spec: dict, extra: bool = 
             bar.close()
     result = _table_frame(table, extra)
     if keys and not _is_path(data):
-        _restore_keys(result, _frame(data), keys)
+        _restore_keys(result, data, keys)
     return result
 
 
@@ -359,12 +361,13 @@ def scores(data, *, items, scale=None, reverse=None, missing="available", group=
     """
     g, it, rev, idc = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse"), _names(ids, "ids")
     spec = {"group": g, "items": it, "reverse": rev, "ids": idc, "scale": _scale(scale), "missing": str(missing)}
+    if not _is_path(data):
+        data = _frame(data)
     result = _run("scores", data, g + idc + it, spec, True, read_options)
     if not _is_path(data):
-        df = _frame(data)
-        for out, column in {**_group_keys(g), **{c: c for c in idc}}.items() if g or idc else []:
+        for out, column in {**_group_keys(g), **{c: c for c in idc}}.items():
             if out in result.columns:
-                result[out] = df[column].array     # the row's own value and dtype, by position
+                result[out] = data[column].array     # the row's own value and dtype, by position
     return result
 
 

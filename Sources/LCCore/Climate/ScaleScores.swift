@@ -17,8 +17,7 @@ public enum ScaleScores {
             scores.append(items.scaleScore(r, policy: missing))
             answered.append(Int64(items.values.reduce(0) { $0 + ($1[r].isNaN ? 0 : 1) }))
         }
-        let groupNames = group.count == 1 ? ["group"] : group
-        let carried = try zip(groupNames, group).map { try ResultTable.Column($0, data.column($1).resultValues) }
+        let carried = try zip(Grouping.columnNames(group), group).map { try ResultTable.Column($0, data.column($1).resultValues) }
             + ids.filter { !group.contains($0) }.map { try ResultTable.Column($0, data.column($0).resultValues) }
         let columns: [ResultTable.Column] = [.init("score", .double(scores)), .init("n_answered", .int(answered))]
         return ResultTable(keys: [.init("row", .int(rows))] + carried, columns: columns, notes: ["scale score = mean of the answered items (\(missing.rawValue))"

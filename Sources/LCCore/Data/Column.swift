@@ -64,9 +64,7 @@ extension Column {
     public var resultValues: ResultTable.Values {
         switch values {
         case .numeric(let v):
-            let d = v.doubles
-            let whole = d.allSatisfy { $0 == $0.rounded() && abs($0) < 9e15 }     // (false for NaN)
-            return whole ? .int(d.map { Int64($0) }) : .double(d)
+            return .numbers(v.doubles)
         case .integers(let v):
             if !v.contains(ColumnValues.missingInteger) { return .int(v) }
             return .text(v.map { $0 == ColumnValues.missingInteger ? "" : String($0) })

@@ -30,8 +30,8 @@ struct ColumnBuilder {
     mutating func appendInteger(_ v: Int64, line: Int) {
         if !isText && !isInteger {
             if isSmall { promoteToDoubles() }
-            if numbers.allSatisfy({ $0.isNaN || $0 == $0.rounded() }) {
-                integers = numbers.map { $0.isNaN ? ColumnValues.missingInteger : Int64($0) }
+            if let whole = ColumnValues.numeric(.doubles(numbers)).asIntegers {
+                integers = whole
                 numbers = []
                 isInteger = true
             }

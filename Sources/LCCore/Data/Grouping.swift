@@ -10,9 +10,10 @@ public struct Grouping: Sendable {
     /// A readable label per group: the key columns' labels joined by the separator
     /// (for messages and for lme4's `a:b` level names; never used to tell groups apart).
     public let labels: [String]
-    /// The key columns' names and, per group, their values typed as the columns are.
+    /// The key columns' names and, per group, their values typed as the columns are:
+    /// 64-bit integers (integer columns and whole-number ids), other numbers, or text.
     public let keyNames: [String]
-    public let keyValues: [KeyValues]
+    public let keyValues: [ResultTable.Values]
     /// Rows of group g: `order[offsets[g] ..< offsets[g + 1]]`, in file order.
     public let order: [Int32]
     public let offsets: [Int]
@@ -31,7 +32,7 @@ public struct Grouping: Sendable {
         let (codes, representative) = Grouping.tuples(parts.map(\.codes), rows: data.rowCount)
         self.init(codes: codes, groups: representative.count,
                   labels: representative.map { r in parts.map { $0.labels[Int($0.codes[r])] }.joined(separator: separator) },
-                  keyNames: keys, keyValues: parts.map { p in p.values.subset(representative.map { Int(p.codes[$0]) }) })
+                  keyNames: keys, keyValues: parts.map { p in p.values.picking(representative.map { Int(p.codes[$0]) }) })
     }
 
     /// Groups given by a code per row: the codes in use of `0..<count` (-1: no group),
@@ -46,11 +47,11 @@ public struct Grouping: Sendable {
             kept.append(Int64(c))
         }
         self.init(codes: rowCodes.map { $0 >= 0 && Int($0) < count ? used[Int($0)] : -1 }, groups: kept.count,
-                  labels: kept.map { String($0) }, keyNames: ["cell"], keyValues: [KeyValues(.int(kept))])
+                  labels: kept.map { String($0) }, keyNames: ["cell"], keyValues: [.int(kept)])
     }
 
     /// Buckets rows by dense group codes `0..<groups` (-1: no group).
-    private init(codes: [Int32], groups: Int, labels: [String], keyNames: [String], keyValues: [KeyValues]) {
+    private init(codes: [Int32], groups: Int, labels: [String], keyNames: [String], keyValues: [ResultTable.Values]) {
         self.labels = labels
         self.keyNames = keyNames
         self.keyValues = keyValues
@@ -75,9 +76,11 @@ public struct Grouping: Sendable {
     /// The key columns of groups `ids` (all groups, in order, when nil) for a result table:
     /// one column `group` for one key column, else one column per key column under its own name.
     public func keyColumns(_ ids: [Int]? = nil) -> [ResultTable.Column] {
-        let names = keyNames.count == 1 ? ["group"] : keyNames
-        return zip(names, keyValues).map { name, v in .init(name, ids.map { v.picking($0) } ?? v.values) }
+        zip(Grouping.columnNames(keyNames), keyValues).map { name, v in .init(name, ids.map { v.picking($0) } ?? v) }
     }
+
+    /// The names key columns `keys` have in a result: `group` for one, else their own.
+    public static func columnNames(_ keys: [String]) -> [String] { keys.count == 1 ? ["group"] : keys }
 
     /// The group code of every row (-1 where the key is missing).
     public func groupOfRow(rows: Int) -> [Int32] {
@@ -91,7 +94,7 @@ public struct Grouping: Sendable {
     struct KeyColumn {
         var codes: [Int32]
         var labels: [String]
-        var values: KeyValues
+        var values: ResultTable.Values
     }
 
     /// Dense codes 0..<G in group order, -1 for a missing key, and the labels of the codes.
@@ -107,7 +110,7 @@ public struct Grouping: Sendable {
                 ? relabel(raw, levels: levels.count) { levels[$0] < levels[$1] }
                 : relabel(raw, levels: levels.count) { $0 < $1 }
             let labels = kept.map { levels[$0] }
-            return KeyColumn(codes: codes, labels: labels, values: KeyValues(.text(labels)))
+            return KeyColumn(codes: codes, labels: labels, values: .text(labels))
         case .numeric(let v):
             return numericKey(v.doubles)
         case .integers(let v):
@@ -117,7 +120,7 @@ public struct Grouping: Sendable {
             index.reserveCapacity(distinct.count)
             for (i, x) in distinct.enumerated() { index[x] = Int32(i) }
             return KeyColumn(codes: v.map { index[$0] ?? -1 }, labels: distinct.map { String($0) },
-                             values: KeyValues(.int(distinct)))
+                             values: .int(distinct))
         }
     }
 
@@ -138,7 +141,7 @@ public struct Grouping: Sendable {
             lo = min(lo, x); hi = max(hi, x)
             if x != x.rounded() { whole = false }
         }
-        if !lo.isFinite { return KeyColumn(codes: v.map { _ in -1 }, labels: [], values: KeyValues(.int([]))) }
+        if !lo.isFinite { return KeyColumn(codes: v.map { _ in -1 }, labels: [], values: .int([])) }
         // Fast path: whole-number ids (within ±2^53, so exact as Int) in a compact range index a table directly.
         if whole && abs(lo) < 9e15 && abs(hi) < 9e15 && hi - lo < Double(max(2 * v.count, 1 << 20)) {
             let base = Int(lo)
@@ -150,7 +153,7 @@ public struct Grouping: Sendable {
                 ids.append(Int64(base + i))
             }
             return KeyColumn(codes: v.map { $0.isNaN ? -1 : slot[Int($0) - base] }, labels: ids.map { String($0) },
-                             values: KeyValues(.int(ids)))
+                             values: .int(ids))
         }
         var index: [Double: Int32] = [:]
         var distinct: [Double] = []
@@ -162,7 +165,7 @@ public struct Grouping: Sendable {
         for (i, x) in distinct.enumerated() { index[x] = Int32(i) }
         let asIntegers = whole && distinct.allSatisfy { abs($0) < 9.2e18 }
         return KeyColumn(codes: v.map { $0.isNaN ? -1 : index[$0] ?? -1 }, labels: distinct.map(labelText),
-                         values: KeyValues(asIntegers ? .int(distinct.map { Int64($0) }) : .double(distinct)))
+                         values: asIntegers ? .int(distinct.map { Int64($0) }) : .double(distinct))
     }
 
     /// Tuple keys: rows' codes over several key columns folded, column by column, into
@@ -190,23 +193,4 @@ public struct Grouping: Sendable {
         for (r, c) in codes.enumerated() where c >= 0 && representative[Int(c)] < 0 { representative[Int(c)] = r }
         return (codes, representative)
     }
-}
-
-/// The values of one key column, one per group, typed as the column is: 64-bit integers
-/// (integer columns and whole-number ids), other numbers, or text.
-public struct KeyValues: Sendable {
-    public let values: ResultTable.Values
-    init(_ values: ResultTable.Values) { self.values = values }
-
-    /// The values at `indices`, in that order.
-    public func picking(_ indices: [Int]) -> ResultTable.Values {
-        switch values {
-        case .int(let v): return .int(indices.map { v[$0] })
-        case .double(let v): return .double(indices.map { v[$0] })
-        case .text(let v): return .text(indices.map { v[$0] })
-        case .bool(let v): return .bool(indices.map { v[$0] })
-        }
-    }
-
-    func subset(_ indices: [Int]) -> KeyValues { KeyValues(picking(indices)) }
 }

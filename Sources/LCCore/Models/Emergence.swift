@@ -17,9 +17,6 @@ public struct EmergenceSpec: Sendable {
                        .parenthesised(.binary("|", .number(1), .binary(":", .name(group), .name(person)))))
         return try Formula(response: .name(value), rhs: rhs) { LCError(.invalidArgument, "emergence model: \($0)") }
     }
-
-    /// The model as R writes it (names quoted where R would quote them).
-    public var formula: String { (try? model().description) ?? "" }
 }
 
 /// The consensus emergence model (Lang, Bliese & de Voogt 2018, Personnel Psychology):
@@ -55,7 +52,7 @@ public enum Emergence {
                      "a significant delta can arise without real emergence (Psychological Methods 2024, doi 10.1037/met0000511): check the residual SD per occasion and the trajectories"]
         if fit.singular || null.singular { notes.append("singular fit: a random-effect variance is at zero or a correlation at ±1") }
         return (ResultTable(columns: [
-            .init("time", Emergence.times(v.residualSD.map { $0.covariate ?? .nan })), .init("residual_sd", .double(v.residualSD.map(\.sd))),
+            .init("time", .numbers(v.residualSD.map { $0.covariate ?? .nan })), .init("residual_sd", .double(v.residualSD.map(\.sd))),
             .init("delta", repeated(delta)), .init("se", repeated(se)),
             .init("ci_low", repeated(delta - z * se)), .init("ci_high", repeated(delta + z * se)),
             .init("sigma", repeated(fit.sigma)), .init("loglik_null", repeated(null.logLik)), .init("loglik", repeated(fit.logLik)),
@@ -63,10 +60,5 @@ public enum Emergence {
             .init("converged", .bool([Bool](repeating: fit.converged && null.converged, count: k))),
             .init("singular", .bool([Bool](repeating: fit.singular || null.singular, count: k))),
         ], notes: notes), TransferResult(fit), TransferResult(null))
-    }
-
-    /// The occasions as numbers: integers when every one is whole (sessions 1, 2, …), as they came in.
-    static func times(_ t: [Double]) -> ResultTable.Values {
-        t.allSatisfy { $0 == $0.rounded() && abs($0) < 9e15 } ? .int(t.map { Int64($0) }) : .double(t)
     }
 }

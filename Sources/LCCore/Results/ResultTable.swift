@@ -18,6 +18,22 @@ public struct ResultTable: Sendable, Equatable {
             case .bool(let v): return v.count
             }
         }
+
+        /// Numbers as integers when every one is whole (and within ±9·10¹⁵, so exact), else
+        /// as doubles: sessions 1, 2, … come back as they were counted.
+        public static func numbers(_ d: [Double]) -> Values {
+            d.allSatisfy { $0 == $0.rounded() && abs($0) < 9e15 } ? .int(d.map { Int64($0) }) : .double(d)    // (NaN: doubles)
+        }
+
+        /// The values at `indices`, in that order.
+        public func picking(_ indices: [Int]) -> Values {
+            switch self {
+            case .int(let v): return .int(indices.map { v[$0] })
+            case .double(let v): return .double(indices.map { v[$0] })
+            case .text(let v): return .text(indices.map { v[$0] })
+            case .bool(let v): return .bool(indices.map { v[$0] })
+            }
+        }
     }
 
     public struct Column: Sendable, Equatable {
@@ -31,7 +47,7 @@ public struct ResultTable: Sendable, Equatable {
 
     public private(set) var columns: [Column]
     public private(set) var notes: [String]
-    /// The leading columns that identify a row (a group's key columns), kept by `selecting`.
+    /// The leading columns that identify a row (a group's key columns), kept by derived tables.
     public private(set) var keys: [String] = []
     /// The columns that are extras (raw values, notes, details) rather than the table's
     /// contract: frontends show them only when asked (`--extra`, `extra=True`). Declared
@@ -103,26 +119,21 @@ public struct ResultTable: Sendable, Equatable {
 
     /// The table without its extra columns (its contract), keys and notes kept.
     public var contract: ResultTable {
-        var t = ResultTable(columns: columns.filter { !extras.contains($0.name) }, notes: notes)
-        t.keys = keys
-        return t
+        derived(columns.filter { !extras.contains($0.name) }, notes: notes)
     }
 
     /// The table with `extra` columns inserted before the column `before` (at the end when
     /// there is none) and `moreNotes` appended; keys are kept.
     public func inserting(_ extra: [Column], before: String, notes moreNotes: [String] = []) -> ResultTable {
         let at = columns.firstIndex { $0.name == before } ?? columns.count
-        var t = ResultTable(columns: Array(columns[..<at]) + extra + columns[at...], notes: notes + moreNotes)
-        (t.keys, t.extras) = (keys, extras)
-        return t
+        return derived(Array(columns[..<at]) + extra + columns[at...], notes: notes + moreNotes)
     }
 
-    /// The table restricted to its key columns and the named columns, in that order
-    /// (unknown names are skipped; `group` stands for the key columns when there are several).
-    public func selecting(_ names: [String]) -> ResultTable {
-        let rest = names.filter { !keys.contains($0) }.compactMap { column(named: $0) }
-        var t = ResultTable(columns: keys.compactMap { column(named: $0) } + rest, notes: notes)
-        (t.keys, t.extras) = (keys, extras.intersection(names))
+    /// A table of `columns` that keeps this one's key and extra roles for the columns it still has.
+    private func derived(_ columns: [Column], notes: [String]) -> ResultTable {
+        var t = ResultTable(columns: columns, notes: notes)
+        let present = Set(columns.map(\.name))
+        (t.keys, t.extras) = (keys.filter(present.contains), extras.intersection(present))
         return t
     }
 }
