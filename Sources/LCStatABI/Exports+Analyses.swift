@@ -24,7 +24,7 @@ public func lcAgreement(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePoi
         var spec = AgreementSpec(group: s.group, items: s.items, scale: s.scale, null: s.null,
                                  missing: s.missing, reverse: s.reverse)
         if s.significance { spec.significance = (s.replications, s.seed) }
-        return try Agreement.run(d, spec)
+        return try Agreement.run(d, spec).table
     }
 }
 
@@ -40,7 +40,7 @@ public func lcIcc(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePointer<l
         var spec = ICCSpec(group: s.group, items: s.items, scale: s.scale, reverse: s.reverse,
                            missing: s.missing, groupSize: s.iccGroupSize)
         (spec.bootstrap, spec.seed) = (s.bootstrap, s.seed)
-        return try ICC.run(d, spec)
+        return try ICC.run(d, spec).table
     }
 }
 
@@ -148,7 +148,7 @@ public func lcConsensusOverTime(_ dataset: UnsafePointer<lc_dataset>?, _ spec: U
     analyse(dataset, spec, out, error) { d, s in
         guard let wave = s.wave else { throw LCError(.invalidArgument, "consensus over time needs the spec option 'wave' (the session column)") }
         return try ConsensusOverTime.run(d, AgreementSpec(group: s.group, items: s.items, scale: s.scale, null: s.null,
-                                                          missing: s.missing, reverse: s.reverse), wave: wave)
+                                                          missing: s.missing, reverse: s.reverse), wave: wave).table
     }
 }
 

@@ -26,7 +26,7 @@ struct AgreementCommand: ParsableCommand {
         try runReporting {
             var spec = try input.agreementSpec(null: null)
             if significance { spec.significance = (replications, seed) }
-            try input.emit(try Agreement.run(try input.readData(), spec))
+            try input.emit(try Agreement.run(try input.readData(), spec).table)
         }
     }
 }
@@ -54,7 +54,7 @@ struct ICCCommand: ParsableCommand {
             var spec = ICCSpec(group: input.groupColumns, items: input.itemColumns, scale: try input.responseScale(),
                                reverse: input.reverseColumns, missing: input.missing, groupSize: groupSize)
             (spec.bootstrap, spec.seed) = (bootstrap, seed)
-            try input.emit(try ICC.run(try input.readData(), spec))
+            try input.emit(try ICC.run(try input.readData(), spec).table)
         }
     }
 }

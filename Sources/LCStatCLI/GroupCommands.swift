@@ -18,7 +18,7 @@ struct ConsensusOverTimeCommand: ParsableCommand {
 
     func run() throws {
         try runReporting {
-            let table = try ConsensusOverTime.run(try input.readData(extraColumns: [wave]), try input.agreementSpec(null: null), wave: wave)
+            let table = try ConsensusOverTime.run(try input.readData(extraColumns: [wave]), try input.agreementSpec(null: null), wave: wave).table
             try input.emit(table)
         }
     }

@@ -43,7 +43,7 @@ struct AgreementReferenceTests {
         let ref = try Reference.load(name)
         for (nullName, null) in Self.nulls {
             let spec = AgreementSpec(group: group, items: items, scale: scale, null: null, missing: .listwise)
-            let t = try Agreement.run(ref.data, spec)
+            let t = try Agreement.run(ref.data, spec).table
             #expect(Self.pastedKeys(t) == ref.labels("rwg.j.\(key).\(nullName).result.grpid"))
             let rwg = firstMismatch(t.doubles("rwg_j")!, ref.numbers("rwg.j.\(key).\(nullName).result.rwg.j"))
             #expect(rwg == nil, "\(name) \(key) \(nullName) rwg.j: \(rwg ?? "")")
@@ -66,7 +66,7 @@ struct AgreementReferenceTests {
         for (name, group, item, scale) in cases {
             let ref = try Reference.load(name)
             for (nullName, null) in Self.nulls {
-                let t = try Agreement.run(ref.data, AgreementSpec(group: group, items: [item], scale: scale, null: null))
+                let t = try Agreement.run(ref.data, AgreementSpec(group: group, items: [item], scale: scale, null: null)).table
                 let m = firstMismatch(t.doubles("rwg_j")!, ref.numbers("rwg.\(item).\(nullName).result.rwg"))
                 #expect(m == nil, "\(name) rwg \(item) \(nullName): \(m ?? "")")
                 #expect(t.column(named: "n")?.values == .int(ref.numbers("rwg.\(item).\(nullName).result.gsize").map { Int64($0) }))
@@ -96,7 +96,7 @@ struct AgreementReferenceTests {
         ]
         for (name, group, adKey, awgKey, items, scale) in cases {
             let ref = try Reference.load(name)
-            let t = try Agreement.run(ref.data, AgreementSpec(group: group, items: items, scale: scale, missing: .listwise))
+            let t = try Agreement.run(ref.data, AgreementSpec(group: group, items: items, scale: scale, missing: .listwise)).table
             if let adKey {
                 let m = firstMismatch(t.doubles("ad_m")!, ref.numbers("ad.m.\(adKey).mean.result.AD.M"))
                 #expect(m == nil, "\(name) ad.m \(adKey) mean: \(m ?? "")")
@@ -118,7 +118,7 @@ struct AgreementReferenceTests {
         ]
         for (name, group, key, items) in cases {
             let ref = try Reference.load(name)
-            let t = try Agreement.run(ref.data, AgreementSpec(group: group, items: items))
+            let t = try Agreement.run(ref.data, AgreementSpec(group: group, items: items)).table
             #expect(firstMismatch(t.doubles("mean")!, ref.numbers("group_climate.\(key).result.mean")) == nil, "\(name) \(key) mean")
             #expect(firstMismatch(t.doubles("sd")!, ref.numbers("group_climate.\(key).result.sd")) == nil, "\(name) \(key) sd")
             #expect(t.column(named: "n")?.values == .int(ref.numbers("group_climate.\(key).result.n").map { Int64($0) }))

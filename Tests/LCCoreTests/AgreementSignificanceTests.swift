@@ -11,7 +11,7 @@ struct AgreementSignificanceTests {
                                          Column(name: "x", values: .numeric(.doubles(x)))])
         var spec = AgreementSpec(group: ["g"], items: ["x"], scale: try ResponseScale(low: 1, high: 5))
         spec.significance = (10_000, 1)
-        let t = try Agreement.run(data, spec)
+        let t = try Agreement.run(data, spec).table
         let p = t.doubles("rwg_j_p")!, ad = t.doubles("ad_m_p")!
         // P(all ten answers equal) = 5 · 5⁻¹⁰
         #expect(abs(p[0] - 5 * pow5(-10)) < 1e-15 && abs(ad[0] - 5 * pow5(-10)) < 1e-15)
@@ -23,7 +23,7 @@ struct AgreementSignificanceTests {
         #expect(ad[1] == null[0].1.lowerTail(t.doubles("ad_m")![1]))
         #expect(t.columns.last?.name == "note")
         // without the option the columns are absent
-        #expect(try Agreement.run(data, AgreementSpec(group: ["g"], items: ["x"], scale: ResponseScale(low: 1, high: 5)))
+        #expect(try Agreement.run(data, AgreementSpec(group: ["g"], items: ["x"], scale: ResponseScale(low: 1, high: 5))).table
             .column(named: "rwg_j_p") == nil)
     }
 

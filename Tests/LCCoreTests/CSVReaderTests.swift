@@ -71,7 +71,7 @@ struct TallyProperties {
         let g = (0..<n).map { _ in Double(Int.random(in: 1...30, using: &rng)) }
         let y = g.map { $0 / 10 + Double.random(in: 0...3, using: &rng) }
         let d = try Dataset(columns: [Column(name: "g", values: .numeric(.doubles(g))), Column(name: "y", values: .numeric(.doubles(y)))])
-        let t = try ICC.run(d, ICCSpec(group: ["g"], items: ["y"]))
+        let t = try ICC.run(d, ICCSpec(group: ["g"], items: ["y"])).table
         let (i1, i2, k) = (t.doubles("icc1")![0], t.doubles("icc2")![0], t.doubles("k")![0])
         #expect(close(i2, k * i1 / (1 + (k - 1) * i1), 1e-12))
     }
@@ -104,7 +104,7 @@ struct ExtremeValueTests {
             Column(name: "g", values: .numeric(.doubles([1e300, 1e300, -1e300, -1e300]))),
             Column(name: "x", values: .numeric(.doubles([1, 2, 3, 4]))),
         ])
-        let t = try Agreement.run(d, AgreementSpec(group: ["g"], items: ["x"]))
+        let t = try Agreement.run(d, AgreementSpec(group: ["g"], items: ["x"])).table
         #expect(t.rowCount == 2)
         #expect(throws: LCError.self) { try ResponseScale(low: 1e19, high: 1e19 + 4096) }
         #expect(throws: LCError.self) { try ResponseScale(low: 1, high: .infinity) }

@@ -11,7 +11,7 @@ struct ConsensusOverTimeTests {
             Column(name: "y", values: .numeric(.doubles([2, 2, 3, 4, 5, 5, 3, 2, 3, 4, 5, .nan, 2, 4]))),
         ])
         let spec = AgreementSpec(group: ["team"], items: ["x", "y"], scale: try ResponseScale(low: 1, high: 5))
-        let t = try ConsensusOverTime.run(data, spec, wave: "session")
+        let t = try ConsensusOverTime.run(data, spec, wave: "session").table
         // groups by label order, waves by numeric value (1, 2, 10 — not "1", "10", "2"), typed as the input
         #expect(t.column(named: "group")?.values == .text(["A", "A", "B", "B", "B"]))
         #expect(t.column(named: "wave")?.values == .int([1, 10, 1, 2, 10]))
@@ -20,7 +20,7 @@ struct ConsensusOverTimeTests {
         for (row, wave) in [(0, 1.0), (1, 10.0), (2, 1.0), (3, 2.0), (4, 10.0)] {
             let keep = (0..<data.rowCount).filter { (try? data.numeric("session")[$0]) == wave }
             let sub = try data.rows(keep)
-            let a = try Agreement.run(sub, spec)
+            let a = try Agreement.run(sub, spec).table
             let labels = try #require(a.texts("group"))
             let g = try #require(t.texts("group"))[row]         // (text groups stay text)
             let i = try #require(labels.firstIndex(of: g))
@@ -34,7 +34,7 @@ struct ConsensusOverTimeTests {
     @Test func waveMustDifferFromGroup() throws {
         let data = try Dataset(columns: [Column(name: "g", values: .numeric(.doubles([1, 1, 2, 2]))),
                                          Column(name: "x", values: .numeric(.doubles([1, 2, 3, 4])))])
-        #expect(throws: LCError.self) { try ConsensusOverTime.run(data, AgreementSpec(group: ["g"], items: ["x"]), wave: "g") }
-        #expect(throws: LCError.self) { try ConsensusOverTime.run(data, AgreementSpec(group: ["g"], items: ["x"]), wave: "nothere") }
+        #expect(throws: LCError.self) { try ConsensusOverTime.run(data, AgreementSpec(group: ["g"], items: ["x"]), wave: "g").table }
+        #expect(throws: LCError.self) { try ConsensusOverTime.run(data, AgreementSpec(group: ["g"], items: ["x"]), wave: "nothere").table }
     }
 }

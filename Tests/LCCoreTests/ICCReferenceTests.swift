@@ -14,7 +14,7 @@ struct ICCReferenceTests {
     func matchesR(_ i: Int) throws {
         let (name, group, variable) = Self.cases[i]
         let ref = try Reference.load(name)
-        let t = try ICC.run(ref.data, ICCSpec(group: group, items: [variable]))
+        let t = try ICC.run(ref.data, ICCSpec(group: group, items: [variable])).table
         let base = "icc.\(variable).result"
         for (col, key) in [("icc1", "ICC1"), ("icc2", "ICC2"), ("f", "F"), ("df1", "df_between"), ("df2", "df_within"),
                            ("p", "p"), ("ms_between", "ms_between"), ("ms_within", "ms_within")] {
@@ -51,7 +51,7 @@ struct ICCReferenceTests {
     /// The scale-score row equals the ICC of R's precomputed scale column (rowMeans).
     @Test func scaleRowMatchesRowMeans() throws {
         let ref = try Reference.load("cohesion")
-        let t = try ICC.run(ref.data, ICCSpec(group: ["UNIT", "PLATOON"], items: (1...5).map { "COH0\($0)" }))
+        let t = try ICC.run(ref.data, ICCSpec(group: ["UNIT", "PLATOON"], items: (1...5).map { "COH0\($0)" })).table
         #expect(close(t.doubles("icc1")!.last!, ref.number("icc.COH.result.ICC1")))
         #expect(close(t.doubles("icc2")!.last!, ref.number("icc.COH.result.ICC2")))
         #expect(close(t.doubles("p")!.last!, ref.number("icc.COH.result.p")))

@@ -20,10 +20,7 @@ public enum AggregationEvidence {
         let icc = try ICC.run(data, ICCSpec(group: spec.group, items: spec.items, scale: spec.scale, reverse: spec.reverse,
                                             missing: spec.missing))
         let agreement = try Agreement.run(data, spec)
-        let last = icc.rowCount - 1
-        func iccValue(_ c: String) -> Double { icc.doubles(c)?[last] ?? .nan }
-        let rwg = agreement.doubles("rwg_j") ?? [], ad = agreement.doubles("ad_m") ?? []
-        let sizes = agreement.ints("n")?.map { Int($0) } ?? []
+        let rwg = agreement.rwg, ad = agreement.adM, sizes = agreement.n.map { Int($0) }
         let nullVariance = try spec.null.expectedVariance(options: scale.options)
         // critical values per group size, for the number of items
         let nulls = try AgreementNull.rwgAndAD(for: Set(sizes.map { AgreementNull.GroupSize(raters: $0, items: spec.items.count) }),
@@ -33,11 +30,11 @@ public enum AggregationEvidence {
             critical[size.raters] = (null.rwg?.agreementQuantile(0.95) ?? .nan, null.ad?.disagreementQuantile(0.05) ?? .nan)
         }
         var rows = Rows()
-        let p = iccValue("p")
-        rows.add("icc1", iccValue("icc1"), iccValue("icc1_low"), iccValue("icc1_high"), "F test p < .05 (\(pText(p)))",
+        // the scale score's row, the last
+        let (p, icc1, icc2) = (icc.p.last ?? .nan, icc.icc1.last ?? .nan, icc.icc2.last ?? .nan)
+        rows.add("icc1", icc1, icc.icc1Low.last ?? .nan, icc.icc1High.last ?? .nan, "F test p < .05 (\(pText(p)))",
                  p < 0.05, "Bliese (2000)")
-        let icc2 = iccValue("icc2")
-        rows.add("icc2", icc2, iccValue("icc2_low"), iccValue("icc2_high"), ">= .70", icc2 >= 0.70, "Bliese (2000); LeBreton & Senter (2008)")
+        rows.add("icc2", icc2, icc.icc2Low.last ?? .nan, icc.icc2High.last ?? .nan, ">= .70", icc2 >= 0.70, "Bliese (2000); LeBreton & Senter (2008)")
         let rwgFinite = rwg.filter { $0.isFinite }, adFinite = ad.filter { $0.isFinite }
         let (rwgMean, rwgMedian) = (SampleStatistics.mean(rwgFinite), SampleStatistics.median(rwgFinite))
         let (adMean, adMedian) = (SampleStatistics.mean(adFinite), SampleStatistics.median(adFinite))
@@ -58,7 +55,7 @@ public enum AggregationEvidence {
         let supported = p < 0.05 && rwgMean >= 0.70 && adMean <= cutoff
         let reliable = icc2 >= 0.70
         let verdict = supported
-            ? "Aggregation is supported: group membership explains \(percent(iccValue("icc1"))) of the variance (F test \(pText(p))), and members agree (mean rwg(J) \(short(rwgMean)), mean AD_M \(short(adMean)) <= \(short(cutoff)))." + (reliable ? " Group means are reliable (ICC(2) = \(short(icc2)))." : " But group means are not reliable (ICC(2) = \(short(icc2)) < .70): relations with group means will be attenuated.")
+            ? "Aggregation is supported: group membership explains \(percent(icc1)) of the variance (F test \(pText(p))), and members agree (mean rwg(J) \(short(rwgMean)), mean AD_M \(short(adMean)) <= \(short(cutoff)))." + (reliable ? " Group means are reliable (ICC(2) = \(short(icc2)))." : " But group means are not reliable (ICC(2) = \(short(icc2)) < .70): relations with group means will be attenuated.")
             : "Aggregation is not supported by all criteria: ICC(1) F test \(pText(p)), mean rwg(J) = \(short(rwgMean)), mean AD_M = \(short(adMean)) (cut-offs .05, .70, \(short(cutoff))). Report the dispersion, or use the individual level."
         rows.add("verdict", .nan, .nan, .nan, verdict, supported, "Bliese (2000); LeBreton & Senter (2008); Burke & Dunlap (2002)")
         return rows.table(notes: ["null critical values: exact where enumeration is feasible, else \(replications) simulated groups (seed \(seed)), per group size, uniform answers",

@@ -19,19 +19,19 @@ public enum Agreement {
     /// The columns shown only when asked for (`ResultTable.extras`).
     static let extraColumns = ["n_items", "rwg_j_raw", "awg_raw", "note"]
 
-    public static func run(_ data: Dataset, _ spec: AgreementSpec) throws -> ResultTable {
+    public static func run(_ data: Dataset, _ spec: AgreementSpec) throws -> AgreementResult {
         try run(data, spec, groups: Grouping(data, keys: spec.group))
     }
 
-    /// The table for groups formed by the caller (`spec.group` is then not read).
-    static func run(_ data: Dataset, _ spec: AgreementSpec, groups: Grouping) throws -> ResultTable {
+    /// The result for groups formed by the caller (`spec.group` is then not read).
+    static func run(_ data: Dataset, _ spec: AgreementSpec, groups: Grouping) throws -> AgreementResult {
         let items = try ItemSet(data, items: spec.items, scale: spec.scale, reverse: spec.reverse)
         let nullVariance = try spec.scale.map { try spec.null.expectedVariance(options: $0.options) }
         // groups are independent: split them over the cores, then concatenate in order
         let prototype = GroupPass(items: items, policy: spec.missing)   // shared read-only; copies own their buffers
-        let parts = try Parallel.mapRanges(count: groups.count) { range -> AgreementColumns in
+        let parts = try Parallel.mapRanges(count: groups.count) { range -> AgreementResult in
             var pass = prototype
-            var out = AgreementColumns(capacity: range.count)
+            var out = AgreementResult(capacity: range.count)
             for g in range {
                 pass.load(groups.rows(of: g))
                 out.append(n: pass.respondents, scores: pass.scoreTally, tallies: pass.tallies,
@@ -49,24 +49,41 @@ public enum Agreement {
             notes.append("no response scale declared: rwg_j, rwg_j_lindell and awg are missing")
         }
         if groups.droppedRows > 0 { notes.append("\(groups.droppedRows) rows without a group were left out") }
-        let table = out.table(keys: groups.keyColumns(), notes: notes)
-        guard let test = spec.significance, let scale = spec.scale, let e = nullVariance else { return table }
-        return try AgreementSignificance.adding(to: table, scale: scale, nullVariance: e, replications: test.replications, seed: test.seed)
+        (out.keys, out.notes) = (groups.keyColumns(), notes)
+        if let test = spec.significance, let scale = spec.scale, let e = nullVariance {
+            try AgreementSignificance.add(to: &out, scale: scale, nullVariance: e, replications: test.replications, seed: test.seed)
+        }
+        return out
     }
 }
 
-/// Builds the agreement table row by row.
-private struct AgreementColumns {
-    var n: [Int64] = [], nItems: [Int64] = []
-    var mean: [Double] = [], sd: [Double] = [], rwg: [Double] = [], lindell: [Double] = []
-    var adM: [Double] = [], adMd: [Double] = [], awg: [Double] = [], rwgRaw: [Double] = [], awgRaw: [Double] = []
-    var note: [String] = []
+/// The agreement of each group, one entry per group in every array (see `Agreement` for
+/// what each means); a `ResultTable` only at the edge (`table`).
+public struct AgreementResult: Sendable {
+    /// The groups' key columns (`group`, or one column per key column).
+    public var keys: [ResultTable.Column] = []
+    public var n: [Int64] = [], nItems: [Int64] = []
+    public var mean: [Double] = [], sd: [Double] = [], rwg: [Double] = [], lindell: [Double] = []
+    public var adM: [Double] = [], adMd: [Double] = [], awg: [Double] = [], rwgRaw: [Double] = [], awgRaw: [Double] = []
+    /// Tail probabilities under the null (`significance`), else nil.
+    public var rwgP: [Double]?, adP: [Double]?
+    public var note: [String] = []
+    public var notes: [String] = []
 
     init(capacity: Int) {
         n.reserveCapacity(capacity)
     }
 
-    mutating func append(contentsOf o: AgreementColumns) {
+    /// The consensus index `index` per group.
+    public func consensus(_ index: ConsensusIndex) -> [Double] {
+        switch index {
+        case .rwgJ: return rwg
+        case .sd: return sd
+        case .adM: return adM
+        }
+    }
+
+    mutating func append(contentsOf o: AgreementResult) {
         n += o.n; nItems += o.nItems; mean += o.mean; sd += o.sd; rwg += o.rwg
         lindell += o.lindell; adM += o.adM; adMd += o.adMd; awg += o.awg; rwgRaw += o.rwgRaw; awgRaw += o.awgRaw
         note += o.note
@@ -116,14 +133,14 @@ private struct AgreementColumns {
         note.append(why)
     }
 
-    /// The table, after the groups' key columns (`group`, or one column per key column).
-    func table(keys: [ResultTable.Column], notes: [String]) -> ResultTable {
-        ResultTable(keys: keys, columns: [
+    /// The table: the key columns, the contract columns, then the extras.
+    public var table: ResultTable {
+        let p: [ResultTable.Column] = [rwgP.map { .init("rwg_j_p", .double($0)) }, adP.map { .init("ad_m_p", .double($0)) }].compactMap { $0 }
+        return ResultTable(keys: keys, columns: [
             .init("n", .int(n)), .init("mean", .double(mean)), .init("sd", .double(sd)),
             .init("rwg_j", .double(rwg)), .init("rwg_j_lindell", .double(lindell)),
             .init("ad_m", .double(adM)), .init("ad_md", .double(adMd)), .init("awg", .double(awg)),
             .init("n_items", .int(nItems)), .init("rwg_j_raw", .double(rwgRaw)), .init("awg_raw", .double(awgRaw)),
-            .init("note", .text(note)),
-        ], notes: notes).markingExtras(Agreement.extraColumns)
+        ] + p + [.init("note", .text(note))], notes: notes).markingExtras(Agreement.extraColumns)
     }
 }

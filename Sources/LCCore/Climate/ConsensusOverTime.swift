@@ -7,7 +7,7 @@
 /// rwg_j_lindell, ad_m, ad_md, awg, n_items, rwg_j_raw, awg_raw, note`).
 public enum ConsensusOverTime {
     /// `spec.group` names the groups (communities); `wave` the session column.
-    public static func run(_ data: Dataset, _ spec: AgreementSpec, wave: String) throws -> ResultTable {
+    public static func run(_ data: Dataset, _ spec: AgreementSpec, wave: String) throws -> AgreementResult {
         guard !spec.group.contains(wave) else {
             throw LCError(.invalidArgument, "the wave column '\(wave)' is also a group column")
         }
@@ -16,12 +16,10 @@ public enum ConsensusOverTime {
         // the (group, wave) cells in use, group-major and wave-minor, each with a row that has it
         let groupOf = groups.groupOfRow(rows: data.rowCount)
         let (cell, representative) = Grouping.tuples([groupOf, waveKey.codes], rows: data.rowCount)
-        let table = try Agreement.run(data, spec, groups: Grouping(rowCodes: cell, count: representative.count))
-        var notes = table.notes
-        notes.append("one row per group and wave (\(wave)); rows without a group or wave were left out")
-        let keys = groups.keyColumns(representative.map { Int(groupOf[$0]) })
+        var result = try Agreement.run(data, spec, groups: Grouping(rowCodes: cell, count: representative.count))
+        result.notes.append("one row per group and wave (\(wave)); rows without a group or wave were left out")
+        result.keys = groups.keyColumns(representative.map { Int(groupOf[$0]) })
             + [.init("wave", waveKey.values.picking(representative.map { Int(waveKey.codes[$0]) }))]
-        return ResultTable(keys: keys, columns: table.columns.filter { !table.keys.contains($0.name) }, notes: notes)
-            .markingExtras(Agreement.extraColumns)
+        return result
     }
 }

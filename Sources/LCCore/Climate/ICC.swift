@@ -40,10 +40,10 @@ public struct ICCSpec: Sendable {
 /// ms_within, k`, the 95% F-based intervals `icc1_low, icc1_high, icc2_low, icc2_high`, and `note`. One row per item and a last row `scale`.
 public enum ICC {
 
-    public static func run(_ data: Dataset, _ spec: ICCSpec) throws -> ResultTable {
+    public static func run(_ data: Dataset, _ spec: ICCSpec) throws -> ICCResult {
         let groups = try Grouping(data, keys: spec.group)
         let items = try ItemSet(data, items: spec.items, scale: spec.scale, reverse: spec.reverse)
-        var rows = ICCColumns()
+        var rows = ICCResult()
         for (j, name) in items.names.enumerated() {
             try rows.append(name, anova(groups, spec.groupSize) { items.values[j][$0] }, spec)
         }
@@ -54,7 +54,8 @@ public enum ICC {
         if spec.bootstrap > 0 {
             notes.append("icc*_boot_*: 95% percentile intervals from \(spec.bootstrap) resamples of the groups, seed \(spec.seed)")
         }
-        return rows.table(notes: notes, bootstrap: spec.bootstrap > 0)
+        (rows.notes, rows.bootstrapped) = (notes, spec.bootstrap > 0)
+        return rows
     }
 
     /// One-way ANOVA sums of squares from per-group tallies (two-pass within groups).
@@ -122,12 +123,17 @@ public struct OneWayANOVA: Sendable {
     }
 }
 
-private struct ICCColumns {
-    var item: [String] = [], icc1: [Double] = [], icc2: [Double] = [], f: [Double] = []
-    var df1: [Int64] = [], df2: [Int64] = [], p: [Double] = [], groups: [Int64] = [], n: [Int64] = []
-    var msb: [Double] = [], msw: [Double] = [], k: [Double] = [], note: [String] = []
-    var icc1Low: [Double] = [], icc1High: [Double] = [], icc2Low: [Double] = [], icc2High: [Double] = []
-    var boot1Low: [Double] = [], boot1High: [Double] = [], boot2Low: [Double] = [], boot2High: [Double] = []
+/// ICC(1) and ICC(2) of each item and, in the last row, of the scale score (see `ICC`);
+/// a `ResultTable` only at the edge (`table`).
+public struct ICCResult: Sendable {
+    public var item: [String] = [], icc1: [Double] = [], icc2: [Double] = [], f: [Double] = []
+    public var df1: [Int64] = [], df2: [Int64] = [], p: [Double] = [], groups: [Int64] = [], n: [Int64] = []
+    public var msb: [Double] = [], msw: [Double] = [], k: [Double] = [], note: [String] = []
+    public var icc1Low: [Double] = [], icc1High: [Double] = [], icc2Low: [Double] = [], icc2High: [Double] = []
+    /// Bootstrap percentile intervals (empty without a bootstrap).
+    public var boot1Low: [Double] = [], boot1High: [Double] = [], boot2Low: [Double] = [], boot2High: [Double] = []
+    public var bootstrapped = false
+    public var notes: [String] = []
 
     mutating func append(_ name: String, _ a: OneWayANOVA, _ spec: ICCSpec) throws {
         item.append(name)
@@ -155,8 +161,8 @@ private struct ICCColumns {
         note.append(why ?? "")
     }
 
-    func table(notes: [String], bootstrap: Bool) -> ResultTable {
-        let boot: [ResultTable.Column] = bootstrap ? [
+    public var table: ResultTable {
+        let boot: [ResultTable.Column] = bootstrapped ? [
             .init("icc1_boot_low", .double(boot1Low)), .init("icc1_boot_high", .double(boot1High)),
             .init("icc2_boot_low", .double(boot2Low)), .init("icc2_boot_high", .double(boot2High)),
         ] : []

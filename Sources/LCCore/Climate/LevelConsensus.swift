@@ -51,18 +51,14 @@ public enum LevelConsensus {
         let climate = try Agreement.run(data, spec.agreement)
         let groups = try Grouping(data, keys: spec.agreement.group)
         let outcome = try GroupMoments(data, column: spec.outcome, groups: groups)
-        var level = climate.doubles("mean") ?? []
-        var consensus = climate.doubles(spec.consensus.rawValue) ?? []
+        var level = climate.mean, consensus = climate.consensus(spec.consensus)
         if let name = spec.levelColumn {
             let m = try GroupMoments(data, column: name, groups: groups)
             level = m.mean
             if spec.consensus == .sd { consensus = m.sd }
         }
-        let sizes = climate.ints("n")?.map(Double.init) ?? []
-        let used = groups.labels.indices.filter { g in
-            g < level.count && g < consensus.count && g < sizes.count
-                && [level[g], consensus[g], outcome.mean[g]].allSatisfy { $0.isFinite }
-        }
+        let sizes = climate.n.map(Double.init)
+        let used = (0..<groups.count).filter { g in [level[g], consensus[g], outcome.mean[g]].allSatisfy { $0.isFinite } }
         var x1 = used.map { level[$0] }, x2 = used.map { consensus[$0] }
         if spec.center {
             x1 = centred(x1)
