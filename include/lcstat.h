@@ -28,10 +28,10 @@
 #include <stdint.h>
 
 #define LCSTAT_VERSION_MAJOR 0
-#define LCSTAT_VERSION_MINOR 1
+#define LCSTAT_VERSION_MINOR 2
 #define LCSTAT_VERSION_PATCH 0
 /* LCSTAT_VERSION_MAJOR * 10000 + MINOR * 100 + PATCH, as lc_version() returns. */
-#define LCSTAT_VERSION_NUMBER 100
+#define LCSTAT_VERSION_NUMBER 200
 
 /* Status codes. */
 #define LC_STATUS_OK 0
@@ -111,12 +111,12 @@ extern "C" {
  * mean and median rwg(J) and AD_M, the shares of groups past the usual cut-offs
  * and past their null critical values, and a verdict. Columns: measure, value,
  * low, high, criterion, met, source. Needs group, items and a scale; uses null,
- * missing, reverse and the options replications and seed (for simulated nulls). */
+ * missing, reverse, replications and seed (lc_spec_set_*; for simulated nulls). */
 int32_t lc_aggregation(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Climate level and consensus per group. Columns: group, n, mean, sd, rwg_j,
- * rwg_j_lindell, ad_m, ad_md, awg, n_items, rwg_j_raw, awg_raw, (with the option
- * "significance": rwg_j_p, ad_m_p), note.
+ * rwg_j_lindell, ad_m, ad_md, awg, n_items, rwg_j_raw, awg_raw, (with
+ * lc_spec_set_significance: rwg_j_p, ad_m_p), note.
  * Needs group and items; uses scale, null, missing, reverse. */
 int32_t lc_agreement(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
@@ -125,8 +125,8 @@ int32_t lc_alpha(lc_dataset const * dataset, lc_spec const * spec, lc_table * * 
 
 /* The bootstrap over groups of a group-level column (the spec's single item, one
  * row per group, e.g. an agreement table handed back as a dataset): the mean or
- * median ("statistic"), its bootstrap SE and 95% percentile interval. Columns:
- * statistic, estimate, se, low, high, groups, replicates. Uses "replications" and "seed". */
+ * median (lc_spec_set_statistic), its bootstrap SE and 95% percentile interval. Columns:
+ * statistic, estimate, se, low, high, groups, replicates. Uses replications and seed (lc_spec_set_*). */
 int32_t lc_bootstrap(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Group composition on individual characteristics (the spec's items): per group,
@@ -137,7 +137,7 @@ int32_t lc_composition(lc_dataset const * dataset, lc_spec const * spec, lc_tabl
 
 /* Consensus over time: the agreement columns per group per wave, ordered by
  * group and wave. Columns: group, wave, then those of lc_agreement. Needs group,
- * items and the option "wave"; uses scale, null, missing, reverse. */
+ * items and lc_spec_set_wave; uses scale, null, missing, reverse. */
 int32_t lc_consensus_over_time(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Fills options with the defaults (detected delimiter, automatic decimal,
@@ -176,7 +176,7 @@ int32_t lc_dataset_read_csv(char const * path, lc_csv_options const * options, l
  * (1 + time | group) + (1 | group:person), with and without residual SD σ·exp(δ·time).
  * One row per distinct time: time, residual_sd, delta, se, ci_low, ci_high, sigma,
  * loglik_null, loglik, lr, df, p_two_sided, p_one_sided, converged, singular. Needs
- * one group column and the options person, time, value; "reml" ("true" by default). */
+ * one group column and lc_spec_set_person, _time and _value; lc_spec_set_reml (REML by default). */
 int32_t lc_emergence(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Likelihood-ratio test of two nested fits of the same rows (REML fits with different
@@ -214,16 +214,16 @@ int32_t lc_fit_table(lc_fit const * fit, char const * which, lc_table * * out, l
 
 /* ICC(1) and ICC(2) per item and for the scale score. Columns: item, icc1,
  * icc2, f, df1, df2, p, groups, n, ms_between, ms_within, k, icc1_low, icc1_high,
- * icc2_low, icc2_high (F-based 95%), with the option "bootstrap" also
- * icc1_boot_low … icc2_boot_high (percentile, resampled groups, "seed"), and note. */
+ * icc2_low, icc2_high (F-based 95%), with lc_spec_set_bootstrap also
+ * icc1_boot_low … icc2_boot_high (percentile, resampled groups, lc_spec_set_seed), and note. */
 int32_t lc_icc(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Climate level and consensus together: the group mean of the outcome regressed
  * on level, consensus and their product (least squares, classical and HC3 SEs).
  * Columns: term, estimate, se, t, p, se_hc3, t_hc3, p_hc3, se_hc0, df,
- * r_squared, adj_r_squared, sigma, f, groups. Needs group, items and the option
- * "outcome"; uses scale, null, missing, reverse and the options consensus,
- * level_column, center, weights. */
+ * r_squared, adj_r_squared, sigma, f, groups. Needs group, items and
+ * lc_spec_set_outcome; uses scale, null, missing, reverse, consensus, level_column,
+ * center and weights (lc_spec_set_*). */
 int32_t lc_level_consensus(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* The memory budget in bytes now in force. */
@@ -232,8 +232,8 @@ int64_t lc_memory_budget(void);
 /* Null distributions of the agreement indices for one group size (no dataset):
  * one row per statistic (rwg_j, rwg_j_lindell, ad_m, ad_md, awg) with columns
  * statistic, method, replications, mean, sd, prob_zero, prob_na, min, max, q01,
- * q05, q10, q90, q95, q99, critical. Needs a scale and the option "group_size";
- * uses null and the options n_items, replications, seed, method. The same seed
+ * q05, q10, q90, q95, q99, critical. Needs a scale and lc_spec_set_group_size;
+ * uses null, n_items, replications, seed and method (lc_spec_set_*). The same seed
  * gives the same table on every machine and thread count. */
 int32_t lc_null_distribution(lc_spec const * spec, lc_table * * out, lc_error * error);
 
@@ -247,8 +247,8 @@ void lc_progress_set(lc_progress_fn callback, void * context);
 /* Random group resampling (R's rgr.agree): one row with groups, replicates,
  * pseudo_groups, av_rgr_var, sd_rgr_var, av_grp_var, expected_rgr_var, z, p and
  * quantiles q005 … q995 of the pseudo-group variances. Needs group and items
- * (one column, or the items' scale score); uses scale, reverse and the options
- * pseudo_groups and seed. */
+ * (one column, or the items' scale score); uses scale, reverse, pseudo_groups and
+ * seed (lc_spec_set_*). */
 int32_t lc_rgr(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Each respondent's scale score (mean of the answered items after reverse
@@ -269,20 +269,20 @@ int32_t lc_spec_create(lc_spec * * out, lc_error * error);
 /* Releases a spec (NULL and already-freed handles are ignored). */
 void lc_spec_free(lc_spec * spec);
 
-/* Sets a named option of a spec, given as text: "outcome" (a column),
- * "consensus" ("rwg_j", "sd" or "ad_m"), "level_column" (a column, "" for none),
- * "center" ("true"/"false"), "weights" ("none"/"size"); for null distributions
- * "group_size", "n_items", "replications" (whole numbers), "seed" (0 to 2⁶⁴ − 1)
- * and "method" ("auto", "exact", "monte_carlo"); "pseudo_groups" for random group
- * resampling; "wave" (a column) for consensus over time; "person", "time", "value"
- * (columns) and "reml" ("true"/"false") for emergence; "bootstrap" (resamples of the
- * groups, ICC intervals) and "statistic" ("mean"/"median", lc_bootstrap);
- * "significance" ("true": lc_agreement adds rwg_j_p and ad_m_p). An unknown key or a
- * value that does not parse is an error that leaves the spec unchanged. */
-int32_t lc_spec_set(lc_spec * spec, char const * key, char const * value, lc_error * error);
+/* Sets the bootstrap resamples of the groups behind lc_icc's percentile intervals (0, the default: none). */
+int32_t lc_spec_set_bootstrap(lc_spec * spec, int64_t n, lc_error * error);
+
+/* Whether lc_level_consensus grand-mean centres level and consensus (0: no, the default). */
+int32_t lc_spec_set_center(lc_spec * spec, int32_t on, lc_error * error);
+
+/* Sets the consensus index of lc_level_consensus: "rwg_j" (the default), "sd" or "ad_m". */
+int32_t lc_spec_set_consensus(lc_spec * spec, char const * index, lc_error * error);
 
 /* Sets the group column(s); several form one tuple key and come back as several columns. */
 int32_t lc_spec_set_group(lc_spec * spec, char const * const * columns, int64_t n, lc_error * error);
+
+/* Sets the group size k of lc_null_distribution (required there). */
+int32_t lc_spec_set_group_size(lc_spec * spec, int64_t k, lc_error * error);
 
 /* Sets the group size k of ICC(1): "mean" (N/J) or "n0". */
 int32_t lc_spec_set_icc_k(lc_spec * spec, char const * k, lc_error * error);
@@ -293,18 +293,63 @@ int32_t lc_spec_set_ids(lc_spec * spec, char const * const * columns, int64_t n,
 /* Sets the item columns. */
 int32_t lc_spec_set_items(lc_spec * spec, char const * const * columns, int64_t n, lc_error * error);
 
+/* Sets a precomputed scale-score column for lc_level_consensus's level (NULL or "": the items' mean). */
+int32_t lc_spec_set_level_column(lc_spec * spec, char const * name, lc_error * error);
+
+/* Sets how lc_null_distribution finds the null: "auto" (the default), "exact" or "monte_carlo". */
+int32_t lc_spec_set_method(lc_spec * spec, char const * method, lc_error * error);
+
 /* Sets the missing-data policy: "available" or "listwise". */
 int32_t lc_spec_set_missing(lc_spec * spec, char const * policy, lc_error * error);
+
+/* Sets the number of items J of lc_null_distribution (1 by default). */
+int32_t lc_spec_set_n_items(lc_spec * spec, int64_t items, lc_error * error);
 
 /* Sets the null distribution: "uniform", "slight_skew", "moderate_skew",
  * "heavy_skew", "triangular", "normal", or a positive variance written as text. */
 int32_t lc_spec_set_null(lc_spec * spec, char const * null, lc_error * error);
+
+/* Sets the column whose group mean lc_level_consensus predicts. */
+int32_t lc_spec_set_outcome(lc_spec * spec, char const * name, lc_error * error);
+
+/* Sets the person column of lc_emergence (its members, nested in the group). */
+int32_t lc_spec_set_person(lc_spec * spec, char const * name, lc_error * error);
+
+/* Sets the pseudo groups drawn by lc_rgr (1000 by default). */
+int32_t lc_spec_set_pseudo_groups(lc_spec * spec, int64_t n, lc_error * error);
+
+/* Whether lc_emergence fits by REML (nonzero, the default) or maximum likelihood (0). */
+int32_t lc_spec_set_reml(lc_spec * spec, int32_t on, lc_error * error);
+
+/* Sets the replications of simulations and bootstraps (10000 by default). */
+int32_t lc_spec_set_replications(lc_spec * spec, int64_t n, lc_error * error);
 
 /* Sets the items to reverse-code as low + high - x (needs a scale). */
 int32_t lc_spec_set_reverse(lc_spec * spec, char const * const * columns, int64_t n, lc_error * error);
 
 /* Declares the response scale low..high (whole numbers, low < high). */
 int32_t lc_spec_set_scale(lc_spec * spec, double low, double high, lc_error * error);
+
+/* Sets the seed of simulations and resampling (1 by default): the same seed gives the same numbers. */
+int32_t lc_spec_set_seed(lc_spec * spec, uint64_t seed, lc_error * error);
+
+/* Whether lc_agreement adds rwg_j_p and ad_m_p, the groups' tail probabilities under the null (0: no). */
+int32_t lc_spec_set_significance(lc_spec * spec, int32_t on, lc_error * error);
+
+/* Sets what lc_bootstrap estimates: "mean" (the default) or "median". */
+int32_t lc_spec_set_statistic(lc_spec * spec, char const * statistic, lc_error * error);
+
+/* Sets the time column of lc_emergence (the session, a number). */
+int32_t lc_spec_set_time(lc_spec * spec, char const * name, lc_error * error);
+
+/* Sets the value column of lc_emergence (the climate rating modelled). */
+int32_t lc_spec_set_value(lc_spec * spec, char const * name, lc_error * error);
+
+/* Sets the wave (session) column of lc_consensus_over_time. */
+int32_t lc_spec_set_wave(lc_spec * spec, char const * name, lc_error * error);
+
+/* Sets lc_level_consensus's weights: "none" (the default) or "size" (group sizes). */
+int32_t lc_spec_set_weights(lc_spec * spec, char const * weights, lc_error * error);
 
 /* A short description of a status code. Static storage: never free it. */
 char const * lc_status_string(int32_t code);
@@ -349,6 +394,12 @@ int32_t lc_table_text(lc_table const * table, int64_t column, int64_t row, char 
 /* Fits a linear mixed model given as an lme4 formula (REML when reml != 0, else ML).
  * Free the result with lc_fit_free. */
 int32_t lc_transfer(lc_dataset const * dataset, char const * formula, int32_t reml, lc_fit * * out, lc_error * error);
+
+/* The columns lc_transfer_fit would read for formula and options (NULL for the
+ * defaults), without data: one row per column, in order, with its role. Columns: column,
+ * role ("predictor": fixed or random effects or a grouping factor, what lc_fit_predict's
+ * new data needs; "response"; "variance"; "weights"). A frontend reads only these. */
+int32_t lc_transfer_columns(char const * formula, lc_transfer_options const * options, lc_table * * out, lc_error * error);
 
 /* Fits a linear mixed model given as an lme4 formula, with the options in options
  * (NULL for the defaults; see lc_transfer_options). Free the result with lc_fit_free. */

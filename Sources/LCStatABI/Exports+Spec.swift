@@ -13,7 +13,8 @@ public func lcSpecCreate(_ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_spe
 @c(lc_spec_free)
 public func lcSpecFree(_ spec: UnsafeMutablePointer<lc_spec>?) { Handles.free(spec, .spec) }
 
-private func withSpec(_ spec: UnsafeMutablePointer<lc_spec>?, _ error: UnsafeMutablePointer<lc_error>?,
+/// Runs `body` on the live spec behind `spec`.
+func withSpec(_ spec: UnsafeMutablePointer<lc_spec>?, _ error: UnsafeMutablePointer<lc_error>?,
                       _ body: (SpecHandle) throws -> Void) -> Int32 {
     guarded(error) { try body(try Handles.lookup(spec, as: SpecHandle.self, .spec, what: "spec")) }
 }
@@ -65,24 +66,12 @@ public func lcSpecSetNull(_ spec: UnsafeMutablePointer<lc_spec>?, _ null: Unsafe
 @c(lc_spec_set_missing)
 public func lcSpecSetMissing(_ spec: UnsafeMutablePointer<lc_spec>?, _ policy: UnsafePointer<CChar>?,
                              _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
-    withSpec(spec, error) {
-        let text = try string(policy, "missing")
-        guard let p = MissingPolicy(rawValue: text) else {
-            throw LCError(.invalidArgument, "missing must be 'available' or 'listwise', not '\(text)'")
-        }
-        $0.missing = p
-    }
+    withSpec(spec, error) { $0.missing = try choice(policy, "missing") }
 }
 
 /// Sets the group size k of ICC(1): "mean" (N/J) or "n0".
 @c(lc_spec_set_icc_k)
 public func lcSpecSetIccK(_ spec: UnsafeMutablePointer<lc_spec>?, _ k: UnsafePointer<CChar>?,
                           _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
-    withSpec(spec, error) {
-        let text = try string(k, "icc_k")
-        guard let v = ICCGroupSize(rawValue: text) else {
-            throw LCError(.invalidArgument, "icc_k must be 'mean' or 'n0', not '\(text)'")
-        }
-        $0.iccGroupSize = v
-    }
+    withSpec(spec, error) { $0.iccGroupSize = try choice(k, "icc_k") }
 }

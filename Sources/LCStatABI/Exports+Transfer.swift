@@ -42,6 +42,28 @@ public func lcTransferOptionsInit(_ options: UnsafeMutablePointer<lc_transfer_op
     }
 }
 
+/// The spec of a C formula and options (NULL for the defaults).
+private func transferSpec(_ formula: UnsafePointer<CChar>?, _ options: UnsafePointer<lc_transfer_options>?) throws -> TransferSpec {
+    var spec = try TransferSpec(parsing: try string(formula, "formula"))
+    guard let o = options?.pointee else { return spec }
+    guard o.struct_size == UInt32(MemoryLayout<lc_transfer_options>.size) else {
+        throw LCError(.invalidArgument,
+            "lc_transfer_options.struct_size is \(o.struct_size), expected \(MemoryLayout<lc_transfer_options>.size): call lc_transfer_options_init")
+    }
+    spec.reml = o.reml != 0
+    spec.variance = try o.variance.map { try string($0, "variance") }.flatMap { $0.isEmpty ? nil : try VarianceFunction(parsing: $0) }
+    spec.options.weights = try o.weights.map { try string($0, "weights") }.flatMap { $0.isEmpty ? nil : $0 }
+    let names = try strings(o.contrast_names, o.n_contrasts, "contrast_names")
+    let kinds = try strings(o.contrast_kinds, o.n_contrasts, "contrast_kinds")
+    for (name, kind) in zip(names, kinds) { spec.options.contrasts[name] = try ContrastKind(parsing: kind) }
+    switch o.ddf {
+    case LC_DDF_SATTERTHWAITE: spec.ddf = .satterthwaite
+    case LC_DDF_KENWARD_ROGER: spec.ddf = .kenwardRoger
+    default: throw LCError(.invalidArgument, "ddf must be LC_DDF_SATTERTHWAITE or LC_DDF_KENWARD_ROGER, not \(o.ddf)")
+    }
+    return spec
+}
+
 /// Fits a linear mixed model given as an lme4 formula, with the options in `options`
 /// (NULL for the defaults; see lc_transfer_options). Free the result with lc_fit_free.
 @c(lc_transfer_fit)
@@ -51,25 +73,22 @@ public func lcTransferFit(_ dataset: UnsafePointer<lc_dataset>?, _ formula: Unsa
                           _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     producing(out, error) {
         let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
-        var spec = TransferSpec(formula: try string(formula, "formula"))
-        if let o = options?.pointee {
-            guard o.struct_size == UInt32(MemoryLayout<lc_transfer_options>.size) else {
-                throw LCError(.invalidArgument,
-                    "lc_transfer_options.struct_size is \(o.struct_size), expected \(MemoryLayout<lc_transfer_options>.size): call lc_transfer_options_init")
-            }
-            spec.reml = o.reml != 0
-            spec.variance = try o.variance.map { try string($0, "variance") }.flatMap { $0.isEmpty ? nil : try VarianceFunction(parsing: $0) }
-            spec.options.weights = try o.weights.map { try string($0, "weights") }.flatMap { $0.isEmpty ? nil : $0 }
-            let names = try strings(o.contrast_names, o.n_contrasts, "contrast_names")
-            let kinds = try strings(o.contrast_kinds, o.n_contrasts, "contrast_kinds")
-            for (name, kind) in zip(names, kinds) { spec.options.contrasts[name] = try ContrastKind(parsing: kind) }
-            switch o.ddf {
-            case LC_DDF_SATTERTHWAITE: spec.ddf = .satterthwaite
-            case LC_DDF_KENWARD_ROGER: spec.ddf = .kenwardRoger
-            default: throw LCError(.invalidArgument, "ddf must be LC_DDF_SATTERTHWAITE or LC_DDF_KENWARD_ROGER, not \(o.ddf)")
-            }
-        }
-        return FitHandle(try Transfer.run(d.dataset, spec))
+        return FitHandle(try Transfer.run(d.dataset, try transferSpec(formula, options)))
+    }
+}
+
+/// The columns lc_transfer_fit would read for `formula` and `options` (NULL for the
+/// defaults), without data: one row per column, in order, with its role. Columns: column,
+/// role ("predictor": fixed or random effects or a grouping factor, what lc_fit_predict's
+/// new data needs; "response"; "variance"; "weights"). A frontend reads only these.
+@c(lc_transfer_columns)
+public func lcTransferColumns(_ formula: UnsafePointer<CChar>?, _ options: UnsafePointer<lc_transfer_options>?,
+                              _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
+                              _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    producing(out, error) {                    // not trivial: parsing a deep formula needs the library's own stack
+        let columns = try transferSpec(formula, options).columns
+        return TableHandle(ResultTable(columns: [.init("column", .text(columns.map(\.name))),
+                                                 .init("role", .text(columns.map(\.role.rawValue)))]))
     }
 }
 

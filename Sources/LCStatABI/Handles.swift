@@ -81,7 +81,7 @@ final class SpecHandle: Handle, @unchecked Sendable {
     var null: NullResponseDistribution = .uniform
     var missing: MissingPolicy = .available
     var iccGroupSize: ICCGroupSize = .mean
-    /// Set through lc_spec_set (see SpecOptions.swift).
+    /// Options, set through the typed setters (Exports+SpecOptions.swift).
     var outcome: String?
     var consensus: ConsensusIndex = .rwgJ
     var levelColumn: String?
@@ -98,7 +98,7 @@ final class SpecHandle: Handle, @unchecked Sendable {
     var reml = true
     var bootstrap = 0
     var significance = false
-    var statistic = "mean"
+    var medianStatistic = false
     init() { super.init(kind: .spec) }
 }
 

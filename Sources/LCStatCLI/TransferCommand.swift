@@ -53,8 +53,7 @@ struct TransferCommand: ParsableCommand {
 
     func run() throws {
         try runReporting {
-            let parsed = try Formula(parsing: formula)
-            var spec = TransferSpec(formula: formula, reml: !ml, variance: try variance.map(VarianceFunction.init(parsing:)))
+            var spec = try TransferSpec(parsing: formula, reml: !ml, variance: try variance.map(VarianceFunction.init(parsing:)))
             spec.options.weights = weights
             for entry in contrasts.flatMap({ $0.split(separator: ",") }) {
                 let parts = entry.split(separator: "=", maxSplits: 1).map { String($0.filter { $0 != " " }) }
@@ -73,11 +72,10 @@ struct TransferCommand: ParsableCommand {
                 }
                 return m
             }
-            let extra = [spec.variance?.covariate, weights].compactMap { $0 }
-            let data = try CSVReader.read(path: file, options: InputOptions.csvOptions(columns: parsed.columns + extra, na: na))
+            let data = try CSVReader.read(path: file, options: InputOptions.csvOptions(columns: spec.columns.map(\.name), na: na))
             let result = try Transfer.run(data, spec)
             if let predict {
-                let newdata = try CSVReader.read(path: predict, options: InputOptions.csvOptions(columns: parsed.predictorColumns, na: na))
+                let newdata = try CSVReader.read(path: predict, options: InputOptions.csvOptions(columns: spec.formula.predictorColumns, na: na))
                 let table = try result.predict(newdata)
                 try out.emit(inputs: [file, predict]) { write in TableFormatter.csv(table, to: write) }
                 return

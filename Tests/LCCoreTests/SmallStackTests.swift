@@ -44,7 +44,7 @@ struct SmallStackTests {
         let outcome = Self.onThread(stack: 64 << 10) { [data] () -> String in
             do {
                 let fit = try Monitor.offloaded(nil) {
-                    try Transfer.run(data, TransferSpec(formula: Self.nested(Formula.maxDepth)))
+                    try Transfer.run(data, TransferSpec(parsing: Self.nested(Formula.maxDepth)))
                 }
                 guard fit.fit.beta.count == 2 else { return "wrong fit" }
             } catch { return "error: \(error)" }

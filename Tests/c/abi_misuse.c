@@ -88,10 +88,11 @@ int main(void) {
     expect("spec bad null", lc_spec_set_null(spec, "bogus", &err), LC_STATUS_INVALID_ARGUMENT, &err, "bogus");
     expect("spec bad missing", lc_spec_set_missing(spec, "some", &err), LC_STATUS_INVALID_ARGUMENT, &err, "listwise");
     expect("spec on a dataset handle", lc_spec_set_items((lc_spec *)ds, items, 1, &err), LC_STATUS_BAD_HANDLE, &err, "spec");
-    expect("spec unknown option", lc_spec_set(spec, "colour", "red", &err), LC_STATUS_INVALID_ARGUMENT, &err, "colour");
-    expect("spec NULL option value", lc_spec_set(spec, "outcome", NULL, &err), LC_STATUS_INVALID_ARGUMENT, &err, "NULL");
-    expect("spec bad consensus", lc_spec_set(spec, "consensus", "rwg", &err), LC_STATUS_INVALID_ARGUMENT, &err, "rwg_j");
-    expect("spec bad flag", lc_spec_set(spec, "center", "maybe", &err), LC_STATUS_INVALID_ARGUMENT, &err, "maybe");
+    expect("spec empty wave column", lc_spec_set_wave(spec, "", &err), LC_STATUS_INVALID_ARGUMENT, &err, "column");
+    expect("spec NULL outcome", lc_spec_set_outcome(spec, NULL, &err), LC_STATUS_INVALID_ARGUMENT, &err, "NULL");
+    expect("spec bad consensus", lc_spec_set_consensus(spec, "rwg", &err), LC_STATUS_INVALID_ARGUMENT, &err, "rwg_j");
+    expect("spec bad statistic", lc_spec_set_statistic(spec, "mode", &err), LC_STATUS_INVALID_ARGUMENT, &err, "median");
+    expect("spec negative bootstrap", lc_spec_set_bootstrap(spec, -5, &err), LC_STATUS_INVALID_ARGUMENT, &err, "-5");
     expect("level_consensus without outcome", lc_level_consensus(ds, spec, &table, &err), LC_STATUS_INVALID_ARGUMENT, &err, "outcome");
     expect("agreement without items", lc_agreement(ds, spec, &table, &err), LC_STATUS_INVALID_ARGUMENT, &err, "group");
     expect("set group", lc_spec_set_group(spec, group, 1, &err), LC_STATUS_OK, &err, NULL);
@@ -150,16 +151,16 @@ int main(void) {
         expect("null without scale", lc_null_distribution(ns, &t1, &err), LC_STATUS_INVALID_ARGUMENT, &err, "scale");
         lc_spec_set_scale(ns, 1, 5, &err);
         expect("null without group size", lc_null_distribution(ns, &t1, &err), LC_STATUS_INVALID_ARGUMENT, &err, "group_size");
-        expect("null bad seed", lc_spec_set(ns, "seed", "-1", &err), LC_STATUS_INVALID_ARGUMENT, &err, "seed");
-        expect("null zero replications", (lc_spec_set(ns, "replications", "0", &err), lc_spec_set(ns, "group_size", "8", &err),
+        expect("null negative replications", lc_spec_set_replications(ns, -1, &err), LC_STATUS_INVALID_ARGUMENT, &err, "replications");
+        expect("null zero replications", (lc_spec_set_replications(ns, 0, &err), lc_spec_set_group_size(ns, 8, &err),
                lc_null_distribution(ns, &t1, &err)), LC_STATUS_INVALID_ARGUMENT, &err, "replications");
-        lc_spec_set(ns, "replications", "3000", &err);
-        lc_spec_set(ns, "method", "monte_carlo", &err);
-        lc_spec_set(ns, "n_items", "3", &err);
-        lc_spec_set(ns, "seed", "77", &err);
+        lc_spec_set_replications(ns, 3000, &err);
+        lc_spec_set_method(ns, "monte_carlo", &err);
+        lc_spec_set_n_items(ns, 3, &err);
+        lc_spec_set_seed(ns, 77, &err);
         expect("null run 1", lc_null_distribution(ns, &t1, &err), LC_STATUS_OK, &err, NULL);
         expect("null run 2", lc_null_distribution(ns, &t2, &err), LC_STATUS_OK, &err, NULL);
-        lc_spec_set(ns, "seed", "78", &err);
+        lc_spec_set_seed(ns, 78, &err);
         expect("null run 3", lc_null_distribution(ns, &t3, &err), LC_STATUS_OK, &err, NULL);
         const double *a = NULL, *b = NULL, *c = NULL;
         int64_t n = 0;
@@ -235,15 +236,15 @@ int main(void) {
         int calls = 0;
         lc_spec_create(&ns, &err);
         lc_spec_set_scale(ns, 1, 5, &err);
-        lc_spec_set(ns, "group_size", "10", &err);
-        lc_spec_set(ns, "replications", "100000000", &err);
-        lc_spec_set(ns, "method", "monte_carlo", &err);
+        lc_spec_set_group_size(ns, 10, &err);
+        lc_spec_set_replications(ns, 100000000, &err);
+        lc_spec_set_method(ns, "monte_carlo", &err);
         lc_progress_set(stop_at_first, &calls);
         expect("cancelled by the callback", lc_null_distribution(ns, &t, &err), LC_STATUS_CANCELLED, &err, "cancelled");
         lc_progress_set(NULL, NULL);
         checks++;
         if (calls != 1 || t != NULL) { failures++; printf("FAIL cancel: %d calls, table %p\n", calls, (void *)t); }
-        lc_spec_set(ns, "replications", "1000", &err);
+        lc_spec_set_replications(ns, 1000, &err);
         expect("the next call runs", lc_null_distribution(ns, &t, &err), LC_STATUS_OK, &err, NULL);
         lc_table_free(t);
         lc_spec_free(ns);

@@ -41,10 +41,10 @@ static void *work(void *arg) {
     if (!j->status) j->status = lc_spec_set_scale(spec, 1, 5, &err);
     if (!j->status) j->status = lc_agreement(data, spec, &table, &err);
     if (!j->status) { collect(table, j); lc_table_free(table); table = NULL; }
-    if (!j->status) j->status = lc_spec_set(spec, "group_size", "12", &err);
-    if (!j->status) j->status = lc_spec_set(spec, "method", "monte_carlo", &err);
-    if (!j->status) j->status = lc_spec_set(spec, "replications", "20000", &err);
-    if (!j->status) j->status = lc_spec_set(spec, "seed", "42", &err);
+    if (!j->status) j->status = lc_spec_set_group_size(spec, 12, &err);
+    if (!j->status) j->status = lc_spec_set_method(spec, "monte_carlo", &err);
+    if (!j->status) j->status = lc_spec_set_replications(spec, 20000, &err);
+    if (!j->status) j->status = lc_spec_set_seed(spec, 42, &err);
     if (!j->status) j->status = lc_null_distribution(spec, &table, &err);
     if (!j->status) { collect(table, j); lc_table_free(table); }
     if (j->status) fprintf(stderr, "thread failed: %s\n", err.message);

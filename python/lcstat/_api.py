@@ -52,6 +52,14 @@ def _is_path(data) -> bool:
     return isinstance(data, (str, bytes, os.PathLike))
 
 
+def _character(options: dict, key: str) -> int:
+    """A read option of one ASCII character as its code (0: none, the reader decides)."""
+    c = options.get(key) or ""
+    if not isinstance(c, str) or len(c) > 1 or not c.isascii():
+        raise ValueError(f"{key} must be a single character")
+    return ord(c) if c else 0
+
+
 def _source(data, columns: Sequence[str] | None, read_options: dict | None):
     """What the C layer reads: a (path, options) pair for a CSV file, which the
     library parses itself (lcstat's reader: SPSS-style ';' and decimal commas,
@@ -65,10 +73,9 @@ def _source(data, columns: Sequence[str] | None, read_options: dict | None):
         if opts.get("delimiter") == "tab":
             opts["delimiter"] = "\t"
         na = opts.get("na_values") or []
-        opts["na_values"] = [na] if isinstance(na, str) else [str(v) for v in na]   # "-99" is one code, not '-', '9', '9'
-        if columns is not None:
-            opts["columns"] = list(dict.fromkeys(columns))
-        return (os.fspath(data), opts)
+        na = [na] if isinstance(na, str) else [str(v) for v in na]   # "-99" is one code, not '-', '9', '9'
+        return (os.fspath(data), _character(opts, "delimiter"), _character(opts, "decimal"), na,
+                None if columns is None else list(dict.fromkeys(columns)))
     if read_options:
         raise TypeError("read_options apply only when data is a path to a CSV file")
     df = _frame(data)
@@ -175,14 +182,14 @@ def _table_frame(table, extra: bool = True) -> pd.DataFrame:
     floats = [(i, name) for i, name, kind in keep if kind == "f"]
     block = np.empty((len(floats), nrows), dtype=np.float64)
     for row, (i, _) in enumerate(floats):
-        _lcstat.table_fill(table, i, block[row])
+        _lcstat.table_column(table, i, block[row])
     others = {}
     for i, name, kind in keep:
         if kind in ("i", "b"):
             others[i] = np.empty(nrows, dtype=np.int64 if kind == "i" else np.bool_)
-            _lcstat.table_fill(table, i, others[i])
+            _lcstat.table_column(table, i, others[i])
         elif kind == "s":
-            others[i] = _lcstat.table_texts(table, i)
+            others[i] = _lcstat.table_column(table, i)
     del table
     import pandas as pd
     df = pd.DataFrame(block.T, columns=[name for _, name in floats], copy=False)
@@ -305,8 +312,7 @@ def agreement(data, *, group, items, scale=None, null="uniform", missing="availa
     """
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": _null(null), "missing": str(missing),
-            "options": {"significance": "true" if significance else "false", "replications": str(int(replications)),
-                        "seed": str(int(seed))}}
+            "significance": bool(significance), "replications": int(replications), "seed": int(seed)}
     return _run("agreement", data, g + it, spec, extra, read_options, _group_keys(g), progress)
 
 
@@ -328,7 +334,7 @@ def icc(data, *, group, items, scale=None, reverse=None, missing="available", k=
     """
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "missing": str(missing), "icc_k": str(k),
-            "options": {"bootstrap": str(int(bootstrap)), "seed": str(int(seed))}}
+            "bootstrap": int(bootstrap), "seed": int(seed)}
     return _run("icc", data, g + it, spec, extra, read_options, progress=progress)
 
 
@@ -407,14 +413,13 @@ def level_consensus(data, *, group, items, outcome, scale=None, consensus="rwg_j
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     if weights not in (None, "size"):
         raise ValueError("weights must be None or 'size'")
-    options = {"outcome": str(outcome), "consensus": str(consensus), "center": "true" if center else "false",
-               "weights": weights or "none"}
+    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": _null(null),
+            "missing": str(missing), "outcome": str(outcome), "consensus": str(consensus), "center": bool(center),
+            "weights": weights or "none"}
     columns = g + it + [str(outcome)]
     if level is not None:
-        options["level_column"] = str(level)
+        spec["level_column"] = str(level)
         columns.append(str(level))
-    spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": _null(null),
-            "missing": str(missing), "options": options}
     return _run("level_consensus", data, columns, spec, True, read_options)
 
 
@@ -438,9 +443,8 @@ def null_distribution(group_size: int, *, items: int = 1, scale=(1, 5), null="un
     for name, v in (("group_size", group_size), ("items", items), ("replications", replications), ("seed", seed)):
         if isinstance(v, bool) or not isinstance(v, int):
             raise TypeError(f"{name} must be an int")
-    options = {"group_size": str(group_size), "n_items": str(items), "replications": str(replications),
-               "seed": str(seed), "method": str(method)}
-    spec = {"scale": _scale(scale), "null": _null(null), "options": options}
+    spec = {"scale": _scale(scale), "null": _null(null), "group_size": group_size, "n_items": items,
+            "replications": replications, "seed": seed, "method": str(method)}
     return _run("null_distribution", None, [], spec, progress=progress)
 
 
@@ -459,7 +463,7 @@ def rgr(data, *, group, items, pseudo_groups: int = 1000, seed: int = 1, scale=N
     """
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale),
-            "options": {"pseudo_groups": str(int(pseudo_groups)), "seed": str(int(seed))}}
+            "pseudo_groups": int(pseudo_groups), "seed": int(seed)}
     return _run("rgr", data, g + it, spec, True, read_options, progress=progress)
 
 
@@ -476,7 +480,7 @@ def aggregation(data, *, group, items, scale, null="uniform", missing="available
     """
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": _null(null), "missing": str(missing),
-            "options": {"replications": str(int(replications)), "seed": str(int(seed))}}
+            "replications": int(replications), "seed": int(seed)}
     return _run("aggregation", data, g + it, spec, True, read_options, progress=progress)
 
 
@@ -487,6 +491,5 @@ def bootstrap_groups(table, column: str, *, statistic: str = "mean", replicates:
     SE and 95% percentile interval from ``replicates`` resamples of the rows (groups),
     seeded. Returns one row: ``statistic, estimate, se, low, high, groups, replicates``.
     """
-    spec = {"items": [str(column)], "options": {"statistic": str(statistic), "replications": str(int(replicates)),
-                                                "seed": str(int(seed))}}
+    spec = {"items": [str(column)], "statistic": str(statistic), "replications": int(replicates), "seed": int(seed)}
     return _run("bootstrap", table, [str(column)], spec, progress=progress)

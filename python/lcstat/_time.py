@@ -22,7 +22,7 @@ def consensus_over_time(data, *, group, wave, items, scale=None, null="uniform",
     """
     g, it, rev = _names(group, "group"), _names(items, "items"), _names(reverse, "reverse")
     spec = {"group": g, "items": it, "reverse": rev, "scale": _scale(scale), "null": _null(null), "missing": str(missing),
-            "options": {"wave": str(wave)}}
+            "wave": str(wave)}
     return _run("consensus_over_time", data, g + [str(wave)] + it, spec, extra, read_options,
                 {**_group_keys(g), "wave": str(wave)})
 

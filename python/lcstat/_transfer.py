@@ -1,7 +1,6 @@
 """Transfer models: linear mixed models of sessions in persons in communities."""
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from . import _lcstat
@@ -37,9 +36,10 @@ class TransferResult:
         function (empty without one): ``delta`` for ``exp(v)``, SD ratios per level for ``ident(v)``.
     """
 
-    def __init__(self, capsule, formula: str, index=None):
+    def __init__(self, capsule, formula: str, index=None, columns=None):
         self._capsule = capsule
         self._index = index
+        self._columns = columns       # the columns the fit read, with their roles (lc_transfer_columns)
         self.formula = formula
         self.fixed = _frame_of(_lcstat.fit_table(capsule, "fixed"))
         self.random = _frame_of(_lcstat.fit_table(capsule, "random"))
@@ -83,7 +83,7 @@ class TransferResult:
         ``predict(fit, newdata, allow.new.levels = TRUE)``); ``random=False``: ``re.form = NA``."""
         import pandas as pd
         df = _frame(newdata)
-        wanted = _formula_names(self.formula)
+        wanted = set(self._columns.loc[self._columns["role"] == "predictor", "column"])
         source = _source(df, [c for c in df.columns if str(c) in wanted], None)
         table = _frame_of(_lcstat.fit_predict(self._capsule, source))
         missing = [n for n in table.attrs["notes"] if n.startswith("fit (with random effects) needs")]
@@ -148,11 +148,6 @@ class TransferResult:
         return f"<TransferResult {self.formula!r}: logLik {self.fit['loglik']:.3f}, {self.fit['nobs']} obs>"
 
 
-def _formula_names(formula: str) -> set:
-    names = set(re.findall(r"[A-Za-z_.][A-Za-z0-9_.]*|`[^`]*`", formula))
-    return {w.strip("`") for w in names}
-
-
 DDF = {"satterthwaite": 0, "kenward-roger": 1}
 CONTRASTS = ("treatment", "sum", "helmert", "poly")
 
@@ -198,22 +193,23 @@ def transfer(data, formula: str, *, reml: bool = True, weights: str | None = Non
             raise ValueError(f"contrasts maps a factor's name to one of {', '.join(CONTRASTS)}; got {name!r}: {kind!r}")
         contrasts[name] = kind
     index = None
+    options = (formula, bool(reml), variance, weights, list(contrasts), list(contrasts.values()), DDF[ddf])
+    columns = _frame_of(_lcstat.transfer(None, *options, None, True))     # as the library parses the formula
+    wanted = set(columns["column"])
     if _is_path(data):
-        source = _source(data, None, read_options)     # every column; the formula picks its own
+        source = _source(data, list(columns["column"]), read_options)
     else:
         df = _frame(data)
         index = df.index
-        wanted = _formula_names(formula) | set(re.findall(r"\(([^()]*)\)", variance or "")) | {weights}
         _refuse_dates(df, wanted)
         source = _source(df, [c for c in df.columns if str(c) in wanted], read_options)
     bar = progress_for("transfer", progress)      # Ctrl-C stops the fit; a bar past two seconds
     try:
-        capsule = _lcstat.transfer(source, formula, bool(reml), variance, weights, list(contrasts),
-                                   list(contrasts.values()), DDF[ddf], bar)
+        capsule = _lcstat.transfer(source, *options, bar)
     finally:
         if bar:
             bar.close()
-    return TransferResult(capsule, formula, index)
+    return TransferResult(capsule, formula, index, columns)
 
 
 def _refuse_dates(df, wanted):
@@ -239,8 +235,8 @@ def emergence(data, *, group: str, person: str, time: str, value: str, reml: boo
     R equivalent: ``anova(lme(..., random = list(group = ~time, person = ~1)),
     update(<that>, weights = varExp(form = ~time)))``.
     """
-    spec = {"group": [str(group)], "options": {"person": str(person), "time": str(time), "value": str(value),
-                                               "reml": "true" if reml else "false"}}
+    spec = {"group": [str(group)], "person": str(person), "time": str(time), "value": str(value),
+            "reml": bool(reml)}
     columns = [str(group), str(person), str(time), str(value)]
     return _run_analysis("emergence", data, columns, spec, True, read_options, {"time": str(time)})
 

@@ -1,27 +1,15 @@
-/* _lcstat: the private CPython accelerator of the lcstat package, a thin layer
- * over the C ABI (include/lcstat.h). The Python package lcstat holds the API;
- * this module only moves buffers in and tables out.
+/* _lcstat: the private CPython accelerator of the lcstat package, a thin layer over the C
+ * ABI (include/lcstat.h): it moves buffers in and tables out; the package holds the API.
  *
- * run(analysis, data, spec) -> (columns, notes)
- *   analysis: "agreement", "icc", "alpha", "scores", "level_consensus", "rgr",
- *             "aggregation", "consensus_over_time", "composition", "emergence", "bootstrap"
- *             or "null_distribution" (which takes data None: it reads the spec alone)
- *   data:     list of (name, values) with values a C-contiguous float64 buffer
- *             or int64 buffer (exact integers), or (name, (int64 values, missing
- *             mask of one byte a row)), or (name, (codes, levels[, ordered])) with
- *             codes a C-contiguous int64 buffer (-1 = missing) and levels a list of str;
- *             or (path, csv) to let the library read a CSV file itself, csv a
- *             dict with optional delimiter, decimal (str of one character),
- *             na_values and columns (lists of str)
- *   spec:     dict with optional keys group, items, reverse, ids (lists of str),
- *             scale ((low, high)), null, missing, icc_k (str), and options
- *             (dict of str to str, each passed to lc_spec_set)
- *   returns:  a table capsule (freed with the capsule), read with
- *             table_layout (rows, column names, kinds "f"/"i"/"b"/"s" and extra flags, notes),
- *             table_fill (a float64, int64 or bool column copied into a caller's
- *             buffer, once) and table_texts (a text column as a list of str)
- * Errors raise LcstatError (a ValueError) with .code set to the status.
- * The GIL is released while the library copies columns and computes. */
+ * run(analysis, data, spec[, progress]) -> table capsule
+ *   analysis: a name in `analyses` below ("null_distribution" takes data None)
+ *   data:     a list of (name, values) columns (see add_column) or a CSV file (see read_file)
+ *   spec:     a dict of settings named after their setter (key for lc_spec_set_<key>),
+ *             each of the Python type `setters` below gives it; None leaves one unset
+ * A table capsule frees its table with it; table_layout reads its rows, columns (name,
+ * kind "f"/"i"/"b"/"s", extra) and notes; table_column one column, whatever its type.
+ * Errors raise LcstatError (a ValueError) with .code set to the status. The GIL is
+ * released while the library works; long calls can be interrupted (monitored_call). */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <lcstat.h>
@@ -57,65 +45,87 @@ static int string_array(PyObject *list, const char ***out, Py_ssize_t *n) {
     return 0;
 }
 
-typedef int32_t (*set_list_fn)(lc_spec *, const char *const *, int64_t, lc_error *);
+/* The spec's typed setters (lc_spec_set_<key>) by key, with the Python value each takes. */
+typedef enum { NAMES, TEXT, FLAG, COUNT, SEED, RANGE } value_kind;
+static const char *const expected[] = {"a list of str", "a str", "a bool", "an int", "an int from 0 to 2**64 - 1",
+                                       "a (low, high) pair of numbers"};
+typedef void (*any_fn)(void);
+typedef int32_t (*names_fn)(lc_spec *, const char *const *, int64_t, lc_error *);
+typedef int32_t (*text_fn)(lc_spec *, const char *, lc_error *);
+typedef int32_t (*flag_fn)(lc_spec *, int32_t, lc_error *);
+typedef int32_t (*count_fn)(lc_spec *, int64_t, lc_error *);
+typedef int32_t (*seed_fn)(lc_spec *, uint64_t, lc_error *);
+typedef int32_t (*range_fn)(lc_spec *, double, double, lc_error *);
 
-static int set_list(PyObject *spec, const char *key, lc_spec *handle, set_list_fn fn, lc_error *err, int32_t *status) {
-    const char **arr = NULL; Py_ssize_t n = 0;
-    PyObject *v = PyDict_GetItemString(spec, key);
-    if (v == NULL) return 0;
-    if (string_array(v, &arr, &n) < 0) { PyMem_Free(arr); return -1; }
-    *status = fn(handle, arr, (int64_t)n, err);
-    PyMem_Free(arr);
-    return 0;
-}
+#define SETTER(key, kind) {#key, kind, (any_fn)lc_spec_set_##key}
+static const struct { const char *key; value_kind kind; any_fn fn; } setters[] = {
+    SETTER(group, NAMES), SETTER(items, NAMES), SETTER(reverse, NAMES), SETTER(ids, NAMES),
+    SETTER(null, TEXT), SETTER(missing, TEXT), SETTER(icc_k, TEXT), SETTER(outcome, TEXT), SETTER(consensus, TEXT),
+    SETTER(level_column, TEXT), SETTER(weights, TEXT), SETTER(method, TEXT), SETTER(wave, TEXT), SETTER(statistic, TEXT),
+    SETTER(person, TEXT), SETTER(time, TEXT), SETTER(value, TEXT),
+    SETTER(center, FLAG), SETTER(reml, FLAG), SETTER(significance, FLAG),
+    SETTER(group_size, COUNT), SETTER(n_items, COUNT), SETTER(replications, COUNT), SETTER(pseudo_groups, COUNT),
+    SETTER(bootstrap, COUNT), SETTER(seed, SEED), SETTER(scale, RANGE),
+};
+#undef SETTER
 
-typedef int32_t (*set_text_fn)(lc_spec *, const char *, lc_error *);
-
-static int set_text(PyObject *spec, const char *key, lc_spec *handle, set_text_fn fn, lc_error *err, int32_t *status) {
-    PyObject *v = PyDict_GetItemString(spec, key);
-    if (v == NULL || v == Py_None) return 0;
-    const char *s = PyUnicode_AsUTF8(v);
-    if (s == NULL) return -1;
-    *status = fn(handle, s, err);
-    return 0;
-}
-
-static int build_spec(PyObject *spec, lc_spec *handle, lc_error *err, int32_t *status) {
-    if (set_list(spec, "group", handle, lc_spec_set_group, err, status) < 0 || *status) return -1;
-    if (set_list(spec, "items", handle, lc_spec_set_items, err, status) < 0 || *status) return -1;
-    if (set_list(spec, "reverse", handle, lc_spec_set_reverse, err, status) < 0 || *status) return -1;
-    if (set_list(spec, "ids", handle, lc_spec_set_ids, err, status) < 0 || *status) return -1;
-    if (set_text(spec, "null", handle, lc_spec_set_null, err, status) < 0 || *status) return -1;
-    if (set_text(spec, "missing", handle, lc_spec_set_missing, err, status) < 0 || *status) return -1;
-    if (set_text(spec, "icc_k", handle, lc_spec_set_icc_k, err, status) < 0 || *status) return -1;
-    PyObject *scale = PyDict_GetItemString(spec, "scale");
-    if (scale != NULL && scale != Py_None) {
-        double lo, hi;
-        if (!PyArg_ParseTuple(scale, "dd", &lo, &hi)) return -1;
-        *status = lc_spec_set_scale(handle, lo, hi, err);
-        if (*status) return -1;
+/* Converts `v` to the setter's C type and calls it: -1 when `v` is not of that type,
+ * else 0 with the library's status in *st. */
+static int call_setter(lc_spec *spec, value_kind kind, any_fn fn, PyObject *v, lc_error *err, int32_t *st) {
+    int whole = PyLong_Check(v) && !PyBool_Check(v);
+    const char **names = NULL, *s; Py_ssize_t n = 0; long long i; unsigned long long u; double lo, hi;
+    switch (kind) {
+    case NAMES:
+        if (string_array(v, &names, &n) == 0) *st = ((names_fn)fn)(spec, names, (int64_t)n, err);
+        PyMem_Free(names);
+        return PyErr_Occurred() ? -1 : 0;
+    case TEXT:
+        if (!PyUnicode_Check(v) || (s = PyUnicode_AsUTF8(v)) == NULL) return -1;
+        *st = ((text_fn)fn)(spec, s, err); return 0;
+    case FLAG:
+        if (!PyBool_Check(v)) return -1;
+        *st = ((flag_fn)fn)(spec, v == Py_True, err); return 0;
+    case COUNT:
+        if (!whole || ((i = PyLong_AsLongLong(v)) == -1 && PyErr_Occurred())) return -1;
+        *st = ((count_fn)fn)(spec, (int64_t)i, err); return 0;
+    case SEED:
+        if (!whole || ((u = PyLong_AsUnsignedLongLong(v)) == (unsigned long long)-1 && PyErr_Occurred())) return -1;
+        *st = ((seed_fn)fn)(spec, (uint64_t)u, err); return 0;
+    case RANGE:
+        if (!PyArg_ParseTuple(v, "dd", &lo, &hi)) return -1;
+        *st = ((range_fn)fn)(spec, lo, hi, err); return 0;
     }
-    /* named options: {key: text} through lc_spec_set */
-    PyObject *options = PyDict_GetItemString(spec, "options");
-    if (options != NULL && options != Py_None) {
-        if (!PyDict_Check(options)) { PyErr_SetString(PyExc_TypeError, "spec options must be a dict"); return -1; }
-        PyObject *key, *value; Py_ssize_t pos = 0;
-        while (PyDict_Next(options, &pos, &key, &value)) {
-            const char *k = PyUnicode_AsUTF8(key), *v = k ? PyUnicode_AsUTF8(value) : NULL;
-            if (k == NULL || v == NULL) return -1;
-            *status = lc_spec_set(handle, k, v, err);
-            if (*status) return -1;
+    return -1;
+}
+
+/* Sets every setting of the dict `settings` on `spec`: -1 with an exception on failure. */
+static int build_spec(PyObject *module, PyObject *settings, lc_spec *spec, lc_error *err) {
+    PyObject *key, *value; Py_ssize_t pos = 0;
+    while (PyDict_Next(settings, &pos, &key, &value)) {
+        const char *k = PyUnicode_AsUTF8(key);
+        if (k == NULL) return -1;
+        if (value == Py_None) continue;
+        size_t i = 0;
+        while (i < sizeof setters / sizeof setters[0] && strcmp(setters[i].key, k) != 0) i++;
+        if (i == sizeof setters / sizeof setters[0]) { PyErr_Format(PyExc_ValueError, "unknown spec setting '%s'", k); return -1; }
+        int32_t st = 0;
+        if (call_setter(spec, setters[i].kind, setters[i].fn, value, err, &st) < 0) {    /* a wrong type, or out of range */
+            if (PyErr_Occurred() && !PyErr_ExceptionMatches(PyExc_TypeError) && !PyErr_ExceptionMatches(PyExc_OverflowError)) return -1;
+            st = PyErr_Occurred() && PyErr_ExceptionMatches(PyExc_OverflowError) ? LC_STATUS_INVALID_ARGUMENT : 0;
+            PyErr_Clear();
+            snprintf(err->message, sizeof err->message, "%s must be %s", k, expected[setters[i].kind]);
+            if (!st) return PyErr_SetString(PyExc_TypeError, err->message), -1;
         }
+        if (st) { raise_status(module, st, err); return -1; }
     }
     return 0;
 }
 
 typedef int32_t (*analysis_fn)(const lc_dataset *, const lc_spec *, lc_table **, lc_error *);
 
-/* lc_null_distribution reads the spec alone; run() calls it with data None. */
+/* lc_null_distribution reads the spec alone (run() passes data None). */
 static int32_t null_distribution(const lc_dataset *data, const lc_spec *spec, lc_table **out, lc_error *err) {
-    (void)data;
-    return lc_null_distribution(spec, out, err);
+    return (void)data, lc_null_distribution(spec, out, err);
 }
 
 /* The analyses run() can call, by name. */
@@ -132,95 +142,75 @@ static analysis_fn find_analysis(const char *name) {
     return NULL;
 }
 
-/* Checks a buffer: format, one dimension, contiguity. */
-static int get_buffer(PyObject *obj, Py_buffer *view, const char *format, const char *name) {
-    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
-    if (view->ndim != 1 || view->format == NULL || strcmp(view->format, format) != 0 ||
-        view->itemsize != (format[0] == 'd' ? (Py_ssize_t)sizeof(double) : (Py_ssize_t)sizeof(int64_t))) {
-        PyErr_Format(PyExc_TypeError, "column '%s' must be a one-dimensional contiguous buffer of format '%s'", name, format);
-        PyBuffer_Release(view);
+/* `obj` as a one-dimensional contiguous buffer (writable when asked) of items of a struct
+ * format in `letters` (8 bytes each, '?' 1): its format letter, or 0 with a TypeError. */
+static char get_buffer(PyObject *obj, Py_buffer *view, const char *letters, int writable, const char *name) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0)) < 0) return 0;
+    const char *f = view->format != NULL ? view->format : "";
+    f += *f == '@' || *f == '=' || *f == '<';                          /* native order */
+    if (view->ndim == 1 && f[0] != 0 && f[1] == 0 && strchr(letters, f[0]) != NULL && view->itemsize == (f[0] == '?' ? 1 : 8))
+        return f[0];
+    PyBuffer_Release(view);
+    PyErr_Format(PyExc_TypeError, "%s must be a one-dimensional contiguous buffer of format '%c'", name, letters[0]);
+    return 0;
+}
+
+/* int64 values and an optional missing mask (bool or uint8, one byte a row). */
+static int32_t add_int64(lc_dataset *data, const char *name, Py_buffer *view, PyObject *mask, lc_error *err) {
+    Py_buffer missing; int32_t st;
+    int has_mask = mask != NULL && mask != Py_None;
+    if (has_mask && PyObject_GetBuffer(mask, &missing, PyBUF_C_CONTIGUOUS) < 0) return -1;
+    if (has_mask && missing.len != view->len / 8) {
+        PyErr_Format(PyExc_ValueError, "column '%s': the missing mask has %zd bytes for %zd rows", name, missing.len, view->len / 8);
+        PyBuffer_Release(&missing);
         return -1;
     }
-    return 0;
-}
-
-/* The format letter of a one-dimensional contiguous buffer of 8-byte values, 0 when it is not one. */
-static char format_letter(PyObject *obj) {
-    Py_buffer view;
-    if (PyObject_GetBuffer(obj, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) { PyErr_Clear(); return 0; }
-    char letter = 0;
-    if (view.ndim == 1 && view.itemsize == 8 && view.format != NULL) {
-        const char *f = view.format;
-        if (*f == '@' || *f == '=' || *f == '<') f++;
-        if (f[0] != 0 && f[1] == 0) letter = f[0];
-    }
-    PyBuffer_Release(&view);
-    return letter;
-}
-
-/* int64 values (format 'q' or 'l') and an optional missing mask (bool or uint8, one byte a row). */
-static int add_int64(PyObject *module, lc_dataset *data, const char *name, PyObject *values, PyObject *mask, lc_error *err) {
-    Py_buffer view, missing; int32_t st;
-    if (get_buffer(values, &view, format_letter(values) == 'l' ? "l" : "q", name) < 0) return -1;
-    int has_mask = mask != NULL && mask != Py_None;
-    if (has_mask) {
-        if (PyObject_GetBuffer(mask, &missing, PyBUF_C_CONTIGUOUS) < 0) { PyBuffer_Release(&view); return -1; }
-        if (missing.len != view.len / 8) {
-            PyBuffer_Release(&missing); PyBuffer_Release(&view);
-            PyErr_Format(PyExc_ValueError, "column '%s': the missing mask has %zd bytes for %zd rows", name, missing.len, view.len / 8);
-            return -1;
-        }
-    }
     Py_BEGIN_ALLOW_THREADS
-    st = lc_dataset_add_int64(data, name, (const int64_t *)view.buf, has_mask ? (const uint8_t *)missing.buf : NULL,
-                              (int64_t)(view.len / 8), err);
+    st = lc_dataset_add_int64(data, name, (const int64_t *)view->buf, has_mask ? (const uint8_t *)missing.buf : NULL,
+                              (int64_t)(view->len / 8), err);
     Py_END_ALLOW_THREADS
     if (has_mask) PyBuffer_Release(&missing);
-    PyBuffer_Release(&view);
-    if (st) { raise_status(module, st, err); return -1; }
-    return 0;
+    return st;
 }
 
 /* One column: float64 values; int64 values (exact keys), alone or as (values, missing mask);
  * (codes, levels) text; (codes, levels, ordered) a categorical in its own level order. */
 static int add_column(PyObject *module, lc_dataset *data, PyObject *item, lc_error *err) {
-    const char *name; PyObject *values;
+    const char *name; PyObject *values, *codes, *levels = NULL; int ordered = -1;
     if (!PyArg_ParseTuple(item, "sO", &name, &values)) return -1;
     Py_buffer view; int32_t st;
-    if (PyTuple_Check(values) && PyTuple_GET_SIZE(values) == 2 && !PyList_Check(PyTuple_GET_ITEM(values, 1)))
-        return add_int64(module, data, name, PyTuple_GET_ITEM(values, 0), PyTuple_GET_ITEM(values, 1), err);
-    if (PyTuple_Check(values)) {
-        PyObject *codes, *levels; int ordered = -1;
-        if (!PyArg_ParseTuple(values, "OO|p", &codes, &levels, &ordered)) return -1;
+    int keyed = PyTuple_Check(values);
+    if (keyed && !PyArg_ParseTuple(values, "OO|p", &codes, &levels, &ordered)) return -1;
+    if (keyed && !PyList_Check(levels)) {                          /* (int64 values, missing mask) */
+        if (!get_buffer(codes, &view, "ql", 0, name)) return -1;
+        st = add_int64(data, name, &view, levels, err);
+    } else if (keyed) {
         const char **lv = NULL; Py_ssize_t nl = 0;
-        if (string_array(levels, &lv, &nl) < 0) { PyMem_Free(lv); return -1; }
-        if (get_buffer(codes, &view, "q", name) < 0 && (PyErr_Clear(), get_buffer(codes, &view, "l", name) < 0)) { PyMem_Free(lv); return -1; }
+        if (string_array(levels, &lv, &nl) < 0 || !get_buffer(codes, &view, "ql", 0, name)) { PyMem_Free(lv); return -1; }
+        int64_t n = (int64_t)(view.len / 8);
         Py_BEGIN_ALLOW_THREADS
-        if (ordered < 0)
-            st = lc_dataset_add_labels(data, name, (const int64_t *)view.buf, (int64_t)(view.len / view.itemsize), lv, (int64_t)nl, err);
-        else
-            st = lc_dataset_add_categorical(data, name, (const int64_t *)view.buf, (int64_t)(view.len / view.itemsize), lv,
-                                            (int64_t)nl, ordered, err);
+        st = ordered < 0 ? lc_dataset_add_labels(data, name, (const int64_t *)view.buf, n, lv, (int64_t)nl, err)
+                         : lc_dataset_add_categorical(data, name, (const int64_t *)view.buf, n, lv, (int64_t)nl, ordered, err);
         Py_END_ALLOW_THREADS
         PyMem_Free(lv);
     } else {
-        char letter = format_letter(values);
-        if (letter == 'q' || letter == 'l') return add_int64(module, data, name, values, NULL, err);
-        if (get_buffer(values, &view, "d", name) < 0) return -1;
-        Py_BEGIN_ALLOW_THREADS
-        st = lc_dataset_add_numeric(data, name, (const double *)view.buf, (int64_t)(view.len / view.itemsize), err);
-        Py_END_ALLOW_THREADS
+        char letter = get_buffer(values, &view, "dql", 0, name);
+        if (!letter) return -1;
+        if (letter != 'd') st = add_int64(data, name, &view, NULL, err);
+        else {
+            Py_BEGIN_ALLOW_THREADS
+            st = lc_dataset_add_numeric(data, name, (const double *)view.buf, (int64_t)(view.len / 8), err);
+            Py_END_ALLOW_THREADS
+        }
     }
     PyBuffer_Release(&view);
-    if (st) { raise_status(module, st, err); return -1; }
-    return 0;
+    if (st > 0) raise_status(module, st, err);
+    return st ? -1 : 0;
 }
 
 /* A result table stays in the library until the Python side has copied each
  * wanted column once into its final array: a capsule that frees the handle. */
-static void free_table_capsule(PyObject *capsule) {
-    lc_table_free(PyCapsule_GetPointer(capsule, "lcstat.table"));
-}
+static void free_table_capsule(PyObject *capsule) { lc_table_free(PyCapsule_GetPointer(capsule, "lcstat.table")); }
 
 static PyObject *table_capsule(lc_table *table) {
     PyObject *capsule = PyCapsule_New(table, "lcstat.table", free_table_capsule);
@@ -228,21 +218,15 @@ static PyObject *table_capsule(lc_table *table) {
     return capsule;
 }
 
-static const char *kind_of(int32_t type) {
-    return type == LC_TYPE_DOUBLE ? "f" : type == LC_TYPE_INT64 ? "i" : type == LC_TYPE_BOOL ? "b" : "s";
-}
-
 /* table_layout(table) -> (nrows, [(name, kind, extra)], notes); kind "f", "i", "b" or "s";
  * extra: whether the column is shown only when asked for. */
 static PyObject *table_layout(PyObject *module, PyObject *capsule) {
     lc_table *table = PyCapsule_GetPointer(capsule, "lcstat.table");
+    lc_error err = {0};
+    int64_t nrows = 0, ncols = 0, nnotes = 0; int32_t st;
     if (table == NULL) return NULL;
-    lc_error err; err.message[0] = 0;
-    int64_t nrows = 0, ncols = 0, nnotes = 0;
-    int32_t st = lc_table_nrows(table, &nrows, &err);
-    if (!st) st = lc_table_ncols(table, &ncols, &err);
-    if (!st) st = lc_table_nnotes(table, &nnotes, &err);
-    if (st) return raise_status(module, st, &err);
+    if ((st = lc_table_nrows(table, &nrows, &err)) || (st = lc_table_ncols(table, &ncols, &err)) ||
+        (st = lc_table_nnotes(table, &nnotes, &err))) return raise_status(module, st, &err);
     PyObject *cols = PyList_New((Py_ssize_t)ncols), *notes = PyList_New((Py_ssize_t)nnotes), *result = NULL;
     if (cols == NULL || notes == NULL) goto done;
     for (int64_t c = 0; c < ncols; c++) {
@@ -251,7 +235,8 @@ static PyObject *table_layout(PyObject *module, PyObject *capsule) {
             (st = lc_table_column_extra(table, c, &extra, &err))) {
             raise_status(module, st, &err); goto done;
         }
-        PyObject *entry = Py_BuildValue("(ssN)", name, kind_of(type), PyBool_FromLong(extra));
+        PyObject *entry = Py_BuildValue("(sCN)", name, type == LC_TYPE_DOUBLE ? 'f' : type == LC_TYPE_INT64 ? 'i'
+                                        : type == LC_TYPE_BOOL ? 'b' : 's', PyBool_FromLong(extra));
         if (entry == NULL) goto done;
         PyList_SET_ITEM(cols, (Py_ssize_t)c, entry);
     }
@@ -269,121 +254,66 @@ done:
     return result;
 }
 
-/* Whether a buffer holds 8-byte items of one of the struct format letters `letters` (native order). */
-static int is_format(const Py_buffer *view, const char *letters) {
-    const char *f = view->format;
-    if (f == NULL || view->itemsize != (letters[0] == '?' ? 1 : 8)) return 0;
-    if (*f == '@' || *f == '=' || *f == '<') f++;
-    return f[0] != 0 && f[1] == 0 && strchr(letters, f[0]) != NULL;
-}
-
-/* The table of a capsule and its row count; NULL with an exception set on failure. */
-static lc_table *table_rows(PyObject *module, PyObject *capsule, int64_t *nrows) {
+/* table_column(table, column[, out]): a text column as a list of str; a numeric or bool
+ * column copied into `out`, a writable buffer of exactly nrows values of its type. */
+static PyObject *table_column(PyObject *module, PyObject *args) {
+    PyObject *capsule, *target = NULL; Py_ssize_t c;
+    if (!PyArg_ParseTuple(args, "On|O", &capsule, &c, &target)) return NULL;
     lc_table *table = PyCapsule_GetPointer(capsule, "lcstat.table");
+    lc_error err = {0};
+    int64_t nrows = 0; int32_t type = 0, st;
     if (table == NULL) return NULL;
-    lc_error err; err.message[0] = 0;
-    int32_t st = lc_table_nrows(table, nrows, &err);
-    if (st) { raise_status(module, st, &err); return NULL; }
-    return table;
-}
-
-/* `target` as a writable C-contiguous buffer of exactly nrows 8-byte items of a
- * struct format in `letters`; -1 with an exception set otherwise. */
-static int column_buffer(PyObject *target, Py_buffer *view, const char *letters, int64_t nrows, Py_ssize_t c) {
-    if (PyObject_GetBuffer(target, view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
-    if (is_format(view, letters) && view->len == nrows * view->itemsize) return 0;
-    PyBuffer_Release(view);
-    PyErr_Format(PyExc_ValueError, "column %zd needs a writable buffer of %lld values of format '%c'",
-                 c, (long long)nrows, letters[0]);
-    return -1;
-}
-
-/* table_fill(table, column, out): copies a float64 or int64 column into `out`,
- * a writable C-contiguous buffer of exactly nrows values of that type. */
-static PyObject *table_fill(PyObject *module, PyObject *args) {
-    PyObject *capsule, *target; Py_ssize_t c;
-    if (!PyArg_ParseTuple(args, "OnO", &capsule, &c, &target)) return NULL;
-    int64_t nrows = 0;
-    lc_table *table = table_rows(module, capsule, &nrows);
-    if (table == NULL) return NULL;
-    lc_error err; err.message[0] = 0;
-    int32_t type = 0;
-    int32_t st = lc_table_column_type(table, (int64_t)c, &type, &err);
-    if (st) return raise_status(module, st, &err);
-    if (type == LC_TYPE_TEXT) return PyErr_Format(PyExc_TypeError, "column %zd is text", c);
+    if ((st = lc_table_nrows(table, &nrows, &err)) || (st = lc_table_column_type(table, (int64_t)c, &type, &err)))
+        return raise_status(module, st, &err);
+    if (type == LC_TYPE_TEXT) {
+        PyObject *list = PyList_New((Py_ssize_t)nrows);
+        for (int64_t r = 0; list != NULL && r < nrows; r++) {
+            const char *s = NULL;
+            if ((st = lc_table_text(table, (int64_t)c, r, &s, &err))) { Py_DECREF(list); return raise_status(module, st, &err); }
+            PyObject *u = r > 0 ? PyList_GET_ITEM(list, r - 1) : NULL;      /* runs of one text share one str */
+            if (u != NULL && strcmp(PyUnicode_AsUTF8(u), s) == 0) Py_INCREF(u);
+            else if ((u = PyUnicode_FromString(s)) == NULL) Py_CLEAR(list);
+            if (list != NULL) PyList_SET_ITEM(list, (Py_ssize_t)r, u);
+        }
+        return list;
+    }
     Py_buffer view;
-    if (column_buffer(target, &view, type == LC_TYPE_DOUBLE ? "d" : type == LC_TYPE_BOOL ? "?" : "qlLQ", nrows, c) < 0) return NULL;
+    if (target == NULL) return PyErr_Format(PyExc_TypeError, "column %zd is numeric: give a buffer to fill", c);
+    if (!get_buffer(target, &view, type == LC_TYPE_DOUBLE ? "d" : type == LC_TYPE_BOOL ? "?" : "qlLQ", 1, "the target")) return NULL;
     const void *v = NULL;
-    st = type == LC_TYPE_DOUBLE ? lc_table_column_doubles(table, (int64_t)c, (const double **)&v, &err)
-       : type == LC_TYPE_BOOL ? lc_table_column_bools(table, (int64_t)c, (const uint8_t **)&v, &err)
-                              : lc_table_column_int64s(table, (int64_t)c, (const int64_t **)&v, &err);
+    if (view.len != nrows * view.itemsize) st = -1;
+    else st = type == LC_TYPE_DOUBLE ? lc_table_column_doubles(table, (int64_t)c, (const double **)&v, &err)
+            : type == LC_TYPE_BOOL ? lc_table_column_bools(table, (int64_t)c, (const uint8_t **)&v, &err)
+                                   : lc_table_column_int64s(table, (int64_t)c, (const int64_t **)&v, &err);
     if (!st && nrows > 0) memcpy(view.buf, v, (size_t)view.len);
     PyBuffer_Release(&view);
-    if (st) return raise_status(module, st, &err);
-    Py_RETURN_NONE;
+    if (st < 0) return PyErr_Format(PyExc_ValueError, "column %zd needs a buffer of %lld values", c, (long long)nrows);
+    return st ? raise_status(module, st, &err) : Py_NewRef(Py_None);
 }
 
-/* table_texts(table, column) -> list of str */
-static PyObject *table_texts(PyObject *module, PyObject *args) {
-    PyObject *capsule; Py_ssize_t c;
-    if (!PyArg_ParseTuple(args, "On", &capsule, &c)) return NULL;
-    int64_t nrows = 0;
-    lc_table *table = table_rows(module, capsule, &nrows);
-    if (table == NULL) return NULL;
-    lc_error err; err.message[0] = 0;
-    int32_t st;
-    PyObject *data = PyList_New((Py_ssize_t)nrows), *previous = NULL;
-    for (int64_t r = 0; data != NULL && r < nrows; r++) {
-        const char *s = NULL;
-        if ((st = lc_table_text(table, (int64_t)c, r, &s, &err))) { Py_CLEAR(data); return raise_status(module, st, &err); }
-        /* runs of one text (notes, repeated labels) share one str object */
-        PyObject *u;
-        if (previous != NULL && strcmp(PyUnicode_AsUTF8(previous), s) == 0) { u = previous; Py_INCREF(u); }
-        else if ((u = PyUnicode_FromString(s)) == NULL) { Py_CLEAR(data); return NULL; }
-        PyList_SET_ITEM(data, (Py_ssize_t)r, u);
-        previous = u;
-    }
-    return data;
-}
-
-/* One character of a csv options dict ('' or missing = 0, automatic). */
-static int option_char(PyObject *csv, const char *key, char *out) {
-    *out = 0;
-    PyObject *v = PyDict_GetItemString(csv, key);
-    if (v == NULL || v == Py_None) return 0;
-    Py_ssize_t n = 0;
-    const char *s = PyUnicode_AsUTF8AndSize(v, &n);
-    if (s == NULL) return -1;
-    if (n > 1) { PyErr_Format(PyExc_ValueError, "%s must be a single character", key); return -1; }
-    *out = n == 1 ? s[0] : 0;
-    return 0;
-}
-
-/* Reads a CSV file through the library into *data. */
+/* Reads a CSV file through the library: source is (path, delimiter, decimal, na_values,
+ * columns), the two characters as their codes (0: automatic), columns None for all. */
 static int read_file(PyObject *module, PyObject *source, lc_dataset **data, lc_error *err) {
-    PyObject *path_obj, *csv;
-    if (!PyArg_ParseTuple(source, "O&O!", PyUnicode_FSConverter, &path_obj, &PyDict_Type, &csv)) return -1;
-    lc_csv_options opts;
-    lc_csv_options_init(&opts);
-    const char **na = NULL, **cols = NULL; Py_ssize_t nna = 0, ncols = 0;
-    int rc = -1;
-    if (option_char(csv, "delimiter", &opts.delimiter) < 0 || option_char(csv, "decimal", &opts.decimal) < 0) goto done;
-    if (string_array(PyDict_GetItemString(csv, "na_values"), &na, &nna) < 0) goto done;
-    if (string_array(PyDict_GetItemString(csv, "columns"), &cols, &ncols) < 0) goto done;
-    opts.na_values = na; opts.n_na_values = nna;
-    if (cols != NULL) { opts.columns = cols; opts.n_columns = ncols; }
-    const char *path = PyBytes_AS_STRING(path_obj);
-    int32_t st;
-    Py_BEGIN_ALLOW_THREADS
-    st = lc_dataset_read_csv(path, &opts, data, err);
-    Py_END_ALLOW_THREADS
-    if (st) { raise_status(module, st, err); goto done; }
-    rc = 0;
-done:
+    PyObject *path, *na_list, *column_list;
+    lc_csv_options o;
+    lc_csv_options_init(&o);
+    if (!PyArg_ParseTuple(source, "O&bbOO", PyUnicode_FSConverter, &path, &o.delimiter, &o.decimal, &na_list, &column_list))
+        return -1;
+    const char **na = NULL, **columns = NULL; Py_ssize_t nna = 0, ncolumns = 0;
+    int32_t st = -1;
+    if (string_array(na_list, &na, &nna) == 0 && string_array(column_list, &columns, &ncolumns) == 0) {
+        o.na_values = na; o.n_na_values = nna;
+        if (columns != NULL) { o.columns = columns; o.n_columns = ncolumns; }
+        const char *file = PyBytes_AS_STRING(path);
+        Py_BEGIN_ALLOW_THREADS
+        st = lc_dataset_read_csv(file, &o, data, err);
+        Py_END_ALLOW_THREADS
+        if (st) raise_status(module, st, err);
+    }
     PyMem_Free(na);
-    PyMem_Free(cols);
-    Py_DECREF(path_obj);
-    return rc;
+    PyMem_Free(columns);
+    Py_DECREF(path);
+    return st ? -1 : 0;
 }
 
 /* The dataset behind `source`: a (path, csv options) tuple read by the library, or a
@@ -391,28 +321,20 @@ done:
 static int build_dataset(PyObject *module, PyObject *source, lc_dataset **data, lc_error *err) {
     *data = NULL;
     if (PyTuple_Check(source)) return read_file(module, source, data, err);
-    if (!PyList_Check(source)) {
-        PyErr_SetString(PyExc_TypeError, "data must be a list of columns or a (path, csv options) tuple");
-        return -1;
-    }
+    if (!PyList_Check(source)) { PyErr_SetString(PyExc_TypeError, "data must be a list of columns or a CSV file"); return -1; }
     int32_t st = lc_dataset_create(data, err);
     if (st) { raise_status(module, st, err); return -1; }
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(source); i++) {
-        if (add_column(module, *data, PyList_GET_ITEM(source, i), err) < 0) {
-            lc_dataset_free(*data);
-            *data = NULL;
-            return -1;
-        }
-    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(source); i++)
+        if (add_column(module, *data, PyList_GET_ITEM(source, i), err) < 0) { lc_dataset_free(*data); *data = NULL; return -1; }
     return 0;
 }
 
-/* A long call runs with the GIL released and a progress callback registered for this
- * thread (lc_progress_set). About every 100 ms the library calls it on this thread: it
- * takes the GIL back, lets Python run its signal handlers (Ctrl-C raises
+/* A call runs with the GIL released and a progress callback registered for this thread
+ * (lc_progress_set). About every 100 ms of long work the library calls it on this thread:
+ * it takes the GIL back, lets Python run its signal handlers (Ctrl-C raises
  * KeyboardInterrupt, which cancels the call: LC_STATUS_CANCELLED) and calls the
  * `progress(done)` callable if one was given (an exception there cancels too). */
-typedef struct { PyThreadState *state; PyObject *progress; int raised; } monitored_call;
+typedef struct { PyObject *module, *progress; PyThreadState *state; int raised; lc_error err; } monitored_call;
 
 static int32_t on_progress(void *context, double done) {
     monitored_call *c = context;
@@ -422,25 +344,122 @@ static int32_t on_progress(void *context, double done) {
         PyObject *r = PyObject_CallFunction(c->progress, "d", done);
         if (r == NULL) stop = 1; else Py_DECREF(r);
     }
-    if (stop) c->raised = 1;
+    c->raised |= stop;
     c->state = PyEval_SaveThread();
     return stop;
 }
 
-#define MONITORED(call_, progress_, status_, call) do { \
-        (call_).progress = (progress_); (call_).raised = 0; \
-        (call_).state = PyEval_SaveThread(); \
-        lc_progress_set(on_progress, &(call_)); \
-        (status_) = (call); \
-        lc_progress_set(NULL, NULL); \
-        PyEval_RestoreThread((call_).state); \
-    } while (0)
+static void begin(monitored_call *c, PyObject *module, PyObject *progress) {
+    *c = (monitored_call){module, progress, NULL, 0, {0}};
+    c->state = PyEval_SaveThread();
+    lc_progress_set(on_progress, c);
+}
 
-/* The status of a monitored call as a Python error: the exception the callback raised, else the library's. */
-static int failed(PyObject *module, const monitored_call *c, int32_t st, const lc_error *err) {
-    if (!st) return 0;
-    if (!(c->raised && PyErr_Occurred())) raise_status(module, st, err);
-    return 1;
+/* Declares the monitored call `c` and begins it. */
+#define MONITOR(c, module, progress) monitored_call c; begin(&c, module, progress)
+
+/* Ends a call begun with begin(): 0, or -1 with the exception the callback raised, else the library's. */
+static int end(monitored_call *c, int32_t st) {
+    lc_progress_set(NULL, NULL);
+    PyEval_RestoreThread(c->state);
+    if (st && !(c->raised && PyErr_Occurred())) raise_status(c->module, st, &c->err);
+    return st ? -1 : 0;
+}
+
+/* The fit of a fit capsule (NULL with an exception when it is not one). */
+static lc_fit *fit_of(PyObject *capsule) { return PyCapsule_GetPointer(capsule, "lcstat.fit"); }
+
+static void free_fit_capsule(PyObject *capsule) { lc_fit_free(fit_of(capsule)); }
+
+static PyObject *run(PyObject *module, PyObject *args) {
+    const char *analysis; PyObject *columns, *settings, *progress = NULL, *result = NULL;
+    if (!PyArg_ParseTuple(args, "sOO!|O", &analysis, &columns, &PyDict_Type, &settings, &progress)) return NULL;
+    analysis_fn fn = find_analysis(analysis);
+    if (fn == NULL) return PyErr_Format(PyExc_ValueError, "unknown analysis '%s'", analysis);
+    lc_error err = {0};
+    lc_dataset *data = NULL;
+    lc_spec *spec = NULL;
+    lc_table *table = NULL;
+    int32_t st = lc_spec_create(&spec, &err);
+    if (st) { raise_status(module, st, &err); goto done; }
+    if (columns != Py_None && build_dataset(module, columns, &data, &err) < 0) goto done;
+    if (build_spec(module, settings, spec, &err) < 0) goto done;
+    MONITOR(c, module, progress);
+    if (end(&c, fn(data, spec, &table, &c.err)) == 0) result = table_capsule(table);
+done:
+    lc_spec_free(spec);
+    lc_dataset_free(data);
+    return result;
+}
+
+/* transfer(data, formula, reml, variance, weights, contrast_names, contrast_kinds, ddf[, progress, columns])
+ * -> fit capsule; data as for run(); variance and weights may be None, the contrast lists empty.
+ * With columns True: the table of the columns the fit reads (lc_transfer_columns), data unused. */
+static PyObject *transfer(PyObject *module, PyObject *args) {
+    PyObject *columns, *names, *kinds, *progress = NULL, *result = NULL; const char *formula; int only_columns = 0;
+    lc_transfer_options o;
+    lc_transfer_options_init(&o);
+    if (!PyArg_ParseTuple(args, "OspzzO!O!i|Op", &columns, &formula, &o.reml, &o.variance, &o.weights,
+                          &PyList_Type, &names, &PyList_Type, &kinds, &o.ddf, &progress, &only_columns)) return NULL;
+    lc_error err = {0};
+    lc_dataset *data = NULL;
+    lc_fit *fit = NULL;
+    const char **nv = NULL, **kv = NULL; Py_ssize_t nn = 0, nk = 0;
+    if (string_array(names, &nv, &nn) < 0 || string_array(kinds, &kv, &nk) < 0) goto done;
+    if (nn != nk) { PyErr_SetString(PyExc_ValueError, "contrast names and kinds differ in length"); goto done; }
+    o.contrast_names = nv; o.contrast_kinds = kv; o.n_contrasts = (int64_t)nn;
+    lc_table *table = NULL; int32_t st = only_columns ? lc_transfer_columns(formula, &o, &table, &err) : 0;
+    if (only_columns) { result = st ? raise_status(module, st, &err) : table_capsule(table); goto done; }
+    if (build_dataset(module, columns, &data, &err) < 0) goto done;
+    MONITOR(c, module, progress);
+    if (end(&c, lc_transfer_fit(data, formula, &o, &fit, &c.err)) < 0) goto done;
+    if ((result = PyCapsule_New(fit, "lcstat.fit", free_fit_capsule)) == NULL) lc_fit_free(fit);
+done:
+    PyMem_Free(nv);
+    PyMem_Free(kv);
+    lc_dataset_free(data);
+    return result;
+}
+
+/* fit_confint(fit, method, level, nsim, seed[, progress]) -> table */
+static PyObject *fit_confint(PyObject *module, PyObject *args) {
+    PyObject *capsule, *progress = NULL; const char *method; double level; long long nsim; unsigned long long seed;
+    if (!PyArg_ParseTuple(args, "OsdLK|O", &capsule, &method, &level, &nsim, &seed, &progress) || !fit_of(capsule)) return NULL;
+    lc_table *table = NULL;
+    MONITOR(c, module, progress);
+    return end(&c, lc_fit_confint(fit_of(capsule), method, level, (int64_t)nsim, (uint64_t)seed, &table, &c.err)) ? NULL
+         : table_capsule(table);
+}
+
+/* fit_predict(fit, newdata) -> table; newdata as for run(). */
+static PyObject *fit_predict(PyObject *module, PyObject *args) {
+    PyObject *capsule, *columns, *result = NULL;
+    lc_error err = {0};
+    lc_dataset *data = NULL;
+    lc_table *table = NULL;
+    if (!PyArg_ParseTuple(args, "OO", &capsule, &columns) || !fit_of(capsule)) return NULL;
+    if (build_dataset(module, columns, &data, &err) < 0) return NULL;
+    MONITOR(c, module, NULL);
+    if (end(&c, lc_fit_predict(fit_of(capsule), data, &table, &c.err)) == 0) result = table_capsule(table);
+    lc_dataset_free(data);
+    return result;
+}
+
+/* fit_table(fit, which) -> table */
+static PyObject *fit_table(PyObject *module, PyObject *args) {
+    PyObject *capsule; const char *which; lc_error err = {0}; lc_table *table = NULL;
+    if (!PyArg_ParseTuple(args, "Os", &capsule, &which) || !fit_of(capsule)) return NULL;
+    int32_t st = lc_fit_table(fit_of(capsule), which, &table, &err);
+    return st ? raise_status(module, st, &err) : table_capsule(table);
+}
+
+/* compare(fit0, fit1, refit=True) -> table */
+static PyObject *compare(PyObject *module, PyObject *args) {
+    PyObject *a, *b; int refit = 1;
+    if (!PyArg_ParseTuple(args, "OO|p", &a, &b, &refit) || !fit_of(a) || !fit_of(b)) return NULL;
+    lc_table *table = NULL;
+    MONITOR(c, module, NULL);
+    return end(&c, lc_fit_compare_refit(fit_of(a), fit_of(b), refit, &table, &c.err)) ? NULL : table_capsule(table);
 }
 
 /* memory_budget([bytes]) -> the budget in force; with bytes (0: the default), sets it first. */
@@ -451,139 +470,6 @@ static PyObject *memory_budget(PyObject *module, PyObject *args) {
     return PyLong_FromLongLong((long long)lc_memory_budget());
 }
 
-static PyObject *run(PyObject *module, PyObject *args) {
-    const char *analysis; PyObject *columns, *spec, *progress = NULL;
-    if (!PyArg_ParseTuple(args, "sOO!|O", &analysis, &columns, &PyDict_Type, &spec, &progress)) return NULL;
-    analysis_fn fn = find_analysis(analysis);
-    if (fn == NULL) return PyErr_Format(PyExc_ValueError, "unknown analysis '%s'", analysis);
-    lc_error err; err.message[0] = 0;
-    lc_dataset *data = NULL;
-    lc_spec *sp = NULL;
-    lc_table *table = NULL;
-    PyObject *result = NULL;
-    int32_t st = lc_spec_create(&sp, &err);
-    if (st) { raise_status(module, st, &err); goto done; }
-    if (columns != Py_None && build_dataset(module, columns, &data, &err) < 0) goto done;
-    if (build_spec(spec, sp, &err, &st) < 0) {
-        if (st) raise_status(module, st, &err);
-        goto done;
-    }
-    monitored_call call;
-    MONITORED(call, progress, st, fn(data, sp, &table, &err));
-    if (failed(module, &call, st, &err)) goto done;
-    result = table_capsule(table);
-done:
-    lc_spec_free(sp);
-    lc_dataset_free(data);
-    return result;
-}
-
-/* The Python side of a fit: a capsule that frees the lcstat fit handle. */
-static void free_fit_capsule(PyObject *capsule) {
-    lc_fit_free(PyCapsule_GetPointer(capsule, "lcstat.fit"));
-}
-
-/* transfer(data, formula, reml, variance, weights, contrast_names, contrast_kinds, ddf) -> capsule;
- * data as for run(); variance and weights may be None, the contrast lists empty. */
-static PyObject *transfer(PyObject *module, PyObject *args) {
-    PyObject *columns, *names, *kinds, *progress = NULL; const char *formula; int reml, ddf;
-    const char *variance = NULL, *weights = NULL;
-    if (!PyArg_ParseTuple(args, "OspzzO!O!i|O", &columns, &formula, &reml, &variance, &weights, &PyList_Type, &names,
-                          &PyList_Type, &kinds, &ddf, &progress)) return NULL;
-    lc_error err; err.message[0] = 0;
-    lc_dataset *data = NULL;
-    lc_fit *fit = NULL;
-    PyObject *result = NULL;
-    const char **nv = NULL, **kv = NULL; Py_ssize_t nn = 0, nk = 0;
-    int32_t st;
-    if (string_array(names, &nv, &nn) < 0 || string_array(kinds, &kv, &nk) < 0) goto done;
-    if (nn != nk) { PyErr_SetString(PyExc_ValueError, "contrast names and kinds differ in length"); goto done; }
-    if (build_dataset(module, columns, &data, &err) < 0) goto done;
-    lc_transfer_options options;
-    lc_transfer_options_init(&options);
-    options.reml = reml;
-    options.variance = variance;
-    options.weights = weights;
-    options.contrast_names = nv;
-    options.contrast_kinds = kv;
-    options.n_contrasts = (int64_t)nn;
-    options.ddf = ddf;
-    monitored_call call;
-    MONITORED(call, progress, st, lc_transfer_fit(data, formula, &options, &fit, &err));
-    if (failed(module, &call, st, &err)) goto done;
-    result = PyCapsule_New(fit, "lcstat.fit", free_fit_capsule);
-    if (result == NULL) lc_fit_free(fit);
-done:
-    PyMem_Free(nv);
-    PyMem_Free(kv);
-    lc_dataset_free(data);
-    return result;
-}
-
-/* fit_confint(capsule, method, level, nsim, seed[, progress]) -> table */
-static PyObject *fit_confint(PyObject *module, PyObject *args) {
-    PyObject *capsule, *progress = NULL; const char *method; double level; long long nsim; unsigned long long seed;
-    if (!PyArg_ParseTuple(args, "OsdLK|O", &capsule, &method, &level, &nsim, &seed, &progress)) return NULL;
-    lc_fit *fit = PyCapsule_GetPointer(capsule, "lcstat.fit");
-    if (fit == NULL) return NULL;
-    lc_error err; err.message[0] = 0;
-    lc_table *table = NULL;
-    int32_t st;
-    monitored_call call;
-    MONITORED(call, progress, st, lc_fit_confint(fit, method, level, (int64_t)nsim, (uint64_t)seed, &table, &err));
-    if (failed(module, &call, st, &err)) return NULL;
-    return table_capsule(table);
-}
-
-/* fit_predict(capsule, newdata) -> table; newdata as for run(). */
-static PyObject *fit_predict(PyObject *module, PyObject *args) {
-    PyObject *capsule, *columns;
-    if (!PyArg_ParseTuple(args, "OO", &capsule, &columns)) return NULL;
-    lc_fit *fit = PyCapsule_GetPointer(capsule, "lcstat.fit");
-    if (fit == NULL) return NULL;
-    lc_error err; err.message[0] = 0;
-    lc_dataset *data = NULL;
-    lc_table *table = NULL;
-    PyObject *result = NULL;
-    int32_t st;
-    if (build_dataset(module, columns, &data, &err) < 0) return NULL;
-    Py_BEGIN_ALLOW_THREADS
-    st = lc_fit_predict(fit, data, &table, &err);
-    Py_END_ALLOW_THREADS
-    if (st) raise_status(module, st, &err);
-    else result = table_capsule(table);
-    lc_dataset_free(data);
-    return result;
-}
-
-/* fit_table(capsule, which) -> (columns, notes) */
-static PyObject *fit_table(PyObject *module, PyObject *args) {
-    PyObject *capsule; const char *which;
-    if (!PyArg_ParseTuple(args, "Os", &capsule, &which)) return NULL;
-    lc_fit *fit = PyCapsule_GetPointer(capsule, "lcstat.fit");
-    if (fit == NULL) return NULL;
-    lc_error err; err.message[0] = 0;
-    lc_table *table = NULL;
-    int32_t st = lc_fit_table(fit, which, &table, &err);
-    if (st) return raise_status(module, st, &err);
-    return table_capsule(table);
-}
-
-/* compare(capsule, capsule, refit) -> (columns, notes) */
-static PyObject *compare(PyObject *module, PyObject *args) {
-    PyObject *a, *b; int refit = 1;
-    if (!PyArg_ParseTuple(args, "OO|p", &a, &b, &refit)) return NULL;
-    lc_fit *fa = PyCapsule_GetPointer(a, "lcstat.fit"), *fb = PyCapsule_GetPointer(b, "lcstat.fit");
-    if (fa == NULL || fb == NULL) return NULL;
-    lc_error err; err.message[0] = 0;
-    lc_table *table = NULL;
-    int32_t st;
-    monitored_call call;
-    MONITORED(call, NULL, st, lc_fit_compare_refit(fa, fb, refit, &table, &err));
-    if (failed(module, &call, st, &err)) return NULL;
-    return table_capsule(table);
-}
-
 static PyObject *version(PyObject *module, PyObject *unused) {
     (void)module; (void)unused;
     return Py_BuildValue("(is)", (int)lc_version(), lc_version_string());
@@ -592,9 +478,8 @@ static PyObject *version(PyObject *module, PyObject *unused) {
 static PyMethodDef methods[] = {
     {"run", run, METH_VARARGS, "run(analysis, data, spec) -> table"},
     {"table_layout", table_layout, METH_O, "table_layout(table) -> (nrows, [(name, kind)], notes)"},
-    {"table_fill", table_fill, METH_VARARGS, "table_fill(table, column, out): copy a numeric column into a writable buffer"},
+    {"table_column", table_column, METH_VARARGS, "table_column(table, column[, out]): a text column as a list, or a numeric one copied into out"},
     {"memory_budget", memory_budget, METH_VARARGS, "memory_budget([bytes]) -> the memory budget in bytes (sets it first when given; 0: the default)"},
-    {"table_texts", table_texts, METH_VARARGS, "table_texts(table, column) -> list of str"},
     {"version", version, METH_NOARGS, "version() -> (number, text) of the loaded liblcstat"},
     {"transfer", transfer, METH_VARARGS, "transfer(data, formula, reml, variance, weights, contrast_names, contrast_kinds, ddf) -> fit capsule"},
     {"fit_table", fit_table, METH_VARARGS, "fit_table(fit, which) -> table"},
@@ -613,10 +498,7 @@ static int exec_module(PyObject *module) {
     module_state *st = state_of(module);
     st->error_type = PyErr_NewExceptionWithDoc("lcstat.LcstatError",
         "An error reported by the lcstat library; .code holds its LC_STATUS_* code.", PyExc_ValueError, NULL);
-    if (st->error_type == NULL) return -1;
-    Py_INCREF(st->error_type);
-    if (PyModule_AddObject(module, "LcstatError", st->error_type) < 0) { Py_DECREF(st->error_type); return -1; }
-    return 0;
+    return st->error_type == NULL ? -1 : PyModule_AddObjectRef(module, "LcstatError", st->error_type);
 }
 
 static int traverse(PyObject *m, visitproc visit, void *arg) { Py_VISIT(state_of(m)->error_type); return 0; }

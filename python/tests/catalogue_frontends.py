@@ -148,7 +148,12 @@ def c_spec(run: dict):
                    "method": run.get("method"), "replications": run.get("replications"), "seed": run.get("seed")}
         for key, value in options.items():
             if value is not None:
-                _check(LIB.lc_spec_set(spec, key.encode(), str(value).encode(), ctypes.byref(error)), error)
+                setter = getattr(LIB, "lc_spec_set_" + key)
+                if key == "method":
+                    _check(setter(spec, value.encode(), ctypes.byref(error)), error)
+                else:
+                    typed = ctypes.c_uint64 if key == "seed" else ctypes.c_int64
+                    _check(setter(spec, typed(int(value)), ctypes.byref(error)), error)
     except _Failure:
         LIB.lc_spec_free(spec)
         raise

@@ -59,7 +59,7 @@ def test_a_progress_callback_that_raises_cancels_the_call():
         raise RuntimeError("enough")
 
     spec = {"scale": (1.0, 5.0), "null": "uniform",
-            "options": {"group_size": "10", "n_items": "1", "replications": "100000000", "method": "monte_carlo", "seed": "1"}}
+            "group_size": 10, "n_items": 1, "replications": 100_000_000, "method": "monte_carlo", "seed": 1}
     started = time.monotonic()
     with pytest.raises(RuntimeError, match="enough"):
         _lcstat.run("null_distribution", None, spec, stop)

@@ -1,14 +1,40 @@
-/// What a transfer model is: its formula and the options of the fit.
+/// What a transfer model is: its formula (parsed once, here) and the options of the fit.
 public struct TransferSpec: Sendable {
-    public var formula: String
+    public var formula: Formula
     public var reml: Bool
     public var variance: VarianceFunction?
     public var options: ModelOptions
     public var ddf: DegreesOfFreedomMethod
 
-    public init(formula: String, reml: Bool = true, variance: VarianceFunction? = nil, options: ModelOptions = ModelOptions(),
+    public init(formula: Formula, reml: Bool = true, variance: VarianceFunction? = nil, options: ModelOptions = ModelOptions(),
                 ddf: DegreesOfFreedomMethod = .satterthwaite) {
         (self.formula, self.reml, self.variance, self.options, self.ddf) = (formula, reml, variance, options, ddf)
+    }
+
+    /// The spec of the formula written as `text` (lme4 syntax).
+    public init(parsing text: String, reml: Bool = true, variance: VarianceFunction? = nil) throws {
+        self.init(formula: try Formula(parsing: text), reml: reml, variance: variance)
+    }
+
+    /// The role of a column in a fit.
+    public enum ColumnRole: String, Sendable {
+        /// Read by the response (left of `~`).
+        case response
+        /// Read by the fixed or random effects or a grouping factor: what new data for predictions needs.
+        case predictor
+        /// The covariate of the residual variance function.
+        case variance
+        /// The prior weights.
+        case weights
+    }
+
+    /// Every column the fit reads, once each, with its role (the first that applies:
+    /// predictor, response, variance, weights). Frontends read only these columns.
+    public var columns: [(name: String, role: ColumnRole)] {
+        var seen = Set<String>()
+        let all = formula.predictorColumns.map { ($0, ColumnRole.predictor) } + formula.response.columns.map { ($0, .response) }
+            + [variance?.covariate].compactMap { $0 }.map { ($0, .variance) } + [options.weights].compactMap { $0 }.map { ($0, .weights) }
+        return all.filter { seen.insert($0.0).inserted }.map { (name: $0.0, role: $0.1) }
     }
 }
 
@@ -23,14 +49,14 @@ public enum DegreesOfFreedomMethod: String, Sendable, CaseIterable {
 /// Fits a transfer model from a dataset and a formula: the pipeline parse → frame → fit.
 public enum Transfer {
     public static func run(_ data: Dataset, _ spec: TransferSpec) throws -> TransferResult {
-        let frame = try ModelFrame(Formula(parsing: spec.formula), data: data, options: spec.options)
+        let frame = try ModelFrame(spec.formula, data: data, options: spec.options)
         let fit = try spec.variance.map { try LinearMixedModel.fit(frame, reml: spec.reml, variance: $0, data: data) }
             ?? LinearMixedModel.fit(frame, reml: spec.reml)
         return try TransferResult(fit, ddf: spec.ddf)
     }
 
     public static func run(_ data: Dataset, formula: String, reml: Bool = true, variance: VarianceFunction? = nil) throws -> TransferResult {
-        try run(data, TransferSpec(formula: formula, reml: reml, variance: variance))
+        try run(data, TransferSpec(parsing: formula, reml: reml, variance: variance))
     }
 
     /// Likelihood-ratio test of two nested fits of the same rows, as lme4's `anova`: with

@@ -107,7 +107,7 @@ public struct ModelFrame: Sendable {
         let weightColumn = try options.weights.map { try evaluator.numeric(.name($0)) }
         let fixedValues = try formula.fixed.variables.map { try evaluator.value($0) }
         let randomValues = try formula.random.map { r in try r.effects.variables.map { try evaluator.value($0) } }
-        let groupings = try formula.random.map { try Grouping(data, keys: $0.grouping, separator: ":") }
+        let groupings = try formula.random.map { try evaluator.grouping($0.grouping) }
         var groupOfRow = [[Int32]](repeating: [Int32](repeating: -1, count: data.rowCount), count: groupings.count)
         for (b, g) in groupings.enumerated() {
             for k in 0..<g.count { for r in g.rows(of: k) { groupOfRow[b][Int(r)] = Int32(k) } }

@@ -44,10 +44,20 @@ struct VariableEvaluator {
     let fitted: [Expression: LearnedTransform]?
     private(set) var learned: [Expression: LearnedTransform] = [:]
     private var cache: [Expression: VariableValue] = [:]
+    private var groupings: [[String]: Grouping] = [:]
 
     init(data: Dataset, fitted: [Expression: LearnedTransform]? = nil) {
         self.data = data
         self.fitted = fitted
+    }
+
+    /// The groups of the columns `keys` (labels joined by ":"), formed once for every term
+    /// that uses them (`within(x, person)`, `lag(x, person, t)`, `(1 | person)`).
+    mutating func grouping(_ keys: [String]) throws -> Grouping {
+        if let hit = groupings[keys] { return hit }
+        let g = try Grouping(data, keys: keys, separator: ":")
+        groupings[keys] = g
+        return g
     }
 
     private var n: Int { data.rowCount }
@@ -313,7 +323,7 @@ struct VariableEvaluator {
     /// x, and the mean of x's non-missing values within each group of g (R's ave with na.rm).
     private mutating func groupMeans(_ x: String, _ g: String) throws -> ([Double], [Double]) {
         let values = try arithmetic(.name(x))
-        let groups = try Grouping(data, keys: [g])
+        let groups = try grouping([g])
         var means = [Double](repeating: .nan, count: n)
         for k in 0..<groups.count {
             var s = 0.0, count = 0
@@ -328,7 +338,7 @@ struct VariableEvaluator {
     private mutating func lagged(_ x: String, _ g: String, _ t: String) throws -> [Double] {
         let values = try arithmetic(.name(x))
         let time = try arithmetic(.name(t))
-        let groups = try Grouping(data, keys: [g])
+        let groups = try grouping([g])
         var out = [Double](repeating: .nan, count: n)
         for k in 0..<groups.count {
             var at: [Double: Double] = [:]
