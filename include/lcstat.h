@@ -354,23 +354,23 @@ int32_t lc_spec_set_weights(lc_spec * spec, char const * weights, lc_error * err
 /* A short description of a status code. Static storage: never free it. */
 char const * lc_status_string(int32_t code);
 
-/* The nrows flags of a LC_TYPE_BOOL column, 1 for true and 0 for false (owned by the table). */
+/* The nrows flags of an LC_TYPE_BOOL column, 1 for true and 0 for false (owned by the table). */
 int32_t lc_table_column_bools(lc_table const * table, int64_t column, uint8_t const * * out, lc_error * error);
 
-/* The nrows doubles of a LC_TYPE_DOUBLE column (NaN = missing; owned by the table). */
+/* The nrows doubles of an LC_TYPE_DOUBLE column (NaN = missing; owned by the table). */
 int32_t lc_table_column_doubles(lc_table const * table, int64_t column, double const * * out, lc_error * error);
 
-/* Whether the column at index column is an extra (raw values, notes, details) rather
+/* Whether a column (by its position from 0) is an extra (raw values, notes, details) rather
  * than part of the table's contract: 1 or 0 in out. Frontends show extras when asked. */
 int32_t lc_table_column_extra(lc_table const * table, int64_t column, int32_t * out, lc_error * error);
 
-/* The nrows integers of a LC_TYPE_INT64 column (owned by the table). */
+/* The nrows integers of an LC_TYPE_INT64 column (owned by the table). */
 int32_t lc_table_column_int64s(lc_table const * table, int64_t column, int64_t const * * out, lc_error * error);
 
-/* The name of the column at index column, counted from 0 (owned by the table). */
+/* The name of a column, given by its position from 0 (owned by the table). */
 int32_t lc_table_column_name(lc_table const * table, int64_t column, char const * * out, lc_error * error);
 
-/* The type of the column at index column: LC_TYPE_DOUBLE, LC_TYPE_INT64, LC_TYPE_TEXT or LC_TYPE_BOOL. */
+/* The type of a column, given by its position from 0: LC_TYPE_DOUBLE, LC_TYPE_INT64, LC_TYPE_TEXT or LC_TYPE_BOOL. */
 int32_t lc_table_column_type(lc_table const * table, int64_t column, int32_t * out, lc_error * error);
 
 /* Releases a table and every pointer obtained from it (NULL and already-freed handles are ignored). */
@@ -382,13 +382,13 @@ int32_t lc_table_ncols(lc_table const * table, int64_t * out, lc_error * error);
 /* The number of notes (conventions used, rows left out). */
 int32_t lc_table_nnotes(lc_table const * table, int64_t * out, lc_error * error);
 
-/* The note at index index, counted from 0 (owned by the table). */
+/* A note, given by its position from 0 (owned by the table). */
 int32_t lc_table_note(lc_table const * table, int64_t index, char const * * out, lc_error * error);
 
 /* The number of rows. */
 int32_t lc_table_nrows(lc_table const * table, int64_t * out, lc_error * error);
 
-/* The text in row row (from 0) of the LC_TYPE_TEXT column at index column (owned by the table). */
+/* The text in one row of an LC_TYPE_TEXT column, both given by their position from 0 (owned by the table). */
 int32_t lc_table_text(lc_table const * table, int64_t column, int64_t row, char const * * out, lc_error * error);
 
 /* Fits a linear mixed model given as an lme4 formula (REML when reml != 0, else ML).

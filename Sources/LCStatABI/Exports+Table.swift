@@ -20,7 +20,7 @@ public func lcTableNcols(_ table: UnsafePointer<lc_table>?, _ out: UnsafeMutable
     withTable(table, error) { try store(out, Int64($0.types.count)) }
 }
 
-/// The name of the column at index `column`, counted from 0 (owned by the table).
+/// The name of a column, given by its position from 0 (owned by the table).
 @c(lc_table_column_name)
 public func lcTableColumnName(_ table: UnsafePointer<lc_table>?, _ column: Int64,
                               _ out: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
@@ -28,14 +28,14 @@ public func lcTableColumnName(_ table: UnsafePointer<lc_table>?, _ column: Int64
     withTable(table, error) { t in try store(out, UnsafePointer(t.names[try t.column(column)])) }
 }
 
-/// The type of the column at index `column`: LC_TYPE_DOUBLE, LC_TYPE_INT64, LC_TYPE_TEXT or LC_TYPE_BOOL.
+/// The type of a column, given by its position from 0: LC_TYPE_DOUBLE, LC_TYPE_INT64, LC_TYPE_TEXT or LC_TYPE_BOOL.
 @c(lc_table_column_type)
 public func lcTableColumnType(_ table: UnsafePointer<lc_table>?, _ column: Int64, _ out: UnsafeMutablePointer<Int32>?,
                               _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
     withTable(table, error) { t in try store(out, t.types[try t.column(column)]) }
 }
 
-/// Whether the column at index `column` is an extra (raw values, notes, details) rather
+/// Whether a column (by its position from 0) is an extra (raw values, notes, details) rather
 /// than part of the table's contract: 1 or 0 in `out`. Frontends show extras when asked.
 @c(lc_table_column_extra)
 public func lcTableColumnExtra(_ table: UnsafePointer<lc_table>?, _ column: Int64, _ out: UnsafeMutablePointer<Int32>?,
@@ -55,7 +55,7 @@ private func columnBuffer<T>(_ table: UnsafePointer<lc_table>?, _ column: Int64,
     }
 }
 
-/// The nrows doubles of a LC_TYPE_DOUBLE column (NaN = missing; owned by the table).
+/// The nrows doubles of an LC_TYPE_DOUBLE column (NaN = missing; owned by the table).
 @c(lc_table_column_doubles)
 public func lcTableColumnDoubles(_ table: UnsafePointer<lc_table>?, _ column: Int64,
                                  _ out: UnsafeMutablePointer<UnsafePointer<Double>?>?,
@@ -63,7 +63,7 @@ public func lcTableColumnDoubles(_ table: UnsafePointer<lc_table>?, _ column: In
     columnBuffer(table, column, out, error, \.doubles, "LC_TYPE_DOUBLE")
 }
 
-/// The nrows integers of a LC_TYPE_INT64 column (owned by the table).
+/// The nrows integers of an LC_TYPE_INT64 column (owned by the table).
 @c(lc_table_column_int64s)
 public func lcTableColumnInt64s(_ table: UnsafePointer<lc_table>?, _ column: Int64,
                                 _ out: UnsafeMutablePointer<UnsafePointer<Int64>?>?,
@@ -71,7 +71,7 @@ public func lcTableColumnInt64s(_ table: UnsafePointer<lc_table>?, _ column: Int
     columnBuffer(table, column, out, error, \.ints, "LC_TYPE_INT64")
 }
 
-/// The nrows flags of a LC_TYPE_BOOL column, 1 for true and 0 for false (owned by the table).
+/// The nrows flags of an LC_TYPE_BOOL column, 1 for true and 0 for false (owned by the table).
 @c(lc_table_column_bools)
 public func lcTableColumnBools(_ table: UnsafePointer<lc_table>?, _ column: Int64,
                                _ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
@@ -79,7 +79,7 @@ public func lcTableColumnBools(_ table: UnsafePointer<lc_table>?, _ column: Int6
     columnBuffer(table, column, out, error, \.bools, "LC_TYPE_BOOL")
 }
 
-/// The text in row `row` (from 0) of the LC_TYPE_TEXT column at index `column` (owned by the table).
+/// The text in one row of an LC_TYPE_TEXT column, both given by their position from 0 (owned by the table).
 @c(lc_table_text)
 public func lcTableText(_ table: UnsafePointer<lc_table>?, _ column: Int64, _ row: Int64,
                         _ out: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
@@ -102,7 +102,7 @@ public func lcTableNnotes(_ table: UnsafePointer<lc_table>?, _ out: UnsafeMutabl
     withTable(table, error) { try store(out, Int64($0.notes.count)) }
 }
 
-/// The note at index `index`, counted from 0 (owned by the table).
+/// A note, given by its position from 0 (owned by the table).
 @c(lc_table_note)
 public func lcTableNote(_ table: UnsafePointer<lc_table>?, _ index: Int64, _ out: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
                         _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {

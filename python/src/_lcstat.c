@@ -291,44 +291,6 @@ static PyObject *table_column(PyObject *module, PyObject *args) {
     return st ? raise_status(module, st, &err) : Py_NewRef(Py_None);
 }
 
-/* Reads a CSV file through the library: source is (path, delimiter, decimal, na_values,
- * columns), the two characters as their codes (0: automatic), columns None for all. */
-static int read_file(PyObject *module, PyObject *source, lc_dataset **data, lc_error *err) {
-    PyObject *path, *na_list, *column_list;
-    lc_csv_options o;
-    lc_csv_options_init(&o);
-    if (!PyArg_ParseTuple(source, "O&bbOO", PyUnicode_FSConverter, &path, &o.delimiter, &o.decimal, &na_list, &column_list))
-        return -1;
-    const char **na = NULL, **columns = NULL; Py_ssize_t nna = 0, ncolumns = 0;
-    int32_t st = -1;
-    if (string_array(na_list, &na, &nna) == 0 && string_array(column_list, &columns, &ncolumns) == 0) {
-        o.na_values = na; o.n_na_values = nna;
-        if (columns != NULL) { o.columns = columns; o.n_columns = ncolumns; }
-        const char *file = PyBytes_AS_STRING(path);
-        Py_BEGIN_ALLOW_THREADS
-        st = lc_dataset_read_csv(file, &o, data, err);
-        Py_END_ALLOW_THREADS
-        if (st) raise_status(module, st, err);
-    }
-    PyMem_Free(na);
-    PyMem_Free(columns);
-    Py_DECREF(path);
-    return st ? -1 : 0;
-}
-
-/* The dataset behind `source`: a (path, csv options) tuple read by the library, or a
- * list of columns copied in. On failure an exception is set and *data is NULL. */
-static int build_dataset(PyObject *module, PyObject *source, lc_dataset **data, lc_error *err) {
-    *data = NULL;
-    if (PyTuple_Check(source)) return read_file(module, source, data, err);
-    if (!PyList_Check(source)) { PyErr_SetString(PyExc_TypeError, "data must be a list of columns or a CSV file"); return -1; }
-    int32_t st = lc_dataset_create(data, err);
-    if (st) { raise_status(module, st, err); return -1; }
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(source); i++)
-        if (add_column(module, *data, PyList_GET_ITEM(source, i), err) < 0) { lc_dataset_free(*data); *data = NULL; return -1; }
-    return 0;
-}
-
 /* A call runs with the GIL released and a progress callback registered for this thread
  * (lc_progress_set). About every 100 ms of long work the library calls it on this thread:
  * it takes the GIL back, lets Python run its signal handlers (Ctrl-C raises
@@ -364,6 +326,41 @@ static int end(monitored_call *c, int32_t st) {
     PyEval_RestoreThread(c->state);
     if (st && !(c->raised && PyErr_Occurred())) raise_status(c->module, st, &c->err);
     return st ? -1 : 0;
+}
+
+/* Reads a CSV file through the library: source is (path, delimiter, decimal, na_values,
+ * columns), the two characters as their codes (0: automatic), columns None for all. */
+static int read_file(PyObject *module, PyObject *source, lc_dataset **data) {
+    PyObject *path, *na_list, *column_list;
+    lc_csv_options o;
+    lc_csv_options_init(&o);
+    if (!PyArg_ParseTuple(source, "O&bbOO", PyUnicode_FSConverter, &path, &o.delimiter, &o.decimal, &na_list, &column_list))
+        return -1;
+    const char **na = NULL, **columns = NULL; Py_ssize_t nna = 0, ncolumns = 0;
+    int32_t st = -1;
+    if (string_array(na_list, &na, &nna) == 0 && string_array(column_list, &columns, &ncolumns) == 0) {
+        o.na_values = na; o.n_na_values = nna;
+        if (columns != NULL) { o.columns = columns; o.n_columns = ncolumns; }
+        MONITOR(c, module, NULL);                                /* Ctrl-C stops a long read */
+        st = end(&c, lc_dataset_read_csv(PyBytes_AS_STRING(path), &o, data, &c.err));
+    }
+    PyMem_Free(na);
+    PyMem_Free(columns);
+    Py_DECREF(path);
+    return st ? -1 : 0;
+}
+
+/* The dataset behind `source`: a (path, csv options) tuple read by the library, or a
+ * list of columns copied in. On failure an exception is set and *data is NULL. */
+static int build_dataset(PyObject *module, PyObject *source, lc_dataset **data, lc_error *err) {
+    *data = NULL;
+    if (PyTuple_Check(source)) return read_file(module, source, data);
+    if (!PyList_Check(source)) { PyErr_SetString(PyExc_TypeError, "data must be a list of columns or a CSV file"); return -1; }
+    int32_t st = lc_dataset_create(data, err);
+    if (st) { raise_status(module, st, err); return -1; }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(source); i++)
+        if (add_column(module, *data, PyList_GET_ITEM(source, i), err) < 0) { lc_dataset_free(*data); *data = NULL; return -1; }
+    return 0;
 }
 
 /* The fit of a fit capsule (NULL with an exception when it is not one). */

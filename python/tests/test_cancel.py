@@ -141,3 +141,22 @@ def test_under_ulimit_v_a_huge_request_is_refused_and_the_process_lives():
     p = subprocess.run([sys.executable, "-c", UNDER_ULIMIT], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr[-800:]
     assert p.stdout.split() == ["8", "True", "1"]
+
+
+def test_reading_a_file_beyond_the_memory_budget_is_a_limit_error(tmp_path):
+    """A CSV file whose columns would not fit the budget stops while being read (code 8),
+    and the next read under the default budget works."""
+    import lcstat
+    path = tmp_path / "big.csv"
+    with open(path, "w") as f:
+        f.write("g,x\n")
+        f.writelines(f"{i % 50},{i % 4 + 1}\n" for i in range(70_000))
+    default = lcstat.set_memory_budget()
+    try:
+        lcstat.set_memory_budget(1_000_000)
+        with pytest.raises(lcstat.LcstatError, match="reading") as e:
+            lcstat.agreement(str(path), group="g", items=["x"], scale=(1, 4))
+        assert e.value.code == 8
+    finally:
+        lcstat.set_memory_budget()
+    assert len(lcstat.agreement(str(path), group="g", items=["x"], scale=(1, 4))) == 50

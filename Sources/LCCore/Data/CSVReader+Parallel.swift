@@ -86,8 +86,10 @@ extension CSVReader {
         var parts: [Dataset]
         do {
             parts = try Parallel.mapRanges(count: ranges.count, minimumPerThread: 1, threads: ranges.count) { r in
-                try parse(header: header, rows: ranges[r.lowerBound], of: file, options: options, origin: origin)
+                try parse(header: header, rows: ranges[r.lowerBound], of: file, options: options, origin: origin, parts: ranges.count)
             }
+        } catch let e as LCError where e.code == .cancelled || e.code == .limit {
+            throw e        // stopped, or too big: not worth a second, serial read
         } catch {
             return nil     // read serially for the exact message
         }
@@ -101,7 +103,7 @@ extension CSVReader {
 
     /// Parses `header` followed by the bytes `rows` of `file`.
     static func parse(header: [UInt8], rows: Range<Int>, of file: RandomAccessBytes, options: CSVOptions,
-                      origin: String) throws -> Dataset {
+                      origin: String, parts: Int) throws -> Dataset {
         var headerAt = 0
         var at = rows.lowerBound
         var source = BlockSource { buffer in
@@ -119,7 +121,7 @@ extension CSVReader {
             at += max(0, got)
             return got
         }
-        return try parse(source: &source, options: options, origin: origin)
+        return try parse(source: &source, options: options, origin: origin, parts: parts)
     }
 
     /// How often `byte` occurs, using memchr to skip between hits.

@@ -23,6 +23,7 @@ public enum CSVReader {
             throw LCError(.io, "cannot read '\(path)': it is a directory")
         }
         let size = Int(st.st_size)
+        if (st.st_mode & S_IFMT) == S_IFREG { Monitor.expect(size) }     // progress: bytes parsed of the file's
         if (st.st_mode & S_IFMT) == S_IFREG && size >= parallelThreshold {
             let file = RandomAccessBytes(count: size) { offset, buffer in
                 let got = pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
@@ -56,7 +57,9 @@ public enum CSVReader {
         return try parse(source: &source, options: options, origin: "the input")
     }
 
-    static func parse(source: inout BlockSource, options: CSVOptions, origin: String) throws -> Dataset {
+    /// `parts`: how many parts of one input are parsed alike (chunks of a file read in parallel),
+    /// so that the memory check estimates the whole from this part.
+    static func parse(source: inout BlockSource, options: CSVOptions, origin: String, parts: Int = 1) throws -> Dataset {
         var scanner = RecordScanner()
         try scanner.fill(&source)
         scanner.skipByteOrderMark()
@@ -86,6 +89,9 @@ public enum CSVReader {
             }
             rows += 1
             if rows > InputLimits.maxRows { throw LCError(.limit, "more than \(InputLimits.maxRows) rows") }
+            if rows & (rows - 1) == 0 && rows >= 1 << 16 {     // the columns double in size: check the budget
+                try MemoryBudget.reserve(Double(rows * parts) * 2 * Double(max(1, keptIndices.count)) * 8, for: "reading \(origin)")
+            }
             let line = scanner.recordLine
             try scanner.forEachField(keptIndices) { k, p, n, quoted in
                 try rules.add(p, n, quoted: quoted, to: &builders[k], line: line)

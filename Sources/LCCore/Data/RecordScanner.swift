@@ -41,6 +41,7 @@ struct RecordScanner {
         begin = 0
         end = kept
         if got <= 0 { eof = true } else { end += got }
+        try Monitor.advance(max(0, got))        // progress in bytes; a cancelled read stops here
     }
 
     mutating func skipByteOrderMark() {
