@@ -36,11 +36,4 @@ struct SeveralTermsTests {
         // the free parameters only: one per term here
         #expect(fit.theta.count == (i == 0 ? 2 : 3))
     }
-
-    @Test func threeGroupingFactorsAreAClearError() throws {
-        let ref = try Reference.load("univbct")
-        #expect(throws: LCError.self) {
-            try LinearMixedModel.fit(ModelFrame(Formula(parsing: "JSAT ~ TIME + (1 | SUBNUM) + (1 | BTN) + (1 | COMPANY)"), data: ref.data))
-        }
-    }
 }

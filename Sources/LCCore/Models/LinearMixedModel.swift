@@ -71,7 +71,7 @@ public struct LMMFit: Sendable {
 ///
 /// The criterion is computed from cross-products formed once, so an evaluation
 /// costs per group and parameter, not per row (`CrossProducts` for one grouping
-/// factor, `NestedCrossProducts` for two).
+/// factor, `NestedCrossProducts` for two, `BlockedCrossProducts` for more).
 ///
 ///     d_REML(θ) = log|L_θ|² + log|R_X|² + (n − p)(1 + log(2π r²(θ)/(n − p)))
 ///     d_ML(θ)   = log|L_θ|² + n(1 + log(2π r²(θ)/n))
@@ -97,18 +97,22 @@ public enum LinearMixedModel {
         let priorTerm = -(original.weights?.reduce(0) { $0 + log($1) } ?? 0)
         // terms of one grouping factor share the engine's block (block-diagonal Λ)
         let (frame, members) = weighted.mergingTermsByFactor()
-        guard frame.random.count <= 2 else {
-            throw LCError(.invalidArgument, "models with more than two grouping factors are not supported yet (this one has \(frame.random.count): \(frame.random.map(\.term.groupName).joined(separator: ", ")))")
-        }
         // the engine takes the factor with more levels first (sparser blocks)
         let order = frame.random.indices.sorted { frame.random[$0].levels.count > frame.random[$1].levels.count }
         let layout = ThetaLayout(memberSizes: order.map { b in members[b].map { original.random[$0].z.count } })
         func engine(_ f: ModelFrame) -> ProfiledDeviance {
-            order.count == 1 ? CrossProducts(f, f.random[0]) : NestedCrossProducts(f, f.random[order[0]], f.random[order[1]])
+            switch order.count {
+            case 1: return CrossProducts(f, f.random[0])
+            case 2: return NestedCrossProducts(f, f.random[order[0]], f.random[order[1]])
+            default: return BlockedCrossProducts(f, order.map { f.random[$0] })
+            }
         }
         func segments(_ f: ModelFrame) -> [RowSumSegment] {
-            order.count == 1 ? CrossProducts.rowSumSegments(f, f.random[0])
-                : NestedCrossProducts.rowSumSegments(f, f.random[order[0]], f.random[order[1]])
+            switch order.count {
+            case 1: return CrossProducts.rowSumSegments(f, f.random[0])
+            case 2: return NestedCrossProducts.rowSumSegments(f, f.random[order[0]], f.random[order[1]])
+            default: return []          // a variance function refits the rows' engine each time
+            }
         }
         let unweighted = engine(frame)
         guard unweighted.xtx.cholesky(relativeTolerance: 1e-10) != nil else {
