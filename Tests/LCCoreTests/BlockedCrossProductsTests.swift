@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import LCCore
 
@@ -36,6 +37,65 @@ struct BlockedCrossProductsTests {
             #expect(abs(ml.0.criterion - ml.1.criterion) < 1e-8 * abs(ml.0.criterion))
             let ma = nested.conditionalModes(theta, beta: a.beta), mb = blocked.conditionalModes(theta, beta: a.beta)
             for (x, y) in zip(ma.joined().joined(), mb.joined().joined()) { #expect(abs(x - y) < 1e-8 * max(1, abs(x))) }
+        }
+    }
+
+    /// Persons nested in organisations and in communities, which cross (W4's design): the
+    /// organisations are eliminated level by level, the communities densely.
+    static func crossClassifiedData() throws -> Dataset {
+        var state: UInt64 = 99
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var text = "y,session,person,org,community\n"
+        for person in 0..<30 {
+            let org = person % 8, community = (person * 3) % 5
+            for session in 0..<4 {
+                let y = 1 + 0.3 * Double(session) + Double(org) * 0.2 + Double(community) * 0.1 + Double(person % 7) * 0.15 + uniform()
+                text += "\(y),\(session),p\(person),o\(org),c\(community)\n"
+            }
+        }
+        return try CSVReader.parse(bytes: Array(text.utf8))
+    }
+
+    /// The REML criterion by brute force: the dense augmented system [ΛZ'ZΛ + I, ΛZ'X, ΛZ'y; …]
+    /// of every column at once, its Cholesky factor, and d = log|L|² + log|R_X|² + (n − p)(1 + log(2πr²/(n − p))).
+    static func bruteForceREML(_ frame: ModelFrame, _ blocks: [ModelFrame.RandomBlock], _ lambdas: [Matrix]) -> Double {
+        var columns: [[Double]] = []        // ZΛ, then X, then y
+        for (b, block) in blocks.enumerated() {
+            let q = block.z.count
+            for level in 0..<block.levels.count {
+                for u in 0..<q {
+                    columns.append((0..<frame.n).map { r in
+                        Int(block.group[r]) == level ? (0..<q).reduce(0) { $0 + block.z[$1][r] * lambdas[b][$1, u] } : 0
+                    })
+                }
+            }
+        }
+        let random = columns.count
+        columns += frame.x + [frame.y]
+        let d = columns.count
+        var m = [Double](repeating: 0, count: d * d)
+        for i in 0..<d { for j in 0...i { m[i * d + j] = zip(columns[i], columns[j]).reduce(0) { $0 + $1.0 * $1.1 } + (i == j && i < random ? 1 : 0) } }
+        _ = DenseCholesky.factorLower(&m, d)
+        let (n, p) = (Double(frame.n), Double(frame.p))
+        let logDet = (0..<(d - 1)).reduce(0.0) { $0 + 2 * log(m[$1 * d + $1]) }
+        let r2 = m[d * d - 1] * m[d * d - 1]
+        return logDet + (n - p) * (1 + log(2 * Double.pi * r2 / (n - p)))
+    }
+
+    @Test func crossClassifiedMatchesBruteForce() throws {
+        let data = try Self.crossClassifiedData()
+        let frame = try ModelFrame(Formula(parsing: "y ~ session + (1 + session | person) + (1 | org) + (1 | community)"), data: data)
+        let blocks = frame.random.sorted { $0.levels.count > $1.levels.count }      // person, org, community
+        let engine = BlockedCrossProducts(frame, blocks)
+        #expect(engine.peeled == 1)      // organisations level by level, communities dense
+        for theta in [[1.0, 0, 1, 1, 1], [0.7, -0.3, 0.4, 2.1, 0.6], [0.2, 0.5, 0.0, 0.9, 1.4]] {
+            let lambdas = (0..<3).map { engine.lambda(theta, term: $0) }
+            let want = Self.bruteForceREML(frame, blocks, lambdas)
+            let got = try #require(engine.evaluate(theta, reml: true)).criterion
+            #expect(abs(got - want) < 1e-8 * abs(want), "θ \(theta): \(got) against \(want)")
         }
     }
 

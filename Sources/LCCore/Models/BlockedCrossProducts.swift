@@ -12,9 +12,13 @@ import Glibc
 ///
 /// Then log|L_θ|² = Σᵢ log|L₁₁ᵢ|² + Σ_{d<q} log L_dd², the X rows of L give R_X' and the
 /// last diagonal r(θ), the penalised residual (r² = min ‖y − Xβ − ZΛu‖² + ‖u‖²).
+/// M is factored in stages: each next factor whose block stays block diagonal (no two of
+/// its levels meet through an earlier one: organisations whose members each belong to
+/// one organisation) is eliminated level by level, with updates only where its levels
+/// meet later columns (a symbolic pass at build time finds them); the rest is dense.
 /// Every sum over rows is formed once; an evaluation costs per level and entry, plus
-/// the dense factorisation of M, whose size is the levels of factors 2…K times their
-/// effects, plus p + 1. Used for three or more factors (one and two have their own engines).
+/// the dense factorisation of what is left. Used for three or more factors (one and two
+/// have their own engines).
 struct BlockedCrossProducts: ProfiledDeviance {
     let n: Int, p: Int
     /// Effects and levels per factor, in engine order.
@@ -30,6 +34,14 @@ struct BlockedCrossProducts: ProfiledDeviance {
     let entryStart: [Int], entryColumn: [Int], entryValues: [Double]
     /// W'W, dim × dim, lower triangle of a row-major array.
     let ww: [Double]
+    /// The factor and first column of the level block of each random column of W.
+    let factorOfColumn: [Int], blockOfColumn: [Int]
+    /// Factors 2…`peeled` are eliminated level by level; `peelRows[k][l]` lists the later
+    /// columns that level l of factor k meets (after the fill of earlier stages), ascending.
+    let peeled: Int
+    let peelRows: [[[Int]]]
+    /// Where the dense stage starts (the first column of factor `peeled` + 1, or X).
+    let denseFrom: Int
     let xtx: Matrix
     var effectsPerTerm: [Int] { q }
     var rowSumsBySegment: [[Double]] { [] }
@@ -86,11 +98,48 @@ struct BlockedCrossProducts: ProfiledDeviance {
         }
         (self.ww, self.a11, self.entryStart, self.entryColumn, self.entryValues) = (ww, a11, entryStart, entryColumn, entryValues)
         xtx = FixedCrossProducts.of(f).0
+        var factorOfColumn = [Int](repeating: 0, count: at), blockOfColumn = [Int](repeating: 0, count: at)
+        for k in 1..<blocks.count {
+            for c in start[k]..<(start[k] + levels[k] * q[k]) { factorOfColumn[c] = k; blockOfColumn[c] = c - (c - start[k]) % q[k] }
+        }
+        (self.factorOfColumn, self.blockOfColumn) = (factorOfColumn, blockOfColumn)
+        // symbolic pass: which random columns meet, after eliminating factor 1 and each peeled factor
+        var meets = [Bool](repeating: false, count: at * at)      // lower triangle over the random columns
+        for r in 0..<n {
+            var touched: [Int] = []
+            for k in 1..<blocks.count { let base = start[k] + Int(blocks[k].group[r]) * q[k]; for a in 0..<q[k] { touched.append(base + a) } }
+            for u in touched { for v in touched where v <= u { meets[u * at + v] = true } }
+        }
+        for i in 0..<g1 {
+            let cols = entryColumn[entryStart[i]..<entryStart[i + 1]].filter { $0 < at }
+            for u in cols { for v in cols where v <= u { meets[u * at + v] = true } }
+        }
+        var peeled = 0, peelRows: [[[Int]]] = [[]]        // (index 0: factor 1, never peeled here)
+        for k in 1..<blocks.count {
+            let range = start[k]..<(start[k] + levels[k] * q[k])
+            var blockDiagonal = true
+            for u in range { for v in range.lowerBound..<u where meets[u * at + v] && blockOfColumn[u] != blockOfColumn[v] { blockDiagonal = false } }
+            guard blockDiagonal else { break }
+            var rowsOfLevel: [[Int]] = []
+            let qk = q[k]
+            for l in 0..<levels[k] {
+                let b0 = start[k] + l * qk
+                var later: [Int] = []
+                for r in range.upperBound..<at where (b0..<(b0 + qk)).contains(where: { meets[r * at + $0] }) { later.append(r) }
+                for u in later { for v in later where v <= u { meets[u * at + v] = true } }
+                rowsOfLevel.append(later + Array(at..<dim))       // X and y always
+            }
+            peelRows.append(rowsOfLevel)
+            peeled = k
+        }
+        (self.peeled, self.peelRows) = (peeled, peelRows)
+        denseFrom = peeled + 1 < blocks.count ? start[peeled + 1] : at
     }
 
     /// The factor at θ: L₁₁ᵢ (q₁×q₁ row-major, lower), Cᵢ (entries as stored, q₁ each) and L of M.
     private struct Factor {
-        var l11: [[Double]], c: [Double], l: [Double]
+        /// L₁₁ᵢ of level i at `l11[i·q₁² ..< (i + 1)·q₁²]`, row-major.
+        var l11: [Double], c: [Double], l: [Double]
     }
 
     /// Λ of every factor, row-major q×q.
@@ -98,100 +147,178 @@ struct BlockedCrossProducts: ProfiledDeviance {
         (0..<q.count).map { lambda(theta, term: $0).values }
     }
 
-    /// Which factor and level a random column of W belongs to, and its effect: the column
-    /// block is `start[k] + level·q[k] ..< + q[k]`.
-    private func factorOf(_ column: Int) -> Int {
-        var k = q.count - 1
-        while k > 1 && column < start[k] { k -= 1 }
-        return k
-    }
-
-    /// x ← T'x for a column vector over W's columns (x[c] for c in 0..<dim).
-    private func applyTransposeT(_ x: inout [Double], _ lam: [[Double]]) {
+    /// x ← T'x for a column vector over W's columns (x[c] for c in 0..<dim), in place:
+    /// (Λ'x)_u = Σ_{a ≥ u} Λ[a, u] x_a within each level block, u ascending.
+    private func applyTransposeT(_ x: UnsafeMutablePointer<Double>, stride: Int, _ lam: [[Double]]) {
         var c = 0
         while c < randomCount {
-            let k = factorOf(c), qk = q[k]
-            var block = [Double](repeating: 0, count: qk)
-            for u in 0..<qk { for a in u..<qk { block[u] += lam[k][a * qk + u] * x[c + a] } }   // (Λ'x)_u = Σ_a Λ[a,u] x_a
-            for u in 0..<qk { x[c + u] = block[u] }
+            let k = factorOfColumn[c], qk = q[k]
+            for u in 0..<qk {
+                var v = 0.0
+                for a in u..<qk { v += lam[k][a * qk + u] * x[(c + a) * stride] }
+                x[(c + u) * stride] = v
+            }
             c += qk
         }
     }
 
     private func factorize(_ theta: [Double]) -> Factor? {
         let lam = lambdas(theta), q1 = q[0]
-        // M = T'W'WT, full symmetric, then the identity on the random part
+        // M = T'W'WT (rows times T, then columns), then the identity on the random part
         var m = [Double](repeating: 0, count: dim * dim)
-        for i in 0..<dim { for j in 0...i { m[i * dim + j] = ww[i * dim + j]; m[j * dim + i] = ww[i * dim + j] } }
-        var column = [Double](repeating: 0, count: dim)
-        for j in 0..<dim {          // M ← T'M, column by column
-            for i in 0..<dim { column[i] = m[i * dim + j] }
-            applyTransposeT(&column, lam)
-            for i in 0..<dim { m[i * dim + j] = column[i] }
-        }
-        for i in 0..<dim {          // M ← MT, row by row (T'(T'M)' = (T'M)T by symmetry of the result)
-            for j in 0..<dim { column[j] = m[i * dim + j] }
-            applyTransposeT(&column, lam)
-            for j in 0..<dim { m[i * dim + j] = column[j] }
+        if q.dropFirst().allSatisfy({ $0 == 1 }) {
+            // T is diagonal (scalar Λ of factors 2…K): M[i, j] = tᵢ tⱼ W'W[i, j], lower triangle only
+            let t = (0..<dim).map { c in c < randomCount ? lam[factorOfColumn[c]][0] : 1 }
+            m.withUnsafeMutableBufferPointer { a in
+                ww.withUnsafeBufferPointer { w in
+                    for i in 0..<dim { let ti = t[i]; for j in 0...i { a[i * dim + j] = w[i * dim + j] * ti * t[j] } }
+                }
+            }
+        } else {
+            for i in 0..<dim { for j in 0...i { m[i * dim + j] = ww[i * dim + j]; m[j * dim + i] = ww[i * dim + j] } }
+            m.withUnsafeMutableBufferPointer { a in
+                guard let base = a.baseAddress else { return }
+                for i in 0..<dim { applyTransposeT(base + i * dim, stride: 1, lam) }     // row i ← row i · T
+                for j in 0..<dim { applyTransposeT(base + j, stride: dim, lam) }         // column j ← T' column j
+            }
         }
         for d in 0..<randomCount { m[d * dim + d] += 1 }
-        var l11 = [[Double]](repeating: [], count: levels[0])
+        var l11 = [Double](repeating: 0, count: levels[0] * q1 * q1)
         var c = entryValues
-        let l1 = lam[0]
-        for i in 0..<levels[0] {
-            // L₁₁ᵢ = chol(Λ₁'A₁₁ᵢΛ₁ + I)
-            var s = [Double](repeating: 0, count: q1 * q1)
-            for a in 0..<q1 {
-                for b in 0..<q1 {
-                    var v = 0.0
-                    for u in 0..<q1 { for w in 0..<q1 { v += l1[u * q1 + a] * a11[i][u * q1 + w] * l1[w * q1 + b] } }
-                    s[a * q1 + b] = v + (a == b ? 1 : 0)
-                }
-            }
-            guard let chol = Matrix(rows: q1, cols: q1, values: s).cholesky() else { return nil }
-            l11[i] = chol.values
-            let range = entryStart[i]..<entryStart[i + 1]
-            // rows of T'W'Z₁ᵢ: T' mixes the q_k rows of one level of factor k, which are adjacent entries
-            var e = range.lowerBound
-            while e < range.upperBound {
-                let col = entryColumn[e]
-                if col >= randomCount { e += 1; continue }
-                let k = factorOf(col), qk = q[k]
-                var mixed = [Double](repeating: 0, count: qk * q1)
-                for u in 0..<qk { for a in u..<qk { for t in 0..<q1 { mixed[u * q1 + t] += lam[k][a * qk + u] * c[(e + a) * q1 + t] } } }
-                for u in 0..<qk { for t in 0..<q1 { c[(e + u) * q1 + t] = mixed[u * q1 + t] } }
-                e += qk
-            }
-            // · Λ₁, then · L₁₁ᵢ⁻ᵀ (solve L₁₁ᵢ x = row')
-            for e in range {
-                var row = [Double](repeating: 0, count: q1)
-                for t in 0..<q1 { for a in t..<q1 { row[t] += c[e * q1 + a] * l1[a * q1 + t] } }
-                for t in 0..<q1 {
-                    var v = row[t]
-                    for a in 0..<t { v -= l11[i][t * q1 + a] * row[a] }
-                    row[t] = v / l11[i][t * q1 + t]
-                }
-                for t in 0..<q1 { c[e * q1 + t] = row[t] }
-            }
-            // M −= CᵢCᵢ' (lower triangle)
-            for e in range {
-                let ce = entryColumn[e]
-                for f in range.lowerBound...e {
-                    var v = 0.0
-                    for t in 0..<q1 { v += c[e * q1 + t] * c[f * q1 + t] }
-                    m[ce * dim + entryColumn[f]] -= v
+        let l1 = lam[0], maxQ = q.max() ?? 1
+        var scratch = [Double](repeating: 0, count: q1 * q1 + maxQ * q1 + q1)
+        let ok = m.withUnsafeMutableBufferPointer { m -> Bool in
+            c.withUnsafeMutableBufferPointer { c -> Bool in
+                l11.withUnsafeMutableBufferPointer { l11 -> Bool in
+                    scratch.withUnsafeMutableBufferPointer { scratch -> Bool in
+                        for i in 0..<levels[0] {
+                            guard eliminate(level: i, m, c, l11.baseAddress! + i * q1 * q1, scratch, lam, l1) else { return false }
+                        }
+                        return true
+                    }
                 }
             }
         }
-        guard DenseCholesky.factorLower(&m, dim) else { return nil }
+        guard ok else { return nil }
+        guard peel(&m, lam), DenseCholesky.factorLower(&m, dim, from: denseFrom) else { return nil }
         return Factor(l11: l11, c: c, l: m)
+    }
+
+    /// Eliminates level i of factor 1: L₁₁ᵢ = chol(Λ₁'A₁₁ᵢΛ₁ + I) into `l`, its entries of
+    /// Cᵢ = T'W'Z₁ᵢΛ₁L₁₁ᵢ⁻ᵀ in place in `c`, and M −= CᵢCᵢ'. No allocation.
+    private func eliminate(level i: Int, _ m: UnsafeMutableBufferPointer<Double>, _ c: UnsafeMutableBufferPointer<Double>,
+                           _ l: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutableBufferPointer<Double>,
+                           _ lam: [[Double]], _ l1: [Double]) -> Bool {
+        let q1 = q[0]
+        let mixed = scratch.baseAddress! + q1 * q1, row = mixed + (scratch.count - q1 * q1 - q1)
+        // Λ₁'A₁₁ᵢΛ₁ + I, then its Cholesky factor in place
+        a11[i].withUnsafeBufferPointer { a in
+            for x in 0..<q1 {
+                for y in 0...x {
+                    var v = 0.0
+                    for u in y..<q1 { for w in x..<q1 { v += l1[u * q1 + y] * a[u * q1 + w] * l1[w * q1 + x] } }
+                    l[x * q1 + y] = v + (x == y ? 1 : 0)
+                }
+            }
+        }
+        for x in 0..<q1 {
+            for y in 0...x {
+                var v = l[x * q1 + y]
+                for t in 0..<y { v -= l[x * q1 + t] * l[y * q1 + t] }
+                if x == y { guard v > 0 else { return false }; l[x * q1 + x] = v.squareRoot() } else { l[x * q1 + y] = v / l[y * q1 + y] }
+            }
+        }
+        let range = entryStart[i]..<entryStart[i + 1]
+        // rows of T'W'Z₁ᵢ: T' mixes the q_k rows of one level of factor k, which are adjacent entries
+        var e = range.lowerBound
+        while e < range.upperBound {
+            let col = entryColumn[e]
+            if col >= randomCount { e += 1; continue }
+            let k = factorOfColumn[col], qk = q[k]
+            if qk > 1 {
+                for u in 0..<(qk * q1) { mixed[u] = 0 }
+                for u in 0..<qk { for a in u..<qk { for t in 0..<q1 { mixed[u * q1 + t] += lam[k][a * qk + u] * c[(e + a) * q1 + t] } } }
+                for u in 0..<(qk * q1) { c[e * q1 + u] = mixed[u] }
+            } else {
+                let s = lam[k][0]
+                for t in 0..<q1 { c[e * q1 + t] *= s }
+            }
+            e += qk
+        }
+        // · Λ₁, then · L₁₁ᵢ⁻ᵀ (solve L₁₁ᵢ x = row')
+        for e in range {
+            for t in 0..<q1 {
+                var v = 0.0
+                for a in t..<q1 { v += c[e * q1 + a] * l1[a * q1 + t] }
+                row[t] = v
+            }
+            for t in 0..<q1 {
+                var v = row[t]
+                for a in 0..<t { v -= l[t * q1 + a] * row[a] }
+                row[t] = v / l[t * q1 + t]
+                c[e * q1 + t] = row[t]
+            }
+        }
+        // M −= CᵢCᵢ' (lower triangle)
+        for e in range {
+            let base = entryColumn[e] * dim
+            for f in range.lowerBound...e {
+                var v = 0.0
+                for t in 0..<q1 { v += c[e * q1 + t] * c[f * q1 + t] }
+                m[base + entryColumn[f]] -= v
+            }
+        }
+        return true
+    }
+
+    /// Eliminates factors 2…`peeled` level by level in M (lower triangle), leaving in M their
+    /// columns of L and, below, the Schur complement that the dense stage factors.
+    private func peel(_ m: inout [Double], _ lam: [[Double]]) -> Bool {
+        guard peeled >= 1 else { return true }
+        return m.withUnsafeMutableBufferPointer { a -> Bool in
+            var c = [Double](repeating: 0, count: 64)
+            for k in 1...peeled {
+                let qk = q[k]
+                for l in 0..<levels[k] {
+                    let b0 = start[k] + l * qk
+                    // L_l = chol of the level's block, in place
+                    for i in 0..<qk {
+                        for j in 0...i {
+                            var v = a[(b0 + i) * dim + b0 + j]
+                            for t in 0..<j { v -= a[(b0 + i) * dim + b0 + t] * a[(b0 + j) * dim + b0 + t] }
+                            if i == j { guard v > 0 else { return false }; a[(b0 + i) * dim + b0 + i] = v.squareRoot() }
+                            else { a[(b0 + i) * dim + b0 + j] = v / a[(b0 + j) * dim + b0 + j] }
+                        }
+                    }
+                    // the rows it meets: c_r = M[r, block] L_l⁻ᵀ, then M[r, s] −= c_r·c_s
+                    let rows = peelRows[k][l]
+                    if c.count < rows.count * qk { c = [Double](repeating: 0, count: rows.count * qk) }
+                    for (x, r) in rows.enumerated() {
+                        for t in 0..<qk {
+                            var v = a[r * dim + b0 + t]
+                            for u in 0..<t { v -= a[(b0 + t) * dim + b0 + u] * c[x * qk + u] }
+                            c[x * qk + t] = v / a[(b0 + t) * dim + b0 + t]
+                            a[r * dim + b0 + t] = c[x * qk + t]
+                        }
+                    }
+                    for (x, r) in rows.enumerated() {
+                        for (z, s) in rows[...x].enumerated() {
+                            var v = 0.0
+                            for t in 0..<qk { v += c[x * qk + t] * c[z * qk + t] }
+                            a[r * dim + s] -= v
+                        }
+                    }
+                }
+            }
+            return true
+        }
     }
 
     func evaluate(_ theta: [Double], reml: Bool) -> DevianceEvaluation? {
         guard let f = factorize(theta) else { return nil }
         let q1 = q[0]
         var logDetL = 0.0
-        for block in f.l11 { for a in 0..<q1 { logDetL += 2 * log(block[a * q1 + a]) } }
+        for i in 0..<levels[0] { for a in 0..<q1 { logDetL += 2 * log(f.l11[i * q1 * q1 + a * q1 + a]) } }
         for d in 0..<randomCount { logDetL += 2 * log(f.l[d * dim + d]) }
         var lx = Matrix(rows: p, cols: p)
         for i in 0..<p { for j in 0...i { lx[i, j] = f.l[(randomCount + i) * dim + randomCount + j] } }
@@ -221,7 +348,7 @@ struct BlockedCrossProducts: ProfiledDeviance {
             for b in 0..<p { v -= ww[(xAt + b) * dim + d] * beta[b] }
             rhs[d] = v
         }
-        applyTransposeT(&rhs, lam)
+        rhs.withUnsafeMutableBufferPointer { applyTransposeT($0.baseAddress!, stride: 1, lam) }
         var v1 = [[Double]](repeating: [Double](repeating: 0, count: q1), count: levels[0])
         for i in 0..<levels[0] {
             var raw = [Double](repeating: 0, count: q1)
@@ -234,8 +361,8 @@ struct BlockedCrossProducts: ProfiledDeviance {
             // forward: L₁₁ᵢ v = Λ₁'(…)
             for t in 0..<q1 {
                 var v = v1[i][t]
-                for a in 0..<t { v -= f.l11[i][t * q1 + a] * v1[i][a] }
-                v1[i][t] = v / f.l11[i][t * q1 + t]
+                for a in 0..<t { v -= f.l11[i * q1 * q1 + t * q1 + a] * v1[i][a] }
+                v1[i][t] = v / f.l11[i * q1 * q1 + t * q1 + t]
             }
             for e in entryStart[i]..<entryStart[i + 1] where entryColumn[e] < randomCount {
                 for t in 0..<q1 { rhs[entryColumn[e]] -= f.c[e * q1 + t] * v1[i][t] }
@@ -261,8 +388,8 @@ struct BlockedCrossProducts: ProfiledDeviance {
             }
             for t in stride(from: q1 - 1, through: 0, by: -1) {
                 var v = w[t]
-                for a in (t + 1)..<max(t + 1, q1) { v -= f.l11[i][a * q1 + t] * w[a] }
-                w[t] = v / f.l11[i][t * q1 + t]
+                for a in (t + 1)..<max(t + 1, q1) { v -= f.l11[i * q1 * q1 + a * q1 + t] * w[a] }
+                w[t] = v / f.l11[i * q1 * q1 + t * q1 + t]
             }
             modes[0].append(Self.times(lam[0], w, q1))
         }
@@ -284,14 +411,15 @@ struct BlockedCrossProducts: ProfiledDeviance {
 enum DenseCholesky {
     /// Overwrites the lower triangle of the row-major n×n `m` with L (M = LL'), row by row
     /// so that every inner product runs over contiguous memory; false if M is not positive definite.
-    static func factorLower(_ m: inout [Double], _ n: Int) -> Bool {
+    /// `from`: factor only the trailing block from that row and column (what comes before is done).
+    static func factorLower(_ m: inout [Double], _ n: Int, from: Int = 0) -> Bool {
         m.withUnsafeMutableBufferPointer { a in
-            for i in 0..<n {
+            for i in from..<n {
                 let ri = i * n
-                for j in 0...i {
+                for j in from...i {
                     let rj = j * n
                     var s = a[ri + j]
-                    for k in 0..<j { s -= a[ri + k] * a[rj + k] }
+                    for k in from..<j { s -= a[ri + k] * a[rj + k] }
                     if i == j {
                         guard s > 0, s.isFinite else { return false }
                         a[ri + i] = s.squareRoot()
