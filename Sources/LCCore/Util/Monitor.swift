@@ -109,8 +109,10 @@ public final class Monitor: Sendable {
         return Int(ts.tv_sec) * 1_000_000_000 + Int(ts.tv_nsec)
     }
 
-    /// Calls the callback with the fraction done (on the waiting thread); a true answer cancels.
+    /// Calls the callback with the fraction done (on the waiting thread); a true answer cancels,
+    /// and a cancelled call is not asked again while its work winds down.
     func poll() {
+        guard !cancelled.load(ordering: .relaxed) else { return }
         if callback(fraction) { cancelled.store(true, ordering: .relaxed) }
     }
 
