@@ -27,8 +27,8 @@ struct BlockedCrossProducts: ProfiledDeviance {
     /// `randomCount`, y is the last column.
     let start: [Int]
     let randomCount: Int, dim: Int
-    /// Z₁ᵢ'Z₁ᵢ per level i of factor 1, q₁×q₁ row-major.
-    let a11: [[Double]]
+    /// Z₁ᵢ'Z₁ᵢ per level i of factor 1, q₁×q₁ row-major at `i·q₁²`.
+    let a11: [Double]
     /// W'Z₁ᵢ per level i, sparse: entries `entryStart[i] ..< entryStart[i + 1]`, each a column
     /// of W (`entryColumn`, ascending) with its q₁ values in `entryValues`.
     let entryStart: [Int], entryColumn: [Int], entryValues: [Double]
@@ -57,7 +57,7 @@ struct BlockedCrossProducts: ProfiledDeviance {
         (self.start, randomCount, dim) = (start, at, at + p + 1)
         let (q1, g1, dim) = (q[0], levels[0], at + p + 1)
         var ww = [Double](repeating: 0, count: dim * dim)
-        var a11 = [[Double]](repeating: [Double](repeating: 0, count: q1 * q1), count: g1)
+        var a11 = [Double](repeating: 0, count: g1 * q1 * q1)
         // rows by level of factor 1 (counting sort), so each level's entries are summed together
         var first = [Int](repeating: 0, count: g1 + 1)
         for r in 0..<n { first[Int(blocks[0].group[r]) + 1] += 1 }
@@ -81,7 +81,7 @@ struct BlockedCrossProducts: ProfiledDeviance {
                     for (v, cv) in columns.enumerated() where cv <= cu { ww[cu * dim + cv] += values[u] * values[v] }
                 }
                 for a in 0..<q1 {
-                    for b in 0..<q1 { a11[i][a * q1 + b] += blocks[0].z[a][r] * blocks[0].z[b][r] }
+                    for b in 0..<q1 { a11[(i * q1 + a) * q1 + b] += blocks[0].z[a][r] * blocks[0].z[b][r] }
                 }
                 for (u, c) in columns.enumerated() {
                     let s: Int
@@ -187,14 +187,26 @@ struct BlockedCrossProducts: ProfiledDeviance {
         var c = entryValues
         let l1 = lam[0], maxQ = q.max() ?? 1
         var scratch = [Double](repeating: 0, count: q1 * q1 + maxQ * q1 + q1)
+        let scale: [Double] = q.dropFirst().allSatisfy({ $0 == 1 })
+            ? (0..<dim).map { c in c < randomCount ? lam[factorOfColumn[c]][0] : 1 } : []
         let ok = m.withUnsafeMutableBufferPointer { m -> Bool in
             c.withUnsafeMutableBufferPointer { c -> Bool in
                 l11.withUnsafeMutableBufferPointer { l11 -> Bool in
                     scratch.withUnsafeMutableBufferPointer { scratch -> Bool in
-                        for i in 0..<levels[0] {
-                            guard eliminate(level: i, m, c, l11.baseAddress! + i * q1 * q1, scratch, lam, l1) else { return false }
+                        l1.withUnsafeBufferPointer { l1 in
+                            a11.withUnsafeBufferPointer { a11 in
+                                entryColumn.withUnsafeBufferPointer { columns in
+                                    scale.withUnsafeBufferPointer { scale in
+                                        let s = scale.isEmpty ? nil : scale.baseAddress
+                                        for i in 0..<levels[0] {
+                                            guard eliminate(level: i, m.baseAddress!, c.baseAddress!, l11.baseAddress! + i * q1 * q1, scratch,
+                                                            lam, l1.baseAddress!, s, a11.baseAddress!, columns.baseAddress!) else { return false }
+                                        }
+                                        return true
+                                    }
+                                }
+                            }
                         }
-                        return true
                     }
                 }
             }
@@ -205,20 +217,21 @@ struct BlockedCrossProducts: ProfiledDeviance {
     }
 
     /// Eliminates level i of factor 1: L₁₁ᵢ = chol(Λ₁'A₁₁ᵢΛ₁ + I) into `l`, its entries of
-    /// Cᵢ = T'W'Z₁ᵢΛ₁L₁₁ᵢ⁻ᵀ in place in `c`, and M −= CᵢCᵢ'. No allocation.
-    private func eliminate(level i: Int, _ m: UnsafeMutableBufferPointer<Double>, _ c: UnsafeMutableBufferPointer<Double>,
+    /// Cᵢ = T'W'Z₁ᵢΛ₁L₁₁ᵢ⁻ᵀ in place in `c`, and M −= CᵢCᵢ'. No allocation. `scale`: T's
+    /// diagonal per column of W when T is diagonal, else nil.
+    private func eliminate(level i: Int, _ m: UnsafeMutablePointer<Double>, _ c: UnsafeMutablePointer<Double>,
                            _ l: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutableBufferPointer<Double>,
-                           _ lam: [[Double]], _ l1: [Double]) -> Bool {
+                           _ lam: [[Double]], _ l1: UnsafePointer<Double>, _ scale: UnsafePointer<Double>?,
+                           _ a11: UnsafePointer<Double>, _ columns: UnsafePointer<Int>) -> Bool {
         let q1 = q[0]
         let mixed = scratch.baseAddress! + q1 * q1, row = mixed + (scratch.count - q1 * q1 - q1)
         // Λ₁'A₁₁ᵢΛ₁ + I, then its Cholesky factor in place
-        a11[i].withUnsafeBufferPointer { a in
-            for x in 0..<q1 {
-                for y in 0...x {
-                    var v = 0.0
-                    for u in y..<q1 { for w in x..<q1 { v += l1[u * q1 + y] * a[u * q1 + w] * l1[w * q1 + x] } }
-                    l[x * q1 + y] = v + (x == y ? 1 : 0)
-                }
+        let a = a11 + i * q1 * q1
+        for x in 0..<q1 {
+            for y in 0...x {
+                var v = 0.0
+                for u in y..<q1 { for w in x..<q1 { v += l1[u * q1 + y] * a[u * q1 + w] * l1[w * q1 + x] } }
+                l[x * q1 + y] = v + (x == y ? 1 : 0)
             }
         }
         for x in 0..<q1 {
@@ -230,20 +243,19 @@ struct BlockedCrossProducts: ProfiledDeviance {
         }
         let range = entryStart[i]..<entryStart[i + 1]
         // rows of T'W'Z₁ᵢ: T' mixes the q_k rows of one level of factor k, which are adjacent entries
-        var e = range.lowerBound
-        while e < range.upperBound {
-            let col = entryColumn[e]
-            if col >= randomCount { e += 1; continue }
-            let k = factorOfColumn[col], qk = q[k]
-            if qk > 1 {
+        if let scale {
+            for e in range { let s = scale[columns[e]]; for t in 0..<q1 { c[e * q1 + t] *= s } }
+        } else {
+            var e = range.lowerBound
+            while e < range.upperBound {
+                let col = columns[e]
+                if col >= randomCount { e += 1; continue }
+                let k = factorOfColumn[col], qk = q[k]
                 for u in 0..<(qk * q1) { mixed[u] = 0 }
                 for u in 0..<qk { for a in u..<qk { for t in 0..<q1 { mixed[u * q1 + t] += lam[k][a * qk + u] * c[(e + a) * q1 + t] } } }
                 for u in 0..<(qk * q1) { c[e * q1 + u] = mixed[u] }
-            } else {
-                let s = lam[k][0]
-                for t in 0..<q1 { c[e * q1 + t] *= s }
+                e += qk
             }
-            e += qk
         }
         // · Λ₁, then · L₁₁ᵢ⁻ᵀ (solve L₁₁ᵢ x = row')
         for e in range {
@@ -261,11 +273,11 @@ struct BlockedCrossProducts: ProfiledDeviance {
         }
         // M −= CᵢCᵢ' (lower triangle)
         for e in range {
-            let base = entryColumn[e] * dim
+            let base = columns[e] * dim
             for f in range.lowerBound...e {
                 var v = 0.0
                 for t in 0..<q1 { v += c[e * q1 + t] * c[f * q1 + t] }
-                m[base + entryColumn[f]] -= v
+                m[base + columns[f]] -= v
             }
         }
         return true
