@@ -131,3 +131,21 @@ def test_several_terms_on_one_factor(univbct):
     assert list(fit.random["group"]) == ["SUBNUM", "SUBNUM.1", "Residual"]
     assert list(fit.fit["groups"]) == ["SUBNUM"]      # one count per grouping factor, as lme4's ngrps
     close(fit.random["sd"], ref["random"]["sd"], 1e-4)
+
+
+def test_three_crossed_factors_match_lme4_through_python_and_the_cli():
+    """Persons nested in BTN and COMPANY crossed (univbct), with a random slope: Python and the
+    CLI give lme4's fit (Reference/crossed.json, scripts/make-reference-crossed.R)."""
+    with open(os.path.join(REF, "crossed.json")) as f:
+        r = json.load(f)["univbct_three_slopes"]["REML"]
+    formula = "JSAT ~ TIME + (1 + TIME | SUBNUM) + (1 | BTN) + (1 | COMPANY)"
+    fit = lcstat.transfer(pd.read_csv(os.path.join(REF, "univbct.csv")), formula)
+    assert fit.fit["loglik"] >= r["logLik"] - 1e-7
+    close(list(fit.fixed["estimate"]), r["fixed"]["estimate"], 1e-4)
+    close(list(fit.fixed["df"]), r["fixed"]["df"], 1e-3)
+    assert set(fit.fit["groups"]) == {"SUBNUM", "BTN", "COMPANY"}
+    assert list(fit.random["group"]) == ["SUBNUM", "SUBNUM", "SUBNUM", "BTN", "COMPANY", "Residual"]
+    cli = os.path.join(ROOT, "dist", "bin", "lcstat")
+    out = subprocess.run([cli, "transfer", os.path.join(REF, "univbct.csv"), "--formula", formula, "--format", "json"],
+                         capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout)["fit"]["loglik"] == pytest.approx(fit.fit["loglik"], rel=1e-12)
