@@ -55,6 +55,10 @@ TASKS = {
                                         "sharing ~ session + within(support, person) + between(support, person)"
                                         " + within(motivation, person) + between(motivation, person) + selfeff"
                                         " + (1 + session | person) + (1 | community)"]),
+    # the cross-classified model of issue 14 (persons in communities crossed with organisations), beside lmm.w4.crossed@lme4
+    "lmm.w4.crossed@lcstat-cli": ("W4", [CLI, "transfer", "{csv}", "--format", "json", "--formula",
+                                         "sharing ~ session + within(support, person) + between(support, person) + lgo"
+                                         " + (1 + session | person) + (1 | community) + (1 | organisation)"]),
     # rwg.j.sim (SIM workload): Monte Carlo as R does it, every index at once, whole process
     "rwg.j.sim@lcstat-cli": ("SIM", [CLI, "null", "--group-size", "{gsize}", "--items", "{nitems}", "--scale", "1:{nresp}",
                                      "--method", "monte_carlo", "--replications", "{nrep}", "--seed", "{seed}", "--format", "csv"]),
