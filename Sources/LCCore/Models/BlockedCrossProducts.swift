@@ -42,6 +42,9 @@ struct BlockedCrossProducts: ProfiledDeviance {
     let peelRows: [[[Int]]]
     /// Where the dense stage starts (the first column of factor `peeled` + 1, or X).
     let denseFrom: Int
+    /// The levels of factor 1 in the order they are eliminated: by the first column they
+    /// meet, so that neighbours update the same rows of M (the result is the same).
+    let eliminationOrder: [Int]
     let xtx: Matrix
     var effectsPerTerm: [Int] { q }
     var rowSumsBySegment: [[Double]] { [] }
@@ -134,6 +137,7 @@ struct BlockedCrossProducts: ProfiledDeviance {
         }
         (self.peeled, self.peelRows) = (peeled, peelRows)
         denseFrom = peeled + 1 < blocks.count ? start[peeled + 1] : at
+        eliminationOrder = (0..<g1).sorted { (entryColumn[entryStart[$0]], $0) < (entryColumn[entryStart[$1]], $1) }
     }
 
     /// The factor at θ: L₁₁ᵢ (q₁×q₁ row-major, lower), Cᵢ (entries as stored, q₁ each) and L of M.
@@ -198,7 +202,7 @@ struct BlockedCrossProducts: ProfiledDeviance {
                                 entryColumn.withUnsafeBufferPointer { columns in
                                     scale.withUnsafeBufferPointer { scale in
                                         let s = scale.isEmpty ? nil : scale.baseAddress
-                                        for i in 0..<levels[0] {
+                                        for i in eliminationOrder {
                                             guard eliminate(level: i, m.baseAddress!, c.baseAddress!, l11.baseAddress! + i * q1 * q1, scratch,
                                                             lam, l1.baseAddress!, s, a11.baseAddress!, columns.baseAddress!) else { return false }
                                         }
@@ -421,23 +425,42 @@ struct BlockedCrossProducts: ProfiledDeviance {
 
 /// The Cholesky factor of a dense symmetric positive-definite matrix, in place.
 enum DenseCholesky {
-    /// Overwrites the lower triangle of the row-major n×n `m` with L (M = LL'), row by row
-    /// so that every inner product runs over contiguous memory; false if M is not positive definite.
-    /// `from`: factor only the trailing block from that row and column (what comes before is done).
-    static func factorLower(_ m: inout [Double], _ n: Int, from: Int = 0) -> Bool {
-        m.withUnsafeMutableBufferPointer { a in
-            for i in from..<n {
-                let ri = i * n
-                for j in from...i {
-                    let rj = j * n
-                    let s = a[ri + j] - dot(a.baseAddress! + ri + from, a.baseAddress! + rj + from, j - from)
-                    if i == j {
-                        guard s > 0, s.isFinite else { return false }
-                        a[ri + i] = s.squareRoot()
-                    } else {
-                        a[ri + j] = s / a[rj + j]
+    /// Overwrites the lower triangle of the row-major n×n `m` with L (M = LL'); false if M is
+    /// not positive definite. `from`: factor only the trailing block from that row and column
+    /// (what comes before is done). Right-looking in panels of `panel` columns, so that the
+    /// update of the trailing matrix reads each panel from cache: for each panel, factor its
+    /// diagonal block, solve the rows below it, then subtract their products from the rest.
+    static func factorLower(_ m: inout [Double], _ n: Int, from: Int = 0, panel: Int = 48) -> Bool {
+        m.withUnsafeMutableBufferPointer { buffer in
+            let a = buffer.baseAddress!
+            var k0 = from
+            while k0 < n {
+                let k1 = min(k0 + panel, n)
+                // the panel's diagonal block, its earlier panels already subtracted
+                for i in k0..<k1 {
+                    for j in k0...i {
+                        let s = a[i * n + j] - dot(a + i * n + k0, a + j * n + k0, j - k0)
+                        if i == j {
+                            guard s > 0, s.isFinite else { return false }
+                            a[i * n + i] = s.squareRoot()
+                        } else {
+                            a[i * n + j] = s / a[j * n + j]
+                        }
                     }
                 }
+                // the rows below: L[i, k0..<k1] = A[i, k0..<k1] · L_kk⁻ᵀ
+                for i in k1..<n {
+                    for j in k0..<k1 {
+                        a[i * n + j] = (a[i * n + j] - dot(a + i * n + k0, a + j * n + k0, j - k0)) / a[j * n + j]
+                    }
+                }
+                // the trailing matrix: A[i, j] −= L[i, panel]·L[j, panel]
+                let width = k1 - k0
+                for i in k1..<n {
+                    let ri = a + i * n + k0
+                    for j in k1...i { a[i * n + j] -= dot(ri, a + j * n + k0, width) }
+                }
+                k0 = k1
             }
             return true
         }
