@@ -160,3 +160,23 @@ def test_reading_a_file_beyond_the_memory_budget_is_a_limit_error(tmp_path):
     finally:
         lcstat.set_memory_budget()
     assert len(lcstat.agreement(str(path), group="g", items=["x"], scale=(1, 4))) == 50
+
+
+def test_a_crossed_design_too_large_for_the_budget_is_a_limit_error():
+    """Three crossed factors need a dense system over the levels of all but the largest:
+    beyond the memory budget that is a limit error naming its size, not an abort."""
+    import numpy as np
+    import pandas as pd
+    import lcstat
+    rng = np.random.default_rng(3)
+    n = 6000
+    df = pd.DataFrame({"y": rng.normal(size=n), "a": rng.integers(0, 3000, n), "b": rng.integers(0, 2000, n),
+                       "c": rng.integers(0, 5, n)})
+    default = lcstat.set_memory_budget()
+    try:
+        lcstat.set_memory_budget(10_000_000)
+        with pytest.raises(lcstat.LcstatError, match="crossed factors") as e:
+            lcstat.transfer(df, "y ~ 1 + (1 | a) + (1 | b) + (1 | c)")
+        assert e.value.code == 8
+    finally:
+        lcstat.set_memory_budget()

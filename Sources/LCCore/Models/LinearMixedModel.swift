@@ -114,6 +114,12 @@ public enum LinearMixedModel {
             default: return []          // a variance function refits the rows' engine each time
             }
         }
+        if order.count > 2 {
+            // the dense system of every factor but the largest (W'W and M, and the symbolic pattern)
+            let columns = order.dropFirst().reduce(0) { $0 + frame.random[$1].levels.count * frame.random[$1].z.count } + frame.p + 1
+            try MemoryBudget.reserve(Double(columns) * Double(columns) * 17,
+                                     for: "the crossed factors' system (\(columns) columns: every level of all but the largest factor)")
+        }
         let unweighted = engine(frame)
         guard unweighted.xtx.cholesky(relativeTolerance: 1e-10) != nil else {
             throw LCError(.invalidArgument, "the fixed-effects columns are linearly dependent (collinear predictors): \(frame.xNames.joined(separator: ", "))")
