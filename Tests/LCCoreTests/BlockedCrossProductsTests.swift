@@ -6,18 +6,23 @@ import Testing
 /// β and conditional modes at the same θ (crossed factors, random slopes in both); fits
 /// against lme4 are in `CrossedDesignTests`.
 struct BlockedCrossProductsTests {
-    /// Persons crossed with teams (a person meets several teams), y with a slope on x.
-    static func crossedData() throws -> Dataset {
-        var state: UInt64 = 12345
-        func uniform() -> Double {
+    /// Uniform numbers in [0, 1) from a seeded linear congruential generator (reproducible data).
+    struct Uniform {
+        var state: UInt64
+        mutating func next() -> Double {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Double(state >> 11) / Double(1 << 53)
         }
+    }
+
+    /// Persons crossed with teams (a person meets several teams), y with a slope on x.
+    static func crossedData() throws -> Dataset {
+        var random = Uniform(state: 12345)
         var text = "y,x,person,team,site\n"
         for r in 0..<400 {
             let person = r % 37, team = (r * 7 + r / 37) % 11, site = r % 5
-            let x = uniform() * 4
-            let y = 1 + 0.5 * x + Double(person % 5) * 0.3 + Double(team % 3) * 0.4 * x + uniform()
+            let x = random.next() * 4
+            let y = 1 + 0.5 * x + Double(person % 5) * 0.3 + Double(team % 3) * 0.4 * x + random.next()
             text += "\(y),\(x),p\(person),t\(team),s\(site)\n"
         }
         return try CSVReader.parse(bytes: Array(text.utf8))
@@ -43,16 +48,12 @@ struct BlockedCrossProductsTests {
     /// Persons nested in organisations and in communities, which cross (W4's design): the
     /// organisations are eliminated level by level, the communities densely.
     static func crossClassifiedData() throws -> Dataset {
-        var state: UInt64 = 99
-        func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) / Double(1 << 53)
-        }
+        var random = Uniform(state: 99)
         var text = "y,session,person,org,community\n"
         for person in 0..<30 {
             let org = person % 8, community = (person * 3) % 5
             for session in 0..<4 {
-                let y = 1 + 0.3 * Double(session) + Double(org) * 0.2 + Double(community) * 0.1 + Double(person % 7) * 0.15 + uniform()
+                let y = 1 + 0.3 * Double(session) + Double(org) * 0.2 + Double(community) * 0.1 + Double(person % 7) * 0.15 + random.next()
                 text += "\(y),\(session),p\(person),o\(org),c\(community)\n"
             }
         }

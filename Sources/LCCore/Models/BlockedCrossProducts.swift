@@ -170,9 +170,12 @@ struct BlockedCrossProducts: ProfiledDeviance {
         let lam = lambdas(theta), q1 = q[0]
         // M = T'W'WT (rows times T, then columns), then the identity on the random part
         var m = [Double](repeating: 0, count: dim * dim)
-        if q.dropFirst().allSatisfy({ $0 == 1 }) {
-            // T is diagonal (scalar Λ of factors 2…K): M[i, j] = tᵢ tⱼ W'W[i, j], lower triangle only
-            let t = (0..<dim).map { c in c < randomCount ? lam[factorOfColumn[c]][0] : 1 }
+        // T's diagonal per column of W when T is diagonal (scalar Λ of factors 2…K), else empty
+        let scale: [Double] = q.dropFirst().allSatisfy({ $0 == 1 })
+            ? (0..<dim).map { c in c < randomCount ? lam[factorOfColumn[c]][0] : 1 } : []
+        if !scale.isEmpty {
+            // M[i, j] = tᵢ tⱼ W'W[i, j], lower triangle only
+            let t = scale
             m.withUnsafeMutableBufferPointer { a in
                 ww.withUnsafeBufferPointer { w in
                     for i in 0..<dim { let ti = t[i]; for j in 0...i { a[i * dim + j] = w[i * dim + j] * ti * t[j] } }
@@ -191,8 +194,6 @@ struct BlockedCrossProducts: ProfiledDeviance {
         var c = entryValues
         let l1 = lam[0], maxQ = q.max() ?? 1
         var scratch = [Double](repeating: 0, count: q1 * q1 + maxQ * q1 + q1)
-        let scale: [Double] = q.dropFirst().allSatisfy({ $0 == 1 })
-            ? (0..<dim).map { c in c < randomCount ? lam[factorOfColumn[c]][0] : 1 } : []
         let ok = m.withUnsafeMutableBufferPointer { m -> Bool in
             c.withUnsafeMutableBufferPointer { c -> Bool in
                 l11.withUnsafeMutableBufferPointer { l11 -> Bool in
@@ -238,13 +239,7 @@ struct BlockedCrossProducts: ProfiledDeviance {
                 l[x * q1 + y] = v + (x == y ? 1 : 0)
             }
         }
-        for x in 0..<q1 {
-            for y in 0...x {
-                var v = l[x * q1 + y]
-                for t in 0..<y { v -= l[x * q1 + t] * l[y * q1 + t] }
-                if x == y { guard v > 0 else { return false }; l[x * q1 + x] = v.squareRoot() } else { l[x * q1 + y] = v / l[y * q1 + y] }
-            }
-        }
+        guard DenseCholesky.factorBlock(l, size: q1, stride: q1) else { return false }
         let range = entryStart[i]..<entryStart[i + 1]
         // rows of T'W'Z₁ᵢ: T' mixes the q_k rows of one level of factor k, which are adjacent entries
         if let scale {
@@ -298,14 +293,7 @@ struct BlockedCrossProducts: ProfiledDeviance {
                 for l in 0..<levels[k] {
                     let b0 = start[k] + l * qk
                     // L_l = chol of the level's block, in place
-                    for i in 0..<qk {
-                        for j in 0...i {
-                            var v = a[(b0 + i) * dim + b0 + j]
-                            for t in 0..<j { v -= a[(b0 + i) * dim + b0 + t] * a[(b0 + j) * dim + b0 + t] }
-                            if i == j { guard v > 0 else { return false }; a[(b0 + i) * dim + b0 + i] = v.squareRoot() }
-                            else { a[(b0 + i) * dim + b0 + j] = v / a[(b0 + j) * dim + b0 + j] }
-                        }
-                    }
+                    guard DenseCholesky.factorBlock(a.baseAddress! + b0 * dim + b0, size: qk, stride: dim) else { return false }
                     // the rows it meets: c_r = M[r, block] L_l⁻ᵀ, then M[r, s] −= c_r·c_s
                     let rows = peelRows[k][l]
                     if c.count < rows.count * qk { c = [Double](repeating: 0, count: rows.count * qk) }
@@ -437,17 +425,7 @@ enum DenseCholesky {
             while k0 < n {
                 let k1 = min(k0 + panel, n)
                 // the panel's diagonal block, its earlier panels already subtracted
-                for i in k0..<k1 {
-                    for j in k0...i {
-                        let s = a[i * n + j] - dot(a + i * n + k0, a + j * n + k0, j - k0)
-                        if i == j {
-                            guard s > 0, s.isFinite else { return false }
-                            a[i * n + i] = s.squareRoot()
-                        } else {
-                            a[i * n + j] = s / a[j * n + j]
-                        }
-                    }
-                }
+                guard factorBlock(a + k0 * n + k0, size: k1 - k0, stride: n) else { return false }
                 // the rows below: L[i, k0..<k1] = A[i, k0..<k1] · L_kk⁻ᵀ
                 for i in k1..<n {
                     for j in k0..<k1 {
@@ -464,6 +442,23 @@ enum DenseCholesky {
             }
             return true
         }
+    }
+
+    /// The Cholesky factor of the size × size block at `a` (rows `stride` apart), in place in
+    /// its lower triangle; false if the block is not positive definite.
+    static func factorBlock(_ a: UnsafeMutablePointer<Double>, size: Int, stride: Int) -> Bool {
+        for i in 0..<size {
+            for j in 0...i {
+                let s = a[i * stride + j] - dot(a + i * stride, a + j * stride, j)
+                if i == j {
+                    guard s > 0, s.isFinite else { return false }
+                    a[i * stride + i] = s.squareRoot()
+                } else {
+                    a[i * stride + j] = s / a[j * stride + j]
+                }
+            }
+        }
+        return true
     }
 
     /// Σ x[k]·y[k] over k < n, four lanes at a time (the factorisation's inner loop).
