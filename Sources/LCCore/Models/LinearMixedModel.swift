@@ -39,19 +39,32 @@ public struct LMMFit: Sendable {
     let satterthwaite: Satterthwaite?
     /// wᵢ with Var(eᵢ) = σ²/wᵢ on the frame's rows (prior weights and a variance function); nil: all 1.
     public let rowWeights: [Double]?
-    /// The profiled criterion over the free θ (nil with a variance function), for profiling.
+    /// The profiled criterion over the free θ (nil with a residual model), for profiling.
     let deviance: DevianceFunction?
     /// Lower bounds of the free θ, and each component's slice of it.
     let thetaLower: [Double]
     let thetaSlices: [Range<Int>]
     /// The residual variance function, when the model has one.
     public let variance: VarianceFit?
-    /// The same on the frame's rows, for refits (ML refits of `Transfer.compare`).
-    let varianceModel: VarianceModel?
+    /// The residual correlation structure, when the model has one.
+    public let correlation: CorrelationFit?
+    /// The residual model on the frame's rows and its ψ at the estimate, for refits (ML refits of
+    /// `Transfer.compare`, the bootstrap) and the transformed rows (`workingFrame`).
+    let residual: ResidualModel
+    let residualParameters: [Double]
 
     public var logLik: Double { -criterion / 2 }
-    /// Fixed effects, the θ parameters, σ and the variance function's parameters.
-    public var parameterCount: Int { beta.count + theta.count + 1 + (variance?.estimates.count ?? 0) }
+
+    /// The frame on which this is an ordinary fit with residual variance σ²: rows scaled by √wᵢ
+    /// (prior weights and the variance function), then whitened within the correlation's groups.
+    func workingFrame() -> ModelFrame {
+        let scaled = rowWeights.map { w in frame.weighted(by: w.map { $0.squareRoot() }) } ?? frame
+        guard let c = residual.correlation, let psi = residual.split(residualParameters).correlation,
+              let whiten = c.whitening(psi) else { return scaled }
+        return scaled.mapped(whiten)
+    }
+    /// Fixed effects, the θ parameters, σ and the residual model's parameters.
+    public var parameterCount: Int { beta.count + theta.count + 1 + residual.parameterCount }
     public var aic: Double { criterion + 2 * Double(parameterCount) }
     /// lme4's BIC: log(N) for REML and ML fits alike.
     public var bic: Double { criterion + log(Double(frame.n)) * Double(parameterCount) }
@@ -77,19 +90,21 @@ public struct LMMFit: Sendable {
 ///     d_ML(θ)   = log|L_θ|² + n(1 + log(2π r²(θ)/n))
 public enum LinearMixedModel {
     public static func fit(_ frame: ModelFrame, reml: Bool = true) throws -> LMMFit {
-        try fit(frame, reml: reml, variance: nil)
+        try fit(frame, reml: reml, residual: .none)
     }
 
-    /// With a residual variance function on `data`'s column (Var(eᵢ) = σ²g(vᵢ)²): for
-    /// parameters ψ the model is refitted on rows scaled by wᵢ = 1/g(vᵢ), whose
-    /// criterion gains −2 Σ log wᵢ (the Jacobian of the transformation); θ and ψ are
-    /// optimised together. Satterthwaite df then hold ψ at its estimate.
-    public static func fit(_ frame: ModelFrame, reml: Bool = true, variance: VarianceFunction, data: Dataset) throws -> LMMFit {
-        try fit(frame, reml: reml, variance: VarianceModel(variance, frame: frame, data: data))
+    /// With a residual variance function on `data`'s column (Var(eᵢ) = σ²g(vᵢ)²) and/or a
+    /// correlation structure within groups (`CorrelationStructure`): for their parameters ψ the
+    /// model is refitted on transformed rows (`ResidualModel`); θ and ψ are optimised together.
+    /// Satterthwaite df then hold ψ at its estimate.
+    public static func fit(_ frame: ModelFrame, reml: Bool = true, variance: VarianceFunction? = nil,
+                           correlation: CorrelationStructure? = nil, data: Dataset) throws -> LMMFit {
+        try fit(frame, reml: reml, residual: ResidualModel(variance: try variance.map { try VarianceModel($0, frame: frame, data: data) },
+                                                           correlation: try correlation.map { try ResidualCorrelation($0, frame: frame, data: data) }))
     }
 
     /// `degreesOfFreedom: false` skips the Satterthwaite derivatives (refits of a bootstrap).
-    static func fit(_ original: ModelFrame, reml: Bool, variance: VarianceModel?, degreesOfFreedom: Bool = true) throws -> LMMFit {
+    static func fit(_ original: ModelFrame, reml: Bool, residual: ResidualModel, degreesOfFreedom: Bool = true) throws -> LMMFit {
         let (n, p) = (original.n, original.p)
         try validate(original)
         // prior weights (lme4's weights =): rows scaled by √wᵢ, and −2 log L gains −Σ log wᵢ
@@ -111,7 +126,7 @@ public enum LinearMixedModel {
             switch order.count {
             case 1: return CrossProducts.rowSumSegments(f, f.random[0])
             case 2: return NestedCrossProducts.rowSumSegments(f, f.random[order[0]], f.random[order[1]])
-            default: return []          // a variance function refits the rows' engine each time
+            default: return []          // a residual model refits the rows' engine each time
             }
         }
         if order.count > 2 {
@@ -132,30 +147,22 @@ public enum LinearMixedModel {
         }
         var (lower, start) = layout.lowerAndStart
         let thetaCount = lower.count
-        if let variance {
-            lower += [Double](repeating: -.infinity, count: variance.parameterCount)
-            start += [Double](repeating: 0, count: variance.parameterCount)
-        }
-        let parts = variance.flatMap { WeightedParts($0, unweighted: unweighted, segments: segments(frame)) }
-        /// The engine, weights' Jacobian term and θ for a parameter vector.
-        func state(_ x: [Double], exact: Bool = false) -> (ProfiledDeviance, Double, [Double]) {
-            guard let variance else { return (unweighted, 0, layout.expand(x)) }
-            let psi = Array(x[thetaCount...]), theta = layout.expand(Array(x[..<thetaCount]))
-            if !exact, let parts, let combined = parts.engine(psi, variance) {
-                return (combined, parts.jacobian(psi, variance), theta)
-            }
-            let w = variance.weights(psi)
-            return (engine(frame.weighted(by: w)), -2 * w.reduce(0) { $0 + log($1) }, theta)
+        lower += [Double](repeating: -.infinity, count: residual.parameterCount)
+        start += residual.start
+        let engines = try residual.isEmpty ? nil : ResidualEngines(residual, frame: frame, base: unweighted, build: engine, segments: segments)
+        /// The engine, the residual model's Jacobian term and θ for a parameter vector.
+        func state(_ x: [Double], exact: Bool = false) -> (ProfiledDeviance, Double, [Double])? {
+            let theta = layout.expand(Array(x[..<thetaCount]))
+            guard let engines else { return (unweighted, 0, theta) }
+            return engines.engine(Array(x[thetaCount...]), exact: exact).map { ($0.0, $0.jacobian, theta) }
         }
         let criterion = { (x: [Double]) -> Double in
-            let (e, jacobian, theta) = state(x)
-            guard let d = e.evaluate(theta, reml: reml)?.criterion, jacobian.isFinite else { return .infinity }
+            guard let (e, jacobian, theta) = state(x), let d = e.evaluate(theta, reml: reml)?.criterion, jacobian.isFinite else { return .infinity }
             return d + jacobian
         }
         let result = optimize(criterion, from: start, lower: lower)
         try Monitor.check()         // a cancelled call stops the simplex early; it is not a fit
-        let (final, jacobian, theta) = state(result.x, exact: true)
-        guard let at = final.evaluate(theta, reml: reml) else {
+        guard let (final, jacobian, theta) = state(result.x, exact: true), let at = final.evaluate(theta, reml: reml) else {
             throw LCError(.internalError, "the deviance is undefined at the optimum")
         }
         let sigma2 = at.r2 / Double(reml ? n - p : n)
@@ -179,10 +186,11 @@ public enum LinearMixedModel {
             }
         }
         let free = Array(result.x[..<thetaCount])
+        let psi = Array(result.x[thetaCount...]), (psiVariance, psiCorrelation) = residual.split(psi)
         // Var(eᵢ) = σ²/wᵢ: prior weights times the variance function's wᵢ²
         var rowWeights = original.weights
-        if let variance {
-            let w = variance.weights(Array(result.x[thetaCount...]))
+        if let variance = residual.variance {
+            let w = variance.weights(psiVariance)
             rowWeights = (0..<n).map { (original.weights?[$0] ?? 1) * w[$0] * w[$0] }
         }
         let deviance = ExpandedTheta(base: final, layout: layout)
@@ -196,17 +204,23 @@ public enum LinearMixedModel {
                 position += q * (q + 1) / 2
             }
         }
-        let varianceFit = variance.map {
-            describe($0, at: result.x, thetaCount: thetaCount, sigma: sigma2.squareRoot(), criterion: criterion)
+        // SEs of ψ from 2H⁻¹ of the criterion over (θ, ψ)
+        let psiCovariance = residual.isEmpty ? nil : residualCovariance(at: result.x, thetaCount: thetaCount, criterion: criterion)
+        func se(_ k: Int) -> Double { psiCovariance.map { (2 * $0[thetaCount + k, thetaCount + k]).squareRoot() } ?? .nan }
+        let varianceFit = residual.variance.map {
+            describe($0, psi: psiVariance, se: (0..<$0.parameterCount).map(se), sigma: sigma2.squareRoot())
+        }
+        let correlationFit = residual.correlation.flatMap { c in
+            psiCorrelation.map { CorrelationFit(structure: c.structure, estimate: c.natural($0),
+                                                standardError: se(residual.parameterCount - 1) * c.derivative($0)) }
         }
         return LMMFit(frame: original, reml: reml, beta: at.beta, covariance: cov, theta: free, sigma: sigma2.squareRoot(),
                       components: components.compactMap { $0 }, criterion: at.criterion + jacobian + priorTerm,
                       evaluations: result.evaluations, converged: result.converged,
                       df: satterthwaite?.coefficientDF ?? [Double](repeating: .nan, count: p), singular: singular,
                       satterthwaite: satterthwaite, rowWeights: rowWeights,
-                      deviance: variance == nil ? DevianceFunction(deviance) : nil, thetaLower: Array(lower[..<thetaCount]), thetaSlices: slices,
-                      variance: varianceFit,
-                      varianceModel: variance)
+                      deviance: residual.isEmpty ? DevianceFunction(deviance) : nil, thetaLower: Array(lower[..<thetaCount]), thetaSlices: slices,
+                      variance: varianceFit, correlation: correlationFit, residual: residual, residualParameters: psi)
     }
 
     private static func validate(_ frame: ModelFrame) throws {
@@ -261,19 +275,17 @@ public enum LinearMixedModel {
         return result
     }
 
-    /// The variance function's estimates, with SEs from 2H⁻¹ of the criterion over (θ, ψ).
-    private static func describe(_ v: VarianceModel, at x: [Double], thetaCount: Int, sigma: Double,
-                                 criterion: ([Double]) -> Double) -> VarianceFit {
-        let psi = Array(x[thetaCount...])
+    /// H⁻¹ of the criterion over (θ, ψ) at its minimum, by finite differences; nil if H is not positive definite.
+    private static func residualCovariance(at x: [Double], thetaCount: Int, criterion: ([Double]) -> Double) -> Matrix? {
         let h = x.map { 1e-4 * max(abs($0), 0.1) }
         let hessian = FiniteDifferences.gradientAndHessian(criterion, at: x, value: criterion(x), steps: h).hessian
-        let inverse = hessian.cholesky()?.inverseOfProduct()
+        return hessian.cholesky()?.inverseOfProduct()
+    }
+
+    /// The variance function's estimates, with their SEs on the ψ scale carried to the ratios (exp(ψ)).
+    private static func describe(_ v: VarianceModel, psi: [Double], se psiSE: [Double], sigma: Double) -> VarianceFit {
         let reported = v.reported(psi)
-        let se = psi.indices.map { k -> Double in
-            guard let inverse else { return .nan }
-            let s = (2 * inverse[thetaCount + k, thetaCount + k]).squareRoot()
-            return v.levels.isEmpty ? s : s * reported[k]       // d exp(ψ)/dψ = exp(ψ)
-        }
+        let se = psi.indices.map { k in v.levels.isEmpty ? psiSE[k] : psiSE[k] * reported[k] }   // d exp(ψ)/dψ = exp(ψ)
         let sd: [(String, Double?, Double)]
         if v.levels.isEmpty {
             sd = Array(Set(v.values)).sorted().map { (labelText($0), $0, sigma * exp(psi[0] * $0)) }
@@ -281,50 +293,6 @@ public enum LinearMixedModel {
             sd = v.levels.enumerated().map { i, name in (name, nil, sigma * (i == 0 ? 1 : reported[i - 1])) }
         }
         return VarianceFit(function: v.function, parameters: v.parameterNames, estimates: reported, standardErrors: se, residualSD: sd)
-    }
-}
-
-/// The engine of row-weighted data as a weighted sum of engines, one per distinct
-/// value of the variance covariate: Σ_v g(v)⁻² · sums_v (`RowSumParts`). An
-/// evaluation then costs per group and value, with no pass over the rows. Used when
-/// the covariate has at most 64 values and the engine's layout allows it (one
-/// factor, or two nested).
-struct WeightedParts {
-    static let maxValues = 64
-    let values: [Double]
-    let parts: RowSumParts
-    let counts: [Double]
-    let unweighted: ProfiledDeviance
-    /// The combined sums of the last evaluation, overwritten in place by the next once its
-    /// engine is gone (copy-on-write keeps an engine that is still held intact).
-    private final class Buffers { var sums: [[Double]] = [] }
-    private let buffers = Buffers()
-
-    init?(_ v: VarianceModel, unweighted: ProfiledDeviance, segments: [RowSumSegment]) {
-        let distinct = v.distinct
-        // the engine's layout must allow it and agree with the segments
-        let sizes = unweighted.rowSumsBySegment.map(\.count)
-        guard distinct.count <= Self.maxValues, !sizes.isEmpty, sizes == segments.map(\.count) else { return nil }
-        var index: [Double: Int] = [:]
-        for (k, d) in distinct.enumerated() { index[d] = k }
-        let part = v.values.map { index[$0] ?? 0 }
-        values = distinct
-        parts = RowSumParts(segments, part: part, parts: distinct.count)
-        var counts = [Double](repeating: 0, count: distinct.count)
-        for k in part { counts[k] += 1 }
-        self.counts = counts
-        self.unweighted = unweighted
-    }
-
-    /// The engine at ψ, built in the buffers of the last call.
-    func engine(_ psi: [Double], _ v: VarianceModel) -> ProfiledDeviance? {
-        parts.combine(values.map { let w = v.weight(at: $0, psi); return w * w }, into: &buffers.sums)
-        return unweighted.withRowSums(buffers.sums)
-    }
-
-    /// −2 Σᵢ log wᵢ, by distinct value.
-    func jacobian(_ psi: [Double], _ v: VarianceModel) -> Double {
-        -2 * zip(values, counts).reduce(0) { $0 + $1.1 * log(v.weight(at: $1.0, psi)) }
     }
 }
 

@@ -90,3 +90,31 @@ struct RowSumParts {
         }
     }
 }
+
+/// An engine whose row sums are Σₖ wₖ·(the sums of part k): the parts are summed once
+/// (`RowSumParts`), and each evaluation combines them into buffers reused from the last
+/// (copy-on-write keeps an engine that is still held intact). A variance function's
+/// weighted rows (`WeightedParts`) and a correlation's whitened rows (`CorrelationParts`) use it.
+struct PartsEngine {
+    static let maxParts = 64
+    let parts: RowSumParts
+    let base: ProfiledDeviance
+    private final class Buffers { var sums: [[Double]] = [] }
+    private let buffers = Buffers()
+
+    /// Nil when the base engine's layout does not allow parts or disagrees with the segments;
+    /// a limit error when the parts would not fit the memory budget.
+    init?(_ segments: [RowSumSegment], part: [Int], parts count: Int, base: ProfiledDeviance) throws {
+        let sizes = base.rowSumsBySegment.map(\.count)
+        guard count <= Self.maxParts, !sizes.isEmpty, sizes == segments.map(\.count) else { return nil }
+        try MemoryBudget.reserve(Double(sizes.reduce(0, +)) * Double(count) * 8, for: "the cross-products of \(count) parts of the rows")
+        parts = RowSumParts(segments, part: part, parts: count)
+        self.base = base
+    }
+
+    /// The engine at weights w (one per part), built in the buffers of the last call.
+    func engine(_ weights: [Double]) -> ProfiledDeviance? {
+        parts.combine(weights, into: &buffers.sums)
+        return base.withRowSums(buffers.sums)
+    }
+}

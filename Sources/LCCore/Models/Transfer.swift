@@ -3,6 +3,8 @@ public struct TransferSpec: Sendable {
     public var formula: Formula
     public var reml: Bool
     public var variance: VarianceFunction?
+    /// The residual correlation within groups (nlme's `correlation =`).
+    public var correlation: CorrelationStructure?
     public var options: ModelOptions
     public var ddf: DegreesOfFreedomMethod
 
@@ -22,7 +24,7 @@ public struct TransferSpec: Sendable {
         case response
         /// Read by the fixed or random effects or a grouping factor: what new data for predictions needs.
         case predictor
-        /// The covariate of the residual variance function.
+        /// The covariate of the residual variance function, or the occasion or group of the correlation structure.
         case variance
         /// The prior weights.
         case weights
@@ -33,7 +35,7 @@ public struct TransferSpec: Sendable {
     public var columns: [(name: String, role: ColumnRole)] {
         var seen = Set<String>()
         let all = formula.predictorColumns.map { ($0, ColumnRole.predictor) } + formula.response.columns.map { ($0, .response) }
-            + [variance?.covariate].compactMap { $0 }.map { ($0, .variance) } + [options.weights].compactMap { $0 }.map { ($0, .weights) }
+            + ([variance?.covariate].compactMap { $0 } + (correlation?.columns ?? [])).map { ($0, .variance) } + [options.weights].compactMap { $0 }.map { ($0, .weights) }
         return all.filter { seen.insert($0.0).inserted }.map { (name: $0.0, role: $0.1) }
     }
 }
@@ -50,8 +52,7 @@ public enum DegreesOfFreedomMethod: String, Sendable, CaseIterable {
 public enum Transfer {
     public static func run(_ data: Dataset, _ spec: TransferSpec) throws -> TransferResult {
         let frame = try ModelFrame(spec.formula, data: data, options: spec.options)
-        let fit = try spec.variance.map { try LinearMixedModel.fit(frame, reml: spec.reml, variance: $0, data: data) }
-            ?? LinearMixedModel.fit(frame, reml: spec.reml)
+        let fit = try LinearMixedModel.fit(frame, reml: spec.reml, variance: spec.variance, correlation: spec.correlation, data: data)
         return try TransferResult(fit, ddf: spec.ddf)
     }
 
@@ -72,8 +73,8 @@ public enum Transfer {
         if x.reml || y.reml {
             let differ = x.frame.xNames != y.frame.xNames || !(x.reml && y.reml)
             if refit || differ {
-                x = x.reml ? try LinearMixedModel.fit(x.frame, reml: false, variance: x.varianceModel) : x
-                y = y.reml ? try LinearMixedModel.fit(y.frame, reml: false, variance: y.varianceModel) : y
+                x = x.reml ? try LinearMixedModel.fit(x.frame, reml: false, residual: x.residual) : x
+                y = y.reml ? try LinearMixedModel.fit(y.frame, reml: false, residual: y.residual) : y
                 note = refit ? "refitted with ML, as lme4's anova does by default (refit = TRUE)"
                              : "refitted with ML because the fixed effects differ (REML criteria are not comparable)"
             }

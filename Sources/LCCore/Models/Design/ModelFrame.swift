@@ -64,9 +64,23 @@ public struct ModelFrame: Sendable {
     /// The same frame with every row of y, X and Z multiplied by `w[row]` (the
     /// transformed model of Var(eᵢ) = σ²/wᵢ²: a variance function or prior weights).
     func weighted(by w: [Double]) -> ModelFrame {
-        func scale(_ c: [Double]) -> [Double] { (0..<c.count).map { c[$0] * w[$0] } }
-        return with(y: scale(y), x: x.map(scale), random: random.map {
-            RandomBlock(term: $0.term, group: $0.group, levels: $0.levels, z: $0.z.map(scale), names: $0.names)
+        mapped { c in (0..<c.count).map { c[$0] * w[$0] } }
+    }
+
+    /// The same frame with y and every column of X and Z mapped by `map`, a linear map of the
+    /// rows that keeps each row's levels (whitening within groups nested in every grouping factor).
+    func mapped(_ map: ([Double]) -> [Double]) -> ModelFrame {
+        with(y: map(y), x: x.map(map), random: random.map {
+            RandomBlock(term: $0.term, group: $0.group, levels: $0.levels, z: $0.z.map(map), names: $0.names)
+        })
+    }
+
+    /// A frame of virtual rows, linear combinations of this frame's rows in the levels of their
+    /// first row. Only its y, X and Z are meaningful: it is for cross-products (`CorrelationParts`).
+    func combining(_ rows: RowCombination) -> ModelFrame {
+        let leading = rows.leadingRows
+        return with(y: rows.apply(y), x: x.map(rows.apply), random: random.map { b in
+            RandomBlock(term: b.term, group: leading.map { b.group[Int($0)] }, levels: b.levels, z: b.z.map(rows.apply), names: b.names)
         })
     }
 

@@ -18,11 +18,12 @@ enum ConditionalVariances {
         // components by grouping factor (terms of one factor share it: block-diagonal Λ)
         let factors = fit.frame.termsByFactor
         guard factors.count <= 2 else { return nil }
-        let parts = factors.map { Part(fit, members: $0) }
+        let working = fit.workingFrame()     // weights and correlation in the rows: W = I
+        let parts = factors.map { Part(fit, members: $0, frame: working) }
         let s2 = fit.sigma * fit.sigma
         var blocks: [[Matrix]]     // per factor, per level: Var(b | y)/σ² before Λ
         if parts.count == 1 {
-            blocks = [parts[0].diagonal(fit).map { ($0.cholesky()?.inverseOfProduct()) ?? Matrix(rows: $0.rows, cols: $0.cols, repeating: .nan) }]
+            blocks = [parts[0].diagonal().map { ($0.cholesky()?.inverseOfProduct()) ?? Matrix(rows: $0.rows, cols: $0.cols, repeating: .nan) }]
         } else {
             let (f1, f2) = parts[0].levels >= parts[1].levels ? (0, 1) : (1, 0)
             guard let inner = schur(fit, parts[f1], parts[f2]) else { return nil }
@@ -57,7 +58,7 @@ enum ConditionalVariances {
         let levels: Int
         var q: Int { lambda.rows }
 
-        init(_ fit: LMMFit, members: [Int]) {
+        init(_ fit: LMMFit, members: [Int], frame: ModelFrame) {
             self.members = members
             let sizes = members.map { fit.components[$0].names.count }
             var l = Matrix(rows: sizes.reduce(0, +), cols: sizes.reduce(0, +))
@@ -67,17 +68,17 @@ enum ConditionalVariances {
                 offset += size
             }
             lambda = l
-            z = members.flatMap { fit.frame.random[$0].z }
-            group = fit.frame.random[members[0]].group
+            z = members.flatMap { frame.random[$0].z }
+            group = frame.random[members[0]].group
             levels = fit.components[members[0]].levels.count
         }
 
-        /// Λ'Z_k'WZ_kΛ + I for each level k.
-        func diagonal(_ fit: LMMFit) -> [Matrix] {
+        /// Λ'Z_k'Z_kΛ + I for each level k, on the working frame's rows (W and C whitened into them).
+        func diagonal() -> [Matrix] {
             var zz = [Matrix](repeating: Matrix(rows: q, cols: q), count: levels)
-            for i in 0..<fit.frame.n {
-                let w = fit.rowWeights?[i] ?? 1, k = Int(group[i])
-                for a in 0..<q { for b in 0..<q { zz[k][a, b] += w * z[a][i] * z[b][i] } }
+            for i in group.indices {
+                let k = Int(group[i])
+                for a in 0..<q { for b in 0..<q { zz[k][a, b] += z[a][i] * z[b][i] } }
             }
             return zz.map { lambda.transposed * $0 * lambda + .identity(q) }
         }
@@ -86,20 +87,20 @@ enum ConditionalVariances {
     private static func schur(_ fit: LMMFit, _ p1: Part, _ p2: Part) -> (first: [Matrix], second: [Matrix])? {
         let (q1, q2) = (p1.q, p2.q)
         guard p2.levels * q2 <= maxDense else { return nil }
-        let aInverse = p1.diagonal(fit).map { $0.cholesky()?.inverseOfProduct() ?? Matrix(rows: q1, cols: q1, repeating: .nan) }
+        let aInverse = p1.diagonal().map { $0.cholesky()?.inverseOfProduct() ?? Matrix(rows: q1, cols: q1, repeating: .nan) }
         // B_k: Λ₁'Z₁ₖ'WZ₂Λ₂, kept per co-occurring level of f₂
         var coupling = [[Int: Matrix]](repeating: [:], count: p1.levels)
-        for i in 0..<fit.frame.n {
-            let w = fit.rowWeights?[i] ?? 1, k = Int(p1.group[i]), j = Int(p2.group[i])
+        for i in p1.group.indices {
+            let k = Int(p1.group[i]), j = Int(p2.group[i])
             var m = coupling[k][j] ?? Matrix(rows: q1, cols: q2)
-            for a in 0..<q1 { for b in 0..<q2 { m[a, b] += w * p1.z[a][i] * p2.z[b][i] } }
+            for a in 0..<q1 { for b in 0..<q2 { m[a, b] += p1.z[a][i] * p2.z[b][i] } }
             coupling[k][j] = m
         }
         for k in coupling.indices { for (j, m) in coupling[k] { coupling[k][j] = p1.lambda.transposed * m * p2.lambda } }
         // S = C − Σ_k B_k'A_k⁻¹B_k
         let size = p2.levels * q2
         var s = Matrix(rows: size, cols: size)
-        for (j, c) in p2.diagonal(fit).enumerated() { for a in 0..<q2 { for b in 0..<q2 { s[j * q2 + a, j * q2 + b] = c[a, b] } } }
+        for (j, c) in p2.diagonal().enumerated() { for a in 0..<q2 { for b in 0..<q2 { s[j * q2 + a, j * q2 + b] = c[a, b] } } }
         for k in coupling.indices {
             for (j, bj) in coupling[k] {
                 let left = bj.transposed * aInverse[k]

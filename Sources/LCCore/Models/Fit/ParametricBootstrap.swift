@@ -1,6 +1,6 @@
 /// A parametric bootstrap of a linear mixed model, as lme4's `bootMer` with `use.u = FALSE`
 /// (Davison & Hinkley 1997, §4.2): samples y* = Xβ̂ + offset + Zb* + e*, b* ~ N(0, Σ̂) per level,
-/// eᵢ* ~ N(0, σ̂²/wᵢ), are refitted as the model was (REML or ML, same variance function), and
+/// eᵢ* ~ N(0, σ̂²/wᵢ) (correlated within groups as the correlation structure says), are refitted as the model was (REML or ML, same variance function), and
 /// each refit's parameters (`LMMFit.parameters`) are kept. Replicate r draws from its own
 /// stream (seed, r), so the result does not depend on the number of threads.
 struct ParametricBootstrap {
@@ -18,6 +18,10 @@ struct ParametricBootstrap {
         let count = fit.parameters.count
         try MemoryBudget.reserve(Double(simulations) * Double(count + 1) * 16 + Double(Parallel.defaultThreads) * Double(n) * 8 * Double(frame.p + 8),
                                  for: "\(simulations) bootstrap refits of \(n) rows")
+        // correlated residuals: white noise coloured by each group's L (the inverse of the whitening)
+        let colour = fit.residual.correlation.flatMap { c in
+            fit.residual.split(fit.residualParameters).correlation.flatMap { c.whitening($0, forward: false) }
+        }
         Monitor.expect(simulations)
         let results = try Parallel.mapRanges(count: simulations, minimumPerThread: 1) { range -> [[Double]?] in
             try range.map { r -> [Double]? in
@@ -35,9 +39,11 @@ struct ParametricBootstrap {
                         for a in 0..<q { y[i] += block.z[a][i] * bk[a] }
                     }
                 }
-                for i in 0..<n { y[i] += fit.sigma / (fit.rowWeights?[i] ?? 1).squareRoot() * rng.normal() }
+                var e = (0..<n).map { _ in fit.sigma * rng.normal() }
+                if let colour { e = colour(e) }
+                for i in 0..<n { y[i] += e[i] / (fit.rowWeights?[i] ?? 1).squareRoot() }
                 guard let refit = try? LinearMixedModel.fit(frame.replacingResponse(y), reml: fit.reml,
-                                                            variance: fit.varianceModel, degreesOfFreedom: false) else { return nil }
+                                                            residual: fit.residual, degreesOfFreedom: false) else { return nil }
                 try Monitor.check()      // a refit stopped by a cancel is not a failed refit
                 let values = refit.parameters.map(\.value)
                 return values.count == count ? values : nil

@@ -24,10 +24,10 @@ struct Profile {
     let parameters: [FitParameter]
 
     init(_ fit: LMMFit) throws {
-        guard fit.variance == nil else {
-            throw LCError(.invalidArgument, "profile intervals are not available for models with a residual variance function; use method = bootstrap")
+        guard fit.residual.isEmpty else {
+            throw LCError(.invalidArgument, "profile intervals are not available for models with a residual variance function or correlation structure; use method = bootstrap")
         }
-        let ml = fit.reml ? try LinearMixedModel.fit(fit.frame, reml: false, variance: nil, degreesOfFreedom: false) : fit
+        let ml = fit.reml ? try LinearMixedModel.fit(fit.frame, reml: false, residual: .none, degreesOfFreedom: false) : fit
         guard let engine = ml.deviance?.engine, let at = engine.evaluate(ml.theta, reml: false) else {
             throw LCError(.internalError, "profile: the ML criterion is not available")
         }
