@@ -91,7 +91,7 @@ typedef struct lc_csv_options {
 
 /* How to fit a transfer model (lc_transfer_fit). Call lc_transfer_options_init
  * first: it sets struct_size and the defaults (REML, no variance function, no
- * weights, R's default contrasts, Satterthwaite df). */
+ * weights, R's default contrasts, Satterthwaite df, no correlation structure). */
 typedef struct lc_transfer_options {
     uint32_t struct_size;               /* sizeof(lc_transfer_options) */
     int32_t reml;                       /* 1 = REML (default), 0 = maximum likelihood */
@@ -101,6 +101,9 @@ typedef struct lc_transfer_options {
     const char *const *contrast_kinds;  /* "treatment", "sum", "helmert" or "poly", one per name */
     int64_t n_contrasts;
     int32_t ddf;                        /* LC_DDF_SATTERTHWAITE (default) or LC_DDF_KENWARD_ROGER */
+    const char *correlation;            /* residual correlation within groups: "ar1(OCCASION | GROUP)",
+                                           "car1(TIME | GROUP)" or "cs(| GROUP)"; NULL = none
+                                           (added in 0.2.0: a struct_size without it reads as NULL) */
 } lc_transfer_options;
 
 #ifdef __cplusplus
@@ -208,6 +211,7 @@ int32_t lc_fit_predict(lc_fit const * fit, lc_dataset const * newdata, lc_table 
  * factor's share of the variance from the random intercepts), "variance"
  * (function, covariate, parameter, estimate, se), "anova" (term, num_df, den_df, f, p:
  * type III F tests), "ranef" (group, level, term, value, se: conditional modes and SDs),
+ * "correlation" (structure, group, parameter, estimate, se: the residual correlation),
  * "r2" (marginal, conditional) or "fitted" (row, fitted, fitted_fixed, residual,
  * residual_fixed, pearson, per data row). Free it with lc_table_free. */
 int32_t lc_fit_table(lc_fit const * fit, char const * which, lc_table * * out, lc_error * error);
@@ -398,7 +402,8 @@ int32_t lc_transfer(lc_dataset const * dataset, char const * formula, int32_t re
 /* The columns lc_transfer_fit would read for formula and options (NULL for the
  * defaults), without data: one row per column, in order, with its role. Columns: column,
  * role ("predictor": fixed or random effects or a grouping factor, what lc_fit_predict's
- * new data needs; "response"; "variance"; "weights"). A frontend reads only these. */
+ * new data needs; "response"; "variance": the variance covariate or the correlation's
+ * occasion and group; "weights"). A frontend reads only these. */
 int32_t lc_transfer_columns(char const * formula, lc_transfer_options const * options, lc_table * * out, lc_error * error);
 
 /* Fits a linear mixed model given as an lme4 formula, with the options in options

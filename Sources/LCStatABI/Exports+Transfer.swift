@@ -38,7 +38,7 @@ public func lcTransferOptionsInit(_ options: UnsafeMutablePointer<lc_transfer_op
         guard let options else { throw LCError(.invalidArgument, "options is NULL") }
         options.pointee = lc_transfer_options(struct_size: UInt32(MemoryLayout<lc_transfer_options>.size), reml: 1, variance: nil,
                                               weights: nil, contrast_names: nil, contrast_kinds: nil, n_contrasts: 0,
-                                              ddf: LC_DDF_SATTERTHWAITE)
+                                              ddf: LC_DDF_SATTERTHWAITE, correlation: nil)
     }
 }
 
@@ -46,9 +46,14 @@ public func lcTransferOptionsInit(_ options: UnsafeMutablePointer<lc_transfer_op
 private func transferSpec(_ formula: UnsafePointer<CChar>?, _ options: UnsafePointer<lc_transfer_options>?) throws -> TransferSpec {
     var spec = try TransferSpec(parsing: try string(formula, "formula"))
     guard let o = options?.pointee else { return spec }
-    guard o.struct_size == UInt32(MemoryLayout<lc_transfer_options>.size) else {
+    // the layout before `correlation` was added is read without it
+    let full = MemoryLayout<lc_transfer_options>.size, before = MemoryLayout<lc_transfer_options>.offset(of: \.correlation) ?? full
+    guard o.struct_size == UInt32(full) || o.struct_size == UInt32(before) else {
         throw LCError(.invalidArgument,
-            "lc_transfer_options.struct_size is \(o.struct_size), expected \(MemoryLayout<lc_transfer_options>.size): call lc_transfer_options_init")
+            "lc_transfer_options.struct_size is \(o.struct_size), expected \(full): call lc_transfer_options_init")
+    }
+    if o.struct_size == UInt32(full) {
+        spec.correlation = try o.correlation.map { try string($0, "correlation") }.flatMap { $0.isEmpty ? nil : try CorrelationStructure(parsing: $0) }
     }
     spec.reml = o.reml != 0
     spec.variance = try o.variance.map { try string($0, "variance") }.flatMap { $0.isEmpty ? nil : try VarianceFunction(parsing: $0) }
@@ -80,7 +85,8 @@ public func lcTransferFit(_ dataset: UnsafePointer<lc_dataset>?, _ formula: Unsa
 /// The columns lc_transfer_fit would read for `formula` and `options` (NULL for the
 /// defaults), without data: one row per column, in order, with its role. Columns: column,
 /// role ("predictor": fixed or random effects or a grouping factor, what lc_fit_predict's
-/// new data needs; "response"; "variance"; "weights"). A frontend reads only these.
+/// new data needs; "response"; "variance": the variance covariate or the correlation's
+/// occasion and group; "weights"). A frontend reads only these.
 @c(lc_transfer_columns)
 public func lcTransferColumns(_ formula: UnsafePointer<CChar>?, _ options: UnsafePointer<lc_transfer_options>?,
                               _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
@@ -143,6 +149,7 @@ public func lcFitCompareRefit(_ a: UnsafePointer<lc_fit>?, _ b: UnsafePointer<lc
 /// factor's share of the variance from the random intercepts), "variance"
 /// (function, covariate, parameter, estimate, se), "anova" (term, num_df, den_df, f, p:
 /// type III F tests), "ranef" (group, level, term, value, se: conditional modes and SDs),
+/// "correlation" (structure, group, parameter, estimate, se: the residual correlation),
 /// "r2" (marginal, conditional) or "fitted" (row, fitted, fitted_fixed, residual,
 /// residual_fixed, pearson, per data row). Free it with lc_table_free.
 @c(lc_fit_table)
@@ -160,11 +167,12 @@ public func lcFitTable(_ fit: UnsafePointer<lc_fit>?, _ which: UnsafePointer<CCh
         case "blups": table = f.result.blups
         case "icc": table = f.result.icc
         case "variance": table = f.result.variance
+        case "correlation": table = f.result.correlation
         case "anova": table = try f.result.anova()
         case "ranef": table = f.result.fit.ranef
         case "r2": table = f.result.r2
         case "fitted": table = f.result.fitted
-        default: throw LCError(.invalidArgument, "unknown table '\(name)'; use fixed, random, fit, blups, icc, variance, anova, ranef, r2 or fitted")
+        default: throw LCError(.invalidArgument, "unknown table '\(name)'; use fixed, random, fit, blups, icc, variance, correlation, anova, ranef, r2 or fitted")
         }
         return TableHandle(table)
     }

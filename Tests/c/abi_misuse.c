@@ -3,6 +3,7 @@
 #include <lcstat.h>
 #include <math.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 static int failures = 0, checks = 0;
@@ -224,6 +225,29 @@ int main(void) {
         lc_table_free(t);
         expect("unknown fit table", lc_fit_table(fit, "nothing", &t, &err), LC_STATUS_INVALID_ARGUMENT, &err, "anova");
         expect("compare refit", lc_fit_compare_refit(fit, fit, 1, &t, &err), LC_STATUS_OK, &err, NULL);
+        lc_table_free(t);
+        lc_fit_free(fit);
+        /* a residual correlation structure; the layout before `correlation` reads it as none */
+        lc_transfer_options_init(&o);
+        o.correlation = "ar1(t person)";
+        expect("transfer bad correlation", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_INVALID_ARGUMENT,
+               &err, "correlation structure");
+        o.correlation = "ar1(t | person)";
+        expect("transfer ar1", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_OK, &err, NULL);
+        expect("correlation table", lc_fit_table(fit, "correlation", &t, &err), LC_STATUS_OK, &err, NULL);
+        const char *parameter = NULL;
+        lc_table_text(t, column_named(t, "parameter"), 0, &parameter, &err);
+        checks++;
+        if (parameter == NULL || strcmp(parameter, "phi") != 0) { failures++; printf("FAIL correlation parameter: %s\n", parameter ? parameter : "?"); }
+        lc_table_free(t);
+        lc_fit_free(fit);
+        o.struct_size = (uint32_t)offsetof(lc_transfer_options, correlation);
+        expect("transfer options before correlation", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_OK, &err, NULL);
+        expect("no correlation table", lc_fit_table(fit, "correlation", &t, &err), LC_STATUS_OK, &err, NULL);
+        int64_t none = -1;
+        lc_table_nrows(t, &none, &err);
+        checks++;
+        if (none != 0) { failures++; printf("FAIL the old layout read a correlation\n"); }
         lc_table_free(t);
         lc_fit_free(fit);
         lc_dataset_free(d);

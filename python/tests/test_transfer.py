@@ -149,3 +149,42 @@ def test_three_crossed_factors_match_lme4_through_python_and_the_cli():
     out = subprocess.run([cli, "transfer", os.path.join(REF, "univbct.csv"), "--formula", formula, "--format", "json"],
                          capture_output=True, text=True, check=True)
     assert json.loads(out.stdout)["fit"]["loglik"] == pytest.approx(fit.fit["loglik"], rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["ovary_ar1", "ovary_gaps_ar1", "bodyweight_car1_varexp", "univbct_cs"])
+def test_correlation_matches_nlme_through_python_and_the_cli(name):
+    """Residual correlation (nlme's corAR1, corCAR1 + varExp, corCompSymm): Python and the CLI
+    give nlme's fit (Reference/correlation.json, scripts/make-reference-correlation.R), and the
+    CLI's JSON gains the documented "correlation" key."""
+    with open(os.path.join(REF, "correlation.json")) as f:
+        r = json.load(f)[name]["REML"]
+    path = os.path.join(REF, r["data"] + ".csv")
+    fit = lcstat.transfer(pd.read_csv(path), r["formula"], correlation=r["correlation"], variance=r.get("variance") or None,
+                          progress=False)
+    assert fit.fit["loglik"] == pytest.approx(r["logLik"], rel=1e-6)
+    assert fit.fit["loglik"] >= r["logLik"] - 1e-7
+    close(list(fit.fixed["estimate"]), r["fixed"]["estimate"], 1e-4)
+    c = fit.correlation
+    assert list(c.columns) == ["structure", "group", "parameter", "estimate", "se"]
+    assert c["structure"][0] == r["correlation"].split("(")[0]
+    assert c["estimate"][0] == pytest.approx(list(r["corStruct"].values())[0], rel=1e-3, abs=1e-6)
+    cli = os.path.join(ROOT, "dist", "bin", "lcstat")
+    args = [cli, "transfer", path, "--formula", r["formula"], "--correlation", r["correlation"], "--format", "json"]
+    if r.get("variance"):
+        args += ["--variance", r["variance"]]
+    out = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+    assert out["fit"]["loglik"] == pytest.approx(fit.fit["loglik"], rel=1e-12)
+    row = out["correlation"][0]
+    assert set(row) == {"structure", "group", "parameter", "estimate", "se"}
+    assert row["parameter"] == ("rho" if row["structure"] == "cs" else "phi") and row["group"] == c["group"][0]
+    assert row["estimate"] == pytest.approx(c["estimate"][0], rel=1e-12)
+
+
+def test_correlation_errors_name_the_problem():
+    df = pd.read_csv(os.path.join(REF, "Ovary.csv"))
+    with pytest.raises(lcstat.LcstatError, match="whole-number occasions"):
+        lcstat.transfer(df, "follicles ~ s + (1 | Mare)", correlation="ar1(Time | Mare)", progress=False)
+    with pytest.raises(lcstat.LcstatError, match="unknown correlation structure"):
+        lcstat.transfer(df, "follicles ~ s + (1 | Mare)", correlation="arma(visit | Mare)", progress=False)
+    with pytest.raises(TypeError, match="correlation must be a string"):
+        lcstat.transfer(df, "follicles ~ s + (1 | Mare)", correlation=1, progress=False)

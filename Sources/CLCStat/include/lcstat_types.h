@@ -85,7 +85,7 @@ typedef struct lc_csv_options {
 
 /* How to fit a transfer model (lc_transfer_fit). Call lc_transfer_options_init
  * first: it sets struct_size and the defaults (REML, no variance function, no
- * weights, R's default contrasts, Satterthwaite df). */
+ * weights, R's default contrasts, Satterthwaite df, no correlation structure). */
 typedef struct lc_transfer_options {
     uint32_t struct_size;               /* sizeof(lc_transfer_options) */
     int32_t reml;                       /* 1 = REML (default), 0 = maximum likelihood */
@@ -95,6 +95,9 @@ typedef struct lc_transfer_options {
     const char *const *contrast_kinds;  /* "treatment", "sum", "helmert" or "poly", one per name */
     int64_t n_contrasts;
     int32_t ddf;                        /* LC_DDF_SATTERTHWAITE (default) or LC_DDF_KENWARD_ROGER */
+    const char *correlation;            /* residual correlation within groups: "ar1(OCCASION | GROUP)",
+                                           "car1(TIME | GROUP)" or "cs(| GROUP)"; NULL = none
+                                           (added in 0.2.0: a struct_size without it reads as NULL) */
 } lc_transfer_options;
 
 #endif

@@ -68,6 +68,10 @@ public struct TransferResult: Sendable {
         if fit.singular { notes.append("singular fit: a variance is at zero or a correlation at ±1") }
         if !fit.converged { notes.append("the optimiser did not converge") }
         if fit.frame.droppedRows > 0 { notes.append("\(fit.frame.droppedRows) rows with a missing model variable were left out") }
+        if let c = fit.correlation {
+            notes.append("residual correlation \(c.structure) within \(c.structure.group), as nlme's \(c.structure.nlmeName)")
+            if !fit.reml { notes.append("ML standard errors as lme4 (sigma^2 = r^2/n); nlme's summary scales them by sqrt(N/(N - p))") }
+        }
         notes += fit.frame.notes
         return ResultTable(columns: columns, notes: notes)
     }
@@ -100,6 +104,19 @@ public struct TransferResult: Sendable {
             .init("parameter", .text(v?.parameters ?? [])), .init("estimate", .double(v?.estimates ?? [])),
             .init("se", .double(v?.standardErrors ?? [])),
         ], notes: v == nil ? ["no residual variance function"] : ["SEs from the inverse Hessian of the criterion over all covariance parameters"])
+    }
+
+    /// The residual correlation structure: `structure, group, parameter, estimate, se` (`ar1`,
+    /// `car1` or `cs`; nlme's parameter `phi` or `rho`); empty without one.
+    public var correlation: ResultTable {
+        let c = fit.correlation
+        let k = c == nil ? 0 : 1
+        return ResultTable(columns: [
+            .init("structure", .text(c.map { [$0.structure.name] } ?? [])), .init("group", .text(c.map { [$0.structure.group] } ?? [])),
+            .init("parameter", .text(c.map { [$0.structure.parameter] } ?? [])),
+            .init("estimate", .double(c.map { [$0.estimate] } ?? [])), .init("se", .double(c.map { [$0.standardError] } ?? [])),
+        ], notes: k == 0 ? ["no residual correlation structure"]
+                         : ["\(c!.structure): se from the inverse Hessian of the criterion over all covariance parameters (delta method from nlme's unconstrained scale)"])
     }
 
     /// Type III F tests (`LMMFit.anova`): `term, num_df, den_df, f, p`.

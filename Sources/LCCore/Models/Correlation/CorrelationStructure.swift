@@ -67,6 +67,16 @@ public enum CorrelationStructure: Sendable, Equatable, CustomStringConvertible {
         return "phi"
     }
 
+    /// nlme's call: `corAR1(form = ~ session | person)`.
+    public var nlmeName: String {
+        let form = "form = ~ \(time ?? "1") | \(group)"
+        switch self {
+        case .ar1: return "corAR1(\(form))"
+        case .car1: return "corCAR1(\(form))"
+        case .compoundSymmetry: return "corCompSymm(\(form))"
+        }
+    }
+
     /// The columns it reads.
     public var columns: [String] { [time, group].compactMap { $0 } }
 
