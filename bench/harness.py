@@ -59,6 +59,10 @@ TASKS = {
     "lmm.w4.crossed@lcstat-cli": ("W4", [CLI, "transfer", "{csv}", "--format", "json", "--formula",
                                          "sharing ~ session + within(support, person) + between(support, person) + lgo"
                                          " + (1 + session | person) + (1 | community) + (1 | organisation)"]),
+    # serially correlated sessions (issue 14): AR(1) within persons, beside lmm.w4.ar1@nlme
+    "lmm.w4.ar1@lcstat-cli": ("W4", [CLI, "transfer", "{csv}", "--format", "json", "--formula",
+                                     "sharing ~ session + within(support, person) + between(support, person) + lgo"
+                                     " + (1 + session | person)", "--correlation", "ar1(session | person)"]),
     # rwg.j.sim (SIM workload): Monte Carlo as R does it, every index at once, whole process
     "rwg.j.sim@lcstat-cli": ("SIM", [CLI, "null", "--group-size", "{gsize}", "--items", "{nitems}", "--scale", "1:{nresp}",
                                      "--method", "monte_carlo", "--replications", "{nrep}", "--seed", "{seed}", "--format", "csv"]),

@@ -30,37 +30,63 @@ struct CrossProducts: ProfiledDeviance {
         (packedZtZ, packedZtX, packedZty) = (PackedBlocks(ztz), PackedBlocks(ztx), PackedBlocks(zty))
     }
 
-    /// One pass over the groups with the block kernels (no allocation per group):
-    /// L_k = chol(Λ'Z_k'Z_kΛ + I), R_ZX,k = L_k⁻¹Λ'Z_k'X, c_u,k = L_k⁻¹Λ'Z_k'y, then the reduced X system.
+    /// Groups per chunk of an evaluation. Chunks are set by the number of groups, not of
+    /// threads, and summed in order, so the result does not depend on the number of threads.
+    static let groupsPerChunk = 1024
+
+    /// One pass over the groups with the block kernels (no allocation per group), in chunks
+    /// that run in parallel: L_k = chol(Λ'Z_k'Z_kΛ + I), R_ZX,k = L_k⁻¹Λ'Z_k'X,
+    /// c_u,k = L_k⁻¹Λ'Z_k'y; each chunk sums −R_ZX'R_ZX, −R_ZX'c_u, log|L_k| and ‖c_u‖²,
+    /// then the chunks' sums reduce X'X and X'y in order and the reduced X system finishes.
     func evaluate(_ theta: [Double], reml: Bool) -> DevianceEvaluation? {
         let lam = lambda(theta, term: 0)
+        let g = ztz.count, chunks = max(1, g / Self.groupsPerChunk)
+        guard let parts = try? Parallel.mapRanges(count: chunks, minimumPerThread: 1, { range in
+            range.map { c in eliminate(groups: (c * g / chunks)..<((c + 1) * g / chunks), lam, startingFromXtX: c == 0) }
+        }).flatMap({ $0 }), parts.allSatisfy({ $0 != nil }) else { return nil }
+        var xtxt = xtx, xtyt = xty, logDet = 0.0, cucu = 0.0
+        for (c, part) in parts.enumerated() {
+            guard let part else { return nil }
+            if c == 0 { (xtxt.values, xtyt.values) = (part.xx, part.xy) } else {
+                for i in 0..<(p * p) { xtxt.values[i] += part.xx[i] }
+                for i in 0..<p { xtyt.values[i] += part.xy[i] }
+            }
+            logDet += part.logDet
+            cucu += part.cucu
+        }
+        xtxt.values.withUnsafeMutableBufferPointer { xx in if let xx = xx.baseAddress { BlockKernels.mirrorUpper(xx, p) } }
+        return finish(logDetL: 2 * logDet, xtxt: xtxt, xtyt: xtyt, yty: yty, cucu: cucu, n: n, reml: reml)
+    }
+
+    /// The sums of one chunk of groups (upper triangle of xx), starting from X'X and X'y or from zero.
+    private func eliminate(groups: Range<Int>, _ lam: Matrix, startingFromXtX: Bool)
+        -> (xx: [Double], xy: [Double], logDet: Double, cucu: Double)? {
         let s = Scratch()
         let (tmp, a, rzx, cu) = (s.block(q * q), s.block(q * q), s.block(q * p), s.block(q))
-        var xtxt = xtx, xtyt = xty
+        var xx = startingFromXtX ? xtx.values : [Double](repeating: 0, count: p * p)
+        var xy = startingFromXtX ? xty.values : [Double](repeating: 0, count: p)
         var det = LogProduct(), cucu = 0.0, ok = true
         lam.values.withUnsafeBufferPointer { l in
             packedZtZ.values.withUnsafeBufferPointer { zz in
                 packedZtX.values.withUnsafeBufferPointer { zx in
                     packedZty.values.withUnsafeBufferPointer { zy in
-                        xtxt.values.withUnsafeMutableBufferPointer { xx in
-                            xtyt.values.withUnsafeMutableBufferPointer { xy in
+                        xx.withUnsafeMutableBufferPointer { xx in
+                            xy.withUnsafeMutableBufferPointer { xy in
                                 guard let l = l.baseAddress, let zz = zz.baseAddress, let zx = zx.baseAddress,
                                       let zy = zy.baseAddress, let xx = xx.baseAddress, let xy = xy.baseAddress else { return }
-                                for k in 0..<ztz.count {
+                                for k in groups {
                                     guard let e = BlockKernels.eliminate(
                                         lambda: l, q: q, p: p, ztz: zz + k * q * q, ztx: zx + k * q * p, zty: zy + k * q,
                                         tmp: tmp, a: a, rzx: rzx, cu: cu, xx: xx, xy: xy, det: &det) else { ok = false; return }
                                     cucu += e
                                 }
-                                BlockKernels.mirrorUpper(xx, p)
                             }
                         }
                     }
                 }
             }
         }
-        guard ok else { return nil }
-        return finish(logDetL: 2 * det.value, xtxt: xtxt, xtyt: xtyt, yty: yty, cucu: cucu, n: n, reml: reml)
+        return ok ? (xx, xy, det.value, cucu) : nil
     }
 
     var rowSumsBySegment: [[Double]] {
