@@ -104,6 +104,8 @@ typedef struct lc_transfer_options {
     const char *correlation;            /* residual correlation within groups: "ar1(OCCASION | GROUP)",
                                            "car1(TIME | GROUP)" or "cs(| GROUP)"; NULL = none
                                            (added in 0.2.0: a struct_size without it reads as NULL) */
+    const char *scale;                  /* location-scale model: a formula for log sigma, "~ session * diversity";
+                                           NULL = none (added in 0.2.0, as correlation) */
 } lc_transfer_options;
 
 #ifdef __cplusplus
@@ -212,6 +214,7 @@ int32_t lc_fit_predict(lc_fit const * fit, lc_dataset const * newdata, lc_table 
  * (function, covariate, parameter, estimate, se), "anova" (term, num_df, den_df, f, p:
  * type III F tests), "ranef" (group, level, term, value, se: conditional modes and SDs),
  * "correlation" (structure, group, parameter, estimate, se: the residual correlation),
+ * "scale" (term, estimate, se, z, p: the scale formula's effects on log sigma),
  * "r2" (marginal, conditional) or "fitted" (row, fitted, fitted_fixed, residual,
  * residual_fixed, pearson, per data row). Free it with lc_table_free. */
 int32_t lc_fit_table(lc_fit const * fit, char const * which, lc_table * * out, lc_error * error);

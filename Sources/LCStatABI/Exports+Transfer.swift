@@ -38,7 +38,7 @@ public func lcTransferOptionsInit(_ options: UnsafeMutablePointer<lc_transfer_op
         guard let options else { throw LCError(.invalidArgument, "options is NULL") }
         options.pointee = lc_transfer_options(struct_size: UInt32(MemoryLayout<lc_transfer_options>.size), reml: 1, variance: nil,
                                               weights: nil, contrast_names: nil, contrast_kinds: nil, n_contrasts: 0,
-                                              ddf: LC_DDF_SATTERTHWAITE, correlation: nil)
+                                              ddf: LC_DDF_SATTERTHWAITE, correlation: nil, scale: nil)
     }
 }
 
@@ -54,6 +54,7 @@ private func transferSpec(_ formula: UnsafePointer<CChar>?, _ options: UnsafePoi
     }
     if o.struct_size == UInt32(full) {
         spec.correlation = try o.correlation.map { try string($0, "correlation") }.flatMap { $0.isEmpty ? nil : try CorrelationStructure(parsing: $0) }
+        spec.options.scale = try o.scale.map { try string($0, "scale") }.flatMap { $0.isEmpty ? nil : try ScaleFormula(parsing: $0) }
     }
     spec.reml = o.reml != 0
     spec.variance = try o.variance.map { try string($0, "variance") }.flatMap { $0.isEmpty ? nil : try VarianceFunction(parsing: $0) }
@@ -150,6 +151,7 @@ public func lcFitCompareRefit(_ a: UnsafePointer<lc_fit>?, _ b: UnsafePointer<lc
 /// (function, covariate, parameter, estimate, se), "anova" (term, num_df, den_df, f, p:
 /// type III F tests), "ranef" (group, level, term, value, se: conditional modes and SDs),
 /// "correlation" (structure, group, parameter, estimate, se: the residual correlation),
+/// "scale" (term, estimate, se, z, p: the scale formula's effects on log sigma),
 /// "r2" (marginal, conditional) or "fitted" (row, fitted, fitted_fixed, residual,
 /// residual_fixed, pearson, per data row). Free it with lc_table_free.
 @c(lc_fit_table)
@@ -168,11 +170,12 @@ public func lcFitTable(_ fit: UnsafePointer<lc_fit>?, _ which: UnsafePointer<CCh
         case "icc": table = f.result.icc
         case "variance": table = f.result.variance
         case "correlation": table = f.result.correlation
+        case "scale": table = f.result.scale
         case "anova": table = try f.result.anova()
         case "ranef": table = f.result.fit.ranef
         case "r2": table = f.result.r2
         case "fitted": table = f.result.fitted
-        default: throw LCError(.invalidArgument, "unknown table '\(name)'; use fixed, random, fit, blups, icc, variance, correlation, anova, ranef, r2 or fitted")
+        default: throw LCError(.invalidArgument, "unknown table '\(name)'; use fixed, random, fit, blups, icc, variance, scale, correlation, anova, ranef, r2 or fitted")
         }
         return TableHandle(table)
     }

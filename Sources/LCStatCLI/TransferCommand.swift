@@ -18,6 +18,9 @@ struct TransferCommand: ParsableCommand {
     @Option(help: "Residual variance function: exp(COLUMN) (SD sigma*exp(delta*v), nlme's varExp) or ident(COLUMN) (varIdent).")
     var variance: String?
 
+    @Option(help: "Location-scale model: a formula for log sigma, e.g. \"~ session * diversity\" (glmmTMB's dispformula, whose coefficients are twice these).")
+    var scale: String?
+
     @Option(help: "Residual correlation within groups: ar1(OCCASION | GROUP) (nlme's corAR1), car1(TIME | GROUP) (corCAR1) or cs(| GROUP) (corCompSymm).")
     var correlation: String?
 
@@ -59,6 +62,7 @@ struct TransferCommand: ParsableCommand {
             var spec = try TransferSpec(parsing: formula, reml: !ml, variance: try variance.map(VarianceFunction.init(parsing:)))
             spec.options.weights = weights
             spec.correlation = try correlation.map(CorrelationStructure.init(parsing:))
+            spec.options.scale = try scale.map(ScaleFormula.init(parsing:))
             for entry in contrasts.flatMap({ $0.split(separator: ",") }) {
                 let parts = entry.split(separator: "=", maxSplits: 1).map { String($0.filter { $0 != " " }) }
                 guard parts.count == 2, !parts[0].isEmpty else {
@@ -122,12 +126,13 @@ enum TransferFormatter {
             + "\"evaluations\": \(fit.evaluations), \"dropped_rows\": \(fit.frame.droppedRows)}"
         let iccRows = TableFormatter.jsonObjects(r.icc)
         let variance = fit.variance == nil ? "" : ",\n  \"variance\": [" + TableFormatter.jsonObjects(r.variance).joined(separator: ", ") + "]"
+        let scale = fit.scale == nil ? "" : ",\n  \"scale\": [" + TableFormatter.jsonObjects(r.scale).joined(separator: ", ") + "]"
         let correlation = fit.correlation == nil ? "" : ",\n  \"correlation\": [" + TableFormatter.jsonObjects(r.correlation).joined(separator: ", ") + "]"
         let anova = ",\n  \"anova\": [" + TableFormatter.jsonObjects(try r.anova()).joined(separator: ", ") + "]"
         let intervals = confint.map { ",\n  \"confint\": [\n    " + TableFormatter.jsonObjects($0).joined(separator: ",\n    ") + "\n  ]" } ?? ""
         return "{\n  \"fixed\": [\n    " + fixed.joined(separator: ",\n    ") + "\n  ],\n  \"random\": [\n    "
             + random.joined(separator: ",\n    ") + "\n  ],\n  \"fit\": " + fitObject
-            + ",\n  \"icc\": [" + iccRows.joined(separator: ", ") + "]" + variance + correlation + anova + intervals
+            + ",\n  \"icc\": [" + iccRows.joined(separator: ", ") + "]" + variance + scale + correlation + anova + intervals
             + ",\n  \"notes\": [" + r.summary.notes.map(TableFormatter.jsonString).joined(separator: ", ") + "]\n}\n"
     }
 
@@ -143,6 +148,7 @@ enum TransferFormatter {
         out += "Fixed effects:\n" + TableFormatter.text(r.fixed)
         if fit.frame.xNames == ["(Intercept)"] { out += "\nIntraclass correlations:\n" + TableFormatter.text(r.icc) }
         if fit.variance != nil { out += "\nResidual variance function:\n" + TableFormatter.text(r.variance) }
+        if fit.scale != nil { out += "\nScale model (log residual SD):\n" + TableFormatter.text(r.scale) }
         if fit.correlation != nil { out += "\nResidual correlation:\n" + TableFormatter.text(r.correlation) }
         let anova = try r.anova()
         if anova.rowCount > 0 { out += "\nType III F tests:\n" + TableFormatter.text(anova) }

@@ -241,6 +241,20 @@ int main(void) {
         if (parameter == NULL || strcmp(parameter, "phi") != 0) { failures++; printf("FAIL correlation parameter: %s\n", parameter ? parameter : "?"); }
         lc_table_free(t);
         lc_fit_free(fit);
+        o.correlation = NULL;
+        o.scale = "~ t + (1 | person)";
+        expect("transfer random scale", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_INVALID_ARGUMENT,
+               &err, "random scale effects");
+        o.scale = "~ t";
+        expect("transfer scale", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_OK, &err, NULL);
+        expect("scale table", lc_fit_table(fit, "scale", &t, &err), LC_STATUS_OK, &err, NULL);
+        int64_t scale_rows = 0;
+        lc_table_nrows(t, &scale_rows, &err);
+        checks++;
+        if (scale_rows != 2) { failures++; printf("FAIL scale table rows: %lld\n", (long long)scale_rows); }
+        lc_table_free(t);
+        lc_fit_free(fit);
+        o.correlation = "ar1(t | person)";
         o.struct_size = (uint32_t)offsetof(lc_transfer_options, correlation);
         expect("transfer options before correlation", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_OK, &err, NULL);
         expect("no correlation table", lc_fit_table(fit, "correlation", &t, &err), LC_STATUS_OK, &err, NULL);

@@ -34,6 +34,9 @@ class TransferResult:
     variance : pandas.DataFrame
         ``function, covariate, parameter, estimate, se`` of the residual variance
         function (empty without one): ``delta`` for ``exp(v)``, SD ratios per level for ``ident(v)``.
+    scale : pandas.DataFrame
+        ``term, estimate, se, z, p`` of the scale formula on log σ (empty without one;
+        ``(Intercept)`` is log σ; glmmTMB's ``dispformula`` coefficients are twice these).
     correlation : pandas.DataFrame
         ``structure, group, parameter, estimate, se`` of the residual correlation
         structure (empty without one): ``phi`` for ``ar1``/``car1``, ``rho`` for ``cs``.
@@ -50,6 +53,7 @@ class TransferResult:
         self.icc = _frame_of(_lcstat.fit_table(capsule, "icc"))
         self.variance = _frame_of(_lcstat.fit_table(capsule, "variance"))
         self.correlation = _frame_of(_lcstat.fit_table(capsule, "correlation"))
+        self.scale = _frame_of(_lcstat.fit_table(capsule, "scale"))
         row = _frame_of(_lcstat.fit_table(capsule, "fit"))
         fit = {k: row[k].iloc[0].item() for k in row.columns if not k.startswith("groups_")}
         fit["groups"] = {k[len("groups_"):]: int(row[k].iloc[0]) for k in row.columns if k.startswith("groups_")}
@@ -142,6 +146,8 @@ class TransferResult:
                  "Fixed effects:", self.fixed.to_string(index=False)]
         if len(self.variance):
             lines += ["", "Residual variance function:", self.variance.to_string(index=False)]
+        if len(self.scale):
+            lines += ["", "Scale model (log residual SD):", self.scale.to_string(index=False)]
         if len(self.correlation):
             lines += ["", "Residual correlation:", self.correlation.to_string(index=False)]
         lines += ["", f"R2 marginal {f['r2_marginal']:.4f}, conditional {f['r2_conditional']:.4f}"]
@@ -160,7 +166,7 @@ CONTRASTS = ("treatment", "sum", "helmert", "poly")
 
 def transfer(data, formula: str, *, reml: bool = True, weights: str | None = None, contrasts: dict | None = None,
              ddf: str = "satterthwaite", variance: str | None = None, correlation: str | None = None,
-             read_options=None, progress: bool = True) -> TransferResult:
+             scale: str | None = None, read_options=None, progress: bool = True) -> TransferResult:
     """Fit a linear mixed model written in lme4's formula syntax, coded as R codes it.
 
     ``sharing ~ session + within(support, person) + between(support, person)
@@ -184,7 +190,9 @@ def transfer(data, formula: str, *, reml: bool = True, weights: str | None = Non
     correlates the residuals of a person's sessions as φ^|lag| (nlme's ``corAR1(form = ~ session | person)``;
     the session number, not the row order, sets the lag), ``"car1(time | person)"`` over continuous
     time (``corCAR1``), ``"cs(| person)"`` with one correlation ρ (``corCompSymm``); combinable with
-    ``variance``, as nlme's ``lme(..., correlation =, weights =)``. ``data`` is a DataFrame or a path to a CSV file.
+    ``variance``, as nlme's ``lme(..., correlation =, weights =)``. ``scale="~ session * diversity"``
+    gives a location-scale model, log σᵢ = η₀ + wᵢ'η (glmmTMB's ``dispformula``, whose gaussian
+    coefficients are 2η), with the mean's random effects as written; ``fit.scale`` holds η. ``data`` is a DataFrame or a path to a CSV file.
 
     R equivalent: ``lmerTest::lmer(formula, data, REML = reml, weights = w, contrasts = list(...))``.
     """
@@ -194,6 +202,8 @@ def transfer(data, formula: str, *, reml: bool = True, weights: str | None = Non
         raise TypeError("variance must be a string such as 'exp(time)'")
     if correlation is not None and not isinstance(correlation, str):
         raise TypeError("correlation must be a string such as 'ar1(session | person)'")
+    if scale is not None and not isinstance(scale, str):
+        raise TypeError("scale must be a formula string such as '~ session * diversity'")
     if weights is not None and not isinstance(weights, str):
         raise TypeError("weights must be the name of a column")
     if ddf not in DDF:
@@ -205,7 +215,7 @@ def transfer(data, formula: str, *, reml: bool = True, weights: str | None = Non
             raise ValueError(f"contrasts maps a factor's name to one of {', '.join(CONTRASTS)}; got {name!r}: {kind!r}")
         contrasts[name] = kind
     index = None
-    options = (formula, bool(reml), variance, weights, list(contrasts), list(contrasts.values()), DDF[ddf], correlation)
+    options = (formula, bool(reml), variance, weights, list(contrasts), list(contrasts.values()), DDF[ddf], correlation, scale)
     columns = _frame_of(_lcstat.transfer(None, *options, None, True))     # as the library parses the formula
     wanted = set(columns["column"])
     if _is_path(data):

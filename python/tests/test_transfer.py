@@ -188,3 +188,33 @@ def test_correlation_errors_name_the_problem():
         lcstat.transfer(df, "follicles ~ s + (1 | Mare)", correlation="arma(visit | Mare)", progress=False)
     with pytest.raises(TypeError, match="correlation must be a string"):
         lcstat.transfer(df, "follicles ~ s + (1 | Mare)", correlation=1, progress=False)
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_scale_formula_matches_glmmtmb_through_python_and_the_cli(reml):
+    """A location-scale model, log sigma = eta0 + eta1 session + eta2 diversity + eta3 session:diversity,
+    against glmmTMB's dispformula (Reference/scale.json, scripts/make-reference-scale.R; eta = its coefficients / 2)."""
+    with open(os.path.join(REF, "scale.json")) as f:
+        r = json.load(f)["w4_small"]["REML" if reml else "ML"]
+    path = os.path.join(REF, r["data"] + ".csv")
+    fit = lcstat.transfer(pd.read_csv(path), r["formula"], scale=r["scale"], reml=reml, progress=False)
+    assert fit.fit["loglik"] == pytest.approx(r["logLik"], rel=1e-7)
+    close(list(fit.fixed["estimate"]), r["fixed"]["estimate"], 1e-5)
+    assert list(fit.scale.columns) == ["term", "estimate", "se", "z", "p"]
+    assert list(fit.scale["term"]) == r["scale_coef"]["term"]
+    close(list(fit.scale["estimate"]), r["scale_coef"]["estimate"], 1e-4)
+    close(list(fit.scale["se"]), r["scale_coef"]["se"], 1e-3)
+    cli = os.path.join(ROOT, "dist", "bin", "lcstat")
+    args = [cli, "transfer", path, "--formula", r["formula"], "--scale", r["scale"], "--format", "json"] + ([] if reml else ["--ml"])
+    out = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+    assert out["fit"]["loglik"] == pytest.approx(fit.fit["loglik"], rel=1e-12)
+    assert [row["term"] for row in out["scale"]] == r["scale_coef"]["term"]
+    assert set(out["scale"][0]) == {"term", "estimate", "se", "z", "p"}
+
+
+def test_scale_formula_errors():
+    df = pd.read_csv(os.path.join(REF, "univbct.csv"))
+    with pytest.raises(lcstat.LcstatError, match="random scale effects are not supported yet"):
+        lcstat.transfer(df, "JSAT ~ TIME + (1 | SUBNUM)", scale="~ TIME + (1 | SUBNUM)", progress=False)
+    with pytest.raises(TypeError, match="scale must be a formula string"):
+        lcstat.transfer(df, "JSAT ~ TIME + (1 | SUBNUM)", scale=2, progress=False)

@@ -98,6 +98,8 @@ typedef struct lc_transfer_options {
     const char *correlation;            /* residual correlation within groups: "ar1(OCCASION | GROUP)",
                                            "car1(TIME | GROUP)" or "cs(| GROUP)"; NULL = none
                                            (added in 0.2.0: a struct_size without it reads as NULL) */
+    const char *scale;                  /* location-scale model: a formula for log sigma, "~ session * diversity";
+                                           NULL = none (added in 0.2.0, as correlation) */
 } lc_transfer_options;
 
 #endif

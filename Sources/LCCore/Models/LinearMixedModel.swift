@@ -46,6 +46,8 @@ public struct LMMFit: Sendable {
     let thetaSlices: [Range<Int>]
     /// The residual variance function, when the model has one.
     public let variance: VarianceFit?
+    /// The fixed scale model log σᵢ = wᵢ'η, when the model has one.
+    public let scale: ScaleFit?
     /// The residual correlation structure, when the model has one.
     public let correlation: CorrelationFit?
     /// The residual model on the frame's rows and its ψ at the estimate, for refits (ML refits of
@@ -90,7 +92,7 @@ public struct LMMFit: Sendable {
 ///     d_ML(θ)   = log|L_θ|² + n(1 + log(2π r²(θ)/n))
 public enum LinearMixedModel {
     public static func fit(_ frame: ModelFrame, reml: Bool = true) throws -> LMMFit {
-        try fit(frame, reml: reml, residual: .none)
+        try fit(frame, reml: reml, residual: ResidualModel(variance: nil, scale: ScaleModel(frame), correlation: nil))
     }
 
     /// With a residual variance function on `data`'s column (Var(eᵢ) = σ²g(vᵢ)²) and/or a
@@ -100,6 +102,7 @@ public enum LinearMixedModel {
     public static func fit(_ frame: ModelFrame, reml: Bool = true, variance: VarianceFunction? = nil,
                            correlation: CorrelationStructure? = nil, data: Dataset) throws -> LMMFit {
         try fit(frame, reml: reml, residual: ResidualModel(variance: try variance.map { try VarianceModel($0, frame: frame, data: data) },
+                                                           scale: ScaleModel(frame),
                                                            correlation: try correlation.map { try ResidualCorrelation($0, frame: frame, data: data) }))
     }
 
@@ -186,11 +189,10 @@ public enum LinearMixedModel {
             }
         }
         let free = Array(result.x[..<thetaCount])
-        let psi = Array(result.x[thetaCount...]), (psiVariance, psiCorrelation) = residual.split(psi)
-        // Var(eᵢ) = σ²/wᵢ: prior weights times the variance function's wᵢ²
+        let psi = Array(result.x[thetaCount...]), (psiVariance, eta, psiCorrelation) = residual.split(psi)
+        // Var(eᵢ) = σ²/wᵢ: prior weights times the variance function's and the scale's wᵢ²
         var rowWeights = original.weights
-        if let variance = residual.variance {
-            let w = variance.weights(psiVariance)
+        if let w = residual.rowWeights(psi) {
             rowWeights = (0..<n).map { (original.weights?[$0] ?? 1) * w[$0] * w[$0] }
         }
         let deviance = ExpandedTheta(base: final, layout: layout)
@@ -204,9 +206,27 @@ public enum LinearMixedModel {
                 position += q * (q + 1) / 2
             }
         }
-        // SEs of ψ from 2H⁻¹ of the criterion over (θ, ψ)
-        let psiCovariance = residual.isEmpty ? nil : residualCovariance(at: result.x, thetaCount: thetaCount, criterion: criterion)
+        // SEs of ψ from 2H⁻¹ of the criterion over (θ, ψ); with a scale formula over (θ, ψ, log σ)
+        // of the criterion before σ is profiled out, which also gives log σ's (the scale's intercept)
+        let logSigma = log(sigma2) / 2
+        let psiCovariance: Matrix?
+        if residual.scale != nil {
+            let m = Double(reml ? n - p : n)
+            psiCovariance = residualCovariance(at: result.x + [logSigma]) { z in
+                guard let (e, jacobian, theta) = state(Array(z.dropLast())), let at = e.evaluate(theta, reml: reml),
+                      jacobian.isFinite, let s = z.last else { return .infinity }
+                // −2 log L with σ = e^s: the profiled criterion with its σ̂² terms replaced
+                return at.criterion - m * (1 + log(2 * Double.pi * at.r2 / m)) + m * (log(2 * Double.pi) + 2 * s) + at.r2 * exp(-2 * s) + jacobian
+            }
+        } else {
+            psiCovariance = residual.isEmpty ? nil : residualCovariance(at: result.x, criterion: criterion)
+        }
         func se(_ k: Int) -> Double { psiCovariance.map { (2 * $0[thetaCount + k, thetaCount + k]).squareRoot() } ?? .nan }
+        let varianceCount = residual.variance?.parameterCount ?? 0
+        let scaleFit = residual.scale.map { scale in
+            ScaleFit(formula: scale.formula, terms: ["(Intercept)"] + scale.names, estimates: [logSigma] + eta,
+                     standardErrors: [se(residual.parameterCount)] + eta.indices.map { se(varianceCount + $0) })
+        }
         let varianceFit = residual.variance.map {
             describe($0, psi: psiVariance, se: (0..<$0.parameterCount).map(se), sigma: sigma2.squareRoot())
         }
@@ -220,7 +240,7 @@ public enum LinearMixedModel {
                       df: satterthwaite?.coefficientDF ?? [Double](repeating: .nan, count: p), singular: singular,
                       satterthwaite: satterthwaite, rowWeights: rowWeights,
                       deviance: residual.isEmpty ? DevianceFunction(deviance) : nil, thetaLower: Array(lower[..<thetaCount]), thetaSlices: slices,
-                      variance: varianceFit, correlation: correlationFit, residual: residual, residualParameters: psi)
+                      variance: varianceFit, scale: scaleFit, correlation: correlationFit, residual: residual, residualParameters: psi)
     }
 
     private static func validate(_ frame: ModelFrame) throws {
@@ -275,9 +295,12 @@ public enum LinearMixedModel {
         return result
     }
 
-    /// H⁻¹ of the criterion over (θ, ψ) at its minimum, by finite differences; nil if H is not positive definite.
-    private static func residualCovariance(at x: [Double], thetaCount: Int, criterion: ([Double]) -> Double) -> Matrix? {
-        let h = x.map { 1e-4 * max(abs($0), 0.1) }
+    /// H⁻¹ of a criterion at its minimum, by central differences with steps 10⁻³·max(|x|, 0.1);
+    /// nil if H is not positive definite. Smaller steps meet the criterion's rounding (its
+    /// cross-products are sums over rows: about 1e-12 relative), which the second difference
+    /// divides by h²; at 10⁻³ glmmTMB's SEs of the scale are matched to 1e-3.
+    private static func residualCovariance(at x: [Double], criterion: ([Double]) -> Double) -> Matrix? {
+        let h = x.map { 1e-3 * max(abs($0), 0.1) }
         let hessian = FiniteDifferences.gradientAndHessian(criterion, at: x, value: criterion(x), steps: h).hessian
         return hessian.cholesky()?.inverseOfProduct()
     }

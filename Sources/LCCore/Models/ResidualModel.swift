@@ -9,26 +9,41 @@ import Glibc
 /// Jacobian −2 log|det T| = Σ_g log|C_g| − 2 Σᵢ log wᵢ (Pinheiro & Bates 2000, §5.1).
 struct ResidualModel: Sendable {
     let variance: VarianceModel?
+    /// The fixed part of log σᵢ beyond its intercept (a location-scale model): wᵢ = exp(−wᵢ'η).
+    var scale: ScaleModel? = nil
     let correlation: ResidualCorrelation?
 
     static let none = ResidualModel(variance: nil, correlation: nil)
 
-    var isEmpty: Bool { variance == nil && correlation == nil }
-    var parameterCount: Int { (variance?.parameterCount ?? 0) + (correlation == nil ? 0 : 1) }
-    /// nlme's starting values: g = 1, and the correlation's own (`ResidualCorrelation.start`).
-    var start: [Double] { [Double](repeating: 0, count: variance?.parameterCount ?? 0) + (correlation.map { [$0.start] } ?? []) }
+    var isEmpty: Bool { variance == nil && scale == nil && correlation == nil }
+    var parameterCount: Int { (variance?.parameterCount ?? 0) + (scale?.parameterCount ?? 0) + (correlation == nil ? 0 : 1) }
+    /// nlme's starting values: g = 1, η = 0, and the correlation's own (`ResidualCorrelation.start`).
+    var start: [Double] {
+        [Double](repeating: 0, count: (variance?.parameterCount ?? 0) + (scale?.parameterCount ?? 0)) + (correlation.map { [$0.start] } ?? [])
+    }
 
-    func split(_ psi: [Double]) -> (variance: [Double], correlation: Double?) {
-        let k = variance?.parameterCount ?? 0
-        return (Array(psi[..<k]), correlation == nil ? nil : psi[k])
+    /// ψ in its parts: the variance function's, the scale's η, the correlation's.
+    func split(_ psi: [Double]) -> (variance: [Double], scale: [Double], correlation: Double?) {
+        let k = variance?.parameterCount ?? 0, m = k + (scale?.parameterCount ?? 0)
+        return (Array(psi[..<k]), Array(psi[k..<m]), correlation == nil ? nil : psi[m])
+    }
+
+    /// wᵢ = 1/g(vᵢ) · exp(−wᵢ'η) at ψ (nil without a variance function or scale).
+    func rowWeights(_ psi: [Double]) -> [Double]? {
+        let (v, eta, _) = split(psi)
+        switch (variance?.weights(v), scale?.weights(eta)) {
+        case let (a?, b?): return zip(a, b).map { $0 * $1 }
+        case let (a?, nil): return a
+        case let (nil, b?): return b
+        case (nil, nil): return nil
+        }
     }
 
     /// The transformed frame at ψ and its Jacobian term; nil where C is not positive definite.
     func working(_ frame: ModelFrame, _ psi: [Double]) -> (frame: ModelFrame, jacobian: Double)? {
-        let (v, c) = split(psi)
+        let (_, _, c) = split(psi)
         var out = frame, jacobian = 0.0
-        if let variance {
-            let w = variance.weights(v)
+        if let w = rowWeights(psi) {
             out = out.weighted(by: w)
             jacobian -= 2 * w.reduce(0) { $0 + log($1) }
         }
@@ -55,13 +70,14 @@ struct ResidualEngines {
     init(_ model: ResidualModel, frame: ModelFrame, base: ProfiledDeviance, build: @escaping (ModelFrame) -> ProfiledDeviance,
          segments: (ModelFrame) -> [RowSumSegment]) throws {
         (self.model, self.frame, self.build) = (model, frame, build)
-        weighted = try model.correlation == nil ? model.variance.flatMap { try WeightedParts($0, base: base, segments: segments(frame)) } : nil
-        whitened = try model.variance == nil ? model.correlation.flatMap { try CorrelationParts($0, frame: frame, base: base, segments: segments) } : nil
+        let alone = (variance: model.correlation == nil && model.scale == nil, correlation: model.variance == nil && model.scale == nil)
+        weighted = try alone.variance ? model.variance.flatMap { try WeightedParts($0, base: base, segments: segments(frame)) } : nil
+        whitened = try alone.correlation ? model.correlation.flatMap { try CorrelationParts($0, frame: frame, base: base, segments: segments) } : nil
     }
 
     /// The engine at ψ and the Jacobian term; `exact` builds it from the transformed rows.
     func engine(_ psi: [Double], exact: Bool = false) -> (ProfiledDeviance, jacobian: Double)? {
-        let (v, c) = model.split(psi)
+        let (v, _, c) = model.split(psi)
         if !exact, let whitened, let c, let det = model.correlation?.logDeterminant(c) {
             return whitened.engine(c).map { ($0, det) }
         }
@@ -101,5 +117,26 @@ struct WeightedParts {
     /// −2 Σᵢ log wᵢ, by distinct value.
     func jacobian(_ psi: [Double], _ v: VarianceModel) -> Double {
         -2 * zip(values, counts).reduce(0) { $0 + $1.1 * log(v.weight(at: $1.0, psi)) }
+    }
+}
+
+/// The scale formula's columns on a frame's rows (`ModelFrame.scaleX`) and their η.
+struct ScaleModel: Sendable {
+    let formula: ScaleFormula
+    let design: [[Double]]
+    let names: [String]
+
+    init?(_ frame: ModelFrame) {
+        guard let formula = frame.options.scale, let design = frame.scaleX else { return nil }
+        (self.formula, self.design, names) = (formula, design, frame.scaleNames)
+    }
+
+    var parameterCount: Int { design.count }
+
+    /// wᵢ = exp(−wᵢ'η): σᵢ = σ·exp(wᵢ'η).
+    func weights(_ eta: [Double]) -> [Double] {
+        var linear = [Double](repeating: 0, count: design.first?.count ?? 0)
+        for (column, e) in zip(design, eta) { for i in linear.indices { linear[i] += e * column[i] } }
+        return linear.map { exp(-$0) }
     }
 }

@@ -24,7 +24,8 @@ public struct TransferSpec: Sendable {
         case response
         /// Read by the fixed or random effects or a grouping factor: what new data for predictions needs.
         case predictor
-        /// The covariate of the residual variance function, or the occasion or group of the correlation structure.
+        /// The covariate of the residual variance function, a variable of the scale formula, or the
+        /// occasion or group of the correlation structure.
         case variance
         /// The prior weights.
         case weights
@@ -35,7 +36,7 @@ public struct TransferSpec: Sendable {
     public var columns: [(name: String, role: ColumnRole)] {
         var seen = Set<String>()
         let all = formula.predictorColumns.map { ($0, ColumnRole.predictor) } + formula.response.columns.map { ($0, .response) }
-            + ([variance?.covariate].compactMap { $0 } + (correlation?.columns ?? [])).map { ($0, .variance) } + [options.weights].compactMap { $0 }.map { ($0, .weights) }
+            + ([variance?.covariate].compactMap { $0 } + (options.scale?.columns ?? []) + (correlation?.columns ?? [])).map { ($0, .variance) } + [options.weights].compactMap { $0 }.map { ($0, .weights) }
         return all.filter { seen.insert($0.0).inserted }.map { (name: $0.0, role: $0.1) }
     }
 }

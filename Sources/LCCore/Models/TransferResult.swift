@@ -106,6 +106,21 @@ public struct TransferResult: Sendable {
         ], notes: v == nil ? ["no residual variance function"] : ["SEs from the inverse Hessian of the criterion over all covariance parameters"])
     }
 
+    /// The scale formula's fixed effects on log σ: `term, estimate, se, z, p` (Wald z, two-sided
+    /// normal p; `(Intercept)` is log σ); empty without one. glmmTMB's gaussian `dispformula`
+    /// coefficients are on log σ², twice these.
+    public var scale: ResultTable {
+        let s = fit.scale
+        let z = s.map { zip($0.estimates, $0.standardErrors).map { $0 / $1 } } ?? []
+        return ResultTable(columns: [
+            .init("term", .text(s?.terms ?? [])), .init("estimate", .double(s?.estimates ?? [])),
+            .init("se", .double(s?.standardErrors ?? [])), .init("z", .double(z)),
+            .init("p", .double(z.map { Distributions.chiSquaredUpperTail($0 * $0, 1) })),     // P(|Z| > |z|)
+        ], notes: s.map { ["log residual SD: log sigma_i = \($0.formula.description.dropFirst(2)) (glmmTMB's dispformula coefficients are twice these)",
+                           "SEs from the inverse Hessian of -2 log L over the covariance parameters, the scale and log sigma"] }
+                   ?? ["no scale formula"])
+    }
+
     /// The residual correlation structure: `structure, group, parameter, estimate, se` (`ar1`,
     /// `car1` or `cs`; nlme's parameter `phi` or `rho`); empty without one.
     public var correlation: ResultTable {

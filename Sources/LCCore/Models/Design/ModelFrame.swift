@@ -5,10 +5,14 @@ public struct ModelOptions: Sendable, Equatable {
     /// Contrasts for factors of the fixed part, by variable (`Machine`, `factor(session)`).
     /// Factors without an entry use treatment contrasts (polynomial when ordered), as R.
     public var contrasts: [String: ContrastKind]
+    /// The fixed part of a location-scale model's log σ (`ScaleFormula`); its variables take
+    /// part in dropping rows with missing values, as the model's other variables do.
+    public var scale: ScaleFormula?
 
-    public init(weights: String? = nil, contrasts: [String: ContrastKind] = [:]) {
+    public init(weights: String? = nil, contrasts: [String: ContrastKind] = [:], scale: ScaleFormula? = nil) {
         self.weights = weights
         self.contrasts = contrasts
+        self.scale = scale
     }
 }
 
@@ -40,6 +44,9 @@ public struct ModelFrame: Sendable {
     public let offset: [Double]?
     /// The prior weights on each used row (nil without weights).
     public let weights: [Double]?
+    /// The scale formula's model matrix on the used rows, its intercept dropped (nil without one).
+    public let scaleX: [[Double]]?
+    public let scaleNames: [String]
     /// What the data-dependent variables learned (factor levels, `poly`, `scale`), for predictions.
     let learned: [Expression: LearnedTransform]
     /// Conventions used where lcstat and R may differ.
@@ -93,14 +100,16 @@ public struct ModelFrame: Sendable {
     private func with(y: [Double], x: [[Double]], random: [RandomBlock]) -> ModelFrame {
         ModelFrame(formula: formula, options: options, rows: rows, y: y, x: x, xNames: xNames, xAssign: xAssign,
                    random: random, droppedRows: droppedRows, droppedColumns: droppedColumns, offset: offset,
-                   weights: weights, learned: learned, notes: notes, data: data)
+                   weights: weights, scaleX: scaleX, scaleNames: scaleNames, learned: learned, notes: notes, data: data)
     }
 
     private init(formula: Formula, options: ModelOptions, rows: [Int], y: [Double], x: [[Double]], xNames: [String],
                  xAssign: [Int], random: [RandomBlock], droppedRows: Int, droppedColumns: [String], offset: [Double]?,
-                 weights: [Double]?, learned: [Expression: LearnedTransform], notes: [String], data: Dataset) {
+                 weights: [Double]?, scaleX: [[Double]]?, scaleNames: [String], learned: [Expression: LearnedTransform],
+                 notes: [String], data: Dataset) {
         (self.formula, self.options, self.rows, self.y, self.x, self.xNames, self.xAssign) =
             (formula, options, rows, y, x, xNames, xAssign)
+        (self.scaleX, self.scaleNames) = (scaleX, scaleNames)
         (self.random, self.droppedRows, self.droppedColumns, self.offset, self.weights, self.learned, self.notes, self.data) =
             (random, droppedRows, droppedColumns, offset, weights, learned, notes, data)
     }
@@ -109,7 +118,7 @@ public struct ModelFrame: Sendable {
         self.formula = formula
         self.options = options
         self.data = data
-        for c in formula.columns + (options.weights.map { [$0] } ?? []) { _ = try data.column(c) }
+        for c in formula.columns + (options.weights.map { [$0] } ?? []) + (options.scale?.columns ?? []) { _ = try data.column(c) }
         // the response as its own predictor (lag(), within() and between() of it are fine)
         if formula.fixed.variables.contains(formula.response) || formula.random.contains(where: { $0.effects.variables.contains(formula.response) }) {
             throw LCError(.invalidArgument, "the response '\(formula.responseName)' also appears among the predictors")
@@ -121,6 +130,7 @@ public struct ModelFrame: Sendable {
         let weightColumn = try options.weights.map { try evaluator.numeric(.name($0)) }
         let fixedValues = try formula.fixed.variables.map { try evaluator.value($0) }
         let randomValues = try formula.random.map { r in try r.effects.variables.map { try evaluator.value($0) } }
+        let scaleValues = try options.scale?.terms.variables.map { try evaluator.value($0) } ?? []
         let groupings = try formula.random.map { try evaluator.grouping($0.grouping) }
         var groupOfRow = [[Int32]](repeating: [Int32](repeating: -1, count: data.rowCount), count: groupings.count)
         for (b, g) in groupings.enumerated() {
@@ -128,7 +138,7 @@ public struct ModelFrame: Sendable {
         }
         // rows with everything present
         var used: [Int] = []
-        let allValues = fixedValues + randomValues.flatMap { $0 }
+        let allValues = fixedValues + randomValues.flatMap { $0 } + scaleValues
         for r in 0..<data.rowCount {
             if response[r].isNaN || offsets.contains(where: { $0[r].isNaN }) || (weightColumn?[r].isNaN ?? false) { continue }
             if allValues.contains(where: { $0.isMissing(r) }) || groupOfRow.contains(where: { $0[r] < 0 }) { continue }
@@ -175,6 +185,15 @@ public struct ModelFrame: Sendable {
             random.append(RandomBlock(term: term, group: present.codes, levels: present.levels, z: z.columns, names: z.names))
         }
         self.random = random
+        if let scale = options.scale {
+            let w = try DesignMatrix(scale.terms, values: scaleValues.map { $0.restricted(to: used) }, rows: used.count, contrasts: { _ in nil })
+            guard DesignMatrix.dependentColumns(w.columns).isEmpty else {
+                throw LCError(.invalidArgument, "the scale formula's columns are linearly dependent: \(w.names.joined(separator: ", "))")
+            }
+            (scaleX, scaleNames) = (Array(w.columns.dropFirst()), Array(w.names.dropFirst()))
+        } else {
+            (scaleX, scaleNames) = (nil, [])
+        }
         self.learned = learned
         var notes: [String] = []
         if !droppedColumns.isEmpty {

@@ -22,7 +22,7 @@ struct KenwardRoger: Sendable {
     init(_ fit: LMMFit) throws {
         guard fit.reml else { throw LCError(.invalidArgument, "Kenward-Roger df need a REML fit (as lmerTest and pbkrtest)") }
         guard fit.frame.weights == nil, fit.residual.isEmpty else {
-            throw LCError(.invalidArgument, "Kenward-Roger df are not available for models with weights, a residual variance function or a correlation structure; use Satterthwaite df")
+            throw LCError(.invalidArgument, "Kenward-Roger df are not available for models with weights, a residual variance function, a scale formula or a correlation structure; use Satterthwaite df")
         }
         let frame = fit.frame, n = frame.n, px = frame.p
         // the random effects: per component, levels × effects, level-major

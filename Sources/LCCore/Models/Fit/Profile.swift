@@ -25,7 +25,7 @@ struct Profile {
 
     init(_ fit: LMMFit) throws {
         guard fit.residual.isEmpty else {
-            throw LCError(.invalidArgument, "profile intervals are not available for models with a residual variance function or correlation structure; use method = bootstrap")
+            throw LCError(.invalidArgument, "profile intervals are not available for models with a residual variance function, scale formula or correlation structure; use method = bootstrap")
         }
         let ml = fit.reml ? try LinearMixedModel.fit(fit.frame, reml: false, residual: .none, degreesOfFreedom: false) : fit
         guard let engine = ml.deviance?.engine, let at = engine.evaluate(ml.theta, reml: false) else {

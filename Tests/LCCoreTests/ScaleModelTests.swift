@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+@testable import LCCore
+
+/// Location-scale models with a fixed scale formula against glmmTMB's gaussian `dispformula`
+/// (`Reference/scale.json`, made by `scripts/make-reference-scale.R`; η = its coefficients / 2):
+/// logLik, location and scale estimates and SEs, REML and ML.
+struct ScaleModelTests {
+    @Test(arguments: ["univbct_time", "univbct_time_factor", "w4_small"], [true, false])
+    func matchesGlmmTMB(_ name: String, reml: Bool) throws {
+        let base = "\(name).\(reml ? "REML" : "ML")"
+        let dataName = try Reference.load("scale", data: "univbct").texts("\(base).data")[0]
+        let ref = try Reference.load("scale", data: dataName)
+        let options = ModelOptions(scale: try ScaleFormula(parsing: ref.texts("\(base).scale")[0]))
+        let frame = try ModelFrame(Formula(parsing: ref.texts("\(base).formula")[0]), data: ref.data, options: options)
+        let fit = try LinearMixedModel.fit(frame, reml: reml)
+        let theirs = ref.number("\(base).logLik")
+        #expect(fit.logLik >= theirs - 1e-6, "\(base): glmmTMB found a higher likelihood (\(theirs) against \(fit.logLik))")
+        #expect(close(fit.logLik, theirs, 1e-7), "\(base) logLik \(fit.logLik) vs \(theirs)")
+        let tol = fit.logLik > theirs + 1e-6 ? 1e-3 : 1e-5
+        let m1 = firstMismatch(fit.beta, ref.numbers("\(base).fixed.estimate"), tol)
+        #expect(m1 == nil, "\(base) fixed: \(m1 ?? "")")
+        // lcstat's fixed-effect SEs are lme4's, given the covariance parameters; glmmTMB's come from
+        // the joint Hessian, where a scale model couples β and η: a few parts in 1000 apart
+        let m2 = firstMismatch(fit.standardErrors, ref.numbers("\(base).fixed.se"), 5e-3)
+        #expect(m2 == nil, "\(base) SEs: \(m2 ?? "")")
+        let s = try #require(fit.scale)
+        #expect(s.terms == ref.texts("\(base).scale_coef.term"))
+        let m3 = firstMismatch(s.estimates, ref.numbers("\(base).scale_coef.estimate"), max(tol, 1e-4))
+        #expect(m3 == nil, "\(base) scale: \(m3 ?? "")")
+        let m4 = firstMismatch(s.standardErrors, ref.numbers("\(base).scale_coef.se"), 1e-3)
+        #expect(m4 == nil, "\(base) scale SEs: \(m4 ?? "")")
+        let m5 = firstMismatch(fit.components.flatMap(\.standardDeviations), ref.numbers("\(base).random_sd"), max(tol, 1e-4))
+        #expect(m5 == nil, "\(base) random SDs: \(m5 ?? "")")
+    }
+
+    /// The one-covariate scale model is nlme's varExp: the same fit as `exp(TIME)`.
+    @Test func oneCovariateIsVarExp() throws {
+        let ref = try Reference.load("univbct")
+        let formula = try Formula(parsing: "JSAT ~ TIME + (1 + TIME | SUBNUM)")
+        let scaled = try LinearMixedModel.fit(ModelFrame(formula, data: ref.data, options: ModelOptions(scale: ScaleFormula(parsing: "~ TIME"))))
+        let varExp = try LinearMixedModel.fit(ModelFrame(formula, data: ref.data), variance: .exp("TIME"), data: ref.data)
+        #expect(abs(scaled.logLik - varExp.logLik) < 1e-7)
+        #expect(abs((scaled.scale?.estimates[1] ?? .nan) - (varExp.variance?.estimates[0] ?? .nan)) < 1e-4)
+        #expect(abs((scaled.scale?.estimates[0] ?? .nan) - log(varExp.sigma)) < 1e-4)
+    }
+
+    @Test(arguments: [("~ TIME + (1 | SUBNUM)", "random scale effects are not supported yet"), ("~ 0 + TIME", "drops the intercept"),
+                      ("~ 1", "has no term")])
+    func unfittableScaleFormulasAreErrors(_ text: String, _ message: String) {
+        #expect { try ScaleFormula(parsing: text) } throws: { ($0 as? LCError)?.message.contains(message) == true }
+    }
+}
