@@ -181,7 +181,10 @@ int32_t lc_dataset_read_csv(char const * path, lc_csv_options const * options, l
  * (1 + time | group) + (1 | group:person), with and without residual SD σ·exp(δ·time).
  * One row per distinct time: time, residual_sd, delta, se, ci_low, ci_high, sigma,
  * loglik_null, loglik, lr, df, p_two_sided, p_one_sided, converged, singular. Needs
- * one group column and lc_spec_set_person, _time and _value; lc_spec_set_reml (REML by default). */
+ * one group column and lc_spec_set_person, _time and _value; lc_spec_set_reml (REML by default).
+ * With lc_spec_set_moderator, the rows gain moderator, moderator_sd, eta_moderator,
+ * eta_time_moderator, se_time_moderator, lr_moderator, df_moderator, p_moderator,
+ * sd_minus_1sd, sd_at_mean, sd_plus_1sd and observed_sd. */
 int32_t lc_emergence(lc_dataset const * dataset, lc_spec const * spec, lc_table * * out, lc_error * error);
 
 /* Likelihood-ratio test of two nested fits of the same rows (REML fits with different
@@ -308,6 +311,11 @@ int32_t lc_spec_set_method(lc_spec * spec, char const * method, lc_error * error
 
 /* Sets the missing-data policy: "available" or "listwise". */
 int32_t lc_spec_set_missing(lc_spec * spec, char const * policy, lc_error * error);
+
+/* Sets the moderator of lc_emergence: "sd(COLUMN)", "mean(COLUMN)", "blau(COLUMN)" of a
+ * person-level column (one value per person), or a group-level column's name; NULL or "" for none.
+ * Its effect on the rate of consensus emergence is estimated (see lc_emergence). */
+int32_t lc_spec_set_moderator(lc_spec * spec, char const * text, lc_error * error);
 
 /* Sets the number of items J of lc_null_distribution (1 by default). */
 int32_t lc_spec_set_n_items(lc_spec * spec, int64_t items, lc_error * error);

@@ -44,4 +44,21 @@ for (name in names(models)) {
       converged = fit$fit$convergence == 0)
   }
 }
+# the moderated emergence model (lcstat emergence --moderator "sd(lgo)") on the bundled climate data:
+# lc1 ~ session + (1 + session | community) + (1 | community:person), log sigma = eta0 + eta1 session
+# + eta2 m + eta3 session m, m = the SD of lgo over a community's persons, centred over communities
+climate <- read.csv("examples/data/climate.csv")
+firstp <- !duplicated(climate$person)
+sds <- tapply(climate$lgo[firstp], climate$community[firstp], stats::sd)
+climate$m <- unname(sds[climate$community]) - mean(sds)
+for (reml in c(TRUE, FALSE)) {
+  f0 <- glmmTMB(lc1 ~ session + (1 + session | community) + (1 | community:person), dispformula = ~ session,
+                data = climate, REML = reml)
+  f1 <- update(f0, dispformula = ~ session * m)
+  disp <- summary(f1)$coefficients$disp
+  out$climate_moderated[[if (reml) "REML" else "ML"]] <- list(
+    logLik_base = as.numeric(logLik(f0)), logLik = as.numeric(logLik(f1)), moderator_sd = sd(sds - mean(sds)),
+    scale_coef = list(term = rownames(disp), estimate = unname(disp[, "Estimate"]) / 2, se = unname(disp[, "Std. Error"]) / 2),
+    lr = 2 * (as.numeric(logLik(f1)) - as.numeric(logLik(f0))))
+}
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null"), file.path(ref, "scale.json"))

@@ -183,6 +183,9 @@ public func lcBootstrap(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePoi
 /// One row per distinct time: time, residual_sd, delta, se, ci_low, ci_high, sigma,
 /// loglik_null, loglik, lr, df, p_two_sided, p_one_sided, converged, singular. Needs
 /// one group column and lc_spec_set_person, _time and _value; lc_spec_set_reml (REML by default).
+/// With lc_spec_set_moderator, the rows gain moderator, moderator_sd, eta_moderator,
+/// eta_time_moderator, se_time_moderator, lr_moderator, df_moderator, p_moderator,
+/// sd_minus_1sd, sd_at_mean, sd_plus_1sd and observed_sd.
 @c(lc_emergence)
 public func lcEmergence(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePointer<lc_spec>?,
                         _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
@@ -191,7 +194,7 @@ public func lcEmergence(_ dataset: UnsafePointer<lc_dataset>?, _ spec: UnsafePoi
         guard s.group.count == 1, let person = s.person, let time = s.time, let value = s.value else {
             throw LCError(.invalidArgument, "emergence needs one group column and the person, time and value columns (lc_spec_set_person, lc_spec_set_time, lc_spec_set_value)")
         }
-        let spec = EmergenceSpec(group: s.group[0], person: person, time: time, value: value, reml: s.reml)
+        let spec = EmergenceSpec(group: s.group[0], person: person, time: time, value: value, reml: s.reml, moderator: s.moderator)
         return try Emergence.run(d, spec).table
     }
 }

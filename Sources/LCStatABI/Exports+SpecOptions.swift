@@ -141,6 +141,18 @@ public func lcSpecSetValue(_ spec: UnsafeMutablePointer<lc_spec>?, _ name: Unsaf
     withSpec(spec, error) { $0.value = try column(name, "value") }
 }
 
+/// Sets the moderator of lc_emergence: "sd(COLUMN)", "mean(COLUMN)", "blau(COLUMN)" of a
+/// person-level column (one value per person), or a group-level column's name; NULL or "" for none.
+/// Its effect on the rate of consensus emergence is estimated (see lc_emergence).
+@c(lc_spec_set_moderator)
+public func lcSpecSetModerator(_ spec: UnsafeMutablePointer<lc_spec>?, _ text: UnsafePointer<CChar>?,
+                               _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    withSpec(spec, error) { s in
+        let t = try text.map { try string($0, "moderator") } ?? ""
+        s.moderator = t.isEmpty ? nil : try EmergenceModerator(parsing: t)
+    }
+}
+
 /// Whether lc_emergence fits by REML (nonzero, the default) or maximum likelihood (0).
 @c(lc_spec_set_reml)
 public func lcSpecSetReml(_ spec: UnsafeMutablePointer<lc_spec>?, _ on: Int32,

@@ -95,6 +95,7 @@ final class SpecHandle: Handle, @unchecked Sendable {
     var pseudoGroups = 1000
     var wave: String?
     var person: String?, time: String?, value: String?
+    var moderator: EmergenceModerator?
     var reml = true
     var bootstrap = 0
     var significance = false

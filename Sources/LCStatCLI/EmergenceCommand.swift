@@ -21,6 +21,9 @@ struct EmergenceCommand: ParsableCommand {
     @Option(help: "Rating column.")
     var value: String
 
+    @Option(help: "Does a group characteristic change the rate of emergence? sd(COLUMN), mean(COLUMN) or blau(COLUMN) of a person-level column, or a group-level column.")
+    var moderator: String?
+
     @Flag(help: "Fit by maximum likelihood instead of REML.")
     var ml = false
 
@@ -34,8 +37,10 @@ struct EmergenceCommand: ParsableCommand {
 
     func run() throws {
         try runReporting {
-            let data = try CSVReader.read(path: file, options: InputOptions.csvOptions(columns: [group, person, time, value], na: na))
-            let spec = EmergenceSpec(group: group, person: person, time: time, value: value, reml: !ml)
+            let moderated = try moderator.map(EmergenceModerator.init(parsing:))
+            let columns = [group, person, time, value] + (moderated.map { [$0.column] } ?? [])
+            let data = try CSVReader.read(path: file, options: InputOptions.csvOptions(columns: columns, na: na))
+            let spec = EmergenceSpec(group: group, person: person, time: time, value: value, reml: !ml, moderator: moderated)
             let table = try Emergence.run(data, spec).table
             try out.emit(inputs: [file]) { TableFormatter.write(table, as: out.format(format), to: $0) }
         }

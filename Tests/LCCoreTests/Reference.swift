@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import Synchronization
 @testable import LCCore
 
@@ -81,4 +82,19 @@ func firstMismatch(_ a: [Double], _ b: [Double], _ tol: Double = 1e-9) -> String
     guard a.count == b.count else { return "lengths \(a.count) vs \(b.count)" }
     for i in a.indices where !close(a[i], b[i], tol) { return "row \(i): \(a[i]) vs R \(b[i])" }
     return nil
+}
+
+/// A fit against R's at `base`: its log-likelihood never more than `slack` below R's and within
+/// `relative` of it, and its fixed effects within the returned tolerance: 1e-5, or 1e-3 where
+/// ours is more than `higher` above R's (R stopped short in a flat direction).
+@discardableResult
+func expectLikelihoodAndFixed(_ fit: LMMFit, _ ref: Reference, _ base: String, slack: Double, relative: Double,
+                              higher: Double) -> Double {
+    let theirs = ref.number("\(base).logLik")
+    #expect(fit.logLik >= theirs - slack, "\(base): R found a higher likelihood (\(theirs) against \(fit.logLik))")
+    #expect(close(fit.logLik, theirs, relative), "\(base) logLik \(fit.logLik) vs \(theirs)")
+    let tol = fit.logLik > theirs + higher ? 1e-3 : 1e-5
+    let m = firstMismatch(fit.beta, ref.numbers("\(base).fixed.estimate"), tol)
+    #expect(m == nil, "\(base) fixed: \(m ?? "")")
+    return tol
 }

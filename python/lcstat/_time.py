@@ -67,3 +67,28 @@ def plot_consensus(table: pd.DataFrame, index: str = "rwg_j", ax=None, level: bo
         ax.axhline(0.70, color="grey", linestyle=":", linewidth=1)
     ax.legend(fontsize="small", ncol=2)
     return ax
+
+
+def plot_emergence(table: pd.DataFrame, ax=None):
+    """Moderated consensus emergence: the residual SD implied per time at the moderator's mean
+    and ±1 SD (lines) over the pooled within-group SD observed (points), from an
+    :func:`emergence` table fitted with ``moderator=``. Needs matplotlib; returns the Axes."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError("plot_emergence needs matplotlib: pip install matplotlib") from None
+    needed = ("time", "sd_minus_1sd", "sd_at_mean", "sd_plus_1sd", "observed_sd", "moderator")
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise ValueError(f"the table lacks {', '.join(missing)}: fit emergence(..., moderator=...)")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    name = str(table["moderator"].iloc[0])
+    for column, label, style in (("sd_minus_1sd", f"{name} at -1 SD", "--"), ("sd_at_mean", f"{name} at its mean", "-"),
+                                 ("sd_plus_1sd", f"{name} at +1 SD", ":")):
+        ax.plot(table["time"].to_numpy(), table[column].to_numpy(), linestyle=style, label=label)
+    ax.plot(table["time"].to_numpy(), table["observed_sd"].to_numpy(), "o", color="black", label="observed (pooled within groups)")
+    ax.set_xlabel("time")
+    ax.set_ylabel("residual SD within groups")
+    ax.legend(fontsize="small")
+    return ax

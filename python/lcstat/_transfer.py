@@ -245,7 +245,8 @@ def _refuse_dates(df, wanted):
             raise err
 
 
-def emergence(data, *, group: str, person: str, time: str, value: str, reml: bool = True, read_options=None):
+def emergence(data, *, group: str, person: str, time: str, value: str, reml: bool = True, moderator: str | None = None,
+              read_options=None):
     """The consensus emergence model (Lang, Bliese & de Voogt 2018):
     ``value ~ time + (1 + time | group) + (1 | group:person)`` with and without a
     residual SD of σ·exp(δ·time). δ < 0: the within-group spread shrinks, consensus
@@ -254,12 +255,29 @@ def emergence(data, *, group: str, person: str, time: str, value: str, reml: boo
     converged, singular``. The model can signal emergence that is not there (Psychol.
     Methods 2024, doi 10.1037/met0000511): read it with the trajectories.
 
+    ``moderator="sd(lgo)"`` (or ``"mean(x)"``, ``"blau(x)"`` of a person-level column, one value
+    per person, or a group-level column's name) asks whether a group characteristic m, centred
+    over groups, changes the rate of emergence: log σ = η₀ + η₁·time + η₂·m + η₃·time·m.
+    The rows then gain ``moderator, moderator_sd, eta_moderator, eta_time_moderator,
+    se_time_moderator, lr_moderator, df_moderator, p_moderator`` (LRT against η₂ = η₃ = 0)
+    and per time ``sd_minus_1sd, sd_at_mean, sd_plus_1sd, observed_sd``
+    (:func:`plot_emergence` draws them).
+
     R equivalent: ``anova(lme(..., random = list(group = ~time, person = ~1)),
     update(<that>, weights = varExp(form = ~time)))``.
     """
     spec = {"group": [str(group)], "person": str(person), "time": str(time), "value": str(value),
             "reml": bool(reml)}
     columns = [str(group), str(person), str(time), str(value)]
+    if moderator is not None:
+        if not isinstance(moderator, str):
+            raise TypeError("moderator must be a string such as 'sd(lgo)'")
+        spec["moderator"] = moderator
+        inner = moderator.strip()      # the column it reads (the library reads the text itself)
+        if "(" in inner:
+            inner = inner[inner.index("(") + 1:-1] if inner.endswith(")") else ""
+        if inner.strip():
+            columns.append(inner.strip())
     return _run_analysis("emergence", data, columns, spec, True, read_options, {"time": str(time)})
 
 

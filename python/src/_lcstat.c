@@ -62,7 +62,7 @@ static const struct { const char *key; value_kind kind; any_fn fn; } setters[] =
     SETTER(group, NAMES), SETTER(items, NAMES), SETTER(reverse, NAMES), SETTER(ids, NAMES),
     SETTER(null, TEXT), SETTER(missing, TEXT), SETTER(icc_k, TEXT), SETTER(outcome, TEXT), SETTER(consensus, TEXT),
     SETTER(level_column, TEXT), SETTER(weights, TEXT), SETTER(method, TEXT), SETTER(wave, TEXT), SETTER(statistic, TEXT),
-    SETTER(person, TEXT), SETTER(time, TEXT), SETTER(value, TEXT),
+    SETTER(person, TEXT), SETTER(time, TEXT), SETTER(value, TEXT), SETTER(moderator, TEXT),
     SETTER(center, FLAG), SETTER(reml, FLAG), SETTER(significance, FLAG),
     SETTER(group_size, COUNT), SETTER(n_items, COUNT), SETTER(replications, COUNT), SETTER(pseudo_groups, COUNT),
     SETTER(bootstrap, COUNT), SETTER(seed, SEED), SETTER(scale, RANGE),

@@ -1,5 +1,6 @@
 """Transfer models through Python and the CLI against lme4/lmerTest (univbct)."""
 import json
+import math
 import os
 import subprocess
 
@@ -218,3 +219,45 @@ def test_scale_formula_errors():
         lcstat.transfer(df, "JSAT ~ TIME + (1 | SUBNUM)", scale="~ TIME + (1 | SUBNUM)", progress=False)
     with pytest.raises(TypeError, match="scale must be a formula string"):
         lcstat.transfer(df, "JSAT ~ TIME + (1 | SUBNUM)", scale=2, progress=False)
+
+
+def test_moderated_emergence_matches_glmmtmb_through_python_and_the_cli():
+    """emergence --moderator "sd(lgo)" on the bundled climate data: eta3 (does a community's diversity in
+    learning-goal orientation change the rate of emergence), its SE and the LRT against the unmoderated
+    model, as glmmTMB's dispformula ~ session * m (Reference/scale.json; a singular, flat fit: 1e-4)."""
+    with open(os.path.join(REF, "scale.json")) as f:
+        r = json.load(f)["climate_moderated"]["REML"]
+    path = os.path.join(ROOT, "examples", "data", "climate.csv")
+    t = lcstat.emergence(pd.read_csv(path), group="community", person="person", time="session", value="lc1",
+                         moderator="sd(lgo)")
+    assert t["eta_time_moderator"][0] == pytest.approx(r["scale_coef"]["estimate"][3], rel=1e-4)
+    assert t["eta_moderator"][0] == pytest.approx(r["scale_coef"]["estimate"][2], rel=1e-4)
+    assert t["se_time_moderator"][0] == pytest.approx(r["scale_coef"]["se"][3], rel=1e-3)
+    assert t["lr_moderator"][0] == pytest.approx(r["lr"], abs=1e-4)
+    assert t["moderator_sd"][0] == pytest.approx(r["moderator_sd"], rel=1e-12)
+    assert list(t["df_moderator"].unique()) == [2] and t["moderator"][0] == "sd(lgo)"
+    # the implied SDs: sigma exp(eta0 + eta1 t + eta2 m + eta3 t m) at m = 0 and +-1 SD
+    e = r["scale_coef"]["estimate"]
+    s = r["moderator_sd"]
+    want = [math.exp(e[0] + e[1] * tt + (e[2] + e[3] * tt) * s) for tt in t["time"]]
+    close(list(t["sd_plus_1sd"]), want, 1e-4)
+    assert (t["observed_sd"] > 0).all()
+    cli = os.path.join(ROOT, "dist", "bin", "lcstat")
+    out = subprocess.run([cli, "emergence", path, "--group", "community", "--person", "person", "--time", "session",
+                          "--value", "lc1", "--moderator", "sd(lgo)", "--format", "json"], capture_output=True, text=True, check=True)
+    rows = json.loads(out.stdout)
+    rows = rows["rows"] if isinstance(rows, dict) else rows
+    assert {"moderator", "eta_time_moderator", "se_time_moderator", "lr_moderator", "p_moderator"} <= set(rows[0])
+    assert rows[0]["eta_time_moderator"] == pytest.approx(t["eta_time_moderator"][0], rel=1e-12)
+    import matplotlib
+    matplotlib.use("Agg")
+    ax = lcstat.plot_emergence(t)
+    assert len(ax.lines) == 4
+
+
+def test_moderator_errors():
+    df = pd.read_csv(os.path.join(ROOT, "examples", "data", "climate.csv"))
+    with pytest.raises(lcstat.LcstatError, match="differs within a group"):
+        lcstat.emergence(df, group="community", person="person", time="session", value="lc1", moderator="lgo")
+    with pytest.raises(lcstat.LcstatError, match="cannot read the moderator"):
+        lcstat.emergence(df, group="community", person="person", time="session", value="lc1", moderator="sd(lgo")
