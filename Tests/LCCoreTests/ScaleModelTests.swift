@@ -29,6 +29,33 @@ struct ScaleModelTests {
         #expect(m5 == nil, "\(base) random SDs: \(m5 ?? "")")
     }
 
+    /// The engine combined from rows kept by level and scale cell (no pass over the rows) and the
+    /// engine of the weighted rows agree, with one grouping factor and with two nested.
+    @Test(arguments: ["sharing ~ session + lgo + (1 + session | person)", "sharing ~ session + lgo + (1 | person) + (1 | community)"])
+    func cellPartsAgreeWithWeightedRows(_ formula: String) throws {
+        let ref = try Reference.load("scale", data: "w4_small_scale")
+        let frame = try ModelFrame(Formula(parsing: formula), data: ref.data,
+                                   options: ModelOptions(scale: ScaleFormula(parsing: "~ session * diversity")))
+        let (merged, _) = frame.mergingTermsByFactor()
+        let order = merged.random.indices.sorted { merged.random[$0].levels.count > merged.random[$1].levels.count }
+        let build: (ModelFrame) -> ProfiledDeviance = { f in
+            order.count == 1 ? CrossProducts(f, f.random[0]) : NestedCrossProducts(f, f.random[order[0]], f.random[order[1]])
+        }
+        let segments: (ModelFrame) -> [RowSumSegment] = { f in
+            order.count == 1 ? CrossProducts.rowSumSegments(f, f.random[0])
+                             : NestedCrossProducts.rowSumSegments(f, f.random[order[0]], f.random[order[1]])
+        }
+        let model = ResidualModel(variance: nil, scale: ScaleModel(merged), correlation: nil)
+        let engines = try ResidualEngines(model, frame: merged, base: build(merged), build: build, segments: segments)
+        let theta = order.count == 1 ? [0.9, 0.1, 0.3] : [0.9, 0.4]
+        for eta in [[0.0, 0.0, 0.0], [-0.1, 0.3, 0.2], [0.05, -0.4, 0.1]] {
+            let fast = try #require(engines.engine(eta)), exact = try #require(engines.engine(eta, exact: true))
+            #expect(abs(fast.jacobian - exact.jacobian) < 1e-8 * max(1, abs(exact.jacobian)))
+            let a = try #require(fast.0.evaluate(theta, reml: true)), b = try #require(exact.0.evaluate(theta, reml: true))
+            #expect(close(a.criterion, b.criterion, 1e-10), "at η = \(eta): \(a.criterion) vs \(b.criterion)")
+        }
+    }
+
     /// The one-covariate scale model is nlme's varExp: the same fit as `exp(TIME)`.
     @Test func oneCovariateIsVarExp() throws {
         let ref = try Reference.load("univbct")

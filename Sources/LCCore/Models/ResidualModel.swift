@@ -66,6 +66,7 @@ struct ResidualEngines {
     let build: (ModelFrame) -> ProfiledDeviance
     private let weighted: WeightedParts?
     private let whitened: CorrelationParts?
+    private let scaled: (parts: CellParts, values: [[Double]], counts: [Double])?
 
     init(_ model: ResidualModel, frame: ModelFrame, base: ProfiledDeviance, build: @escaping (ModelFrame) -> ProfiledDeviance,
          segments: (ModelFrame) -> [RowSumSegment]) throws {
@@ -73,11 +74,21 @@ struct ResidualEngines {
         let alone = (variance: model.correlation == nil && model.scale == nil, correlation: model.variance == nil && model.scale == nil)
         weighted = try alone.variance ? model.variance.flatMap { try WeightedParts($0, base: base, segments: segments(frame)) } : nil
         whitened = try alone.correlation ? model.correlation.flatMap { try CorrelationParts($0, frame: frame, base: base, segments: segments) } : nil
+        scaled = try model.variance == nil && model.correlation == nil ? model.scale.flatMap { scale in
+            let (cell, values, counts) = scale.cells()
+            return try CellParts(segments(frame), cell: cell, cells: values.count, base: base).map { ($0, values, counts) }
+        } : nil
     }
 
     /// The engine at ψ and the Jacobian term; `exact` builds it from the transformed rows.
     func engine(_ psi: [Double], exact: Bool = false) -> (ProfiledDeviance, jacobian: Double)? {
-        let (v, _, c) = model.split(psi)
+        let (v, eta, c) = model.split(psi)
+        if !exact, let scaled {
+            // a cell with scale columns w has weight exp(−2w'η); −2 Σᵢ log wᵢ = 2 Σ_cells count·w'η
+            let linear = scaled.values.map { w in zip(w, eta).reduce(0) { $0 + $1.0 * $1.1 } }
+            let jacobian = 2 * zip(linear, scaled.counts).reduce(0) { $0 + $1.0 * $1.1 }
+            return scaled.parts.engine(linear.map { exp(-2 * $0) }).map { ($0, jacobian) }
+        }
         if !exact, let whitened, let c, let det = model.correlation?.logDeterminant(c) {
             return whitened.engine(c).map { ($0, det) }
         }

@@ -1,0 +1,95 @@
+/// Row sums kept by level and cell, for weights that are a function of a row's cell (its
+/// distinct value of the scale formula's columns): the engine of rows weighted by wᵢ² = ω(cellᵢ)
+/// is, entry by entry, Σ over the cells a level's rows fall in of ω(cell)·(that level's sums over
+/// the cell's rows). A person's block touches one cell per session, a community's one per session
+/// too when the scale's columns are sessions and community characteristics; the fixed
+/// cross-products one per cell. So an evaluation costs per level and cell touched, not per row.
+struct CellParts {
+    /// One segment: its slots (level, cell) in level order, each a block of `size` sums.
+    private struct Segment {
+        let size: Int
+        let levels: Int
+        /// Level l's slots are slotStart[l]..<slotStart[l + 1].
+        let slotStart: [Int]
+        let slotCell: [Int32]
+        let sums: [Double]
+    }
+    private let segments: [Segment]
+    let base: ProfiledDeviance
+    private final class Buffers { var sums: [[Double]] = [] }
+    private let buffers = Buffers()
+
+    /// Nil when the layout does not allow it, or the slots would hold more than `growth` times
+    /// the base engine's sums; a limit error when they would not fit the memory budget.
+    init?(_ segments: [RowSumSegment], cell: [Int32], cells: Int, base: ProfiledDeviance, growth: Int = 64) throws {
+        let sizes = base.rowSumsBySegment.map(\.count)
+        guard !sizes.isEmpty, sizes == segments.map(\.count) else { return nil }
+        var built: [Segment] = [], total = 0
+        for s in segments {
+            let size = s.left.count * s.right.count
+            // the distinct (level, cell) pairs, level-major
+            let keys = cell.indices.map { r in Int(s.codes.map { $0[r] } ?? 0) * cells + Int(cell[r]) }
+            let distinct = Array(Set(keys)).sorted()
+            total += distinct.count * size
+            guard total <= growth * max(1, sizes.reduce(0, +)) else { return nil }
+            try MemoryBudget.reserve(Double(total) * 8, for: "the cross-products of the rows by level and scale cell")
+            var slotOf: [Int: Int] = [:]
+            slotOf.reserveCapacity(distinct.count)
+            for (k, key) in distinct.enumerated() { slotOf[key] = k }
+            var sums = [Double](repeating: 0, count: distinct.count * size)
+            for r in cell.indices {
+                let block = (slotOf[keys[r]] ?? 0) * size
+                for i in s.left.indices {
+                    let li = s.left[i][r]
+                    for j in s.right.indices { sums[block + i * s.right.count + j] += li * s.right[j][r] }
+                }
+            }
+            var start = [Int](repeating: 0, count: s.levels + 1)
+            for key in distinct { start[key / cells + 1] += 1 }
+            for l in 0..<s.levels { start[l + 1] += start[l] }
+            built.append(Segment(size: size, levels: s.levels, slotStart: start,
+                                 slotCell: distinct.map { Int32($0 % cells) }, sums: sums))
+        }
+        self.segments = built
+        self.base = base
+    }
+
+    /// The engine at cell weights ω, built in the buffers of the last call.
+    func engine(_ weights: [Double]) -> ProfiledDeviance? {
+        if buffers.sums.map(\.count) != segments.map({ $0.levels * $0.size }) {
+            buffers.sums = segments.map { [Double](repeating: 0, count: $0.levels * $0.size) }
+        }
+        for (k, s) in segments.enumerated() {
+            buffers.sums[k].withUnsafeMutableBufferPointer { out in
+                s.sums.withUnsafeBufferPointer { from in
+                    for l in 0..<s.levels {
+                        let to = l * s.size
+                        for e in 0..<s.size { out[to + e] = 0 }
+                        for slot in s.slotStart[l]..<s.slotStart[l + 1] {
+                            let w = weights[Int(s.slotCell[slot])], at = slot * s.size
+                            for e in 0..<s.size { out[to + e] += w * from[at + e] }
+                        }
+                    }
+                }
+            }
+        }
+        return base.withRowSums(buffers.sums)
+    }
+}
+
+extension ScaleModel {
+    /// Each row's cell (its distinct row of the scale's columns) and the cells' values and row counts.
+    func cells() -> (cell: [Int32], values: [[Double]], counts: [Double]) {
+        let n = design.first?.count ?? 0
+        var index: [[Double]: Int32] = [:], values: [[Double]] = [], counts: [Double] = []
+        let cell = (0..<n).map { r -> Int32 in
+            let row = design.map { $0[r] }
+            if let k = index[row] { counts[Int(k)] += 1; return k }
+            index[row] = Int32(values.count)
+            values.append(row)
+            counts.append(1)
+            return Int32(values.count - 1)
+        }
+        return (cell, values, counts)
+    }
+}
