@@ -54,7 +54,8 @@ struct CellParts {
         self.base = base
     }
 
-    /// The engine at cell weights ω, built in the buffers of the last call.
+    /// The engine at cell weights ω, built in the buffers of the last call; the levels of a
+    /// segment are split over threads (each writes its own levels' blocks).
     func engine(_ weights: [Double]) -> ProfiledDeviance? {
         if buffers.sums.map(\.count) != segments.map({ $0.levels * $0.size }) {
             buffers.sums = segments.map { [Double](repeating: 0, count: $0.levels * $0.size) }
@@ -62,12 +63,23 @@ struct CellParts {
         for (k, s) in segments.enumerated() {
             buffers.sums[k].withUnsafeMutableBufferPointer { out in
                 s.sums.withUnsafeBufferPointer { from in
-                    for l in 0..<s.levels {
-                        let to = l * s.size
-                        for e in 0..<s.size { out[to + e] = 0 }
-                        for slot in s.slotStart[l]..<s.slotStart[l + 1] {
-                            let w = weights[Int(s.slotCell[slot])], at = slot * s.size
-                            for e in 0..<s.size { out[to + e] += w * from[at + e] }
+                    s.slotStart.withUnsafeBufferPointer { start in
+                        s.slotCell.withUnsafeBufferPointer { cell in
+                            weights.withUnsafeBufferPointer { w in
+                                guard let out = out.baseAddress, let from = from.baseAddress, let start = start.baseAddress,
+                                      let cell = cell.baseAddress, let w = w.baseAddress else { return }
+                                let size = s.size
+                                _ = try? Parallel.mapRanges(count: s.levels, minimumPerThread: 2048) { levels in
+                                    for l in levels {
+                                        let to = out + l * size
+                                        for e in 0..<size { to[e] = 0 }
+                                        for slot in start[l]..<start[l + 1] {
+                                            let weight = w[Int(cell[slot])], at = from + slot * size
+                                            for e in 0..<size { to[e] += weight * at[e] }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
