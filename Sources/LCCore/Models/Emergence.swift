@@ -110,13 +110,12 @@ public enum Emergence {
             .init("df_moderator", .int([Int64](repeating: 2, count: k))), .init("p_moderator", repeated(p)),
             .init("sd_minus_1sd", .double(implied(-spread))), .init("sd_at_mean", .double(implied(0))),
             .init("sd_plus_1sd", .double(implied(spread))),
-            .init("observed_sd", .double(try observedSD(data, spec, times: times))),
+            .init("observed_sd", .double(try observedSD(data, spec, group: group, times: times))),
         ]
     }
 
     /// The pooled within-group SD of the value at each time: √(Σ_g (n_gt − 1)s²_gt / Σ_g (n_gt − 1)).
-    private static func observedSD(_ data: Dataset, _ spec: EmergenceSpec, times: [Double]) throws -> [Double] {
-        let (group, _) = try Grouping.codes(for: data.column(spec.group))
+    private static func observedSD(_ data: Dataset, _ spec: EmergenceSpec, group: [Int32], times: [Double]) throws -> [Double] {
         let time = try data.numeric(spec.time), value = try data.numeric(spec.value)
         var cells: [Double: [Int32: [Double]]] = [:]
         for r in 0..<data.rowCount where group[r] >= 0 && !time[r].isNaN && !value[r].isNaN {

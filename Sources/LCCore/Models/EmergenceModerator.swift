@@ -41,10 +41,6 @@ public enum EmergenceModerator: Sendable, Equatable, CustomStringConvertible {
     /// The moderator of each group (NaN where it is undefined: sd of fewer than two persons, no
     /// person with a value), indexed by the codes of `group` (`Grouping.codes`).
     func groupValues(_ data: Dataset, group: [Int32], groups: Int, person: String) throws -> [Double] {
-        let (personCode, _) = try Grouping.codes(for: data.column(person))
-        // each person's first value (persons are counted within their group)
-        var seen = Set<Int64>()
-        var perGroup = [[Double]](repeating: [], count: groups)
         let values: [Double]
         if case .blau = self {
             values = try Grouping.codes(for: data.column(column)).0.map { $0 < 0 ? .nan : Double($0) }
@@ -63,6 +59,10 @@ public enum EmergenceModerator: Sendable, Equatable, CustomStringConvertible {
             }
             return value
         }
+        // each person's first value (persons are counted within their group)
+        let (personCode, _) = try Grouping.codes(for: data.column(person))
+        var seen = Set<Int64>()
+        var perGroup = [[Double]](repeating: [], count: groups)
         for r in 0..<data.rowCount where group[r] >= 0 && personCode[r] >= 0 && !values[r].isNaN {
             if seen.insert(Int64(group[r]) << 32 | Int64(personCode[r])).inserted { perGroup[Int(group[r])].append(values[r]) }
         }

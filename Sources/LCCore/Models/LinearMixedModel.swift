@@ -61,9 +61,7 @@ public struct LMMFit: Sendable {
     /// (prior weights and the variance function), then whitened within the correlation's groups.
     func workingFrame() -> ModelFrame {
         let scaled = rowWeights.map { w in frame.weighted(by: w.map { $0.squareRoot() }) } ?? frame
-        guard let c = residual.correlation, let psi = residual.split(residualParameters).correlation,
-              let whiten = c.whitening(psi) else { return scaled }
-        return scaled.mapped(whiten)
+        return residual.whitening(residualParameters).map { scaled.mapped($0) } ?? scaled
     }
     /// Fixed effects, the θ parameters, σ and the residual model's parameters.
     public var parameterCount: Int { beta.count + theta.count + 1 + residual.parameterCount }

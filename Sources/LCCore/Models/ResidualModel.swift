@@ -39,6 +39,13 @@ struct ResidualModel: Sendable {
         }
     }
 
+    /// The correlation's map of a column to its whitened values at ψ (`forward: false`: back,
+    /// colouring white noise); nil without a correlation structure or where C is not positive definite.
+    func whitening(_ psi: [Double], forward: Bool = true) -> (([Double]) -> [Double])? {
+        guard let correlation, let c = split(psi).correlation else { return nil }
+        return correlation.whitening(c, forward: forward)
+    }
+
     /// The transformed frame at ψ and its Jacobian term; nil where C is not positive definite.
     func working(_ frame: ModelFrame, _ psi: [Double]) -> (frame: ModelFrame, jacobian: Double)? {
         let (_, _, c) = split(psi)

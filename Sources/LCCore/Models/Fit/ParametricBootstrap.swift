@@ -19,9 +19,7 @@ struct ParametricBootstrap {
         try MemoryBudget.reserve(Double(simulations) * Double(count + 1) * 16 + Double(Parallel.defaultThreads) * Double(n) * 8 * Double(frame.p + 8),
                                  for: "\(simulations) bootstrap refits of \(n) rows")
         // correlated residuals: white noise coloured by each group's L (the inverse of the whitening)
-        let colour = fit.residual.correlation.flatMap { c in
-            fit.residual.split(fit.residualParameters).correlation.flatMap { c.whitening($0, forward: false) }
-        }
+        let colour = fit.residual.whitening(fit.residualParameters, forward: false)
         Monitor.expect(simulations)
         let results = try Parallel.mapRanges(count: simulations, minimumPerThread: 1) { range -> [[Double]?] in
             try range.map { r -> [Double]? in
