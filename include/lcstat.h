@@ -106,6 +106,10 @@ typedef struct lc_transfer_options {
                                            (added in 0.2.0: a struct_size without it reads as NULL) */
     const char *scale;                  /* location-scale model: a formula for log sigma, "~ session * diversity";
                                            NULL = none (added in 0.2.0, as correlation) */
+    int32_t nagq;                       /* adaptive Gauss-Hermite nodes per level for a random scale effect,
+                                           (1 | GROUP) in scale: 1 (Laplace) to 25, default 11
+                                           (within 1e-6 of 40 nodes in logLik on the reference;
+                                           added in 0.3.0: a struct_size without it reads as 11) */
 } lc_transfer_options;
 
 #ifdef __cplusplus
@@ -218,6 +222,9 @@ int32_t lc_fit_predict(lc_fit const * fit, lc_dataset const * newdata, lc_table 
  * type III F tests), "ranef" (group, level, term, value, se: conditional modes and SDs),
  * "correlation" (structure, group, parameter, estimate, se: the residual correlation),
  * "scale" (term, estimate, se, z, p: the scale formula's effects on log sigma),
+ * "scale_random" (group, term, sd, sd_se, corr, corr_se, nagq: a random scale effect),
+ * "scale_blups" (group, level, location, location_se, scale, scale_se, residual_sd,
+ * residual_sd_se: each level's climate level and consensus under a random scale effect),
  * "r2" (marginal, conditional) or "fitted" (row, fitted, fitted_fixed, residual,
  * residual_fixed, pearson, per data row). Free it with lc_table_free. */
 int32_t lc_fit_table(lc_fit const * fit, char const * which, lc_table * * out, lc_error * error);

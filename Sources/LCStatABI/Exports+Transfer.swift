@@ -38,7 +38,7 @@ public func lcTransferOptionsInit(_ options: UnsafeMutablePointer<lc_transfer_op
         guard let options else { throw LCError(.invalidArgument, "options is NULL") }
         options.pointee = lc_transfer_options(struct_size: UInt32(MemoryLayout<lc_transfer_options>.size), reml: 1, variance: nil,
                                               weights: nil, contrast_names: nil, contrast_kinds: nil, n_contrasts: 0,
-                                              ddf: LC_DDF_SATTERTHWAITE, correlation: nil, scale: nil)
+                                              ddf: LC_DDF_SATTERTHWAITE, correlation: nil, scale: nil, nagq: 11)
     }
 }
 
@@ -46,13 +46,16 @@ public func lcTransferOptionsInit(_ options: UnsafeMutablePointer<lc_transfer_op
 private func transferSpec(_ formula: UnsafePointer<CChar>?, _ options: UnsafePointer<lc_transfer_options>?) throws -> TransferSpec {
     var spec = try TransferSpec(parsing: try string(formula, "formula"))
     guard let o = options?.pointee else { return spec }
-    // the layout before `correlation` was added is read without it
-    let full = MemoryLayout<lc_transfer_options>.size, before = MemoryLayout<lc_transfer_options>.offset(of: \.correlation) ?? full
-    guard o.struct_size == UInt32(full) || o.struct_size == UInt32(before) else {
+    // the layouts before `correlation` (and `scale`) and before `nagq` were added are read without them
+    let full = MemoryLayout<lc_transfer_options>.size
+    let beforeCorrelation = MemoryLayout<lc_transfer_options>.offset(of: \.correlation) ?? full
+    let beforeNagq = MemoryLayout<lc_transfer_options>.offset(of: \.nagq) ?? full
+    guard [full, beforeCorrelation, beforeNagq].contains(Int(o.struct_size)) else {
         throw LCError(.invalidArgument,
             "lc_transfer_options.struct_size is \(o.struct_size), expected \(full): call lc_transfer_options_init")
     }
-    if o.struct_size == UInt32(full) {
+    if o.struct_size == UInt32(full) { spec.options.nagq = Int(o.nagq) }
+    if Int(o.struct_size) >= beforeNagq {
         spec.correlation = try o.correlation.map { try string($0, "correlation") }.flatMap { $0.isEmpty ? nil : try CorrelationStructure(parsing: $0) }
         spec.options.scale = try o.scale.map { try string($0, "scale") }.flatMap { $0.isEmpty ? nil : try ScaleFormula(parsing: $0) }
     }
@@ -152,6 +155,9 @@ public func lcFitCompareRefit(_ a: UnsafePointer<lc_fit>?, _ b: UnsafePointer<lc
 /// type III F tests), "ranef" (group, level, term, value, se: conditional modes and SDs),
 /// "correlation" (structure, group, parameter, estimate, se: the residual correlation),
 /// "scale" (term, estimate, se, z, p: the scale formula's effects on log sigma),
+/// "scale_random" (group, term, sd, sd_se, corr, corr_se, nagq: a random scale effect),
+/// "scale_blups" (group, level, location, location_se, scale, scale_se, residual_sd,
+/// residual_sd_se: each level's climate level and consensus under a random scale effect),
 /// "r2" (marginal, conditional) or "fitted" (row, fitted, fitted_fixed, residual,
 /// residual_fixed, pearson, per data row). Free it with lc_table_free.
 @c(lc_fit_table)
@@ -170,12 +176,14 @@ public func lcFitTable(_ fit: UnsafePointer<lc_fit>?, _ which: UnsafePointer<CCh
         case "icc": table = f.result.icc
         case "variance": table = f.result.variance
         case "correlation": table = f.result.correlation
+        case "scale_random": table = f.result.scaleRandom
+        case "scale_blups": table = f.result.scaleBlups
         case "scale": table = f.result.scale
         case "anova": table = try f.result.anova()
         case "ranef": table = f.result.fit.ranef
         case "r2": table = f.result.r2
         case "fitted": table = f.result.fitted
-        default: throw LCError(.invalidArgument, "unknown table '\(name)'; use fixed, random, fit, blups, icc, variance, scale, correlation, anova, ranef, r2 or fitted")
+        default: throw LCError(.invalidArgument, "unknown table '\(name)'; use fixed, random, fit, blups, icc, variance, scale, correlation, scale_random, scale_blups, anova, ranef, r2 or fitted")
         }
         return TableHandle(table)
     }

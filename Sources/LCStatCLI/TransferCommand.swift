@@ -21,6 +21,9 @@ struct TransferCommand: ParsableCommand {
     @Option(help: "Location-scale model: a formula for log sigma, e.g. \"~ session * diversity\" (glmmTMB's dispformula, whose coefficients are twice these).")
     var scale: String?
 
+    @Option(parsing: .unconditional, help: "Adaptive Gauss-Hermite nodes per level for a random scale effect, (1 | GROUP) in --scale (1: Laplace).")
+    var nagq: Int = 11
+
     @Option(help: "Residual correlation within groups: ar1(OCCASION | GROUP) (nlme's corAR1), car1(TIME | GROUP) (corCAR1) or cs(| GROUP) (corCompSymm).")
     var correlation: String?
 
@@ -63,6 +66,7 @@ struct TransferCommand: ParsableCommand {
             spec.options.weights = weights
             spec.correlation = try correlation.map(CorrelationStructure.init(parsing:))
             spec.options.scale = try scale.map(ScaleFormula.init(parsing:))
+            spec.options.nagq = nagq
             for entry in contrasts.flatMap({ $0.split(separator: ",") }) {
                 let parts = entry.split(separator: "=", maxSplits: 1).map { String($0.filter { $0 != " " }) }
                 guard parts.count == 2, !parts[0].isEmpty else {
@@ -123,22 +127,26 @@ enum TransferFormatter {
             + "\"deviance\": \(number(fit.criterion)), \"nobs\": \(fit.frame.n), \"reml\": \(fit.reml), "
             + "\"converged\": \(fit.converged), \"singular\": \(fit.singular), \"groups\": {\(groupCounts.joined(separator: ", "))}, "
             + "\"r2_marginal\": \(number(r2.marginal)), \"r2_conditional\": \(number(r2.conditional)), "
-            + "\"evaluations\": \(fit.evaluations), \"dropped_rows\": \(fit.frame.droppedRows)}"
+            + "\"evaluations\": \(fit.evaluations), \"dropped_rows\": \(fit.frame.droppedRows)"
+            + (fit.scaleRandom.map { ", \"nagq\": \($0.nagq)" } ?? "") + "}"
         let iccRows = TableFormatter.jsonObjects(r.icc)
         let variance = fit.variance == nil ? "" : ",\n  \"variance\": [" + TableFormatter.jsonObjects(r.variance).joined(separator: ", ") + "]"
         let scale = fit.scale == nil ? "" : ",\n  \"scale\": [" + TableFormatter.jsonObjects(r.scale).joined(separator: ", ") + "]"
         let correlation = fit.correlation == nil ? "" : ",\n  \"correlation\": [" + TableFormatter.jsonObjects(r.correlation).joined(separator: ", ") + "]"
+        let scaleRandom = fit.scaleRandom == nil ? "" : ",\n  \"scale_random\": [" + TableFormatter.jsonObjects(r.scaleRandom).joined(separator: ", ") + "]"
+            + ",\n  \"scale_blups\": [\n    " + TableFormatter.jsonObjects(r.scaleBlups).joined(separator: ",\n    ") + "\n  ]"
         let anova = ",\n  \"anova\": [" + TableFormatter.jsonObjects(try r.anova()).joined(separator: ", ") + "]"
         let intervals = confint.map { ",\n  \"confint\": [\n    " + TableFormatter.jsonObjects($0).joined(separator: ",\n    ") + "\n  ]" } ?? ""
         return "{\n  \"fixed\": [\n    " + fixed.joined(separator: ",\n    ") + "\n  ],\n  \"random\": [\n    "
             + random.joined(separator: ",\n    ") + "\n  ],\n  \"fit\": " + fitObject
-            + ",\n  \"icc\": [" + iccRows.joined(separator: ", ") + "]" + variance + scale + correlation + anova + intervals
+            + ",\n  \"icc\": [" + iccRows.joined(separator: ", ") + "]" + variance + scale + correlation + scaleRandom + anova + intervals
             + ",\n  \"notes\": [" + r.summary.notes.map(TableFormatter.jsonString).joined(separator: ", ") + "]\n}\n"
     }
 
     static func text(_ r: TransferResult, confint: ResultTable? = nil) throws -> String {
         let fit = r.fit
-        var out = "Linear mixed model fit by \(fit.reml ? "REML" : "maximum likelihood") (\(r.kenwardRogerUsed ? "Kenward-Roger" : "Satterthwaite") df)\n"
+        let tests = fit.scaleRandom != nil ? "Wald z" : r.kenwardRogerUsed ? "Kenward-Roger df" : "Satterthwaite df"
+        var out = "Linear mixed model fit by \(fit.reml ? "REML" : "maximum likelihood") (\(tests))\n"
         out += "Formula: \(fit.frame.formula)\n\n"
         out += "     AIC      BIC   logLik  \(fit.reml ? "REMLcrit" : "deviance")\n"
         out += [fit.aic, fit.bic, fit.logLik, fit.criterion].map { TableFormatter.fixed($0, 1) }.joined(separator: "  ") + "\n\n"
@@ -150,6 +158,10 @@ enum TransferFormatter {
         if fit.variance != nil { out += "\nResidual variance function:\n" + TableFormatter.text(r.variance) }
         if fit.scale != nil { out += "\nScale model (log residual SD):\n" + TableFormatter.text(r.scale) }
         if fit.correlation != nil { out += "\nResidual correlation:\n" + TableFormatter.text(r.correlation) }
+        if fit.scaleRandom != nil {
+            out += "\nRandom scale effect:\n" + TableFormatter.text(r.scaleRandom)
+            out += "\nLevel and consensus per \(fit.scaleRandom!.group) (posterior means and SDs):\n" + TableFormatter.text(r.scaleBlups)
+        }
         let anova = try r.anova()
         if anova.rowCount > 0 { out += "\nType III F tests:\n" + TableFormatter.text(anova) }
         let r2 = fit.r2()

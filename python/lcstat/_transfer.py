@@ -40,6 +40,14 @@ class TransferResult:
     correlation : pandas.DataFrame
         ``structure, group, parameter, estimate, se`` of the residual correlation
         structure (empty without one): ``phi`` for ``ar1``/``car1``, ``rho`` for ``cs``.
+    scale_random : pandas.DataFrame
+        ``group, term, sd, sd_se, corr, corr_se, nagq`` of a random scale effect (empty
+        without one): the SD of the levels' log residual SDs and its correlation with the
+        level's random intercept in the mean model.
+    scale_blups : pandas.DataFrame
+        ``group, level, location, location_se, scale, scale_se, residual_sd, residual_sd_se``:
+        per level (community) its climate level (location BLUP) and consensus (τ on log SD,
+        and the residual SD exp(η₀ + τ)), posterior means and SDs (empty without a random scale effect).
     """
 
     def __init__(self, capsule, formula: str, index=None, columns=None):
@@ -54,6 +62,8 @@ class TransferResult:
         self.variance = _frame_of(_lcstat.fit_table(capsule, "variance"))
         self.correlation = _frame_of(_lcstat.fit_table(capsule, "correlation"))
         self.scale = _frame_of(_lcstat.fit_table(capsule, "scale"))
+        self.scale_random = _frame_of(_lcstat.fit_table(capsule, "scale_random"))
+        self.scale_blups = _frame_of(_lcstat.fit_table(capsule, "scale_blups"))
         row = _frame_of(_lcstat.fit_table(capsule, "fit"))
         fit = {k: row[k].iloc[0].item() for k in row.columns if not k.startswith("groups_")}
         fit["groups"] = {k[len("groups_"):]: int(row[k].iloc[0]) for k in row.columns if k.startswith("groups_")}
@@ -166,7 +176,7 @@ CONTRASTS = ("treatment", "sum", "helmert", "poly")
 
 def transfer(data, formula: str, *, reml: bool = True, weights: str | None = None, contrasts: dict | None = None,
              ddf: str = "satterthwaite", variance: str | None = None, correlation: str | None = None,
-             scale: str | None = None, read_options=None, progress: bool = True) -> TransferResult:
+             scale: str | None = None, nagq: int = 11, read_options=None, progress: bool = True) -> TransferResult:
     """Fit a linear mixed model written in lme4's formula syntax, coded as R codes it.
 
     ``sharing ~ session + within(support, person) + between(support, person)
@@ -192,7 +202,13 @@ def transfer(data, formula: str, *, reml: bool = True, weights: str | None = Non
     time (``corCAR1``), ``"cs(| person)"`` with one correlation ρ (``corCompSymm``); combinable with
     ``variance``, as nlme's ``lme(..., correlation =, weights =)``. ``scale="~ session * diversity"``
     gives a location-scale model, log σᵢ = η₀ + wᵢ'η (glmmTMB's ``dispformula``, whose gaussian
-    coefficients are 2η), with the mean's random effects as written; ``fit.scale`` holds η. ``data`` is a DataFrame or a path to a CSV file.
+    coefficients are 2η), with the mean's random effects as written; ``fit.scale`` holds η.
+    ``scale="~ session + (1 | community)"`` adds a random scale effect per community (MELS:
+    each community its own log residual SD, correlated with its random intercept in the mean
+    model, which must have ``(1 | community)``; ``(1 || community)`` for independence), fitted
+    by maximum likelihood with ``nagq`` adaptive Gauss-Hermite nodes per community (1: Laplace);
+    ``scale_random`` then holds its SD and correlation and ``scale_blups`` each community's
+    level (location BLUP) and consensus (residual SD), with SEs. ``data`` is a DataFrame or a path to a CSV file.
 
     R equivalent: ``lmerTest::lmer(formula, data, REML = reml, weights = w, contrasts = list(...))``.
     """
@@ -206,6 +222,8 @@ def transfer(data, formula: str, *, reml: bool = True, weights: str | None = Non
         raise TypeError("scale must be a formula string such as '~ session * diversity'")
     if weights is not None and not isinstance(weights, str):
         raise TypeError("weights must be the name of a column")
+    if isinstance(nagq, bool) or not isinstance(nagq, int):
+        raise TypeError("nagq must be an integer from 1 (Laplace) to 25")
     if ddf not in DDF:
         raise ValueError("ddf must be 'satterthwaite' or 'kenward-roger'")
     contrasts = dict(contrasts or {})
@@ -215,7 +233,7 @@ def transfer(data, formula: str, *, reml: bool = True, weights: str | None = Non
             raise ValueError(f"contrasts maps a factor's name to one of {', '.join(CONTRASTS)}; got {name!r}: {kind!r}")
         contrasts[name] = kind
     index = None
-    options = (formula, bool(reml), variance, weights, list(contrasts), list(contrasts.values()), DDF[ddf], correlation, scale)
+    options = (formula, bool(reml), variance, weights, list(contrasts), list(contrasts.values()), DDF[ddf], correlation, scale, nagq)
     columns = _frame_of(_lcstat.transfer(None, *options, None, True))     # as the library parses the formula
     wanted = set(columns["column"])
     if _is_path(data):

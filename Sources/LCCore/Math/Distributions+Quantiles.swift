@@ -39,12 +39,14 @@ extension Distributions {
     /// P(|T| > |t|) for Student's t with `df` degrees of freedom: I_{df/(df + t²)}(df/2, 1/2).
     public static func tTwoSided(_ t: Double, _ df: Double) -> Double {
         guard df > 0, !t.isNaN else { return .nan }
+        if df.isInfinite { return chiSquaredUpperTail(t * t, 1) }      // the normal limit: P(|Z| > |t|)
         return regularizedBeta(df / (df + t * t), df / 2, 0.5)
     }
 
     /// The t quantile q with P(T ≤ q) = p, by bisection on the two-sided tail (p > 0.5).
     public static func tQuantile(_ p: Double, _ df: Double) -> Double {
         guard df > 0, p > 0.5, p < 1 else { return .nan }
+        if df.isInfinite { return normalQuantile(p) }
         let tail = 2 * (1 - p)
         var lo = 0.0, hi = 1.0
         while tTwoSided(hi, df) > tail { hi *= 2; if hi > 1e12 { return .infinity } }

@@ -54,6 +54,8 @@ public struct LMMFit: Sendable {
     /// `Transfer.compare`, the bootstrap) and the transformed rows (`workingFrame`).
     let residual: ResidualModel
     let residualParameters: [Double]
+    /// The random scale effect of a location-scale model (`RandomScaleModel`), when it has one.
+    public internal(set) var scaleRandom: ScaleRandomFit? = nil
 
     public var logLik: Double { -criterion / 2 }
 
@@ -64,7 +66,7 @@ public struct LMMFit: Sendable {
         return residual.whitening(residualParameters).map { scaled.mapped($0) } ?? scaled
     }
     /// Fixed effects, the θ parameters, σ and the residual model's parameters.
-    public var parameterCount: Int { beta.count + theta.count + 1 + residual.parameterCount }
+    public var parameterCount: Int { beta.count + theta.count + 1 + residual.parameterCount + (scaleRandom?.parameterCount ?? 0) }
     public var aic: Double { criterion + 2 * Double(parameterCount) }
     /// lme4's BIC: log(N) for REML and ML fits alike.
     public var bic: Double { criterion + log(Double(frame.n)) * Double(parameterCount) }
@@ -90,7 +92,8 @@ public struct LMMFit: Sendable {
 ///     d_ML(θ)   = log|L_θ|² + n(1 + log(2π r²(θ)/n))
 public enum LinearMixedModel {
     public static func fit(_ frame: ModelFrame, reml: Bool = true) throws -> LMMFit {
-        try fit(frame, reml: reml, residual: ResidualModel(variance: nil, scale: ScaleModel(frame), correlation: nil))
+        if let term = frame.options.scale?.random { return try fitRandomScale(frame, term: term) }
+        return try fit(frame, reml: reml, residual: ResidualModel(variance: nil, scale: ScaleModel(frame), correlation: nil))
     }
 
     /// With a residual variance function on `data`'s column (Var(eᵢ) = σ²g(vᵢ)²) and/or a
@@ -99,7 +102,13 @@ public enum LinearMixedModel {
     /// Satterthwaite df then hold ψ at its estimate.
     public static func fit(_ frame: ModelFrame, reml: Bool = true, variance: VarianceFunction? = nil,
                            correlation: CorrelationStructure? = nil, data: Dataset) throws -> LMMFit {
-        try fit(frame, reml: reml, residual: ResidualModel(variance: try variance.map { try VarianceModel($0, frame: frame, data: data) },
+        if let term = frame.options.scale?.random {
+            guard variance == nil, correlation == nil else {
+                throw LCError(.invalidArgument, "a random scale effect cannot be combined with a residual variance function or correlation structure yet")
+            }
+            return try fitRandomScale(frame, term: term)
+        }
+        return try fit(frame, reml: reml, residual: ResidualModel(variance: try variance.map { try VarianceModel($0, frame: frame, data: data) },
                                                            scale: ScaleModel(frame),
                                                            correlation: try correlation.map { try ResidualCorrelation($0, frame: frame, data: data) }))
     }

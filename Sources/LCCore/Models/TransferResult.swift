@@ -31,7 +31,8 @@ public struct TransferResult: Sendable {
             .init("df", .double(df)), .init("t", .double(t)), .init("p", .double(p)),
             .init("ci_low", .double(zip(fit.beta, half).map { $0 - $1 })),
             .init("ci_high", .double(zip(fit.beta, half).map { $0 + $1 })),
-        ], notes: [kenwardRoger == nil ? "df: Satterthwaite (as lmerTest)" : "SEs and df: Kenward-Roger (as pbkrtest and lmerTest)",
+        ], notes: [fit.scaleRandom != nil ? "Wald z tests and intervals (df = Inf); SEs from the inverse Hessian of -2 log L over every parameter"
+                   : kenwardRoger == nil ? "df: Satterthwaite (as lmerTest)" : "SEs and df: Kenward-Roger (as pbkrtest and lmerTest)",
                    fit.reml ? "REML fit" : "ML fit"] + fit.frame.notes)
     }
 
@@ -64,6 +65,7 @@ public struct TransferResult: Sendable {
         for c in fit.components where factors.insert(c.term.groupName).inserted {
             columns.append(.init("groups_" + c.term.groupName, .int([Int64(c.levels.count)])))
         }
+        if let s = fit.scaleRandom { columns.append(.init("nagq", .int([Int64(s.nagq)]))) }
         var notes: [String] = []
         if fit.singular { notes.append("singular fit: a variance is at zero or a correlation at ±1") }
         if !fit.converged { notes.append("the optimiser did not converge") }
@@ -72,6 +74,7 @@ public struct TransferResult: Sendable {
             notes.append("residual correlation \(c.structure) within \(c.structure.group), as nlme's \(c.structure.nlmeName)")
             if !fit.reml { notes.append("ML standard errors as lme4 (sigma^2 = r^2/n); nlme's summary scales them by sqrt(N/(N - p))") }
         }
+        if fit.scaleRandom != nil { notes += scaleRandom.notes }
         notes += fit.frame.notes
         return ResultTable(columns: columns, notes: notes)
     }
@@ -119,6 +122,41 @@ public struct TransferResult: Sendable {
         ], notes: s.map { ["log residual SD: log sigma_i = \($0.formula.description.dropFirst(2)) (glmmTMB's dispformula coefficients are twice these)",
                            "SEs from the inverse Hessian of -2 log L over the covariance parameters, the scale and log sigma"] }
                    ?? ["no scale formula"])
+    }
+
+    /// The random scale effect: one row `group, term, sd, sd_se, corr, corr_se, nagq` (σ_τ, the SD
+    /// of the levels' log residual SDs; corr with the level's location intercept, NaN when
+    /// independent); empty without one.
+    public var scaleRandom: ResultTable {
+        let s = fit.scaleRandom
+        let k = s == nil ? 0 : 1
+        return ResultTable(columns: [
+            .init("group", .text(s.map { [$0.group] } ?? [])), .init("term", .text([String](repeating: "(Intercept)", count: k))),
+            .init("sd", .double(s.map { [$0.sd] } ?? [])), .init("sd_se", .double(s.map { [$0.sdSE] } ?? [])),
+            .init("corr", .double(s.map { [$0.correlation ?? .nan] } ?? [])), .init("corr_se", .double(s.map { [$0.correlationSE ?? .nan] } ?? [])),
+            .init("nagq", .int(s.map { [Int64($0.nagq)] } ?? [])),
+        ], notes: s.map { s in
+            ["random scale effect: log sigma_ij = w_ij'eta + tau_\(s.group), tau ~ N(0, sd^2)" + (s.correlated ? ", correlated with the \(s.group) intercept of the mean model (MELS)" : ", independent of the mean model's effects"),
+             "maximum likelihood, integrating tau by adaptive Gauss-Hermite quadrature with \(s.nagq) node\(s.nagq == 1 ? " (Laplace)" : "s") per \(s.group); REML is not defined for this model",
+             "SEs from the inverse Hessian of -2 log L over every parameter; sd_se and corr_se by the delta method"]
+        } ?? ["no random scale effect"])
+    }
+
+    /// Both questions per level of the scale's factor (a community's climate level and its
+    /// consensus): `group, level, location, location_se, scale, scale_se, residual_sd,
+    /// residual_sd_se` — the location intercept's BLUP, the scale effect τ's (log SD), and the
+    /// residual SD at scale covariates 0, exp(η₀ + τ), each a posterior mean with its posterior SD.
+    public var scaleBlups: ResultTable {
+        let s = fit.scaleRandom
+        return ResultTable(columns: [
+            .init("group", .text([String](repeating: s?.group ?? "", count: s?.levels.count ?? 0))),
+            .init("level", .text(s?.levels ?? [])),
+            .init("location", .double(s?.location ?? [])), .init("location_se", .double(s?.locationSE ?? [])),
+            .init("scale", .double(s?.scale ?? [])), .init("scale_se", .double(s?.scaleSE ?? [])),
+            .init("residual_sd", .double(s?.residualSD ?? [])), .init("residual_sd_se", .double(s?.residualSDSE ?? [])),
+        ], notes: s == nil ? ["no random scale effect"]
+                           : ["empirical Bayes: posterior means and SDs given the estimates, by the fit's quadrature (as MIXREGLS)",
+                              "a lower residual_sd is more consensus; residual_sd is at the scale formula's covariates = 0"])
     }
 
     /// The residual correlation structure: `structure, group, parameter, estimate, se` (`ar1`,

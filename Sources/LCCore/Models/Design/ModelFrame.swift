@@ -8,11 +8,15 @@ public struct ModelOptions: Sendable, Equatable {
     /// The fixed part of a location-scale model's log σ (`ScaleFormula`); its variables take
     /// part in dropping rows with missing values, as the model's other variables do.
     public var scale: ScaleFormula?
+    /// Quadrature nodes per level for a random scale effect (1: Laplace's approximation). The
+    /// default, 11, is within 1e-6 of 40 nodes in logLik on the reference (7: 8e-6).
+    public var nagq: Int
 
-    public init(weights: String? = nil, contrasts: [String: ContrastKind] = [:], scale: ScaleFormula? = nil) {
+    public init(weights: String? = nil, contrasts: [String: ContrastKind] = [:], scale: ScaleFormula? = nil, nagq: Int = 11) {
         self.weights = weights
         self.contrasts = contrasts
         self.scale = scale
+        self.nagq = nagq
     }
 }
 

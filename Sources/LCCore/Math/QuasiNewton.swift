@@ -1,0 +1,78 @@
+/// Unconstrained minimisation by BFGS (Nocedal & Wright, *Numerical Optimization*, 2nd ed.,
+/// Alg. 6.1) on central-difference gradients, with a backtracking (Armijo) line search. The
+/// inverse Hessian starts from the diagonal curvature that the central differences give for
+/// free, so that parameters of very different scales (fixed effects beside log-SDs) start well
+/// conditioned. Stops when the Newton decrement g'H⁻¹g/2 falls below `tolerance` (in the
+/// criterion's units), or when no step along the search direction lowers the criterion.
+struct QuasiNewton {
+    var tolerance = 1e-7
+    var maxIterations = 300
+    /// Relative step of the differences: hᵢ = step · max(|xᵢ|, 0.1).
+    var step = 1e-5
+
+    struct Result { let x: [Double]; let value: Double; let evaluations: Int; let converged: Bool }
+
+    func minimize(from start: [Double], _ f: ([Double]) throws -> Double) rethrows -> Result {
+        let n = start.count
+        var x = start, fx = try f(x), evaluations = 1
+        func gradient(_ x: [Double], _ fx: Double) throws -> (g: [Double], curvature: [Double]) {
+            var g = [Double](repeating: 0, count: n), c = [Double](repeating: 0, count: n)
+            for i in 0..<n {
+                let h = step * max(abs(x[i]), 0.1)
+                var a = x, b = x
+                a[i] += h; b[i] -= h
+                let (plus, minus) = (try f(a), try f(b))
+                g[i] = (plus - minus) / (2 * h)
+                c[i] = (plus - 2 * fx + minus) / (h * h)
+            }
+            evaluations += 2 * n
+            return (g, c)
+        }
+        guard fx.isFinite else { return Result(x: x, value: fx, evaluations: evaluations, converged: false) }
+        var (g, curvature) = try gradient(x, fx)
+        var inverse = Matrix(rows: n, cols: n)
+        for i in 0..<n { inverse[i, i] = curvature[i] > 0 && curvature[i].isFinite ? 1 / curvature[i] : 1 }
+        for _ in 0..<maxIterations {
+            // d = −H⁻¹g, and the decrement
+            var d = [Double](repeating: 0, count: n)
+            for i in 0..<n { for j in 0..<n { d[i] -= inverse[i, j] * g[j] } }
+            var slope = zip(g, d).reduce(0) { $0 + $1.0 * $1.1 }
+            if slope >= 0 {
+                // not a descent direction: restart from the diagonal
+                for i in 0..<n { for j in 0..<n { inverse[i, j] = i == j ? (curvature[i] > 0 ? 1 / curvature[i] : 1) : 0 } }
+                for i in 0..<n { d[i] = -inverse[i, i] * g[i] }
+                slope = zip(g, d).reduce(0) { $0 + $1.0 * $1.1 }
+            }
+            if -slope / 2 < tolerance { return Result(x: x, value: fx, evaluations: evaluations, converged: true) }
+            var t = 1.0, accepted: ([Double], Double)? = nil
+            for _ in 0..<40 {
+                let y = zip(x, d).map { $0 + t * $1 }
+                let fy = try f(y)
+                evaluations += 1
+                if fy.isFinite && fy <= fx + 1e-4 * t * slope { accepted = (y, fy); break }
+                t /= 2
+            }
+            guard let (y, fy) = accepted else {
+                return Result(x: x, value: fx, evaluations: evaluations, converged: -slope / 2 < 1e3 * tolerance)
+            }
+            let (gy, cy) = try gradient(y, fy)
+            let s = zip(y, x).map { $0 - $1 }, change = zip(gy, g).map { $0 - $1 }
+            let sy = zip(s, change).reduce(0) { $0 + $1.0 * $1.1 }
+            if sy > 1e-12 * (zip(s, s).reduce(0) { $0 + $1.0 * $1.1 }).squareRoot() {
+                // H⁻¹ ← (I − ρsy')H⁻¹(I − ρys') + ρss'
+                let rho = 1 / sy
+                var hy = [Double](repeating: 0, count: n)
+                for i in 0..<n { for j in 0..<n { hy[i] += inverse[i, j] * change[j] } }
+                let yhy = zip(change, hy).reduce(0) { $0 + $1.0 * $1.1 }
+                for i in 0..<n {
+                    for j in 0..<n {
+                        inverse[i, j] += -rho * (hy[i] * s[j] + s[i] * hy[j]) + (rho * rho * yhy + rho) * s[i] * s[j]
+                    }
+                }
+            }
+            (x, fx, g, curvature) = (y, fy, gy, cy)
+            if fx - fy == 0 && t < 1e-8 { break }
+        }
+        return Result(x: x, value: fx, evaluations: evaluations, converged: false)
+    }
+}
