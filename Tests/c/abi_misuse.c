@@ -242,9 +242,14 @@ int main(void) {
         lc_table_free(t);
         lc_fit_free(fit);
         o.correlation = NULL;
+        o.scale = "~ t + (1 + t | person)";
+        expect("transfer random scale slope", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_INVALID_ARGUMENT,
+               &err, "is not (1 | group)");
         o.scale = "~ t + (1 | person)";
-        expect("transfer random scale", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_INVALID_ARGUMENT,
-               &err, "random scale effects");
+        o.nagq = 0;
+        expect("transfer random scale nagq", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_INVALID_ARGUMENT,
+               &err, "nagq must be between 1");
+        o.nagq = 11;
         o.scale = "~ t";
         expect("transfer scale", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_OK, &err, NULL);
         expect("scale table", lc_fit_table(fit, "scale", &t, &err), LC_STATUS_OK, &err, NULL);

@@ -215,10 +215,46 @@ def test_scale_formula_matches_glmmtmb_through_python_and_the_cli(reml):
 
 def test_scale_formula_errors():
     df = pd.read_csv(os.path.join(REF, "univbct.csv"))
-    with pytest.raises(lcstat.LcstatError, match="random scale effects are not supported yet"):
-        lcstat.transfer(df, "JSAT ~ TIME + (1 | SUBNUM)", scale="~ TIME + (1 | SUBNUM)", progress=False)
+    with pytest.raises(lcstat.LcstatError, match=r"is not \(1 \| group\)"):
+        lcstat.transfer(df, "JSAT ~ TIME + (1 | SUBNUM)", scale="~ TIME + (1 + TIME | SUBNUM)", progress=False)
+    with pytest.raises(lcstat.LcstatError, match=r"needs a random intercept of SUBNUM in the mean model"):
+        lcstat.transfer(df, "JSAT ~ TIME + (1 | TIME)", scale="~ TIME + (1 | SUBNUM)", progress=False)
+    with pytest.raises(TypeError, match="nagq must be an integer"):
+        lcstat.transfer(df, "JSAT ~ TIME + (1 | SUBNUM)", scale="~ TIME + (1 | SUBNUM)", nagq=2.5, progress=False)
     with pytest.raises(TypeError, match="scale must be a formula string"):
         lcstat.transfer(df, "JSAT ~ TIME + (1 | SUBNUM)", scale=2, progress=False)
+
+
+@pytest.mark.parametrize("kind", ["correlated", "independent"])
+def test_random_scale_effect_matches_the_reference_through_python_and_the_cli(kind):
+    """A random scale effect per community (MELS) against the independent ML fit in R
+    (Reference/random_scale.json, scripts/make-reference-random-scale.R: dense covariance
+    matrices, 40-node adaptive Gauss-Hermite, optim)."""
+    with open(os.path.join(REF, "random_scale.json")) as f:
+        ref = json.load(f)
+    r = ref[kind]
+    scale = ref["scale"] if kind == "correlated" else ref["scale_independent"]
+    path = os.path.join(REF, "random_scale.csv")
+    fit = lcstat.transfer(pd.read_csv(path), ref["formula"], scale=scale, nagq=25, progress=False)
+    assert fit.fit["loglik"] == pytest.approx(r["loglik"], abs=1e-6)
+    assert fit.fit["reml"] is False and fit.fit["nagq"] == 25
+    close(list(fit.fixed["estimate"]), r["beta"], 1e-4)
+    close(list(fit.scale["estimate"]), r["eta"], 1e-3)
+    assert list(fit.scale_random.columns) == ["group", "term", "sd", "sd_se", "corr", "corr_se", "nagq"]
+    assert fit.scale_random["sd"][0] == pytest.approx(r["sd_tau"], abs=1e-4)
+    if kind == "correlated":
+        assert fit.scale_random["corr"][0] == pytest.approx(r["rho"], abs=1e-4)
+    else:
+        assert math.isnan(fit.scale_random["corr"][0])
+    assert list(fit.scale_blups.columns) == ["group", "level", "location", "location_se", "scale", "scale_se",
+                                             "residual_sd", "residual_sd_se"]
+    assert len(fit.scale_blups) == 40 and (fit.scale_blups["residual_sd_se"] > 0).all()
+    cli = os.path.join(ROOT, "dist", "bin", "lcstat")
+    args = [cli, "transfer", path, "--formula", ref["formula"], "--scale", scale, "--nagq", "25", "--format", "json"]
+    out = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+    assert out["fit"]["loglik"] == pytest.approx(fit.fit["loglik"], rel=1e-12)
+    assert out["fit"]["nagq"] == 25 and out["scale_random"][0]["sd"] == pytest.approx(r["sd_tau"], abs=1e-4)
+    assert len(out["scale_blups"]) == 40 and set(out["scale_blups"][0]) == set(fit.scale_blups.columns)
 
 
 def test_moderated_emergence_matches_glmmtmb_through_python_and_the_cli():

@@ -2,34 +2,46 @@
 /// Alg. 6.1) on central-difference gradients, with a backtracking (Armijo) line search. The
 /// inverse Hessian starts from the diagonal curvature that the central differences give for
 /// free, so that parameters of very different scales (fixed effects beside log-SDs) start well
-/// conditioned. Stops when the Newton decrement g'H⁻¹g/2 falls below `tolerance` (in the
-/// criterion's units), or when no step along the search direction lowers the criterion.
+/// conditioned. Far from the optimum (a Newton decrement above `centralBelow`) the gradient is
+/// taken by forward differences, at half the cost; near it by central ones. Stops when the
+/// decrement g'H⁻¹g/2 falls below `tolerance` (in the criterion's units), or when no step
+/// along the search direction lowers the criterion.
 struct QuasiNewton {
     var tolerance = 1e-7
     var maxIterations = 300
     /// Relative step of the differences: hᵢ = step · max(|xᵢ|, 0.1).
     var step = 1e-5
+    var centralBelow = 1.0
 
     struct Result { let x: [Double]; let value: Double; let evaluations: Int; let converged: Bool }
 
     func minimize(from start: [Double], _ f: ([Double]) throws -> Double) rethrows -> Result {
         let n = start.count
         var x = start, fx = try f(x), evaluations = 1
-        func gradient(_ x: [Double], _ fx: Double) throws -> (g: [Double], curvature: [Double]) {
+        /// The gradient, and with central differences the diagonal curvature (else nil).
+        func gradient(_ x: [Double], _ fx: Double, central: Bool) throws -> (g: [Double], curvature: [Double]?) {
             var g = [Double](repeating: 0, count: n), c = [Double](repeating: 0, count: n)
             for i in 0..<n {
                 let h = step * max(abs(x[i]), 0.1)
-                var a = x, b = x
-                a[i] += h; b[i] -= h
-                let (plus, minus) = (try f(a), try f(b))
-                g[i] = (plus - minus) / (2 * h)
-                c[i] = (plus - 2 * fx + minus) / (h * h)
+                var a = x
+                a[i] += h
+                let plus = try f(a)
+                if central {
+                    var b = x
+                    b[i] -= h
+                    let minus = try f(b)
+                    g[i] = (plus - minus) / (2 * h)
+                    c[i] = (plus - 2 * fx + minus) / (h * h)
+                } else {
+                    g[i] = (plus - fx) / h
+                }
             }
-            evaluations += 2 * n
-            return (g, c)
+            evaluations += central ? 2 * n : n
+            return (g, central ? c : nil)
         }
         guard fx.isFinite else { return Result(x: x, value: fx, evaluations: evaluations, converged: false) }
-        var (g, curvature) = try gradient(x, fx)
+        var (g, first) = try gradient(x, fx, central: true)
+        var curvature = first ?? []
         var inverse = Matrix(rows: n, cols: n)
         for i in 0..<n { inverse[i, i] = curvature[i] > 0 && curvature[i].isFinite ? 1 / curvature[i] : 1 }
         for _ in 0..<maxIterations {
@@ -55,7 +67,7 @@ struct QuasiNewton {
             guard let (y, fy) = accepted else {
                 return Result(x: x, value: fx, evaluations: evaluations, converged: -slope / 2 < 1e3 * tolerance)
             }
-            let (gy, cy) = try gradient(y, fy)
+            let (gy, cy) = try gradient(y, fy, central: -slope / 2 < centralBelow)
             let s = zip(y, x).map { $0 - $1 }, change = zip(gy, g).map { $0 - $1 }
             let sy = zip(s, change).reduce(0) { $0 + $1.0 * $1.1 }
             if sy > 1e-12 * (zip(s, s).reduce(0) { $0 + $1.0 * $1.1 }).squareRoot() {
@@ -70,7 +82,8 @@ struct QuasiNewton {
                     }
                 }
             }
-            (x, fx, g, curvature) = (y, fy, gy, cy)
+            (x, fx, g) = (y, fy, gy)
+            if let cy { curvature = cy }
             if fx - fy == 0 && t < 1e-8 { break }
         }
         return Result(x: x, value: fx, evaluations: evaluations, converged: false)

@@ -113,7 +113,8 @@ public enum LinearMixedModel {
                                                            correlation: try correlation.map { try ResidualCorrelation($0, frame: frame, data: data) }))
     }
 
-    /// `degreesOfFreedom: false` skips the Satterthwaite derivatives (refits of a bootstrap).
+    /// `degreesOfFreedom: false` skips the Satterthwaite derivatives and the residual model's SEs
+    /// (refits of a bootstrap, starting values); those fields are then NaN.
     static func fit(_ original: ModelFrame, reml: Bool, residual: ResidualModel, degreesOfFreedom: Bool = true) throws -> LMMFit {
         let (n, p) = (original.n, original.p)
         try validate(original)
@@ -217,7 +218,9 @@ public enum LinearMixedModel {
         // of the criterion before σ is profiled out, which also gives log σ's (the scale's intercept)
         let logSigma = log(sigma2) / 2
         let psiCovariance: Matrix?
-        if residual.scale != nil {
+        if !degreesOfFreedom {
+            psiCovariance = nil
+        } else if residual.scale != nil {
             let m = Double(reml ? n - p : n)
             psiCovariance = residualCovariance(at: result.x + [logSigma]) { z in
                 guard let (e, jacobian, theta) = state(Array(z.dropLast())), let at = e.evaluate(theta, reml: reml),

@@ -27,7 +27,7 @@ extension RandomScaleModel {
             var halvings = 0
             while !(gNext >= gz - 1e-12 * abs(gz)) && halvings < 30 { step /= 2; next = z + step; gNext = g(next); halvings += 1 }
             (z, gz) = (next, gNext)
-            if abs(step) < 1e-9 { break }
+            if abs(step) < 1e-6 { break }       // Newton: the error after a step δ is O(δ²)
         }
         let (up, down) = (g(z + h), g(z - h))
         curvature = (up - 2 * gz + down) / (h * h)

@@ -162,19 +162,29 @@ extension RandomScaleModel {
     /// the caller: per unit P₁ = T_p'K_ppT_p, P₂ = T_p'K_pcT_c, v₀ = T_p'(Kγ₀)_p, V = T_p'K_pc
     /// (so that T_p'(Kγ)_p = v₀ − Vμ, γ = γ₀ − [0, μ, 0, 0], γ₀ = [0, 0, −β, 1]); for the level,
     /// Σ T_c'K_ccT_c, Σ K_cc, Σ (Kγ₀)_c and Σ γ₀'Kγ₀.
-    struct LevelScratch {
-        var p1: [Double], p2: [Double], v0: [Double], vc: [Double]
-        var kcc: [Double], tkt: [Double], k0c: [Double], g0: Double = 0
-        var scc: [Double], hc: [Double], a: [Double], w: [Double], f: [Double], mu: [Double], kg: [Double], tmp: [Double]
+    final class LevelScratch {
+        let p1: UnsafeMutablePointer<Double>, p2: UnsafeMutablePointer<Double>, v0: UnsafeMutablePointer<Double>
+        let vc: UnsafeMutablePointer<Double>, kcc: UnsafeMutablePointer<Double>, tkt: UnsafeMutablePointer<Double>
+        let k0c: UnsafeMutablePointer<Double>, scc: UnsafeMutablePointer<Double>, hc: UnsafeMutablePointer<Double>
+        let a: UnsafeMutablePointer<Double>, w: UnsafeMutablePointer<Double>, f: UnsafeMutablePointer<Double>
+        let mu: UnsafeMutablePointer<Double>, kg: UnsafeMutablePointer<Double>, tmp: UnsafeMutablePointer<Double>
+        var g0 = 0.0
+        private var owned: [UnsafeMutablePointer<Double>] = []
         init(_ model: RandomScaleModel, maxUnits: Int) {
             let (qp, qc, d) = (model.qp, model.qc, model.d)
-            p1 = .init(repeating: 0, count: maxUnits * qp * qp); p2 = .init(repeating: 0, count: maxUnits * qp * qc)
-            v0 = .init(repeating: 0, count: maxUnits * qp); vc = .init(repeating: 0, count: maxUnits * qp * qc)
-            kcc = .init(repeating: 0, count: qc * qc); tkt = .init(repeating: 0, count: qc * qc); k0c = .init(repeating: 0, count: qc)
-            scc = .init(repeating: 0, count: qc * qc); hc = .init(repeating: 0, count: qc)
-            a = .init(repeating: 0, count: qp * qp); w = .init(repeating: 0, count: qp); f = .init(repeating: 0, count: qp * qc)
-            mu = .init(repeating: 0, count: qc); kg = .init(repeating: 0, count: d); tmp = .init(repeating: 0, count: max(qp * qp, d + qc) + 1)
+            var blocks: [UnsafeMutablePointer<Double>] = []
+            func block(_ n: Int) -> UnsafeMutablePointer<Double> {
+                let b = UnsafeMutablePointer<Double>.allocate(capacity: max(n, 1))
+                b.initialize(repeating: 0, count: max(n, 1))
+                blocks.append(b)
+                return b
+            }
+            p1 = block(maxUnits * qp * qp); p2 = block(maxUnits * qp * qc); v0 = block(maxUnits * qp); vc = block(maxUnits * qp * qc)
+            kcc = block(qc * qc); tkt = block(qc * qc); k0c = block(qc); scc = block(qc * qc); hc = block(qc)
+            a = block(qp * qp); w = block(qp); f = block(qp * qc); mu = block(qc); kg = block(d); tmp = block(max(qp * qp, d + qc) + 1)
+            owned = blocks
         }
+        deinit { owned.forEach { $0.deallocate() } }
     }
 
     var maxUnitsPerLevel: Int { (0..<levels).map { unitStart[$0 + 1] - unitStart[$0] }.max() ?? 0 }
@@ -185,9 +195,9 @@ extension RandomScaleModel {
         for j in 0..<(qc * qc) { s.kcc[j] = 0 }
         for j in 0..<qc { s.k0c[j] = 0 }
         s.g0 = 0
+        sums.k.withUnsafeBufferPointer { all in
         for (slot, i) in (unitStart[c]..<unitStart[c + 1]).enumerated() {
-            let k = sums.k[(i * d * d)...]
-            let base = k.startIndex
+            let k = all.baseAddress! + i * d * d, base = 0
             // Kγ₀
             for u in 0..<d {
                 var v = k[base + u * d + d - 1]
@@ -231,6 +241,7 @@ extension RandomScaleModel {
                 }
             }
         }
+        }
         // T_c'(ΣK_cc)T_c
         for x in 0..<qc {
             for y in 0..<qc {
@@ -249,7 +260,7 @@ extension RandomScaleModel {
         let tau = a.joint[0] * z, scale = exp(-2 * tau)
         for x in 0..<qc { s.mu[x] = a.joint[(x + 1) * e] * z }
         // the community block before the units' elimination: I + sT_c'ΣK_ccT_c; its right side sT_c'(Σ(Kγ₀)_c − ΣK_ccμ)
-        var q = s.g0, logDet = 0.0
+        var q = s.g0, logDet = 0.0, determinant = LogProduct()
         for x in 0..<qc {
             var r = s.k0c[x]
             for y in 0..<qc { r -= s.kcc[x * qc + y] * s.mu[y] }
@@ -264,7 +275,24 @@ extension RandomScaleModel {
             s.hc[x] = scale * v
             for y in 0..<qc { s.scc[x * qc + y] = scale * s.tkt[x * qc + y] + (x == y ? 1 : 0) }
         }
-        if qp > 0 {
+        if qp == 2 && qc == 1 {
+            // a random intercept and slope per unit and an intercept per level, written out
+            let mu = s.mu[0]
+            var scc = s.scc[0], hc = s.hc[0]
+            for slot in 0..<(unitStart[c + 1] - unitStart[c]) {
+                let p1 = s.p1 + 4 * slot, p2 = s.p2 + 2 * slot, v0 = s.v0 + 2 * slot, vc = s.vc + 2 * slot
+                let r00 = (1 + scale * p1[0]).squareRoot(), r10 = scale * p1[2] / r00
+                let r11 = (1 + scale * p1[3] - r10 * r10).squareRoot()
+                determinant.multiply(by: r00 * r11)
+                let w0 = scale * (v0[0] - vc[0] * mu) / r00
+                let w1 = (scale * (v0[1] - vc[1] * mu) - r10 * w0) / r11
+                let f0 = scale * p2[0] / r00, f1 = (scale * p2[1] - r10 * f0) / r11
+                q -= w0 * w0 + w1 * w1
+                hc -= f0 * w0 + f1 * w1
+                scc -= f0 * f0 + f1 * f1
+            }
+            (s.scc[0], s.hc[0]) = (scc, hc)
+        } else if qp > 0 {
             for slot in 0..<(unitStart[c + 1] - unitStart[c]) {
                 // A = I + sP₁ = RR'; w = R⁻¹ s(v₀ − Vμ); F = R⁻¹ sP₂
                 for x in 0..<qp { for y in 0...x { s.a[x * qp + y] = scale * s.p1[(slot * qp + x) * qp + y] + (x == y ? 1 : 0) } }
@@ -274,8 +302,11 @@ extension RandomScaleModel {
                         for t in 0..<y { v -= s.a[x * qp + t] * s.a[y * qp + t] }
                         s.a[x * qp + y] = x == y ? v.squareRoot() : v / s.a[y * qp + y]
                     }
-                    logDet += 2 * log(s.a[x * qp + x])
                 }
+                // |A| = Π R_xx² ≥ 1 (A = I + sP₁): one logarithm per many units
+                var diagonal = 1.0
+                for x in 0..<qp { diagonal *= s.a[x * qp + x] }
+                determinant.multiply(by: diagonal)
                 for x in 0..<qp {
                     var v = s.v0[slot * qp + x]
                     for y in 0..<qc { v -= s.vc[(slot * qp + x) * qc + y] * s.mu[y] }
@@ -295,6 +326,7 @@ extension RandomScaleModel {
                 }
             }
         }
+        logDet += 2 * determinant.value
         // the community block: B = R_cR_c', q −= ‖R_c⁻¹h‖²
         for x in 0..<qc {
             for y in 0...x {
@@ -342,7 +374,7 @@ extension RandomScaleModel {
     }
 
     /// (RR')⁻¹[t, u] for a small lower-triangular R (row-major, the lower triangle of `r`).
-    private func inverseEntry(_ r: [Double], _ n: Int, _ t: Int, _ u: Int) -> Double {
+    private func inverseEntry(_ r: UnsafePointer<Double>, _ n: Int, _ t: Int, _ u: Int) -> Double {
         // column u of (RR')⁻¹: solve R x = e_u, then R'y = x
         var x = [Double](repeating: 0, count: n)
         for i in 0..<n {
