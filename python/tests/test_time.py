@@ -52,8 +52,13 @@ def test_example_notebook_runs():
     pytest.importorskip("matplotlib")
     folder = os.path.join(ROOT, "python", "examples")
     nb = nbformat.read(os.path.join(folder, "learning_community_study.ipynb"), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    # stored with its outputs (plots included), and no backend forced in it: inline in Jupyter
+    assert all(c.get("outputs") for c in code) and not any("matplotlib.use" in c.source for c in code)
     nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": folder}}).execute()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = " ".join(str(o.get("data", {}).get("text/plain", "")) for o in outputs)
     assert "Aggregation" in text and "delta" in text
+    assert "eta_time_moderator" in text and "residual_sd" in text      # moderated emergence, level and consensus
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2     # plot_consensus and plot_emergence, inline
