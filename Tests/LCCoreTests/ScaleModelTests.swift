@@ -67,7 +67,7 @@ struct ScaleModelTests {
         #expect(abs((scaled.scale?.estimates[0] ?? .nan) - log(varExp.sigma)) < 1e-4)
     }
 
-    @Test(arguments: [("~ TIME + (1 | SUBNUM)", "random scale effects are not supported yet"), ("~ 0 + TIME", "drops the intercept"),
+    @Test(arguments: [("~ TIME + (1 + TIME | SUBNUM)", "is not (1 | group)"), ("~ TIME + (1 | a) + (1 | b)", "it can have one"), ("~ 0 + TIME", "drops the intercept"),
                       ("~ 1", "has no term")])
     func unfittableScaleFormulasAreErrors(_ text: String, _ message: String) {
         #expect { try ScaleFormula(parsing: text) } throws: { ($0 as? LCError)?.message.contains(message) == true }

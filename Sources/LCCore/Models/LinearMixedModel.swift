@@ -171,7 +171,15 @@ public enum LinearMixedModel {
             guard let (e, jacobian, theta) = state(x), let d = e.evaluate(theta, reml: reml)?.criterion, jacobian.isFinite else { return .infinity }
             return d + jacobian
         }
-        let result = optimize(criterion, from: start, lower: lower)
+        var result: (x: [Double], evaluations: Int, converged: Bool)
+        if residual.scale != nil && residual.variance == nil && residual.correlation == nil {
+            // a smooth criterion in θ and η without bounds that matter (ΛΛ' is even in each column
+            // of Λ): quasi-Newton steps take far fewer evaluations than the simplex
+            let q = QuasiNewton(tolerance: 1e-9).minimize(from: start, criterion)
+            result = (layout.canonical(Array(q.x[..<thetaCount])) + Array(q.x[thetaCount...]), q.evaluations, q.converged)
+        } else {
+            result = optimize(criterion, from: start, lower: lower)
+        }
         try Monitor.check()         // a cancelled call stops the simplex early; it is not a fit
         guard let (final, jacobian, theta) = state(result.x, exact: true), let at = final.evaluate(theta, reml: reml) else {
             throw LCError(.internalError, "the deviance is undefined at the optimum")

@@ -27,6 +27,23 @@ struct ThetaLayout: Sendable {
         return (lower, start)
     }
 
+    /// The same covariances with every diagonal ≥ 0: a column of Λ whose diagonal is negative is
+    /// negated (ΛΛ' is unchanged), as an unconstrained optimiser may leave it.
+    func canonical(_ reduced: [Double]) -> [Double] {
+        var out = reduced, k = 0
+        for sizes in memberSizes {
+            let q = sizes.reduce(0, +)
+            var member = [Int]()
+            for (m, s) in sizes.enumerated() { member += [Int](repeating: m, count: s) }
+            for j in 0..<q {
+                let column = (j..<q).filter { member[$0] == member[j] }.count
+                if out[k] < 0 { for t in k..<(k + column) { out[t] = -out[t] } }
+                k += column
+            }
+        }
+        return out
+    }
+
     /// The engine's θ from the free entries.
     func expand(_ reduced: [Double]) -> [Double] {
         var out: [Double] = [], k = 0
