@@ -28,10 +28,10 @@
 #include <stdint.h>
 
 #define LCSTAT_VERSION_MAJOR 0
-#define LCSTAT_VERSION_MINOR 2
+#define LCSTAT_VERSION_MINOR 3
 #define LCSTAT_VERSION_PATCH 0
 /* LCSTAT_VERSION_MAJOR * 10000 + MINOR * 100 + PATCH, as lc_version() returns. */
-#define LCSTAT_VERSION_NUMBER 200
+#define LCSTAT_VERSION_NUMBER 300
 
 /* Status codes. */
 #define LC_STATUS_OK 0

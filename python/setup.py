@@ -1,8 +1,9 @@
 """Builds lcstat's Python package: the Swift library (liblcstat.so, with the
 Swift runtime linked in statically) and the CPython extension over its C ABI.
 
-`pip install ./python` runs `swift build` in the repository one level up, so
-it needs the Swift toolchain at build time only."""
+`pip install ./python` runs `scripts/build-lib lib` in the repository one level up,
+so it needs the Swift toolchain at build time only; `scripts/wheel` makes a wheel that
+needs nothing but Python, numpy and pandas."""
 import os
 import re
 import shutil
@@ -13,7 +14,6 @@ from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SCRATCH = os.path.join(ROOT, ".build-static")
 
 
 def version():
@@ -22,24 +22,26 @@ def version():
         return ".".join(re.search(r"major = (\d+), minor = (\d+), patch = (\d+)", f.read()).groups())
 
 
+def soname():
+    """The library's file name as the extension records it (its SONAME, scripts/build-lib)."""
+    return "liblcstat.so." + version().split(".")[0]
+
+
 class BuildSwiftThenExt(build_ext):
     def run(self):
-        swift = shutil.which("swift") or "/opt/swift/usr/bin/swift"   # not resolved: the driver needs its name
-        args = [swift, "build", "-c", "release", "--product", "lcstat_shared",
-                "--scratch-path", SCRATCH, "-Xswiftc", "-static-stdlib"]
-        subprocess.run(args, cwd=ROOT, check=True)
-        bin_path = subprocess.run(args[:2] + ["-c", "release", "--scratch-path", SCRATCH, "--show-bin-path"],
-                                  cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+        # the shared library as C users get it: SONAME liblcstat.so.MAJOR, only lc_* exported
+        subprocess.run([os.path.join(ROOT, "scripts", "build-lib"), "lib"], cwd=ROOT, check=True)
+        built = os.path.join(ROOT, "dist", "lib", soname())
         libdir = os.path.join(self.build_temp, "swiftlib")
         os.makedirs(libdir, exist_ok=True)
-        shutil.copyfile(os.path.join(bin_path, "liblcstat_shared.so"), os.path.join(libdir, "liblcstat.so"))
+        shutil.copyfile(built, os.path.join(libdir, "liblcstat.so"))
         for ext in self.extensions:
             ext.library_dirs.append(libdir)
         super().run()
-        # ship the library beside the extension (found through RPATH $ORIGIN)
+        # ship the library beside the extension under its SONAME (found through RPATH $ORIGIN)
         dest = os.path.dirname(self.get_ext_fullpath("lcstat._lcstat"))
         os.makedirs(dest, exist_ok=True)
-        shutil.copyfile(os.path.join(libdir, "liblcstat.so"), os.path.join(dest, "liblcstat.so"))
+        shutil.copyfile(built, os.path.join(dest, soname()))
 
 
 setup(
