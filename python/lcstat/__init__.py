@@ -12,5 +12,13 @@ from ._transfer import TransferResult, compare, emergence, transfer
 
 __all__ = ["agreement", "icc", "alpha", "scores", "level_consensus", "null_distribution", "rgr", "aggregation",
            "consensus_over_time", "composition", "plot_consensus", "plot_emergence", "bootstrap_groups", "transfer", "compare",
-           "emergence", "TransferResult", "version", "set_memory_budget", "LcstatError"]
+           "emergence", "TransferResult", "Result", "version", "set_memory_budget", "LcstatError"]
 __version__ = version()      # the loaded library's; python/setup.py takes the same from Version.swift
+
+
+def __getattr__(name):
+    # lcstat.Result (the DataFrame subclass of every table) is made on first use, after pandas
+    if name == "Result":
+        from . import _api
+        return _api.Result
+    raise AttributeError(f"module 'lcstat' has no attribute {name!r}")

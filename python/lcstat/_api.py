@@ -192,12 +192,68 @@ def _table_frame(table, extra: bool = True) -> pd.DataFrame:
             others[i] = _lcstat.table_column(table, i)
     del table
     import pandas as pd
-    df = pd.DataFrame(block.T, columns=[name for _, name in floats], copy=False)
+    df = _result_class()(block.T, columns=[name for _, name in floats], copy=False)
     for position, (i, name, kind) in enumerate(keep):
         if kind != "f":
             df.insert(position, name, others.pop(i))
     df.attrs["notes"] = list(notes)
     return df
+
+
+def _make_result_class():
+    """lcstat's table type, made on first use (after pandas is imported; see ``__getattr__``)."""
+    import html
+    import json
+
+    import pandas as pd
+
+    class Result(pd.DataFrame):
+        """A table of lcstat's: a pandas DataFrame whose notes (``attrs["notes"]``: conventions,
+        left-out rows, where lcstat and R differ) show with it, in Jupyter and as text.
+        Frames derived from it (``head()``, a selection) are plain DataFrames."""
+
+        @property
+        def _constructor(self):
+            return pd.DataFrame
+
+        def _notes(self):
+            return list(self.attrs.get("notes") or [])
+
+        def _repr_html_(self):
+            body = super()._repr_html_()
+            notes = self._notes()
+            if body is None or not notes:
+                return body
+            items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+            return body + f'<ul class="lcstat-notes" style="margin-top:0.3em;font-size:smaller;color:#555">{items}</ul>'
+
+        def __repr__(self):
+            return super().__repr__() + "".join(f"\n# {n}" for n in self._notes())
+
+        def to_arrow(self):
+            """The table as a ``pyarrow.Table`` (needs pyarrow), its notes in the schema's
+            metadata under ``lcstat.notes`` (a JSON list)."""
+            import pyarrow as pa
+            table = pa.Table.from_pandas(pd.DataFrame(self), preserve_index=False)
+            return table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                                  b"lcstat.notes": json.dumps(self._notes()).encode()})
+
+    Result.__module__, Result.__qualname__ = __name__, "Result"     # pickles name it lcstat._api.Result
+    return Result
+
+
+def _result_class():
+    return globals()["Result"] if "Result" in globals() else __getattr__("Result")
+
+
+def __getattr__(name):
+    # PEP 562: `Result` subclasses pandas.DataFrame, so it is made when first asked for
+    # (importing lcstat does not import pandas); pickles of tables find it here
+    if name == "Result":
+        cls = _make_result_class()
+        globals()["Result"] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _run(analysis: str, data, columns: Sequence[str], spec: dict, extra: bool = True,

@@ -37,6 +37,22 @@ def composition(data, *, group, columns, read_options=None) -> pd.DataFrame:
     return _run("composition", data, g + cols, {"group": g, "items": cols}, True, read_options, _group_keys(g))
 
 
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+_DASHES = ("-", "--", ":", "-.")
+
+
+def _distinct_style(k: int, n: int) -> dict:
+    """Line k of n, told apart from every other: up to 10 groups matplotlib's default colours;
+    up to 20 the 20 colours of tab20; beyond, those colours again with another marker and dash
+    (20 × 8 markers × 4 dashes before any pair repeats)."""
+    if n <= 10:
+        return {"color": f"C{k}", "marker": "o"}
+    import matplotlib
+    colours = matplotlib.colormaps["tab20"].colors
+    return {"color": colours[k % 20], "marker": _MARKERS[(k // 20) % len(_MARKERS)],
+            "linestyle": _DASHES[(k // (20 * len(_MARKERS))) % len(_DASHES)]}
+
+
 def plot_consensus(table: pd.DataFrame, index: str = "rwg_j", ax=None, level: bool = False):
     """Consensus trajectories: one line per group over the waves of a
     :func:`consensus_over_time` table (``index`` any of its columns; ``level=True``
@@ -59,8 +75,9 @@ def plot_consensus(table: pd.DataFrame, index: str = "rwg_j", ax=None, level: bo
         x = table["wave"].map(order)
         ax.set_xticks(list(order.values()), list(order.keys()))
     keys = [c for c in table.columns[:list(table.columns).index("wave")]]
-    for name, rows in table.groupby(keys if len(keys) > 1 else keys[0], sort=False, observed=True):
-        ax.plot(x[rows.index].to_numpy(), rows[column].to_numpy(), marker="o", label=str(name))
+    groups = list(table.groupby(keys if len(keys) > 1 else keys[0], sort=False, observed=True))
+    for k, (name, rows) in enumerate(groups):
+        ax.plot(x[rows.index].to_numpy(), rows[column].to_numpy(), label=str(name), **_distinct_style(k, len(groups)))
     ax.set_xlabel("wave")
     ax.set_ylabel(column)
     if column in ("rwg_j", "awg"):

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from . import _lcstat
 from ._progress import progress_for
-from ._api import LcstatError, _error, _frame, _is_path, _run as _run_analysis, _source, _table_frame as _frame_of
+from ._api import LcstatError, _error, _result_class, _frame, _is_path, _run as _run_analysis, _source, _table_frame as _frame_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,9 +70,40 @@ class TransferResult:
         fit["notes"] = row.attrs["notes"]
         self.fit = fit
 
+    # tables read again after unpickling (the library's fit does not cross processes)
+    _SAVED = ("fitted", "ranef", "r2", "anova")
+
+    def _table(self, name: str):
+        if self._capsule is None:
+            if name not in self._saved:
+                raise _error(f"this fit was unpickled: {name} needs the fit itself; fit it again in this process", 2)
+            saved = self._saved[name]
+            table = _result_class()(saved.copy())
+            table.attrs = {k: list(v) if isinstance(v, list) else v for k, v in saved.attrs.items()}
+            return table
+        return _frame_of(_lcstat.fit_table(self._capsule, name))
+
+    def _need_fit(self, what: str):
+        if self._capsule is None:
+            raise _error(f"this fit was unpickled: {what} needs the fit itself; fit it again in this process", 2)
+
+    def __getstate__(self):
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_capsule", "_saved")}
+        state["_saved"] = {}
+        for name in self._SAVED:
+            try:
+                state["_saved"][name] = self._table(name)
+            except LcstatError:
+                pass
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._capsule = None
+
     def _per_row(self, column: str, name: str):
         import pandas as pd
-        values = _frame_of(_lcstat.fit_table(self._capsule, "fitted"))[column].to_numpy()
+        values = self._table("fitted")[column].to_numpy()
         return pd.Series(values, index=self._index if self._index is not None and len(self._index) == len(values) else None,
                          name=name)
 
@@ -100,6 +131,7 @@ class TransferResult:
         ``random=True``: with the BLUPs, zero for levels the fit did not see (lme4's
         ``predict(fit, newdata, allow.new.levels = TRUE)``); ``random=False``: ``re.form = NA``."""
         import pandas as pd
+        self._need_fit("predict")
         df = _frame(newdata)
         wanted = set(self._columns.loc[self._columns["role"] == "predictor", "column"])
         source = _source(df, [c for c in df.columns if str(c) in wanted], None)
@@ -112,7 +144,7 @@ class TransferResult:
     def ranef(self):
         """Conditional modes with their conditional SDs (lme4's
         ``as.data.frame(ranef(fit, condVar = TRUE))``): ``group, level, term, value, se``."""
-        return _frame_of(_lcstat.fit_table(self._capsule, "ranef"))
+        return self._table("ranef")
 
     def confint(self, method: str = "wald", level: float = 0.95, nsim: int = 1000, seed: int = 1, progress: bool = True):
         """Intervals of every parameter: ``parameter`` (sd, corr, sigma, fixed), ``group``,
@@ -123,6 +155,7 @@ class TransferResult:
         Ctrl-C stops it; past two seconds a progress bar shows (``progress=False``: none)."""
         if method not in ("wald", "profile", "bootstrap"):
             raise ValueError("method must be 'wald', 'profile' or 'bootstrap'")
+        self._need_fit("confint")
         bar = progress_for("confint", progress)
         try:
             table = _lcstat.fit_confint(self._capsule, method, float(level), int(nsim), int(seed), bar)
@@ -135,39 +168,69 @@ class TransferResult:
         """Marginal and conditional R² (Nakagawa & Schielzeth 2013, random slopes as
         Johnson 2014; ``performance::r2_nakagawa``): a Series with ``marginal, conditional``."""
         import pandas as pd
-        t = _frame_of(_lcstat.fit_table(self._capsule, "r2"))
+        t = self._table("r2")
         return pd.Series({"marginal": float(t["marginal"].iloc[0]), "conditional": float(t["conditional"].iloc[0])})
 
     def anova(self):
         """Type III F tests with Satterthwaite df (lmerTest's ``anova(fit)``):
         ``term, num_df, den_df, f, p``."""
-        return _frame_of(_lcstat.fit_table(self._capsule, "anova"))
+        return self._table("anova")
 
-    def summary(self) -> str:
-        """An lme4-like summary, rendered from the numeric tables (also printed)."""
+    def summary(self) -> "Summary":
+        """An lme4-like summary, rendered from the numeric tables as the CLI renders them (4
+        decimals, NA, Inf): a str whose display (in a REPL or Jupyter) is the text itself."""
         f = self.fit
-        ddf = "Kenward-Roger" if any("Kenward-Roger" in n for n in self.fixed.attrs["notes"]) else "Satterthwaite"
-        lines = [f"Linear mixed model fit by {'REML' if f['reml'] else 'maximum likelihood'} ({ddf} df)",
+        tests = ("Wald z" if len(self.scale_random) else
+                 "Kenward-Roger df" if any("Kenward-Roger" in n for n in self.fixed.attrs["notes"]) else "Satterthwaite df")
+        lines = [f"Linear mixed model fit by {'REML' if f['reml'] else 'maximum likelihood'} ({tests})",
                  f"Formula: {self.formula}", "",
                  f"     AIC      BIC   logLik  {'REMLcrit' if f['reml'] else 'deviance'}",
                  f"{f['aic']:8.1f} {f['bic']:8.1f} {f['loglik']:8.1f} {f['deviance']:9.1f}", "",
-                 "Random effects:", self.random.to_string(index=False, na_rep=""), "",
+                 "Random effects:", _text(self.random), "",
                  f"Number of obs: {f['nobs']}, groups: " + "; ".join(f"{k}, {v}" for k, v in f["groups"].items()), "",
-                 "Fixed effects:", self.fixed.to_string(index=False)]
-        if len(self.variance):
-            lines += ["", "Residual variance function:", self.variance.to_string(index=False)]
-        if len(self.scale):
-            lines += ["", "Scale model (log residual SD):", self.scale.to_string(index=False)]
-        if len(self.correlation):
-            lines += ["", "Residual correlation:", self.correlation.to_string(index=False)]
+                 "Fixed effects:", _text(self.fixed)]
+        for table, title in ((self.variance, "Residual variance function:"), (self.scale, "Scale model (log residual SD):"),
+                             (self.correlation, "Residual correlation:"), (self.scale_random, "Random scale effect:")):
+            if len(table):
+                lines += ["", title, _text(table)]
         lines += ["", f"R2 marginal {f['r2_marginal']:.4f}, conditional {f['r2_conditional']:.4f}"]
         lines += [f"# {n}" for n in f["notes"]]
-        text = "\n".join(lines)
-        print(text)
-        return text
+        return Summary("\n".join(lines))
+
+    def _repr_html_(self) -> str:
+        """The fit in a notebook: its statistics, random effects and fixed effects, with the notes."""
+        import html
+        f = self.fit
+        stats = ", ".join(f"{k} {f[k]:.3f}" if isinstance(f[k], float) else f"{k} {f[k]}"
+                          for k in ("loglik", "aic", "bic", "nobs", "converged", "singular"))
+        parts = [f"<p><b>Linear mixed model</b> ({'REML' if f['reml'] else 'ML'}): <code>{html.escape(self.formula)}</code><br>{stats}</p>",
+                 "<p><b>Random effects</b></p>", self.random._repr_html_(), "<p><b>Fixed effects</b></p>", self.fixed._repr_html_()]
+        for table, title in ((self.scale, "Scale model (log residual SD)"), (self.scale_random, "Random scale effect"),
+                             (self.correlation, "Residual correlation"), (self.variance, "Residual variance function")):
+            if len(table):
+                parts += [f"<p><b>{title}</b></p>", table._repr_html_()]
+        parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in f["notes"]) + "</ul>")
+        return "".join(parts)
 
     def __repr__(self) -> str:
         return f"<TransferResult {self.formula!r}: logLik {self.fit['loglik']:.3f}, {self.fit['nobs']} obs>"
+
+
+class Summary(str):
+    """An lme4-like summary: a str that displays as its text (no quotes) in a REPL or notebook."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(str(self))
+
+
+def _text(table) -> str:
+    """A table as the CLI's text tables show it: numbers to 4 decimals, NA for missing, Inf."""
+    import math
+    return table.to_string(index=False, na_rep="NA", float_format=lambda x: "Inf" if math.isinf(x) and x > 0
+                           else "-Inf" if math.isinf(x) else f"{x:.4f}")
 
 
 DDF = {"satterthwaite": 0, "kenward-roger": 1}
@@ -304,4 +367,6 @@ def compare(fit0: TransferResult, fit1: TransferResult, refit: bool = True) -> p
     ``anova(fit0, fit1)``: REML fits are refitted by ML first (``refit=True``, lme4's
     default); with ``refit=False`` only REML fits whose fixed effects differ are.
     Columns: ``model, npar, aic, bic, loglik, deviance, chisq, df, p``."""
+    fit0._need_fit("compare")
+    fit1._need_fit("compare")
     return _frame_of(_lcstat.compare(fit0._capsule, fit1._capsule, bool(refit)))

@@ -16,7 +16,8 @@ import lcstat
 from conftest import ROOT
 
 CLI = os.path.join(ROOT, "dist", "bin", "lcstat")
-LIBRARY = os.path.join(os.path.dirname(lcstat.__file__), "liblcstat.so")
+# the library the extension loads, under its SONAME (liblcstat.so.MAJOR)
+LIBRARY = os.path.join(os.path.dirname(lcstat.__file__), "liblcstat.so." + lcstat.__version__.split(".")[0])
 HEADER = os.path.join(ROOT, "include", "lcstat.h")
 
 
