@@ -28,6 +28,42 @@ struct LCStat: ParsableCommand {
     }
 }
 
+/// How a CSV file is read: every command that reads one takes these.
+struct ReadOptions: ParsableArguments {
+    @Option(help: "Field delimiter: ',', ';' or 'tab' (default: detected).")
+    var delimiter: String?
+
+    @Option(help: "Decimal separator: '.' or ',' (default: ',' when the delimiter is ';').")
+    var decimal: String?
+
+    @Option(help: "Character encoding of the file: utf-8 (default; a byte-order mark is honoured), latin-1 or cp1252.")
+    var encoding: String = "utf-8"
+
+    @Option(parsing: .unconditional, help: "Cell texts that mean missing, comma-separated (default: empty and NA).")
+    var na: String?
+
+    func validate() throws {
+        if let d = delimiter, !["," , ";", "tab", "\t"].contains(d) { throw ValidationError("--delimiter must be ',', ';' or 'tab'") }
+        if let d = decimal, ![".", ","].contains(d) { throw ValidationError("--decimal must be '.' or ','") }
+        if (try? TextEncoding(parsing: encoding)) == nil { throw ValidationError("--encoding must be utf-8, latin-1 or cp1252") }
+    }
+
+    /// Reader options for `columns`: the delimiter, decimal separator and encoding asked for,
+    /// and `na` (comma-separated) as extra missing codes beside empty and NA.
+    func csvOptions(columns: [String]) throws -> CSVOptions {
+        var opts = CSVOptions(columns: columns, encoding: try TextEncoding(parsing: encoding))
+        if let na { opts.missing = ["", "NA"] + InputOptions.list(na) }
+        switch delimiter {
+        case ",": opts.delimiter = UInt8(ascii: ",")
+        case ";": opts.delimiter = UInt8(ascii: ";")
+        case "tab", "\t": opts.delimiter = UInt8(ascii: "\t")
+        default: break
+        }
+        if let d = decimal { opts.decimalComma = d == "," }
+        return opts
+    }
+}
+
 /// Options every analysis of a CSV file shares.
 struct InputOptions: ParsableArguments {
     @Argument(help: "CSV file with a header row.")
@@ -48,14 +84,7 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Missing data in multi-item indices: available (every answer) or listwise.")
     var missing: MissingPolicy = .available
 
-    @Option(help: "Field delimiter: ',', ';' or 'tab' (default: detected).")
-    var delimiter: String?
-
-    @Option(help: "Decimal separator: '.' or ',' (default: ',' when the delimiter is ';').")
-    var decimal: String?
-
-    @Option(parsing: .unconditional, help: "Cell texts that mean missing, comma-separated (default: empty and NA).")
-    var na: String?
+    @OptionGroup var reading: ReadOptions
 
     @Option(help: "Output format.")
     var format: OutputFormat?
@@ -75,8 +104,6 @@ struct InputOptions: ParsableArguments {
 
     func validate() throws {
         if itemColumns.isEmpty { throw ValidationError("--items names no column") }
-        if let d = delimiter, !["," , ";", "tab", "\t"].contains(d) { throw ValidationError("--delimiter must be ',', ';' or 'tab'") }
-        if let d = decimal, ![".", ","].contains(d) { throw ValidationError("--decimal must be '.' or ','") }
     }
 
     /// For analyses by group: --group must name a column.
@@ -86,24 +113,9 @@ struct InputOptions: ParsableArguments {
 
     func responseScale() throws -> ResponseScale? { try scale.map(ResponseScale.init(parsing:)) }
 
-    /// Reader options for `columns`, with `na` (comma-separated) as extra missing codes beside empty and NA.
-    static func csvOptions(columns: [String], na: String?) -> CSVOptions {
-        var opts = CSVOptions(columns: columns)
-        if let na { opts.missing = ["", "NA"] + list(na) }
-        return opts
-    }
-
     /// Reads only the columns the analysis needs.
     func readData(extraColumns: [String] = []) throws -> Dataset {
-        var opts = Self.csvOptions(columns: Array(Set(groupColumns + itemColumns + extraColumns)), na: na)
-        switch delimiter {
-        case ",": opts.delimiter = UInt8(ascii: ",")
-        case ";": opts.delimiter = UInt8(ascii: ";")
-        case "tab", "\t": opts.delimiter = UInt8(ascii: "\t")
-        default: break
-        }
-        if let d = decimal { opts.decimalComma = d == "," }
-        return try CSVReader.read(path: file, options: opts)
+        try CSVReader.read(path: file, options: reading.csvOptions(columns: Array(Set(groupColumns + itemColumns + extraColumns))))
     }
 
     /// The agreement spec these options describe, with `null` parsed.

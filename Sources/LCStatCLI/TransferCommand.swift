@@ -55,8 +55,7 @@ struct TransferCommand: ParsableCommand {
     @Option(help: "Output format: table (an lme4-like summary) or json.")
     var format: TransferFormat = .table
 
-    @Option(parsing: .unconditional, help: "Cell texts that mean missing, comma-separated (default: empty and NA).")
-    var na: String?
+    @OptionGroup var reading: ReadOptions
 
     @OptionGroup var out: OutputOptions
 
@@ -84,10 +83,10 @@ struct TransferCommand: ParsableCommand {
                 }
                 return m
             }
-            let data = try CSVReader.read(path: file, options: InputOptions.csvOptions(columns: spec.columns.map(\.name), na: na))
+            let data = try CSVReader.read(path: file, options: reading.csvOptions(columns: spec.columns.map(\.name)))
             let result = try Transfer.run(data, spec)
             if let predict {
-                let newdata = try CSVReader.read(path: predict, options: InputOptions.csvOptions(columns: spec.formula.predictorColumns, na: na))
+                let newdata = try CSVReader.read(path: predict, options: reading.csvOptions(columns: spec.formula.predictorColumns))
                 let table = try result.predict(newdata)
                 try out.emit(inputs: [file, predict]) { write in TableFormatter.csv(table, to: write) }
                 return

@@ -136,3 +136,22 @@ struct ExtremeValueTests {
         #expect(fallback == nil)
     }
 }
+
+/// Files exported as latin-1 or Windows-1252 read as their UTF-8 twin (issue 16.2).
+struct TextEncodingTests {
+    @Test func latin1AndCp1252AreTranscoded() throws {
+        let utf8 = try CSVReader.parse(bytes: Array("g,x\nKöln,1\n€ club,2\n".utf8))
+        let cp = try CSVReader.parse(bytes: Array("g,x\nK".utf8) + [0xF6] + Array("ln,1\n".utf8) + [0x80] + Array(" club,2\n".utf8),
+                                     options: CSVOptions(encoding: .cp1252))
+        #expect(try cp.column("g").values == utf8.column("g").values)
+        #expect(try utf8.column("g").values == .labels(codes: [0, 1], levels: ["Köln", "€ club"]))
+        let latin1 = try CSVReader.parse(bytes: Array("g,x\nK".utf8) + [0xF6] + Array("ln,1\n".utf8), options: CSVOptions(encoding: .latin1))
+        #expect(try latin1.column("g").values == .labels(codes: [0], levels: ["Köln"]))
+        // a byte Windows-1252 leaves undefined, and latin-1 bytes read as UTF-8, are errors naming the line
+        #expect { try CSVReader.parse(bytes: Array("g,x\nK".utf8) + [0x81] + Array("ln,1\n".utf8), options: CSVOptions(encoding: .cp1252)) }
+            throws: { ($0 as? LCError)?.message.contains("line 2") == true }
+        #expect { try CSVReader.parse(bytes: Array("g,x\nK".utf8) + [0xF6] + Array("ln,1\n".utf8)) }
+            throws: { ($0 as? LCError)?.message.contains("--encoding") == true }
+        #expect(try TextEncoding(parsing: "Windows-1252") == .cp1252 && TextEncoding(parsing: "ISO-8859-1") == .latin1)
+    }
+}

@@ -78,3 +78,28 @@ def test_tables_come_back_as_arrow():
     a = t.to_arrow()
     assert isinstance(a, pa.Table) and a.column_names == list(t.columns) and a.num_rows == len(t)
     assert b"lcstat.notes" in a.schema.metadata
+
+
+def test_transfer_and_emergence_read_csv_as_exported(tmp_path):
+    """A file as SPSS or Excel export it on a Western-European Windows (';', decimal commas,
+    Windows-1252) gives transfer and emergence the numbers of its UTF-8 twin (issue 16.2)."""
+    import json
+    import subprocess
+    df = pd.read_csv(CLIMATE)
+    df["community"] = df["community"].str.replace("Gent", "Gënt").str.replace("Delft", "Delft €")
+    utf8, exported = tmp_path / "climate.csv", tmp_path / "climate_export.csv"
+    df.to_csv(utf8, index=False)
+    df.to_csv(exported, index=False, sep=";", decimal=",", encoding="cp1252")
+    cli = os.path.join(ROOT, "dist", "bin", "lcstat")
+    as_exported = ["--delimiter", ";", "--decimal", ",", "--encoding", "cp1252"]
+    emergence = ["--group", "community", "--person", "person", "--time", "session", "--value", "lc1", "--format", "csv"]
+    runs = [subprocess.run([cli, "emergence", str(f), *emergence, *extra], capture_output=True, text=True, check=True).stdout
+            for f, extra in ((utf8, []), (exported, as_exported))]
+    assert runs[0] == runs[1] and runs[0].count("\n") > 2
+    transfer = ["--formula", "lc1 ~ session + (1 | person) + (1 | community)", "--format", "json"]
+    fits = [json.loads(subprocess.run([cli, "transfer", str(f), *transfer, *extra], capture_output=True, text=True, check=True).stdout)
+            for f, extra in ((utf8, []), (exported, as_exported))]
+    assert fits[0]["fixed"] == fits[1]["fixed"] and fits[0]["fit"] == fits[1]["fit"]
+    # read as UTF-8, the exported file is an error that says which encoding to name
+    wrong = subprocess.run([cli, "emergence", str(exported), *emergence, "--delimiter", ";"], capture_output=True, text=True)
+    assert wrong.returncode != 0 and "--encoding" in wrong.stderr

@@ -14,13 +14,16 @@ public struct CSVOptions: Sendable, Equatable {
     /// Only these columns are kept (others are checked for shape but not parsed);
     /// `nil` keeps every column. Naming an absent column is an `unknownColumn` error.
     public var columns: [String]?
+    /// The file's character encoding (`TextEncoding`); other than UTF-8 it is transcoded first.
+    public var encoding: TextEncoding
 
     public init(delimiter: UInt8? = nil, decimalComma: Bool? = nil,
-                missing: [String] = ["", "NA"], columns: [String]? = nil) {
+                missing: [String] = ["", "NA"], columns: [String]? = nil, encoding: TextEncoding = .utf8) {
         self.delimiter = delimiter
         self.decimalComma = decimalComma
         self.missing = missing
         self.columns = columns
+        self.encoding = encoding
     }
 }
 

@@ -23,6 +23,19 @@ public enum CSVReader {
             throw LCError(.io, "cannot read '\(path)': it is a directory")
         }
         let size = Int(st.st_size)
+        if options.encoding != .utf8 {
+            // transcoded whole, then parsed as UTF-8
+            var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let got = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                if got < 0 { throw LCError(.io, "cannot read '\(path)': \(String(cString: strerror(errno)))") }
+                if got == 0 { break }
+                bytes += chunk[..<got]
+            }
+            var utf8 = options
+            utf8.encoding = .utf8
+            return try parse(bytes: try options.encoding.utf8(bytes), options: utf8, origin: "'\(path)'")
+        }
         if (st.st_mode & S_IFMT) == S_IFREG { Monitor.expect(size) }     // progress: bytes parsed of the file's
         if (st.st_mode & S_IFMT) == S_IFREG && size >= parallelThreshold {
             let file = RandomAccessBytes(count: size) { offset, buffer in
@@ -45,6 +58,12 @@ public enum CSVReader {
 
     /// Parses CSV text held in memory (used by tests and the C ABI's `lc_dataset_parse_csv`).
     public static func parse(bytes: [UInt8], options: CSVOptions = CSVOptions()) throws -> Dataset {
+        var utf8 = options
+        utf8.encoding = .utf8
+        return try parse(bytes: try options.encoding.utf8(bytes), options: utf8, origin: "the input")
+    }
+
+    private static func parse(bytes: [UInt8], options: CSVOptions, origin: String) throws -> Dataset {
         var offset = 0
         var source = BlockSource(expectedBytes: bytes.count) { buffer in
             let n = min(buffer.count, bytes.count - offset)
@@ -54,7 +73,7 @@ public enum CSVReader {
             offset += n
             return n
         }
-        return try parse(source: &source, options: options, origin: "the input")
+        return try parse(source: &source, options: options, origin: origin)
     }
 
     /// `parts`: how many parts of one input are parsed alike (chunks of a file read in parallel),
@@ -144,7 +163,9 @@ public enum CSVReader {
         } else {
             s = String(validating: raw, as: UTF8.self)
         }
-        guard let s else { throw LCError(.parse, "line \(line) is not valid UTF-8 text") }
+        guard let s else {
+            throw LCError(.parse, "line \(line) is not valid UTF-8 text (a file exported as latin-1 or Windows-1252 needs that encoding named: --encoding latin-1 or cp1252)")
+        }
         return s
     }
 }
