@@ -112,6 +112,50 @@ typedef struct lc_transfer_options {
                                            added in 0.3.0: a struct_size without it reads as 11) */
 } lc_transfer_options;
 
+/* The Arrow C data and stream interfaces (https://arrow.apache.org/docs/format/CDataInterface.html,
+ * CStreamInterface.html), as the specification asks them to be declared: guarded, so that a
+ * program that includes Arrow's own abi.h as well sees one definition. lc_dataset_from_arrow
+ * reads an ArrowArrayStream (pyarrow, polars, DuckDB, nanoarrow export one). */
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+struct ArrowSchema {
+    const char *format;
+    const char *name;
+    const char *metadata;
+    int64_t flags;
+    int64_t n_children;
+    struct ArrowSchema **children;
+    struct ArrowSchema *dictionary;
+    void (*release)(struct ArrowSchema *);
+    void *private_data;
+};
+struct ArrowArray {
+    int64_t length;
+    int64_t null_count;
+    int64_t offset;
+    int64_t n_buffers;
+    int64_t n_children;
+    const void **buffers;
+    struct ArrowArray **children;
+    struct ArrowArray *dictionary;
+    void (*release)(struct ArrowArray *);
+    void *private_data;
+};
+#endif
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+struct ArrowArrayStream {
+    int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+    int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+    const char *(*get_last_error)(struct ArrowArrayStream *);
+    void (*release)(struct ArrowArrayStream *);
+    void *private_data;
+};
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -173,6 +217,14 @@ int32_t lc_dataset_create(lc_dataset * * out, lc_error * error);
 
 /* Releases a dataset (NULL and already-freed handles are ignored). */
 void lc_dataset_free(lc_dataset * dataset);
+
+/* Creates a dataset from an Arrow C stream of record batches (__arrow_c_stream__ of polars,
+ * pyarrow and DuckDB; see the Arrow C stream interface), reading only columns (NULL: every
+ * column; a name the stream lacks is left for the analysis to report). Integers stay exact
+ * integers, floating point are numbers (null = NaN), text and booleans are labels, dictionary-
+ * encoded text is a categorical in its dictionary's order; other types are an error naming the
+ * column. The stream is consumed: it is released before the call returns, also on error. */
+int32_t lc_dataset_from_arrow(struct ArrowArrayStream * stream, char const * const * columns, int64_t n_columns, lc_dataset * * out, lc_error * error);
 
 /* The number of rows of a dataset. */
 int32_t lc_dataset_nrows(lc_dataset const * dataset, int64_t * out, lc_error * error);

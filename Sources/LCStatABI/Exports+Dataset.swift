@@ -154,3 +154,20 @@ public func lcDatasetNrows(_ dataset: UnsafePointer<lc_dataset>?, _ out: UnsafeM
 /// Releases a dataset (NULL and already-freed handles are ignored).
 @c(lc_dataset_free)
 public func lcDatasetFree(_ dataset: UnsafeMutablePointer<lc_dataset>?) { Handles.free(dataset, .dataset) }
+
+/// Creates a dataset from an Arrow C stream of record batches (`__arrow_c_stream__` of polars,
+/// pyarrow and DuckDB; see the Arrow C stream interface), reading only `columns` (NULL: every
+/// column; a name the stream lacks is left for the analysis to report). Integers stay exact
+/// integers, floating point are numbers (null = NaN), text and booleans are labels, dictionary-
+/// encoded text is a categorical in its dictionary's order; other types are an error naming the
+/// column. The stream is consumed: it is released before the call returns, also on error.
+@c(lc_dataset_from_arrow)
+public func lcDatasetFromArrow(_ stream: UnsafeMutablePointer<ArrowArrayStream>?, _ columns: UnsafePointer<UnsafePointer<CChar>?>?,
+                               _ n_columns: Int64, _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_dataset>?>?,
+                               _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    producing(out, error) {
+        guard let stream else { throw LCError(.invalidArgument, "stream is NULL") }
+        let wanted = columns == nil && n_columns == 0 ? nil : try strings(columns, n_columns, "columns")
+        return DatasetHandle(try ArrowImport.dataset(stream, columns: wanted))
+    }
+}

@@ -60,6 +60,9 @@ int main(void) {
     expect("options wrong size", lc_dataset_read_csv("x.csv", &opts, &ds, &err), LC_STATUS_INVALID_ARGUMENT, &err, "struct_size");
     expect("options init NULL", lc_csv_options_init(NULL), LC_STATUS_INVALID_ARGUMENT, &err, NULL);
 
+    expect("arrow NULL stream", lc_dataset_from_arrow(NULL, NULL, 0, &ds, &err), LC_STATUS_INVALID_ARGUMENT, &err, "stream is NULL");
+    struct ArrowArrayStream released = {0};       /* a released stream: every callback NULL */
+    expect("arrow released stream", lc_dataset_from_arrow(&released, NULL, 0, &ds, &err), LC_STATUS_INVALID_ARGUMENT, &err, "released");
     expect("create", lc_dataset_create(&ds, &err), LC_STATUS_OK, &err, NULL);
     expect("add NULL values", lc_dataset_add_numeric(ds, "x", NULL, 4, &err), LC_STATUS_INVALID_ARGUMENT, &err, "NULL");
     expect("add negative length", lc_dataset_add_numeric(ds, "x", x, -1, &err), LC_STATUS_INVALID_ARGUMENT, &err, "negative");

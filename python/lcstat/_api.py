@@ -44,8 +44,25 @@ def _names(x: str | Iterable[str] | None, what: str) -> list[str]:
 
 
 def _frame(data) -> pd.DataFrame:
+    """A pandas DataFrame of the data; Arrow data (``__arrow_c_stream__``: polars, pyarrow,
+    DuckDB, pandas with Arrow dtypes) pass unchanged, to be read by the library directly."""
+    if _is_arrow(data):
+        return data
     import pandas as pd
     return data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+
+
+def _is_arrow(data) -> bool:
+    """Data that the library reads through the Arrow C stream interface, without pandas: any
+    object with ``__arrow_c_stream__`` except a pandas DataFrame of NumPy dtypes (whose keys
+    and categoricals the pandas path restores as they went in)."""
+    if not hasattr(data, "__arrow_c_stream__"):
+        return False
+    import sys
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(data, pd.DataFrame):
+        return any(isinstance(t, pd.ArrowDtype) for t in data.dtypes)
+    return True
 
 
 def _is_path(data) -> bool:
@@ -78,6 +95,8 @@ def _source(data, columns: Sequence[str] | None, read_options: dict | None):
                 None if columns is None else list(dict.fromkeys(columns)))
     if read_options:
         raise TypeError("read_options apply only when data is a path to a CSV file")
+    if _is_arrow(data):
+        return (data.__arrow_c_stream__(), None if columns is None else list(dict.fromkeys(columns)))
     df = _frame(data)
     _check_column_names(df)
     return [_column(df, c) for c in dict.fromkeys(columns or [])]
@@ -272,7 +291,7 @@ def _run(analysis: str, data, columns: Sequence[str], spec: dict, extra: bool = 
         if bar:
             bar.close()
     result = _table_frame(table, extra)
-    if keys and not _is_path(data):
+    if keys and not _is_path(data) and not _is_arrow(data):
         _restore_keys(result, data, keys)
     return result
 
@@ -426,7 +445,7 @@ def scores(data, *, items, scale=None, reverse=None, missing="available", group=
     if not _is_path(data):
         data = _frame(data)
     result = _run("scores", data, g + idc + it, spec, True, read_options)
-    if not _is_path(data):
+    if not _is_path(data) and not _is_arrow(data):
         for out, column in {**_group_keys(g), **{c: c for c in idc}}.items():
             if out in result.columns:
                 result[out] = data[column].array     # the row's own value and dtype, by position

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from . import _lcstat
 from ._progress import progress_for
-from ._api import LcstatError, _error, _result_class, _frame, _is_path, _run as _run_analysis, _source, _table_frame as _frame_of
+from ._api import LcstatError, _error, _result_class, _frame, _is_arrow, _is_path, _run as _run_analysis, _source, _table_frame as _frame_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -132,14 +132,17 @@ class TransferResult:
         ``predict(fit, newdata, allow.new.levels = TRUE)``); ``random=False``: ``re.form = NA``."""
         import pandas as pd
         self._need_fit("predict")
-        df = _frame(newdata)
         wanted = set(self._columns.loc[self._columns["role"] == "predictor", "column"])
-        source = _source(df, [c for c in df.columns if str(c) in wanted], None)
+        if _is_arrow(newdata):
+            df, source = None, _source(newdata, sorted(wanted), None)
+        else:
+            df = _frame(newdata)
+            source = _source(df, [c for c in df.columns if str(c) in wanted], None)
         table = _frame_of(_lcstat.fit_predict(self._capsule, source))
         missing = [n for n in table.attrs["notes"] if n.startswith("fit (with random effects) needs")]
         if random and missing:
             raise _error(missing[0] + "; predict(newdata, random=False) needs only the fixed part's", 6)
-        return pd.Series(table["fit" if random else "fit_fixed"].to_numpy(), index=df.index, name="prediction")
+        return pd.Series(table["fit" if random else "fit_fixed"].to_numpy(), index=None if df is None else df.index, name="prediction")
 
     def ranef(self):
         """Conditional modes with their conditional SDs (lme4's
@@ -299,7 +302,7 @@ def transfer(data, formula: str, *, reml: bool = True, weights: str | None = Non
     options = (formula, bool(reml), variance, weights, list(contrasts), list(contrasts.values()), DDF[ddf], correlation, scale, nagq)
     columns = _frame_of(_lcstat.transfer(None, *options, None, True))     # as the library parses the formula
     wanted = set(columns["column"])
-    if _is_path(data):
+    if _is_path(data) or _is_arrow(data):
         source = _source(data, list(columns["column"]), read_options)
     else:
         df = _frame(data)

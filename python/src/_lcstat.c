@@ -350,10 +350,27 @@ static int read_file(PyObject *module, PyObject *source, lc_dataset **data) {
     return st ? -1 : 0;
 }
 
-/* The dataset behind `source`: a (path, csv options) tuple read by the library, or a
- * list of columns copied in. On failure an exception is set and *data is NULL. */
+/* An Arrow C stream (the PyCapsule "arrow_array_stream" of __arrow_c_stream__) and the
+ * columns to keep (None: all). The library consumes the stream: it releases it, and the
+ * capsule's destructor then finds it released (the PyCapsule protocol's move). */
+static int read_arrow(PyObject *module, PyObject *capsule, PyObject *column_list, lc_dataset **data) {
+    struct ArrowArrayStream *stream = PyCapsule_GetPointer(capsule, "arrow_array_stream");
+    if (stream == NULL) return -1;
+    const char **columns = NULL; Py_ssize_t ncolumns = 0;
+    if (string_array(column_list, &columns, &ncolumns) < 0) { PyMem_Free(columns); return -1; }
+    MONITOR(c, module, NULL);
+    int32_t st = end(&c, lc_dataset_from_arrow(stream, columns, column_list == Py_None ? 0 : (int64_t)ncolumns, data, &c.err));
+    PyMem_Free(columns);
+    return st ? -1 : 0;
+}
+
+/* The dataset behind `source`: a (path, csv options) tuple read by the library, an
+ * (Arrow stream capsule, columns) pair, or a list of columns copied in. On failure an
+ * exception is set and *data is NULL. */
 static int build_dataset(PyObject *module, PyObject *source, lc_dataset **data, lc_error *err) {
     *data = NULL;
+    if (PyTuple_Check(source) && PyTuple_GET_SIZE(source) == 2 && PyCapsule_CheckExact(PyTuple_GET_ITEM(source, 0)))
+        return read_arrow(module, PyTuple_GET_ITEM(source, 0), PyTuple_GET_ITEM(source, 1), data);
     if (PyTuple_Check(source)) return read_file(module, source, data);
     if (!PyList_Check(source)) { PyErr_SetString(PyExc_TypeError, "data must be a list of columns or a CSV file"); return -1; }
     int32_t st = lc_dataset_create(data, err);
