@@ -21,11 +21,14 @@ let package = Package(
         .target(name: "LCCore", linkerSettings: [.linkedLibrary("m")]),
         // C declarations shared by the ABI and its header (status codes, structs, version).
         .target(name: "CLCStat"),
+        // Beside the core: SPSS and Stata files through ReadStat, loaded at run time (dlopen).
+        .target(name: "CReadStat"),
+        .target(name: "LCForeign", dependencies: ["LCCore", "CReadStat"], linkerSettings: [.linkedLibrary("dl")]),
         // The only target that exports C.
-        .target(name: "LCStatABI", dependencies: ["LCCore", "CLCStat"]),
+        .target(name: "LCStatABI", dependencies: ["LCCore", "LCForeign", "CLCStat"]),
         .executableTarget(
             name: "LCStatCLI",
-            dependencies: ["LCCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "LCCoreTests", dependencies: ["LCCore"], resources: [.copy("Reference")]),
+            dependencies: ["LCCore", "LCForeign", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "LCCoreTests", dependencies: ["LCCore", "LCForeign"], resources: [.copy("Reference")]),
     ]
 )

@@ -233,6 +233,16 @@ int32_t lc_dataset_nrows(lc_dataset const * dataset, int64_t * out, lc_error * e
  * defaults). Free the result with lc_dataset_free. */
 int32_t lc_dataset_read_csv(char const * path, lc_csv_options const * options, lc_dataset * * out, lc_error * error);
 
+/* Reads a data file by its extension: SPSS (.sav, .zsav, .por) and Stata (.dta) through
+ * ReadStat (loaded at run time: Debian's libreadstat1; user-missing values are missing, value
+ * labels name the groups of a labelled number), anything else as CSV with the reader's
+ * defaults (see lc_dataset_read_csv for its options). columns (NULL: all) keeps only those. */
+int32_t lc_dataset_read_file(char const * path, char const * const * columns, int64_t n_columns, lc_dataset * * out, lc_error * error);
+
+/* The dataset's columns as a table (numbers as doubles or integers, text as text; a
+ * labelled number's labels are not shown: its values are), e.g. to look at a file read above. */
+int32_t lc_dataset_table(lc_dataset const * dataset, lc_table * * out, lc_error * error);
+
 /* The consensus emergence model (Lang, Bliese & de Voogt 2018): value ~ time +
  * (1 + time | group) + (1 | group:person), with and without residual SD σ·exp(δ·time).
  * One row per distinct time: time, residual_sd, delta, se, ci_low, ci_high, sigma,

@@ -1,5 +1,6 @@
 import CLCStat
 import LCCore
+import LCForeign
 
 /// Fills `options` with the defaults (detected delimiter, automatic decimal,
 /// "" and "NA" missing, all columns) and sets `struct_size`.
@@ -169,5 +170,32 @@ public func lcDatasetFromArrow(_ stream: UnsafeMutablePointer<ArrowArrayStream>?
         guard let stream else { throw LCError(.invalidArgument, "stream is NULL") }
         let wanted = columns == nil && n_columns == 0 ? nil : try strings(columns, n_columns, "columns")
         return DatasetHandle(try ArrowImport.dataset(stream, columns: wanted))
+    }
+}
+
+/// Reads a data file by its extension: SPSS (`.sav`, `.zsav`, `.por`) and Stata (`.dta`) through
+/// ReadStat (loaded at run time: Debian's libreadstat1; user-missing values are missing, value
+/// labels name the groups of a labelled number), anything else as CSV with the reader's
+/// defaults (see lc_dataset_read_csv for its options). `columns` (NULL: all) keeps only those.
+@c(lc_dataset_read_file)
+public func lcDatasetReadFile(_ path: UnsafePointer<CChar>?, _ columns: UnsafePointer<UnsafePointer<CChar>?>?, _ n_columns: Int64,
+                              _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_dataset>?>?,
+                              _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    producing(out, error) {
+        let file = try string(path, "path")
+        let wanted = columns == nil && n_columns == 0 ? nil : try strings(columns, n_columns, "columns")
+        if ForeignFile.handles(file) { return DatasetHandle(try ForeignFile.read(path: file, columns: wanted)) }
+        return DatasetHandle(try CSVReader.read(path: file, options: CSVOptions(columns: wanted)))
+    }
+}
+
+/// The dataset's columns as a table (numbers as doubles or integers, text as text; a
+/// labelled number's labels are not shown: its values are), e.g. to look at a file read above.
+@c(lc_dataset_table)
+public func lcDatasetTable(_ dataset: UnsafePointer<lc_dataset>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<lc_table>?>?,
+                           _ error: UnsafeMutablePointer<lc_error>?) -> Int32 {
+    producing(out, error) {
+        let d = try Handles.lookup(dataset, as: DatasetHandle.self, .dataset, what: "dataset")
+        return TableHandle(ResultTable(columns: d.dataset.columns.map { ResultTable.Column($0.name, $0.resultValues) }))
     }
 }

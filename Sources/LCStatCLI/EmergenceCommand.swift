@@ -38,7 +38,7 @@ struct EmergenceCommand: ParsableCommand {
         try runReporting {
             let moderated = try moderator.map(EmergenceModerator.init(parsing:))
             let columns = [group, person, time, value] + (moderated.map { [$0.column] } ?? [])
-            let data = try CSVReader.read(path: file, options: reading.csvOptions(columns: columns))
+            let data = try reading.read(file, columns: columns)
             let spec = EmergenceSpec(group: group, person: person, time: time, value: value, reml: !ml, moderator: moderated)
             let table = try Emergence.run(data, spec).table
             try out.emit(inputs: [file]) { TableFormatter.write(table, as: out.format(format), to: $0) }

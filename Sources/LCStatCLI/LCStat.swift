@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import LCCore
+import LCForeign
 
 @main
 struct LCStat: ParsableCommand {
@@ -46,6 +47,13 @@ struct ReadOptions: ParsableArguments {
         if let d = delimiter, !["," , ";", "tab", "\t"].contains(d) { throw ValidationError("--delimiter must be ',', ';' or 'tab'") }
         if let d = decimal, ![".", ","].contains(d) { throw ValidationError("--decimal must be '.' or ','") }
         if (try? TextEncoding(parsing: encoding)) == nil { throw ValidationError("--encoding must be utf-8, latin-1 or cp1252") }
+    }
+
+    /// The `columns` of the file at `path`: an SPSS or Stata file (.sav, .zsav, .por, .dta) through
+    /// ReadStat, any other as CSV with these options.
+    func read(_ path: String, columns: [String]) throws -> Dataset {
+        if ForeignFile.handles(path) { return try ForeignFile.read(path: path, columns: columns) }
+        return try CSVReader.read(path: path, options: csvOptions(columns: columns))
     }
 
     /// Reader options for `columns`: the delimiter, decimal separator and encoding asked for,
@@ -115,7 +123,7 @@ struct InputOptions: ParsableArguments {
 
     /// Reads only the columns the analysis needs.
     func readData(extraColumns: [String] = []) throws -> Dataset {
-        try CSVReader.read(path: file, options: reading.csvOptions(columns: Array(Set(groupColumns + itemColumns + extraColumns))))
+        try reading.read(file, columns: Array(Set(groupColumns + itemColumns + extraColumns)))
     }
 
     /// The agreement spec these options describe, with `null` parsed.

@@ -83,10 +83,10 @@ struct TransferCommand: ParsableCommand {
                 }
                 return m
             }
-            let data = try CSVReader.read(path: file, options: reading.csvOptions(columns: spec.columns.map(\.name)))
+            let data = try reading.read(file, columns: spec.columns.map(\.name))
             let result = try Transfer.run(data, spec)
             if let predict {
-                let newdata = try CSVReader.read(path: predict, options: reading.csvOptions(columns: spec.formula.predictorColumns))
+                let newdata = try reading.read(predict, columns: spec.formula.predictorColumns)
                 let table = try result.predict(newdata)
                 try out.emit(inputs: [file, predict]) { write in TableFormatter.csv(table, to: write) }
                 return

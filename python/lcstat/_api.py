@@ -52,6 +52,27 @@ def _frame(data) -> pd.DataFrame:
     return data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
 
 
+FOREIGN = (".sav", ".zsav", ".por", ".dta")
+
+
+def _is_foreign(path) -> bool:
+    """An SPSS or Stata file, which the library reads through ReadStat."""
+    p = os.fspath(path)
+    return (p.decode(errors="replace") if isinstance(p, bytes) else p).lower().endswith(FOREIGN)
+
+
+def read(path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A data file as lcstat reads it, as a DataFrame: SPSS (``.sav``, ``.zsav``, ``.por``) and
+    Stata (``.dta``) through ReadStat (user-missing values missing; labelled numbers stay
+    numbers, and their labels name the groups when a column groups an analysis), anything
+    else as CSV with the reader's defaults. ``columns`` keeps only those. Every analysis also
+    takes such a path directly: ``lcstat.agreement("survey.sav", group=..., items=...)``."""
+    if not _is_path(path):
+        raise TypeError("read takes a path to a file")
+    source = (os.fspath(path), None if columns is None else list(dict.fromkeys(columns)))
+    return _table_frame(_lcstat.read(source))
+
+
 def _is_arrow(data) -> bool:
     """Data that the library reads through the Arrow C stream interface, without pandas: any
     object with ``__arrow_c_stream__`` except a pandas DataFrame of NumPy dtypes (whose keys
@@ -82,6 +103,10 @@ def _source(data, columns: Sequence[str] | None, read_options: dict | None):
     library parses itself (lcstat's reader: SPSS-style ';' and decimal commas,
     missing codes), or the needed columns of a DataFrame. ``columns=None`` means
     every column of a file (a DataFrame's columns must be named)."""
+    if _is_path(data) and _is_foreign(data):
+        if read_options:
+            raise TypeError("read_options apply to CSV files, not to SPSS or Stata files")
+        return (os.fspath(data), None if columns is None else list(dict.fromkeys(columns)))
     if _is_path(data):
         opts = dict(read_options or {})
         unknown = set(opts) - {"delimiter", "decimal", "na_values"}

@@ -364,13 +364,32 @@ static int read_arrow(PyObject *module, PyObject *capsule, PyObject *column_list
     return st ? -1 : 0;
 }
 
-/* The dataset behind `source`: a (path, csv options) tuple read by the library, an
+/* A data file read by its extension (lc_dataset_read_file: SPSS and Stata through ReadStat)
+ * and the columns to keep (None: all). */
+static int read_any_file(PyObject *module, PyObject *path_object, PyObject *column_list, lc_dataset **data) {
+    PyObject *path = NULL;
+    if (!PyUnicode_FSConverter(path_object, &path)) return -1;
+    const char **columns = NULL; Py_ssize_t ncolumns = 0;
+    int32_t st = -1;
+    if (string_array(column_list, &columns, &ncolumns) == 0) {
+        MONITOR(c, module, NULL);
+        st = end(&c, lc_dataset_read_file(PyBytes_AS_STRING(path), columns, column_list == Py_None ? 0 : (int64_t)ncolumns, data, &c.err));
+    }
+    PyMem_Free(columns);
+    Py_DECREF(path);
+    return st ? -1 : 0;
+}
+
+/* The dataset behind `source`: a (path, csv options) tuple read by the library, a (path,
+ * columns) pair of an SPSS or Stata file, an
  * (Arrow stream capsule, columns) pair, or a list of columns copied in. On failure an
  * exception is set and *data is NULL. */
 static int build_dataset(PyObject *module, PyObject *source, lc_dataset **data, lc_error *err) {
     *data = NULL;
     if (PyTuple_Check(source) && PyTuple_GET_SIZE(source) == 2 && PyCapsule_CheckExact(PyTuple_GET_ITEM(source, 0)))
         return read_arrow(module, PyTuple_GET_ITEM(source, 0), PyTuple_GET_ITEM(source, 1), data);
+    if (PyTuple_Check(source) && PyTuple_GET_SIZE(source) == 2)
+        return read_any_file(module, PyTuple_GET_ITEM(source, 0), PyTuple_GET_ITEM(source, 1), data);
     if (PyTuple_Check(source)) return read_file(module, source, data);
     if (!PyList_Check(source)) { PyErr_SetString(PyExc_TypeError, "data must be a list of columns or a CSV file"); return -1; }
     int32_t st = lc_dataset_create(data, err);
@@ -384,6 +403,22 @@ static int build_dataset(PyObject *module, PyObject *source, lc_dataset **data, 
 static lc_fit *fit_of(PyObject *capsule) { return PyCapsule_GetPointer(capsule, "lcstat.fit"); }
 
 static void free_fit_capsule(PyObject *capsule) { lc_fit_free(fit_of(capsule)); }
+
+/* read(source) -> table capsule: the dataset behind `source` (see build_dataset) as a table. */
+static PyObject *read_data(PyObject *module, PyObject *args) {
+    PyObject *source;
+    if (!PyArg_ParseTuple(args, "O", &source)) return NULL;
+    lc_error err = {0};
+    lc_dataset *data = NULL;
+    lc_table *table = NULL;
+    PyObject *result = NULL;
+    if (build_dataset(module, source, &data, &err) == 0) {
+        int32_t st = lc_dataset_table(data, &table, &err);
+        result = st ? raise_status(module, st, &err) : table_capsule(table);
+    }
+    lc_dataset_free(data);
+    return result;
+}
 
 static PyObject *run(PyObject *module, PyObject *args) {
     const char *analysis; PyObject *columns, *settings, *progress = NULL, *result = NULL;
@@ -496,6 +531,7 @@ static PyMethodDef methods[] = {
     {"table_column", table_column, METH_VARARGS, "table_column(table, column[, out]): a text column as a list, or a numeric one copied into out"},
     {"memory_budget", memory_budget, METH_VARARGS, "memory_budget([bytes]) -> the memory budget in bytes (sets it first when given; 0: the default)"},
     {"version", version, METH_NOARGS, "version() -> (number, text) of the loaded liblcstat"},
+    {"read", read_data, METH_VARARGS, "read(source) -> table capsule: the dataset behind source as a table"},
     {"transfer", transfer, METH_VARARGS, "transfer(data, formula, reml, variance, weights, contrast_names, contrast_kinds, ddf, correlation, scale, nagq) -> fit capsule"},
     {"fit_table", fit_table, METH_VARARGS, "fit_table(fit, which) -> table"},
     {"fit_confint", fit_confint, METH_VARARGS, "fit_confint(fit, method, level, nsim, seed) -> table"},

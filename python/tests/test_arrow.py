@@ -72,3 +72,26 @@ def test_arrow_types_lcstat_does_not_read_are_errors_naming_the_column():
     assert len(lcstat.agreement(table, group="g", items=["x"])) == 2
     with pytest.raises(lcstat.LcstatError, match="unknown column 'nothere'"):
         lcstat.agreement(table, group="g", items=["nothere"])
+
+
+def test_spss_file_with_labels_and_user_missing_gives_the_csv_numbers():
+    """Reference/climate.sav (scripts/make-reference-sav.R, haven::write_sav): the community a
+    labelled number, the items labelled Likert numbers with -99 as user-missing. Read through
+    ReadStat it gives the CSV's numbers and group names, in Python and in the CLI."""
+    import json
+    import subprocess
+    sav = os.path.join(ROOT, "Tests", "LCCoreTests", "Reference", "climate.sav")
+    csv = pd.read_csv(CLIMATE)
+    pd.testing.assert_frame_equal(agreement(sav), agreement(csv))
+    data = lcstat.read(sav)
+    assert data["lc1"].isna().sum() == csv["lc1"].isna().sum() and (data["lc1"].dropna() >= 1).all()   # -99 is missing
+    f = "lc1 ~ session + (1 | person) + (1 | community)"
+    got, want = lcstat.transfer(sav, f, progress=False), lcstat.transfer(csv, f, progress=False)
+    pd.testing.assert_frame_equal(got.fixed, want.fixed)
+    pd.testing.assert_frame_equal(got.blups, want.blups)          # communities by their labels
+    cli = os.path.join(ROOT, "dist", "bin", "lcstat")
+    out = [json.loads(subprocess.run([cli, "transfer", path, "--formula", f, "--format", "json"], capture_output=True,
+                                     text=True, check=True).stdout) for path in (sav, CLIMATE)]
+    assert out[0]["fixed"] == out[1]["fixed"] and out[0]["random"] == out[1]["random"]
+    with pytest.raises(TypeError, match="read_options apply to CSV files"):
+        lcstat.agreement(sav, group="community", items=ITEMS, read_options={"delimiter": ";"})

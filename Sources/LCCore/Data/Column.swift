@@ -37,12 +37,17 @@ public struct Column: Sendable, Equatable {
     public let firstNonNumeric: CellLocation?
     /// For text columns: whether the levels' own order is the factor's order.
     public let levelOrder: LevelOrder
+    /// For numeric columns: the labels of values (SPSS and Stata value labels). The values stay
+    /// numbers (as haven's `labelled` vectors); as a group key the column prints its labels.
+    public let valueLabels: [Double: String]
 
-    public init(name: String, values: ColumnValues, firstNonNumeric: CellLocation? = nil, levelOrder: LevelOrder = .sorted) {
+    public init(name: String, values: ColumnValues, firstNonNumeric: CellLocation? = nil, levelOrder: LevelOrder = .sorted,
+                valueLabels: [Double: String] = [:]) {
         self.name = name
         self.values = values
         self.firstNonNumeric = firstNonNumeric
         self.levelOrder = levelOrder
+        self.valueLabels = valueLabels
     }
 }
 

@@ -112,7 +112,20 @@ public struct Grouping: Sendable {
             let labels = kept.map { levels[$0] }
             return KeyColumn(codes: codes, labels: labels, values: .text(labels))
         case .numeric(let v):
-            return numericKey(v.doubles)
+            let k = numericKey(v.doubles)
+            guard !column.valueLabels.isEmpty else { return k }
+            // value labels name the groups (a value without one keeps its number; two values
+            // with one label stay two groups, each label then marked with its value)
+            let numbers: [Double]
+            switch k.values {
+            case .int(let ids): numbers = ids.map(Double.init)
+            case .double(let d): numbers = d
+            default: numbers = []
+            }
+            var labels = numbers.map { column.valueLabels[$0] ?? labelText($0) }
+            let counts = Dictionary(labels.map { ($0, 1) }, uniquingKeysWith: +)
+            for (i, l) in labels.enumerated() where (counts[l] ?? 0) > 1 { labels[i] = l + " (" + labelText(numbers[i]) + ")" }
+            return KeyColumn(codes: k.codes, labels: labels, values: .text(labels))
         case .integers(let v):
             var distinct = Array(Set(v.lazy.filter { $0 != ColumnValues.missingInteger }))
             distinct.sort()

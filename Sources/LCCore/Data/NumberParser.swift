@@ -79,7 +79,7 @@ private func looksNonFinite(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
 
 /// The text R would print for a number that turned out to be a label
 /// (`7`, not `7.0`), used when a numeric-looking column becomes textual.
-func labelText(_ v: Double) -> String {
+public func labelText(_ v: Double) -> String {
     if v.isNaN { return "NA" }
     if v == v.rounded(.towardZero) && abs(v) <= CellRules.exactIntegers { return String(Int64(v)) }
     return String(v)

@@ -1,0 +1,1 @@
+/* Declarations only (include/lcstat_readstat.h); SwiftPM needs a source file in a C target. */
