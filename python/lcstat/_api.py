@@ -52,6 +52,28 @@ def _frame(data) -> pd.DataFrame:
     return data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
 
 
+def _tables(fn):
+    """Gives a table-returning function the keyword ``to_arrow=False``: ``True`` returns the
+    table as a ``pyarrow.Table`` (:meth:`Result.to_arrow`, notes in its schema's metadata), so
+    that polars and DuckDB users stay in Arrow."""
+    import functools
+    import inspect
+
+    @functools.wraps(fn)
+    def wrapper(*args, to_arrow: bool = False, **kwargs):
+        result = fn(*args, **kwargs)
+        if not to_arrow:
+            return result
+        if not hasattr(result, "to_arrow"):
+            result = _result_class()(result)
+        return result.to_arrow()
+
+    signature = inspect.signature(fn)
+    wrapper.__signature__ = signature.replace(parameters=[*signature.parameters.values(),
+                                                          inspect.Parameter("to_arrow", inspect.Parameter.KEYWORD_ONLY, default=False)])
+    return wrapper
+
+
 FOREIGN = (".sav", ".zsav", ".por", ".dta")
 
 
@@ -61,6 +83,7 @@ def _is_foreign(path) -> bool:
     return (p.decode(errors="replace") if isinstance(p, bytes) else p).lower().endswith(FOREIGN)
 
 
+@_tables
 def read(path, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """A data file as lcstat reads it, as a DataFrame: SPSS (``.sav``, ``.zsav``, ``.por``) and
     Stata (``.dta``) through ReadStat (user-missing values missing; labelled numbers stay
@@ -354,6 +377,7 @@ def _restore_keys(result: pd.DataFrame, df: pd.DataFrame, keys: dict[str, str]) 
                 result[out] = restored
 
 
+@_tables
 def agreement(data, *, group, items, scale=None, null="uniform", missing="available", reverse=None,
               significance=False, replications=10_000, seed=1, extra=False, read_options=None,
               progress=True) -> pd.DataFrame:
@@ -416,6 +440,7 @@ def agreement(data, *, group, items, scale=None, null="uniform", missing="availa
     return _run("agreement", data, g + it, spec, extra, read_options, _group_keys(g), progress)
 
 
+@_tables
 def icc(data, *, group, items, scale=None, reverse=None, missing="available", k="mean",
         bootstrap: int = 0, seed: int = 1, extra=False, read_options=None, progress=True) -> pd.DataFrame:
     """ICC(1) and ICC(2) from a one-way ANOVA, per item and for the scale score.
@@ -438,6 +463,7 @@ def icc(data, *, group, items, scale=None, reverse=None, missing="available", k=
     return _run("icc", data, g + it, spec, extra, read_options, progress=progress)
 
 
+@_tables
 def alpha(data, *, items, scale=None, reverse=None, group=None, read_options=None) -> pd.DataFrame:
     """Cronbach's alpha on complete cases.
 
@@ -453,6 +479,7 @@ def alpha(data, *, items, scale=None, reverse=None, group=None, read_options=Non
     return _run("alpha", data, it, spec, True, read_options)
 
 
+@_tables
 def scores(data, *, items, scale=None, reverse=None, missing="available", group=None, ids=None,
            read_options=None) -> pd.DataFrame:
     """Each respondent's scale score: the mean of the answered items after
@@ -477,6 +504,7 @@ def scores(data, *, items, scale=None, reverse=None, missing="available", group=
     return result
 
 
+@_tables
 def level_consensus(data, *, group, items, outcome, scale=None, consensus="rwg_j", level=None, center=False,
                     weights=None, null="uniform", missing="available", reverse=None, read_options=None) -> pd.DataFrame:
     """Climate level and consensus together (Lindell & Brandt 2000; González-Romá
@@ -523,6 +551,7 @@ def level_consensus(data, *, group, items, outcome, scale=None, consensus="rwg_j
     return _run("level_consensus", data, columns, spec, True, read_options)
 
 
+@_tables
 def null_distribution(group_size: int, *, items: int = 1, scale=(1, 5), null="uniform", method: str = "auto",
                       replications: int = 10_000, seed: int = 1, progress: bool = True) -> pd.DataFrame:
     """Null distributions of the agreement indices for groups of ``group_size``
@@ -548,6 +577,7 @@ def null_distribution(group_size: int, *, items: int = 1, scale=(1, 5), null="un
     return _run("null_distribution", None, [], spec, progress=progress)
 
 
+@_tables
 def rgr(data, *, group, items, pseudo_groups: int = 1000, seed: int = 1, scale=None, reverse=None,
         read_options=None, progress=True) -> pd.DataFrame:
     """Random group resampling (Bliese & Halverson 2002; R's ``rgr.agree``): the
@@ -567,6 +597,7 @@ def rgr(data, *, group, items, pseudo_groups: int = 1000, seed: int = 1, scale=N
     return _run("rgr", data, g + it, spec, True, read_options, progress=progress)
 
 
+@_tables
 def aggregation(data, *, group, items, scale, null="uniform", missing="available", reverse=None,
                 replications: int = 10_000, seed: int = 1, read_options=None, progress=True) -> pd.DataFrame:
     """Aggregation evidence for a scale, the table reviewers ask for before a group
@@ -584,6 +615,7 @@ def aggregation(data, *, group, items, scale, null="uniform", missing="available
     return _run("aggregation", data, g + it, spec, True, read_options, progress=progress)
 
 
+@_tables
 def bootstrap_groups(table, column: str, *, statistic: str = "mean", replicates: int = 2000, seed: int = 1,
                      progress: bool = True) -> pd.DataFrame:
     """The bootstrap over groups of any group-level column, e.g. the mean rwg(J) of an

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._api import _group_keys, _names, _null, _run, _scale
+from ._api import _group_keys, _names, _null, _run, _scale, _tables
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
+@_tables
 def consensus_over_time(data, *, group, wave, items, scale=None, null="uniform", missing="available", reverse=None,
                         extra=False, read_options=None) -> pd.DataFrame:
     """Level and consensus per group per wave (session): a long table ready to plot.
@@ -27,6 +28,7 @@ def consensus_over_time(data, *, group, wave, items, scale=None, null="uniform",
                 {**_group_keys(g), "wave": str(wave)})
 
 
+@_tables
 def composition(data, *, group, columns, read_options=None) -> pd.DataFrame:
     """Group composition on individual characteristics, as group-level variables:
     ``<col>_mean`` and ``<col>_sd`` for numeric columns, Blau's index

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from . import _lcstat
 from ._progress import progress_for
-from ._api import LcstatError, _error, _result_class, _frame, _is_arrow, _is_path, _run as _run_analysis, _source, _table_frame as _frame_of
+from ._api import LcstatError, _error, _result_class, _frame, _is_arrow, _is_path, _run as _run_analysis, _source, _table_frame as _frame_of, _tables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -329,6 +329,7 @@ def _refuse_dates(df, wanted):
             raise err
 
 
+@_tables
 def emergence(data, *, group: str, person: str, time: str, value: str, reml: bool = True, moderator: str | None = None,
               read_options=None):
     """The consensus emergence model (Lang, Bliese & de Voogt 2018):
@@ -365,6 +366,7 @@ def emergence(data, *, group: str, person: str, time: str, value: str, reml: boo
     return _run_analysis("emergence", data, columns, spec, True, read_options, {"time": str(time)})
 
 
+@_tables
 def compare(fit0: TransferResult, fit1: TransferResult, refit: bool = True) -> pd.DataFrame:
     """Likelihood-ratio test of two nested fits of the same rows, as lme4's
     ``anova(fit0, fit1)``: REML fits are refitted by ML first (``refit=True``, lme4's

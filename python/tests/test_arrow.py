@@ -95,3 +95,16 @@ def test_spss_file_with_labels_and_user_missing_gives_the_csv_numbers():
     assert out[0]["fixed"] == out[1]["fixed"] and out[0]["random"] == out[1]["random"]
     with pytest.raises(TypeError, match="read_options apply to CSV files"):
         lcstat.agreement(sav, group="community", items=ITEMS, read_options={"delimiter": ";"})
+
+
+def test_results_come_back_as_arrow():
+    pl = pytest.importorskip("polars")
+    data = pl.read_csv(CLIMATE)
+    t = lcstat.agreement(data, group="community", items=ITEMS, scale=(1, 5), reverse=["lc4"], to_arrow=True)
+    assert isinstance(t, pa.Table) and b"lcstat.notes" in t.schema.metadata
+    back = pl.from_arrow(t)                        # polars users stay in polars
+    assert back.columns == list(agreement(pd.read_csv(CLIMATE)).columns) and back.height == 12
+    e = lcstat.emergence(data, group="community", person="person", time="session", value="lc1", to_arrow=True)
+    assert isinstance(e, pa.Table) and "delta" in e.column_names
+    import inspect
+    assert "to_arrow" in inspect.signature(lcstat.icc).parameters
