@@ -59,6 +59,10 @@ TASKS = {
     "lmm.w4.crossed@lcstat-cli": ("W4", [CLI, "transfer", "{csv}", "--format", "json", "--formula",
                                          "sharing ~ session + within(support, person) + between(support, person) + lgo"
                                          " + (1 + session | person) + (1 | community) + (1 | organisation)"]),
+    # the binary transfer outcome (issue 17): a binomial GLMM by the Laplace approximation, beside glmm.w4@lme4
+    "glmm.w4@lcstat-cli": ("W4", [CLI, "transfer", "{csv}", "--format", "json", "--family", "binomial", "--formula",
+                                  "applied ~ session + within(support, person) + between(support, person) + lgo"
+                                  " + (1 | person) + (1 | organisation)"]),
     # serially correlated sessions (issue 14): AR(1) within persons, beside lmm.w4.ar1@nlme
     "lmm.w4.ar1@lcstat-cli": ("W4", [CLI, "transfer", "{csv}", "--format", "json", "--formula",
                                      "sharing ~ session + within(support, person) + between(support, person) + lgo"

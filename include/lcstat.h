@@ -28,10 +28,10 @@
 #include <stdint.h>
 
 #define LCSTAT_VERSION_MAJOR 0
-#define LCSTAT_VERSION_MINOR 3
+#define LCSTAT_VERSION_MINOR 4
 #define LCSTAT_VERSION_PATCH 0
 /* LCSTAT_VERSION_MAJOR * 10000 + MINOR * 100 + PATCH, as lc_version() returns. */
-#define LCSTAT_VERSION_NUMBER 300
+#define LCSTAT_VERSION_NUMBER 400
 
 /* Status codes. */
 #define LC_STATUS_OK 0
@@ -106,10 +106,16 @@ typedef struct lc_transfer_options {
                                            (added in 0.2.0: a struct_size without it reads as NULL) */
     const char *scale;                  /* location-scale model: a formula for log sigma, "~ session * diversity";
                                            NULL = none (added in 0.2.0, as correlation) */
-    int32_t nagq;                       /* adaptive Gauss-Hermite nodes per level for a random scale effect,
-                                           (1 | GROUP) in scale: 1 (Laplace) to 25, default 11
-                                           (within 1e-6 of 40 nodes in logLik on the reference;
-                                           added in 0.3.0: a struct_size without it reads as 11) */
+    int32_t nagq;                       /* adaptive Gauss-Hermite nodes per level (1 = Laplace, up to 25) for a random
+                                           scale effect, (1 | GROUP) in scale, or a family model with one scalar
+                                           random effect (glmer's nAGQ); 0 (default) = the model's default: 11 for
+                                           a random scale effect (within 1e-6 of 40 nodes in logLik on the
+                                           reference), 1 for a family model (added in 0.3.0) */
+    const char *family;                 /* generalized linear mixed model (glmer): "binomial" (0/1, a two-level
+                                           factor, or cbind(successes, failures) ~ ...) or "poisson";
+                                           NULL = a linear mixed model (added in 0.4.0, as link) */
+    const char *link;                   /* link of family: "logit" (default), "probit" or "cloglog" for
+                                           binomial, "log" for poisson; NULL = the family's default */
 } lc_transfer_options;
 
 /* The Arrow C data and stream interfaces (https://arrow.apache.org/docs/format/CDataInterface.html,

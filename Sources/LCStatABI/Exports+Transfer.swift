@@ -38,7 +38,8 @@ public func lcTransferOptionsInit(_ options: UnsafeMutablePointer<lc_transfer_op
         guard let options else { throw LCError(.invalidArgument, "options is NULL") }
         options.pointee = lc_transfer_options(struct_size: UInt32(MemoryLayout<lc_transfer_options>.size), reml: 1, variance: nil,
                                               weights: nil, contrast_names: nil, contrast_kinds: nil, n_contrasts: 0,
-                                              ddf: LC_DDF_SATTERTHWAITE, correlation: nil, scale: nil, nagq: 11)
+                                              ddf: LC_DDF_SATTERTHWAITE, correlation: nil, scale: nil, nagq: 0,
+                                              family: nil, link: nil)
     }
 }
 
@@ -46,15 +47,27 @@ public func lcTransferOptionsInit(_ options: UnsafeMutablePointer<lc_transfer_op
 private func transferSpec(_ formula: UnsafePointer<CChar>?, _ options: UnsafePointer<lc_transfer_options>?) throws -> TransferSpec {
     var spec = try TransferSpec(parsing: try string(formula, "formula"))
     guard let o = options?.pointee else { return spec }
-    // the layouts before `correlation` (and `scale`) and before `nagq` were added are read without them
+    // the layouts before `correlation` (and `scale`), before `nagq` and before `family` (and `link`)
+    // were added are read without them
     let full = MemoryLayout<lc_transfer_options>.size
     let beforeCorrelation = MemoryLayout<lc_transfer_options>.offset(of: \.correlation) ?? full
     let beforeNagq = MemoryLayout<lc_transfer_options>.offset(of: \.nagq) ?? full
-    guard [full, beforeCorrelation, beforeNagq].contains(Int(o.struct_size)) else {
+    let beforeFamily = MemoryLayout<lc_transfer_options>.offset(of: \.family) ?? full
+    guard [full, beforeCorrelation, beforeNagq, beforeFamily].contains(Int(o.struct_size)) else {
         throw LCError(.invalidArgument,
             "lc_transfer_options.struct_size is \(o.struct_size), expected \(full): call lc_transfer_options_init")
     }
-    if o.struct_size == UInt32(full) { spec.options.nagq = Int(o.nagq) }
+    if Int(o.struct_size) > beforeNagq {
+        guard o.nagq >= 0 else { throw LCError(.invalidArgument, "nagq is \(o.nagq); 0 (the model's default) or 1 to 25") }
+        spec.options.nagq = o.nagq == 0 ? nil : Int(o.nagq)
+    }
+    if o.struct_size == UInt32(full), let name = try o.family.map({ try string($0, "family") }), !name.isEmpty {
+        let family = try Family(named: name)
+        spec.options.family = family
+        spec.options.link = try o.link.map { try string($0, "link") }.flatMap { $0.isEmpty ? nil : try Link(named: $0, family: family) }
+    } else if o.struct_size == UInt32(full), let link = o.link, !(try string(link, "link")).isEmpty {
+        throw LCError(.invalidArgument, "link needs family (binomial or poisson)")
+    }
     if Int(o.struct_size) >= beforeNagq {
         spec.correlation = try o.correlation.map { try string($0, "correlation") }.flatMap { $0.isEmpty ? nil : try CorrelationStructure(parsing: $0) }
         spec.options.scale = try o.scale.map { try string($0, "scale") }.flatMap { $0.isEmpty ? nil : try ScaleFormula(parsing: $0) }

@@ -21,8 +21,14 @@ struct TransferCommand: ParsableCommand {
     @Option(help: "Location-scale model: a formula for log sigma, e.g. \"~ session * diversity\" (glmmTMB's dispformula, whose coefficients are twice these).")
     var scale: String?
 
-    @Option(parsing: .unconditional, help: "Adaptive Gauss-Hermite nodes per level for a random scale effect, (1 | GROUP) in --scale (1: Laplace).")
-    var nagq: Int = 11
+    @Option(parsing: .unconditional, help: "Adaptive Gauss-Hermite nodes per level (1: Laplace): for a random scale effect, (1 | GROUP) in --scale (default 11), or a --family model with one scalar random effect (default 1, glmer's nAGQ).")
+    var nagq: Int?
+
+    @Option(help: "Response distribution of a generalized linear mixed model (glmer): binomial (0/1, a two-level factor, or cbind(successes, failures)) or poisson.")
+    var family: String?
+
+    @Option(help: "Link of --family: logit (default), probit or cloglog for binomial; log for poisson.")
+    var link: String?
 
     @Option(help: "Residual correlation within groups: ar1(OCCASION | GROUP) (nlme's corAR1), car1(TIME | GROUP) (corCAR1) or cs(| GROUP) (corCompSymm).")
     var correlation: String?
@@ -66,6 +72,13 @@ struct TransferCommand: ParsableCommand {
             spec.correlation = try correlation.map(CorrelationStructure.init(parsing:))
             spec.options.scale = try scale.map(ScaleFormula.init(parsing:))
             spec.options.nagq = nagq
+            if let family {
+                let f = try Family(named: family)
+                spec.options.family = f
+                spec.options.link = try link.map { try Link(named: $0, family: f) }
+            } else if link != nil {
+                throw LCError(.invalidArgument, "--link needs --family (binomial or poisson)")
+            }
             for entry in contrasts.flatMap({ $0.split(separator: ",") }) {
                 let parts = entry.split(separator: "=", maxSplits: 1).map { String($0.filter { $0 != " " }) }
                 guard parts.count == 2, !parts[0].isEmpty else {
@@ -127,7 +140,8 @@ enum TransferFormatter {
             + "\"converged\": \(fit.converged), \"singular\": \(fit.singular), \"groups\": {\(groupCounts.joined(separator: ", "))}, "
             + "\"r2_marginal\": \(number(r2.marginal)), \"r2_conditional\": \(number(r2.conditional)), "
             + "\"evaluations\": \(fit.evaluations), \"dropped_rows\": \(fit.frame.droppedRows)"
-            + (fit.scaleRandom.map { ", \"nagq\": \($0.nagq)" } ?? "") + "}"
+            + (fit.scaleRandom.map { ", \"nagq\": \($0.nagq)" } ?? "")
+            + (fit.generalized.map { ", \"family\": \"\($0.family.rawValue)\", \"link\": \"\($0.link.rawValue)\", \"nagq\": \($0.nagq)" } ?? "") + "}"
         let iccRows = TableFormatter.jsonObjects(r.icc)
         let variance = fit.variance == nil ? "" : ",\n  \"variance\": [" + TableFormatter.jsonObjects(r.variance).joined(separator: ", ") + "]"
         let scale = fit.scale == nil ? "" : ",\n  \"scale\": [" + TableFormatter.jsonObjects(r.scale).joined(separator: ", ") + "]"
@@ -144,8 +158,14 @@ enum TransferFormatter {
 
     static func text(_ r: TransferResult, confint: ResultTable? = nil) throws -> String {
         let fit = r.fit
-        let tests = fit.scaleRandom != nil ? "Wald z" : r.kenwardRogerUsed ? "Kenward-Roger df" : "Satterthwaite df"
-        var out = "Linear mixed model fit by \(fit.reml ? "REML" : "maximum likelihood") (\(tests))\n"
+        let tests = fit.waldTests ? "Wald z" : r.kenwardRogerUsed ? "Kenward-Roger df" : "Satterthwaite df"
+        var out: String
+        if let g = fit.generalized {
+            out = "Generalized linear mixed model fit by maximum likelihood (\(g.nagq == 1 ? "Laplace Approximation" : "Adaptive Gauss-Hermite Quadrature, nAGQ = \(g.nagq)"); \(tests))\n"
+            out += " Family: \(g.family.rawValue)  ( \(g.link.rawValue) )\n"
+        } else {
+            out = "Linear mixed model fit by \(fit.reml ? "REML" : "maximum likelihood") (\(tests))\n"
+        }
         out += "Formula: \(fit.frame.formula)\n\n"
         out += "     AIC      BIC   logLik  \(fit.reml ? "REMLcrit" : "deviance")\n"
         out += [fit.aic, fit.bic, fit.logLik, fit.criterion].map { TableFormatter.fixed($0, 1) }.joined(separator: "  ") + "\n\n"

@@ -28,6 +28,19 @@ struct ForeignFileTests {
         #expect(try sav.column("community").valueLabels[1] == "LC Antwerp")
     }
 
+    /// factor() of a labelled number is a factor of its labels, levels in the order of the values
+    /// (haven::as_factor), with a note: the model matrix is the CSV's, whose column holds the names.
+    @Test func labelledNumbersAreFactorsOfTheirLabels() throws {
+        let sav = try ForeignFile.read(path: Self.reference("climate.sav"))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let csv = try CSVReader.read(path: root.appendingPathComponent("examples/data/climate.csv").path)
+        let formula = try Formula(parsing: "lgo ~ factor(community) + (1 | session)")
+        let a = try ModelFrame(formula, data: sav), b = try ModelFrame(formula, data: csv)
+        #expect(a.xNames == b.xNames && a.xNames.contains("factor(community)LC Utrecht"))
+        #expect(a.x == b.x)
+        #expect(a.notes.contains { $0.contains("value labels of 'community'") })
+    }
+
     @Test func namesWhatIsWrong() throws {
         #expect { try ForeignFile.read(path: Self.reference("climate.sav"), columns: ["nothere"]) }
             throws: { ($0 as? LCError)?.code == .unknownColumn }

@@ -232,6 +232,16 @@ int main(void) {
         lc_fit_free(fit);
         /* a residual correlation structure; the layout before `correlation` reads it as none */
         lc_transfer_options_init(&o);
+        o.family = "gamma";
+        expect("transfer unknown family", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_INVALID_ARGUMENT,
+               &err, "unknown family");
+        o.family = "binomial";
+        expect("transfer binomial of a continuous response", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err),
+               LC_STATUS_INVALID_ARGUMENT, &err, "binomial response");
+        o.family = NULL; o.link = "probit";
+        expect("transfer link without family", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_INVALID_ARGUMENT,
+               &err, "link needs family");
+        lc_transfer_options_init(&o);
         o.correlation = "ar1(t person)";
         expect("transfer bad correlation", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_INVALID_ARGUMENT,
                &err, "correlation structure");
@@ -249,7 +259,7 @@ int main(void) {
         expect("transfer random scale slope", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_INVALID_ARGUMENT,
                &err, "is not (1 | group)");
         o.scale = "~ t + (1 | person)";
-        o.nagq = 0;
+        o.nagq = 26;
         expect("transfer random scale nagq", lc_transfer_fit(d, "y ~ t + (1 | person)", &o, &fit, &err), LC_STATUS_INVALID_ARGUMENT,
                &err, "nagq must be between 1");
         o.nagq = 11;

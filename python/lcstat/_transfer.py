@@ -65,7 +65,7 @@ class TransferResult:
         self.scale_random = _frame_of(_lcstat.fit_table(capsule, "scale_random"))
         self.scale_blups = _frame_of(_lcstat.fit_table(capsule, "scale_blups"))
         row = _frame_of(_lcstat.fit_table(capsule, "fit"))
-        fit = {k: row[k].iloc[0].item() for k in row.columns if not k.startswith("groups_")}
+        fit = {k: _scalar(row[k].iloc[0]) for k in row.columns if not k.startswith("groups_")}
         fit["groups"] = {k[len("groups_"):]: int(row[k].iloc[0]) for k in row.columns if k.startswith("groups_")}
         fit["notes"] = row.attrs["notes"]
         self.fit = fit
@@ -107,10 +107,15 @@ class TransferResult:
         return pd.Series(values, index=self._index if self._index is not None and len(self._index) == len(values) else None,
                          name=name)
 
-    def fitted(self, random: bool = True):
+    def fitted(self, random: bool = True, type: str = "response"):
         """Fitted values per input row (NaN where a row was left out): with the
         random effects (``random=True``, lme4's ``fitted``) or without (``random=False``,
-        ``predict(fit, re.form = NA)``)."""
+        ``predict(fit, re.form = NA)``). A family model's are probabilities or means
+        (``type="response"``) or the linear predictor (``type="link"``)."""
+        if type not in ("response", "link"):
+            raise ValueError("type must be 'response' or 'link'")
+        if type == "link" and "family" in self.fit:
+            return self._per_row("linear_predictor" if random else "linear_predictor_fixed", "linear_predictor")
         return self._per_row("fitted" if random else "fitted_fixed", "fitted")
 
     def residuals(self, type: str = "response", random: bool = True, scaled: bool = False):
@@ -122,15 +127,21 @@ class TransferResult:
             raise ValueError("type must be 'response' or 'pearson'")
         if type == "pearson" and not random:
             raise ValueError("Pearson residuals are conditional (random=True), as lme4's")
+        if scaled and "family" in self.fit:
+            raise ValueError(f"a {self.fit['family']} model has no residual SD to scale by")
         r = self._per_row("pearson" if type == "pearson" else ("residual" if random else "residual_fixed"), "residual")
         return r / self.random["sd"].iloc[-1] if scaled else r
 
-    def predict(self, newdata, random: bool = True):
+    def predict(self, newdata, random: bool = True, type: str = "response"):
         """Predictions for the rows of ``newdata`` (a DataFrame with the predictors' columns),
         with the variables evaluated as on the fitted data (factor levels, ``poly``, ``scale``).
         ``random=True``: with the BLUPs, zero for levels the fit did not see (lme4's
-        ``predict(fit, newdata, allow.new.levels = TRUE)``); ``random=False``: ``re.form = NA``."""
+        ``predict(fit, newdata, allow.new.levels = TRUE)``); ``random=False``: ``re.form = NA``.
+        A family model predicts probabilities or means (``type="response"``, glmer's
+        ``predict(type = "response")``) or the linear predictor (``type="link"``)."""
         import pandas as pd
+        if type not in ("response", "link"):
+            raise ValueError("type must be 'response' or 'link'")
         self._need_fit("predict")
         wanted = set(self._columns.loc[self._columns["role"] == "predictor", "column"])
         if _is_arrow(newdata):
@@ -142,7 +153,8 @@ class TransferResult:
         missing = [n for n in table.attrs["notes"] if n.startswith("fit (with random effects) needs")]
         if random and missing:
             raise _error(missing[0] + "; predict(newdata, random=False) needs only the fixed part's", 6)
-        return pd.Series(table["fit" if random else "fit_fixed"].to_numpy(), index=None if df is None else df.index, name="prediction")
+        column = ("link" if type == "link" and "link" in table.columns else "fit") + ("" if random else "_fixed")
+        return pd.Series(table[column].to_numpy(), index=None if df is None else df.index, name="prediction")
 
     def ranef(self):
         """Conditional modes with their conditional SDs (lme4's
@@ -183,10 +195,15 @@ class TransferResult:
         """An lme4-like summary, rendered from the numeric tables as the CLI renders them (4
         decimals, NA, Inf): a str whose display (in a REPL or Jupyter) is the text itself."""
         f = self.fit
-        tests = ("Wald z" if len(self.scale_random) else
+        tests = ("Wald z" if len(self.scale_random) or "family" in f else
                  "Kenward-Roger df" if any("Kenward-Roger" in n for n in self.fixed.attrs["notes"]) else "Satterthwaite df")
-        lines = [f"Linear mixed model fit by {'REML' if f['reml'] else 'maximum likelihood'} ({tests})",
-                 f"Formula: {self.formula}", "",
+        if "family" in f:
+            method = "Laplace Approximation" if f["nagq"] == 1 else f"Adaptive Gauss-Hermite Quadrature, nAGQ = {f['nagq']}"
+            head = [f"Generalized linear mixed model fit by maximum likelihood ({method}; {tests})",
+                    f" Family: {f['family']}  ( {f['link']} )"]
+        else:
+            head = [f"Linear mixed model fit by {'REML' if f['reml'] else 'maximum likelihood'} ({tests})"]
+        lines = head + [f"Formula: {self.formula}", "",
                  f"     AIC      BIC   logLik  {'REMLcrit' if f['reml'] else 'deviance'}",
                  f"{f['aic']:8.1f} {f['bic']:8.1f} {f['loglik']:8.1f} {f['deviance']:9.1f}", "",
                  "Random effects:", _text(self.random), "",
@@ -206,7 +223,9 @@ class TransferResult:
         f = self.fit
         stats = ", ".join(f"{k} {f[k]:.3f}" if isinstance(f[k], float) else f"{k} {f[k]}"
                           for k in ("loglik", "aic", "bic", "nobs", "converged", "singular"))
-        parts = [f"<p><b>Linear mixed model</b> ({'REML' if f['reml'] else 'ML'}): <code>{html.escape(self.formula)}</code><br>{stats}</p>",
+        kind = (f"Generalized linear mixed model</b> ({f['family']}, {f['link']} link" if "family" in f
+                else f"Linear mixed model</b> ({'REML' if f['reml'] else 'ML'}")
+        parts = [f"<p><b>{kind}): <code>{html.escape(self.formula)}</code><br>{stats}</p>",
                  "<p><b>Random effects</b></p>", self.random._repr_html_(), "<p><b>Fixed effects</b></p>", self.fixed._repr_html_()]
         for table, title in ((self.scale, "Scale model (log residual SD)"), (self.scale_random, "Random scale effect"),
                              (self.correlation, "Residual correlation"), (self.variance, "Residual variance function")):
@@ -240,10 +259,16 @@ DDF = {"satterthwaite": 0, "kenward-roger": 1}
 CONTRASTS = ("treatment", "sum", "helmert", "poly")
 
 
+def _scalar(value):
+    """A table cell as a Python scalar (numbers from NumPy, text as it is)."""
+    return value.item() if hasattr(value, "item") else value
+
+
 def transfer(data, formula: str, *, reml: bool = True, weights: str | None = None, contrasts: dict | None = None,
              ddf: str = "satterthwaite", variance: str | None = None, correlation: str | None = None,
-             scale: str | None = None, nagq: int = 11, read_options=None, progress: bool = True) -> TransferResult:
-    """Fit a linear mixed model written in lme4's formula syntax, coded as R codes it.
+             scale: str | None = None, nagq: int | None = None, family: str | None = None, link: str | None = None,
+             read_options=None, progress: bool = True) -> TransferResult:
+    """Fit a linear or generalized linear mixed model written in lme4's formula syntax, coded as R codes it.
 
     ``sharing ~ session + within(support, person) + between(support, person)
     + (1 + session | person) + (1 | community)``. R's formula language: ``a*b``,
@@ -272,11 +297,22 @@ def transfer(data, formula: str, *, reml: bool = True, weights: str | None = Non
     ``scale="~ session + (1 | community)"`` adds a random scale effect per community (MELS:
     each community its own log residual SD, correlated with its random intercept in the mean
     model, which must have ``(1 | community)``; ``(1 || community)`` for independence), fitted
-    by maximum likelihood with ``nagq`` adaptive Gauss-Hermite nodes per community (1: Laplace);
+    by maximum likelihood with ``nagq`` adaptive Gauss-Hermite nodes per community (1: Laplace; default 11);
     ``scale_random`` then holds its SD and correlation and ``scale_blups`` each community's
     level (location BLUP) and consensus (residual SD), with SEs. ``data`` is a DataFrame or a path to a CSV file.
 
-    R equivalent: ``lmerTest::lmer(formula, data, REML = reml, weights = w, contrasts = list(...))``.
+    ``family="binomial"`` (a 0/1 or two-level response, the first level failure; or
+    ``cbind(successes, failures) ~ ...``; or a proportion with ``weights=`` the trials) or
+    ``"poisson"`` (counts; ``offset(log(exposure))`` for exposure) fits a generalized linear mixed
+    model as glmer does: the Laplace approximation (``nagq=1``, the default) or, for one grouping
+    factor with a random intercept, adaptive Gauss-Hermite quadrature (``nagq`` up to 25); ``link``
+    ``"logit"`` (default), ``"probit"`` or ``"cloglog"`` for binomial, ``"log"`` for poisson.
+    ``fixed`` then has ``z`` instead of ``t`` and no ``df``; ``fitted()`` and ``predict()`` give
+    probabilities or means (``fit``) and the linear predictor (``link``); R² and the ICC are on
+    the latent scale (Nakagawa et al. 2017).
+
+    R equivalent: ``lmerTest::lmer(formula, data, REML = reml, weights = w, contrasts = list(...))``;
+    with a family, ``lme4::glmer(formula, data, family = binomial(link), nAGQ = nagq)``.
     """
     if not isinstance(formula, str):
         raise TypeError("formula must be a string")
@@ -288,8 +324,14 @@ def transfer(data, formula: str, *, reml: bool = True, weights: str | None = Non
         raise TypeError("scale must be a formula string such as '~ session * diversity'")
     if weights is not None and not isinstance(weights, str):
         raise TypeError("weights must be the name of a column")
-    if isinstance(nagq, bool) or not isinstance(nagq, int):
+    if nagq is not None and (isinstance(nagq, bool) or not isinstance(nagq, int)):
         raise TypeError("nagq must be an integer from 1 (Laplace) to 25")
+    if nagq is not None and not 1 <= nagq <= 25:
+        raise ValueError("nagq must be from 1 (Laplace) to 25")
+    if family is not None and family not in ("binomial", "poisson"):
+        raise ValueError("family must be 'binomial' or 'poisson'")
+    if link is not None and not isinstance(link, str):
+        raise TypeError("link must be a string such as 'probit'")
     if ddf not in DDF:
         raise ValueError("ddf must be 'satterthwaite' or 'kenward-roger'")
     contrasts = dict(contrasts or {})
@@ -299,7 +341,7 @@ def transfer(data, formula: str, *, reml: bool = True, weights: str | None = Non
             raise ValueError(f"contrasts maps a factor's name to one of {', '.join(CONTRASTS)}; got {name!r}: {kind!r}")
         contrasts[name] = kind
     index = None
-    options = (formula, bool(reml), variance, weights, list(contrasts), list(contrasts.values()), DDF[ddf], correlation, scale, nagq)
+    options = (formula, bool(reml), variance, weights, list(contrasts), list(contrasts.values()), DDF[ddf], correlation, scale, nagq or 0, family, link)
     columns = _frame_of(_lcstat.transfer(None, *options, None, True))     # as the library parses the formula
     wanted = set(columns["column"])
     if _is_path(data) or _is_arrow(data):

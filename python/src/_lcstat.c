@@ -441,16 +441,16 @@ done:
     return result;
 }
 
-/* transfer(data, formula, reml, variance, weights, contrast_names, contrast_kinds, ddf, correlation, scale, nagq[, progress, columns])
+/* transfer(data, formula, reml, variance, weights, contrast_names, contrast_kinds, ddf, correlation, scale, nagq, family, link[, progress, columns])
  * -> fit capsule; data as for run(); variance, weights, correlation and scale may be None, the contrast lists empty.
  * With columns True: the table of the columns the fit reads (lc_transfer_columns), data unused. */
 static PyObject *transfer(PyObject *module, PyObject *args) {
     PyObject *columns, *names, *kinds, *progress = NULL, *result = NULL; const char *formula; int only_columns = 0;
     lc_transfer_options o;
     lc_transfer_options_init(&o);
-    if (!PyArg_ParseTuple(args, "OspzzO!O!izzi|Op", &columns, &formula, &o.reml, &o.variance, &o.weights,
+    if (!PyArg_ParseTuple(args, "OspzzO!O!izzizz|Op", &columns, &formula, &o.reml, &o.variance, &o.weights,
                           &PyList_Type, &names, &PyList_Type, &kinds, &o.ddf, &o.correlation, &o.scale, &o.nagq,
-                          &progress, &only_columns)) return NULL;
+                          &o.family, &o.link, &progress, &only_columns)) return NULL;
     lc_error err = {0};
     lc_dataset *data = NULL;
     lc_fit *fit = NULL;
@@ -532,7 +532,7 @@ static PyMethodDef methods[] = {
     {"memory_budget", memory_budget, METH_VARARGS, "memory_budget([bytes]) -> the memory budget in bytes (sets it first when given; 0: the default)"},
     {"version", version, METH_NOARGS, "version() -> (number, text) of the loaded liblcstat"},
     {"read", read_data, METH_VARARGS, "read(source) -> table capsule: the dataset behind source as a table"},
-    {"transfer", transfer, METH_VARARGS, "transfer(data, formula, reml, variance, weights, contrast_names, contrast_kinds, ddf, correlation, scale, nagq) -> fit capsule"},
+    {"transfer", transfer, METH_VARARGS, "transfer(data, formula, reml, variance, weights, contrast_names, contrast_kinds, ddf, correlation, scale, nagq, family, link) -> fit capsule"},
     {"fit_table", fit_table, METH_VARARGS, "fit_table(fit, which) -> table"},
     {"fit_confint", fit_confint, METH_VARARGS, "fit_confint(fit, method, level, nsim, seed) -> table"},
     {"fit_predict", fit_predict, METH_VARARGS, "fit_predict(fit, newdata) -> table"},

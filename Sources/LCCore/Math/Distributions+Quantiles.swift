@@ -4,6 +4,10 @@ extension Distributions {
     /// z_{.975} = Φ⁻¹(0.975), for Wald intervals.
     static let normalQuantile975 = 1.959963984540054
 
+    /// Φ(x) = erfc(−x/√2)/2, the standard normal distribution function (C's erfc keeps the
+    /// lower tail's relative accuracy, as R's `pnorm` does).
+    public static func normalCDF(_ x: Double) -> Double { erfc(-x / 2.0.squareRoot()) / 2 }
+
     /// Φ⁻¹(p), the standard normal quantile, by Wichura's algorithm AS 241 (PPND16, Applied
     /// Statistics 37:477, 1988), accurate to about 1e-16 (R's `qnorm` uses the same).
     public static func normalQuantile(_ p: Double) -> Double {

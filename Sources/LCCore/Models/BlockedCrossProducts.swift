@@ -335,11 +335,11 @@ struct BlockedCrossProducts: ProfiledDeviance {
         let criterion = reml
             ? logDetL + lx.logDeterminantOfProduct + (nd - pd) * (1 + log(2 * Double.pi * r2 / (nd - pd)))
             : logDetL + nd * (1 + log(2 * Double.pi * r2 / nd))
-        return DevianceEvaluation(criterion: criterion, r2: r2, beta: (0..<p).map { beta[$0, 0] }, xtxInverse: lx.inverseOfProduct())
+        return DevianceEvaluation(criterion: criterion, logDetL: logDetL, r2: r2, beta: (0..<p).map { beta[$0, 0] }, xtxInverse: lx.inverseOfProduct())
     }
 
-    /// u solves (Λ'Z'ZΛ + I)u = Λ'Z'(y − Xβ) through the blocked factor; b = Λu.
-    func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
+    /// u solves (Λ'Z'ZΛ + I)u = Λ'Z'(y − Xβ) through the blocked factor.
+    func sphericalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
         let lam = lambdas(theta), q1 = q[0]
         guard let f = factorize(theta) else {
             return q.indices.map { k in [[Double]](repeating: [Double](repeating: .nan, count: q[k]), count: levels[k]) }
@@ -395,18 +395,13 @@ struct BlockedCrossProducts: ProfiledDeviance {
                 for a in (t + 1)..<max(t + 1, q1) { v -= f.l11[i * q1 * q1 + a * q1 + t] * w[a] }
                 w[t] = v / f.l11[i * q1 * q1 + t * q1 + t]
             }
-            modes[0].append(Self.times(lam[0], w, q1))
+            modes[0].append(w)
         }
         for k in 1..<q.count {
             modes.append((0..<levels[k]).map { l in
-                Self.times(lam[k], Array(u[(start[k] + l * q[k])..<(start[k] + (l + 1) * q[k])]), q[k])
+                Array(u[(start[k] + l * q[k])..<(start[k] + (l + 1) * q[k])])
             })
         }
         return modes
-    }
-
-    /// Λu for a row-major q×q Λ.
-    private static func times(_ lam: [Double], _ u: [Double], _ q: Int) -> [Double] {
-        (0..<q).map { a in (0..<q).reduce(0) { $0 + lam[a * q + $1] * u[$1] } }
     }
 }

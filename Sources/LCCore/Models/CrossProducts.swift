@@ -108,8 +108,8 @@ struct CrossProducts: ProfiledDeviance {
                 RowSumSegment(block.group, levels: g, z, [f.y])] + FixedCrossProducts.segments(f)
     }
 
-    /// b_k = Λ L_k⁻ᵀ (c_u − R_ZX β) for every group k.
-    func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
+    /// u_k = L_k⁻ᵀ (c_u − R_ZX β) for every group k.
+    func sphericalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
         let l = lambda(theta, term: 0), lt = l.transposed
         let b = Matrix(column: beta)
         return [ztz.indices.map { k in
@@ -117,7 +117,7 @@ struct CrossProducts: ProfiledDeviance {
             for i in 0..<q { a[i, i] += 1 }
             guard let lk = a.cholesky() else { return [Double](repeating: .nan, count: q) }
             let rhs = lk.solveLower(lt * zty[k]) - lk.solveLower(lt * ztx[k]) * b
-            return (l * lk.solveLowerTransposed(rhs)).column(0)
+            return lk.solveLowerTransposed(rhs).column(0)
         }]
     }
 }

@@ -56,8 +56,14 @@ public struct LMMFit: Sendable {
     let residualParameters: [Double]
     /// The random scale effect of a location-scale model (`RandomScaleModel`), when it has one.
     public internal(set) var scaleRandom: ScaleRandomFit? = nil
+    /// The family, link and linear predictors of a generalized linear mixed model, when it is one.
+    public internal(set) var generalized: GeneralizedFit? = nil
 
     public var logLik: Double { -criterion / 2 }
+
+    /// Whether tests of the fixed effects are Wald z (df = Inf): random scale effects and
+    /// generalized models, as glmmTMB and glmer report them.
+    public var waldTests: Bool { scaleRandom != nil || generalized != nil }
 
     /// The frame on which this is an ordinary fit with residual variance σ²: rows scaled by √wᵢ
     /// (prior weights and the variance function), then whitened within the correlation's groups.
@@ -66,7 +72,7 @@ public struct LMMFit: Sendable {
         return residual.whitening(residualParameters).map { scaled.mapped($0) } ?? scaled
     }
     /// Fixed effects, the θ parameters, σ and the residual model's parameters.
-    public var parameterCount: Int { beta.count + theta.count + 1 + residual.parameterCount + (scaleRandom?.parameterCount ?? 0) }
+    public var parameterCount: Int { beta.count + theta.count + (generalized == nil ? 1 : 0) + residual.parameterCount + (scaleRandom?.parameterCount ?? 0) }
     public var aic: Double { criterion + 2 * Double(parameterCount) }
     /// lme4's BIC: log(N) for REML and ML fits alike.
     public var bic: Double { criterion + log(Double(frame.n)) * Double(parameterCount) }
@@ -92,6 +98,7 @@ public struct LMMFit: Sendable {
 ///     d_ML(θ)   = log|L_θ|² + n(1 + log(2π r²(θ)/n))
 public enum LinearMixedModel {
     public static func fit(_ frame: ModelFrame, reml: Bool = true) throws -> LMMFit {
+        if frame.options.family != nil { return try GeneralizedMixedModel.fit(frame) }
         if let term = frame.options.scale?.random { return try fitRandomScale(frame, term: term) }
         return try fit(frame, reml: reml, residual: ResidualModel(variance: nil, scale: ScaleModel(frame), correlation: nil))
     }
@@ -102,6 +109,12 @@ public enum LinearMixedModel {
     /// Satterthwaite df then hold ψ at its estimate.
     public static func fit(_ frame: ModelFrame, reml: Bool = true, variance: VarianceFunction? = nil,
                            correlation: CorrelationStructure? = nil, data: Dataset) throws -> LMMFit {
+        if let family = frame.options.family {
+            guard variance == nil, correlation == nil else {
+                throw LCError(.invalidArgument, "a \(family.rawValue) model has no residual variance function or correlation structure")
+            }
+            return try GeneralizedMixedModel.fit(frame)
+        }
         if let term = frame.options.scale?.random {
             guard variance == nil, correlation == nil else {
                 throw LCError(.invalidArgument, "a random scale effect cannot be combined with a residual variance function or correlation structure yet")
@@ -126,13 +139,7 @@ public enum LinearMixedModel {
         // the engine takes the factor with more levels first (sparser blocks)
         let order = frame.random.indices.sorted { frame.random[$0].levels.count > frame.random[$1].levels.count }
         let layout = ThetaLayout(memberSizes: order.map { b in members[b].map { original.random[$0].z.count } })
-        func engine(_ f: ModelFrame) -> ProfiledDeviance {
-            switch order.count {
-            case 1: return CrossProducts(f, f.random[0])
-            case 2: return NestedCrossProducts(f, f.random[order[0]], f.random[order[1]])
-            default: return BlockedCrossProducts(f, order.map { f.random[$0] })
-            }
-        }
+        func engine(_ f: ModelFrame) -> ProfiledDeviance { Self.engine(f, order: order) }
         func segments(_ f: ModelFrame) -> [RowSumSegment] {
             switch order.count {
             case 1: return CrossProducts.rowSumSegments(f, f.random[0])
@@ -140,12 +147,7 @@ public enum LinearMixedModel {
             default: return []          // a residual model refits the rows' engine each time
             }
         }
-        if order.count > 2 {
-            // the dense system of every factor but the largest (W'W and M, and the symbolic pattern)
-            let columns = order.dropFirst().reduce(0) { $0 + frame.random[$1].levels.count * frame.random[$1].z.count } + frame.p + 1
-            try MemoryBudget.reserve(Double(columns) * Double(columns) * 17,
-                                     for: "the crossed factors' system (\(columns) columns: every level of all but the largest factor)")
-        }
+        try reserveMemory(frame, order: order)
         let unweighted = engine(frame)
         guard unweighted.xtx.cholesky(relativeTolerance: 1e-10) != nil else {
             throw LCError(.invalidArgument, "the fixed-effects columns are linearly dependent (collinear predictors): \(frame.xNames.joined(separator: ", "))")
@@ -186,24 +188,8 @@ public enum LinearMixedModel {
         }
         let sigma2 = at.r2 / Double(reml ? n - p : n)
         let cov = at.xtxInverse.scaled(sigma2)
-        let modes = final.conditionalModes(theta, beta: at.beta)
-        var components = [LMMFit.Component?](repeating: nil, count: original.random.count)
-        var singular = false
-        for (t, b) in order.enumerated() {
-            let l = final.lambda(theta, term: t)
-            for i in 0..<l.rows where l[i, i] < 1e-6 { singular = true }
-            let c = (l * l.transposed).scaled(sigma2)
-            // each merged term gets its diagonal block of the covariance and its columns of the modes
-            var offset = 0
-            for m in members[b] {
-                let block = original.random[m], q = block.z.count
-                var sub = Matrix(rows: q, cols: q), subLambda = Matrix(rows: q, cols: q)
-                for i in 0..<q { for j in 0..<q { sub[i, j] = c[offset + i, offset + j]; subLambda[i, j] = l[offset + i, offset + j] } }
-                components[m] = LMMFit.Component(term: block.term, names: block.names, levels: block.levels, covariance: sub,
-                                                 modes: modes[t].map { Array($0[offset..<(offset + q)]) }, lambda: subLambda)
-                offset += q
-            }
-        }
+        let (components, singular) = LMMFit.components(original, order: order, members: members, engine: final,
+                                                       theta: theta, modes: final.conditionalModes(theta, beta: at.beta), sigma2: sigma2)
         let free = Array(result.x[..<thetaCount])
         let psi = Array(result.x[thetaCount...]), (psiVariance, eta, psiCorrelation) = residual.split(psi)
         // Var(eᵢ) = σ²/wᵢ: prior weights times the variance function's and the scale's wᵢ²
@@ -213,15 +199,7 @@ public enum LinearMixedModel {
         }
         let deviance = ExpandedTheta(base: final, layout: layout)
         let satterthwaite = degreesOfFreedom ? Satterthwaite(deviance, theta: free, sigma: sigma2.squareRoot(), n: n, reml: reml) : nil
-        // each component's slice of the free θ: engine blocks in order, their terms in order
-        var slices = [Range<Int>](repeating: 0..<0, count: original.random.count), position = 0
-        for b in order {
-            for m in members[b] {
-                let q = original.random[m].z.count
-                slices[m] = position..<(position + q * (q + 1) / 2)
-                position += q * (q + 1) / 2
-            }
-        }
+        let slices = LMMFit.thetaSlices(original, order: order, members: members)
         // SEs of ψ from 2H⁻¹ of the criterion over (θ, ψ); with a scale formula over (θ, ψ, log σ)
         // of the criterion before σ is profiled out, which also gives log σ's (the scale's intercept)
         let logSigma = log(sigma2) / 2
@@ -253,7 +231,7 @@ public enum LinearMixedModel {
                                                 standardError: se(residual.parameterCount - 1) * c.derivative($0)) }
         }
         return LMMFit(frame: original, reml: reml, beta: at.beta, covariance: cov, theta: free, sigma: sigma2.squareRoot(),
-                      components: components.compactMap { $0 }, criterion: at.criterion + jacobian + priorTerm,
+                      components: components, criterion: at.criterion + jacobian + priorTerm,
                       evaluations: result.evaluations, converged: result.converged,
                       df: satterthwaite?.coefficientDF ?? [Double](repeating: .nan, count: p), singular: singular,
                       satterthwaite: satterthwaite, rowWeights: rowWeights,
@@ -261,7 +239,26 @@ public enum LinearMixedModel {
                       variance: varianceFit, scale: scaleFit, correlation: correlationFit, residual: residual, residualParameters: psi)
     }
 
-    private static func validate(_ frame: ModelFrame) throws {
+    /// The engine of a frame whose terms are merged by factor, factors in `order` (most levels first):
+    /// `CrossProducts` for one factor, `NestedCrossProducts` for two, `BlockedCrossProducts` for more.
+    static func engine(_ f: ModelFrame, order: [Int]) -> ProfiledDeviance {
+        switch order.count {
+        case 1: return CrossProducts(f, f.random[0])
+        case 2: return NestedCrossProducts(f, f.random[order[0]], f.random[order[1]])
+        default: return BlockedCrossProducts(f, order.map { f.random[$0] })
+        }
+    }
+
+    /// Reserves the dense system of every factor but the largest (W'W and M, and the symbolic
+    /// pattern) when there are more than two factors.
+    static func reserveMemory(_ frame: ModelFrame, order: [Int]) throws {
+        guard order.count > 2 else { return }
+        let columns = order.dropFirst().reduce(0) { $0 + frame.random[$1].levels.count * frame.random[$1].z.count } + frame.p + 1
+        try MemoryBudget.reserve(Double(columns) * Double(columns) * 17,
+                                 for: "the crossed factors' system (\(columns) columns: every level of all but the largest factor)")
+    }
+
+    static func validate(_ frame: ModelFrame) throws {
         let n = frame.n
         guard !frame.random.isEmpty else {
             throw LCError(.invalidArgument, "the formula has no random-effects term; add one such as (1 | person)")

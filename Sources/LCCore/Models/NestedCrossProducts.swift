@@ -125,10 +125,17 @@ struct NestedCrossProducts: ProfiledDeviance {
                 if nested {
                     sBlocks[pair.j].subtractCrossProduct(w[k], w[k])
                 } else {
+                    // S[j, j'] −= W_kᵀW_k' for every two levels j, j' this person meets, in place
+                    let wk = w[k].values, row = pair.j * q2
                     for (k2, other) in pairs[i].enumerated() {
-                        var s = Matrix(rows: q2, cols: q2)
-                        s.subtractCrossProduct(w[k], w[k2])
-                        for a in 0..<q2 { for b in 0..<q2 { sDense[pair.j * q2 + a, other.j * q2 + b] += s[a, b] } }
+                        let wk2 = w[k2].values, column = other.j * q2
+                        for a in 0..<q2 {
+                            for b in 0..<q2 {
+                                var v = 0.0
+                                for d in 0..<q1 { v += wk[d * q2 + a] * wk2[d * q2 + b] }
+                                sDense.values[(row + a) * m + column + b] -= v
+                            }
+                        }
                     }
                 }
             }
@@ -297,10 +304,9 @@ struct NestedCrossProducts: ProfiledDeviance {
                 RowSumSegment(b1.group, levels: g1, z1, z2)] + FixedCrossProducts.segments(f)
     }
 
-    /// u₂ = L₂₂⁻ᵀ(c₂ − R₂ₓβ), u₁ᵢ = L₁₁ᵢ⁻ᵀ(c₁ᵢ − R₁ₓᵢβ − Σⱼ Wⱼ u₂ⱼ), b = Λu.
-    func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
+    /// u₂ = L₂₂⁻ᵀ(c₂ − R₂ₓβ), u₁ᵢ = L₁₁ᵢ⁻ᵀ(c₁ᵢ − R₁ₓᵢβ − Σⱼ Wⱼ u₂ⱼ) (b = Λu).
+    func sphericalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
         guard let f = factorize(theta, keep: true) else { return [[], []] }
-        let l1 = lambda(theta, term: 0), l2 = lambda(theta, term: 1)
         let b = Matrix(column: beta)
         var u2: [Matrix]
         if nested {
@@ -312,8 +318,8 @@ struct NestedCrossProducts: ProfiledDeviance {
         let modes1: [[Double]] = a11.indices.map { i in
             var rhs = f.c1[i] - f.r1x[i] * b
             for (k, pair) in pairs[i].enumerated() { rhs = rhs - f.w[i][k] * u2[pair.j] }
-            return (l1 * f.l1[i].solveLowerTransposed(rhs)).column(0)
+            return f.l1[i].solveLowerTransposed(rhs).column(0)
         }
-        return [modes1, u2.map { (l2 * $0).column(0) }]
+        return [modes1, u2.map { $0.column(0) }]
     }
 }

@@ -6,8 +6,9 @@ protocol ProfiledDeviance {
     /// X'X of the fixed effects, formed once with the other cross-products.
     var xtx: Matrix { get }
     func evaluate(_ theta: [Double], reml: Bool) -> DevianceEvaluation?
-    /// Conditional modes b = Λu, per term, per level of its grouping factor.
-    func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]]
+    /// The spherical random effects u = argmin ‖y − Xβ − ZΛu‖² + ‖u‖² at the given β, per term,
+    /// per level of its grouping factor (b = Λu: `conditionalModes`).
+    func sphericalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]]
     /// Every sum over rows that `evaluate` reads, one array per segment in the order of
     /// the engine's `rowSumSegments` (empty where the layout does not allow what
     /// follows): cross-products are linear in the rows' contributions, so the engine
@@ -20,12 +21,23 @@ protocol ProfiledDeviance {
 
 struct DevianceEvaluation {
     let criterion: Double
+    /// log|L_θ|², the log-determinant of Λ'Z'ZΛ + I.
+    let logDetL: Double
     let r2: Double
     let beta: [Double]
     let xtxInverse: Matrix
 }
 
 extension ProfiledDeviance {
+    /// Conditional modes b = Λu, per term, per level of its grouping factor.
+    func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
+        let u = sphericalModes(theta, beta: beta)
+        return u.indices.map { t in
+            let l = lambda(theta, term: t)
+            return u[t].map { v in v.count == l.rows ? (l * Matrix(column: v)).column(0) : v }
+        }
+    }
+
     /// Λ of term `t` from its slice of θ.
     func lambda(_ theta: [Double], term t: Int) -> Matrix {
         let q = effectsPerTerm[t]
@@ -50,7 +62,7 @@ extension ProfiledDeviance {
         let criterion = reml
             ? logDetL + rx.logDeterminantOfProduct + (nd - pd) * (1 + log(2 * Double.pi * r2 / (nd - pd)))
             : logDetL + nd * (1 + log(2 * Double.pi * r2 / nd))
-        return DevianceEvaluation(criterion: criterion, r2: r2, beta: (0..<p).map { beta[$0, 0] }, xtxInverse: rx.inverseOfProduct())
+        return DevianceEvaluation(criterion: criterion, logDetL: logDetL, r2: r2, beta: (0..<p).map { beta[$0, 0] }, xtxInverse: rx.inverseOfProduct())
     }
 }
 

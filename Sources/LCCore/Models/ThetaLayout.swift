@@ -62,8 +62,8 @@ struct ExpandedTheta: ProfiledDeviance {
     var effectsPerTerm: [Int] { base.effectsPerTerm }
     var xtx: Matrix { base.xtx }
     func evaluate(_ theta: [Double], reml: Bool) -> DevianceEvaluation? { base.evaluate(layout.expand(theta), reml: reml) }
-    func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
-        base.conditionalModes(layout.expand(theta), beta: beta)
+    func sphericalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
+        base.sphericalModes(layout.expand(theta), beta: beta)
     }
     var rowSumsBySegment: [[Double]] { base.rowSumsBySegment }
     func withRowSums(_ sums: [[Double]]) -> ProfiledDeviance? {

@@ -69,6 +69,10 @@ public enum Transfer {
         guard a.frame.n == b.frame.n, a.frame.rows == b.frame.rows else {
             throw LCError(.invalidArgument, "the two models were fitted to different rows (\(a.frame.n) and \(b.frame.n)); compare models of the same data")
         }
+        guard a.generalized?.family == b.generalized?.family, a.generalized?.link == b.generalized?.link,
+              a.generalized?.nagq == b.generalized?.nagq else {
+            throw LCError(.invalidArgument, "the two models differ in family, link or quadrature; their likelihoods are not comparable")
+        }
         var (x, y) = a.parameterCount <= b.parameterCount ? (a, b) : (b, a)
         var note = x.reml && y.reml ? "REML fits compared (same fixed effects)" : "ML fits compared"
         if x.reml || y.reml {

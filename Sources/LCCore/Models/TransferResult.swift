@@ -17,6 +17,7 @@ public struct TransferResult: Sendable {
     /// `term, estimate, se, df, t, p, ci_low, ci_high`: Satterthwaite df (lmerTest), 95% t intervals;
     /// with Kenward–Roger, its adjusted SEs and df (lmerTest's `summary(fit, ddf = "Kenward-Roger")`).
     public var fixed: ResultTable {
+        if let g = fit.generalized { return waldFixed(g) }
         var se = fit.standardErrors, df = fit.df
         if let kr = kenwardRoger {
             let p = fit.beta.count
@@ -34,6 +35,22 @@ public struct TransferResult: Sendable {
         ], notes: [fit.scaleRandom != nil ? "Wald z tests and intervals (df = Inf); SEs from the inverse Hessian of -2 log L over every parameter"
                    : kenwardRoger == nil ? "df: Satterthwaite (as lmerTest)" : "SEs and df: Kenward-Roger (as pbkrtest and lmerTest)",
                    fit.reml ? "REML fit" : "ML fit"] + fit.frame.notes)
+    }
+
+    /// A generalized model's fixed effects as glmer's summary: `term, estimate, se, z, p, ci_low,
+    /// ci_high` (Wald z, two-sided normal p, 95% Wald intervals; no df).
+    private func waldFixed(_ g: GeneralizedFit) -> ResultTable {
+        let se = fit.standardErrors, z = zip(fit.beta, se).map { $0 / $1 }
+        let half = se.map { $0 * Distributions.normalQuantile975 }
+        return ResultTable(columns: [
+            .init("term", .text(fit.frame.xNames)), .init("estimate", .double(fit.beta)), .init("se", .double(se)),
+            .init("z", .double(z)), .init("p", .double(z.map { Distributions.chiSquaredUpperTail($0 * $0, 1) })),
+            .init("ci_low", .double(zip(fit.beta, half).map { $0 - $1 })),
+            .init("ci_high", .double(zip(fit.beta, half).map { $0 + $1 })),
+        ], notes: ["\(g.family.rawValue) family, \(g.link.rawValue) link: estimates on the link scale; Wald z tests and intervals",
+                   g.hessianCovariance ? "SEs from the inverse Hessian of the deviance over theta and beta (as glmer's vcov)"
+                                       : "SEs from (R_X'R_X)^-1 at the estimated theta (the Hessian was not positive definite)"]
+                  + fit.frame.notes)
     }
 
     /// `group, term, sd, corr`, lme4's VarCorr order: each term's SDs, then its
@@ -66,6 +83,10 @@ public struct TransferResult: Sendable {
             columns.append(.init("groups_" + c.term.groupName, .int([Int64(c.levels.count)])))
         }
         if let s = fit.scaleRandom { columns.append(.init("nagq", .int([Int64(s.nagq)]))) }
+        if let g = fit.generalized {
+            columns += [.init("family", .text([g.family.rawValue])), .init("link", .text([g.link.rawValue])),
+                        .init("nagq", .int([Int64(g.nagq)]))]
+        }
         var notes: [String] = []
         if fit.singular { notes.append("singular fit: a variance is at zero or a correlation at ±1") }
         if !fit.converged { notes.append("the optimiser did not converge") }
@@ -75,6 +96,11 @@ public struct TransferResult: Sendable {
             if !fit.reml { notes.append("ML standard errors as lme4 (sigma^2 = r^2/n); nlme's summary scales them by sqrt(N/(N - p))") }
         }
         if fit.scaleRandom != nil { notes += scaleRandom.notes }
+        if let g = fit.generalized {
+            notes.append(g.nagq == 1 ? "maximum likelihood by the Laplace approximation at fully converged conditional modes (glmer with tolPwrss = 1e-12 and glmmTMB agree; glmer's default tolPwrss = 1e-7 can differ by about 1e-4 in logLik)"
+                                     : "maximum likelihood by adaptive Gauss-Hermite quadrature with \(g.nagq) nodes per level (glmer's nAGQ = \(g.nagq))")
+            notes += g.notes
+        }
         notes += fit.frame.notes
         return ResultTable(columns: columns, notes: notes)
     }
@@ -87,12 +113,17 @@ public struct TransferResult: Sendable {
         let intercepts = fit.components.map { c -> (String, Double) in
             (c.term.groupName, c.names.first == "(Intercept)" ? c.covariance[0, 0] : 0)
         }
-        let total = intercepts.reduce(fit.sigma * fit.sigma) { $0 + $1.1 }
+        let residual = fit.generalized.map { $0.distributionVariance ?? .nan } ?? fit.sigma * fit.sigma
+        let total = intercepts.reduce(residual) { $0 + $1.1 }
         let interceptOnly = fit.frame.xNames == ["(Intercept)"]
+        var notes = [interceptOnly ? "ICC from an intercept-only model"
+                                   : "conditional on the fixed effects; fit an intercept-only model for the unconditional ICC"]
+        if let g = fit.generalized {
+            notes.append(g.distributionVariance == nil ? "the ICC of a Poisson model needs its null model's mean; not computed"
+                         : "on the latent scale: residual variance \(rNumberText(residual)) of the \(g.link.rawValue) link (Nakagawa et al. 2017)")
+        }
         return ResultTable(columns: [.init("group", .text(intercepts.map(\.0))),
-                                     .init("icc", .double(intercepts.map { $0.1 / total }))],
-                           notes: [interceptOnly ? "ICC from an intercept-only model"
-                                                 : "conditional on the fixed effects; fit an intercept-only model for the unconditional ICC"])
+                                     .init("icc", .double(intercepts.map { $0.1 / total }))], notes: notes)
     }
 
     /// The residual variance function: `function, covariate, parameter, estimate, se`
@@ -194,7 +225,11 @@ public struct TransferResult: Sendable {
             .init("residual", .double(fit.alignedToData(fit.residualValues(random: true)))),
             .init("residual_fixed", .double(fit.alignedToData(fit.residualValues(random: false)))),
             .init("pearson", .double(fit.alignedToData(fit.residualValues(pearson: true)))),
-        ], notes: fit.frame.droppedRows > 0 ? ["NaN on the \(fit.frame.droppedRows) rows left out of the model"] : [])
+        ] + (fit.generalized == nil ? [] : [
+            .init("linear_predictor", .double(fit.alignedToData(fit.linearPredictor(random: true)))),
+            .init("linear_predictor_fixed", .double(fit.alignedToData(fit.linearPredictor(random: false)))),
+        ]), notes: (fit.frame.droppedRows > 0 ? ["NaN on the \(fit.frame.droppedRows) rows left out of the model"] : [])
+            + (fit.generalized.map { ["fitted values and residuals on the response scale (\($0.family == .binomial ? "probabilities" : "means")); linear_predictor on the \($0.link.rawValue) scale"] } ?? []))
     }
 
     /// Predictions for new data: `row` (1-based), `fit` (with the random effects; zero for
@@ -210,7 +245,10 @@ public struct TransferResult: Sendable {
             .init("fit", .double(missing.isEmpty ? try fit.predict(newdata, random: true)
                                                  : [Double](repeating: .nan, count: newdata.rowCount))),
             .init("fit_fixed", .double(try fit.predict(newdata, random: false))),
-        ], notes: notes)
+        ] + (fit.generalized == nil ? [] : [
+            .init("link", .double(missing.isEmpty ? try fit.predictLink(newdata, random: true) : [Double](repeating: .nan, count: newdata.rowCount))),
+            .init("link_fixed", .double(try fit.predictLink(newdata, random: false))),
+        ]), notes: notes + (fit.generalized.map { ["fit and fit_fixed on the response scale (predict(type = \"response\")); link and link_fixed on the \($0.link.rawValue) scale (glmer's default type = \"link\")"] } ?? []))
     }
 
     /// The start of the note `predict` leaves when the new data lack the random part's columns.

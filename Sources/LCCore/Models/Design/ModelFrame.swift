@@ -8,16 +8,28 @@ public struct ModelOptions: Sendable, Equatable {
     /// The fixed part of a location-scale model's log σ (`ScaleFormula`); its variables take
     /// part in dropping rows with missing values, as the model's other variables do.
     public var scale: ScaleFormula?
-    /// Quadrature nodes per level for a random scale effect (1: Laplace's approximation). The
-    /// default, 11, is within 1e-6 of 40 nodes in logLik on the reference (7: 8e-6).
-    public var nagq: Int
+    /// Adaptive Gauss–Hermite nodes per level (1: Laplace's approximation), for a random scale
+    /// effect or a generalized model; nil: the model's default (`scaleNodes`, `glmmNodes`).
+    public var nagq: Int?
+    /// The response's distribution (nil: a linear mixed model) and its link (nil: the family's default).
+    public var family: Family?
+    public var link: Link?
 
-    public init(weights: String? = nil, contrasts: [String: ContrastKind] = [:], scale: ScaleFormula? = nil, nagq: Int = 11) {
+    public init(weights: String? = nil, contrasts: [String: ContrastKind] = [:], scale: ScaleFormula? = nil, nagq: Int? = nil,
+                family: Family? = nil, link: Link? = nil) {
         self.weights = weights
         self.contrasts = contrasts
         self.scale = scale
         self.nagq = nagq
+        self.family = family
+        self.link = link
     }
+
+    /// Nodes for a random scale effect: by default 11, within 1e-6 of 40 nodes in logLik on the
+    /// reference (7: 8e-6).
+    public var scaleNodes: Int { nagq ?? 11 }
+    /// Nodes for a generalized linear mixed model: by default 1 (Laplace), glmer's default.
+    public var glmmNodes: Int { nagq ?? 1 }
 }
 
 /// The numbers a formula asks for, on the rows it can use: the response, the
@@ -33,7 +45,8 @@ public struct ModelFrame: Sendable {
     public let options: ModelOptions
     /// Dataset rows used, in order.
     public let rows: [Int]
-    /// The response minus any offset.
+    /// The response minus any offset; for a generalized model (`options.family`) the response
+    /// on the family's scale (`FamilyResponse`), the offset kept apart.
     public let y: [Double]
     /// Fixed-effects columns (column-major) and their names.
     public let x: [[Double]]
@@ -46,7 +59,8 @@ public struct ModelFrame: Sendable {
     public let droppedColumns: [String]
     /// The offset on each used row (nil without `offset()`).
     public let offset: [Double]?
-    /// The prior weights on each used row (nil without weights).
+    /// The prior weights on each used row (nil without weights); a binomial `cbind` response's
+    /// trials multiply them, as R's binomial family does.
     public let weights: [Double]?
     /// The scale formula's model matrix on the used rows, its intercept dropped (nil without one).
     public let scaleX: [[Double]]?
@@ -129,7 +143,11 @@ public struct ModelFrame: Sendable {
         }
         let contrastOf = try ModelFrame.contrastChoice(options.contrasts, formula.fixed)
         var evaluator = VariableEvaluator(data: data)
-        let response = try evaluator.numeric(formula.response)
+        if case .call("cbind", _) = formula.response.unparenthesised, options.family != .binomial {
+            throw LCError(.invalidArgument, "the response \(formula.responseName) counts successes and failures: fit it with the binomial family (--family binomial, family=\"binomial\")")
+        }
+        let familyResponse = try options.family.map { try FamilyResponse(formula.response, family: $0, evaluator: &evaluator) }
+        let response = try familyResponse?.y ?? evaluator.numeric(formula.response)
         let offsets = try formula.fixed.offsets.map { try evaluator.numeric($0) }
         let weightColumn = try options.weights.map { try evaluator.numeric(.name($0)) }
         let fixedValues = try formula.fixed.variables.map { try evaluator.value($0) }
@@ -145,6 +163,7 @@ public struct ModelFrame: Sendable {
         let allValues = fixedValues + randomValues.flatMap { $0 } + scaleValues
         for r in 0..<data.rowCount {
             if response[r].isNaN || offsets.contains(where: { $0[r].isNaN }) || (weightColumn?[r].isNaN ?? false) { continue }
+            if familyResponse?.trials?[r].isNaN ?? false { continue }
             if allValues.contains(where: { $0.isMissing(r) }) || groupOfRow.contains(where: { $0[r] < 0 }) { continue }
             used.append(r)
         }
@@ -153,14 +172,19 @@ public struct ModelFrame: Sendable {
         droppedRows = data.rowCount - used.count
         let offsetSum = offsets.isEmpty ? nil : used.map { r in offsets.reduce(0) { $0 + $1[r] } }
         offset = offsetSum
-        y = used.enumerated().map { k, r in response[r] - (offsetSum?[k] ?? 0) }
-        weights = try weightColumn.map { w in
+        y = options.family != nil ? used.map { response[$0] } : used.enumerated().map { k, r in response[r] - (offsetSum?[k] ?? 0) }
+        let prior = try weightColumn.map { w in
             try used.map { r in
                 guard w[r] > 0 else {
                     throw LCError(.invalidArgument, "weights '\(options.weights ?? "")': data row \(r + 1) has \(w[r]); prior weights must be positive")
                 }
                 return w[r]
             }
+        }
+        if let trials = familyResponse?.trials {
+            weights = used.enumerated().map { k, r in (prior?[k] ?? 1) * trials[r] }
+        } else {
+            weights = prior
         }
         // factors keep the levels present on the used rows; their levels are learned for predictions
         var learned = evaluator.learned
@@ -199,7 +223,7 @@ public struct ModelFrame: Sendable {
             (scaleX, scaleNames) = (nil, [])
         }
         self.learned = learned
-        var notes: [String] = []
+        var notes = evaluator.notes
         if !droppedColumns.isEmpty {
             notes.append("fixed-effect model matrix is rank deficient so dropping \(droppedColumns.count) column\(droppedColumns.count == 1 ? "" : "s") / coefficient\(droppedColumns.count == 1 ? "" : "s"): \(droppedColumns.joined(separator: ", ")) (as lme4)")
         }

@@ -44,6 +44,8 @@ struct VariableEvaluator {
     let fitted: [Expression: LearnedTransform]?
     private(set) var learned: [Expression: LearnedTransform] = [:]
     private var cache: [Expression: VariableValue] = [:]
+    /// Conventions used where lcstat and R differ (a labelled column made a factor by its labels).
+    private(set) var notes: [String] = []
     private var groupings: [[String]: Grouping] = [:]
 
     init(data: Dataset, fitted: [Expression: LearnedTransform]? = nil) {
@@ -133,6 +135,13 @@ struct VariableEvaluator {
         switch args[0].value {
         case .name(let c) where isLabels(c):
             result = try factor(of: data.column(c), explicit: true)
+        case .name(let c) where !(try data.column(c).valueLabels.isEmpty):
+            // an SPSS or Stata column with value labels: its levels are the labels in the order of
+            // their values (haven::as_factor; R's factor() of the labelled numbers would name them by number)
+            let (codes, labels) = try Grouping.codes(for: data.column(c))
+            result = Factor(codes: codes, levels: labels, ordered: false)
+            let note = "\(e): the levels are the value labels of '\(c)' in the order of their values (as haven::as_factor; R's factor() would use the numbers)"
+            if !notes.contains(note) { notes.append(note) }
         case let x:
             switch try value(x) {
             case .factor(let inner): result = inner

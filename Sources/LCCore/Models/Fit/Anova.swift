@@ -33,15 +33,15 @@ extension LMMFit {
                 result = Anova.test(l, beta: beta, vcov: covariance, satterthwaite: satterthwaite)
             }
             guard var test = result else { continue }
-            if scaleRandom != nil { test.ddf = .infinity }       // Wald tests: F·q is χ²_q
+            if waldTests { test.ddf = .infinity }       // Wald tests: F·q is χ²_q
             terms.append(term); numDF.append(test.q); denDF.append(test.ddf); f.append(test.f)
             p.append(test.ddf.isInfinite ? Distributions.chiSquaredUpperTail(test.f * test.q, test.q)
                      : test.ddf > 0 ? Distributions.fUpperTail(test.f, test.q, test.ddf) : .nan)
         }
-        var notes = [scaleRandom != nil ? "type III Wald tests (den_df = Inf: F times num_df is chi-squared on num_df)"
+        var notes = [waldTests ? "type III Wald tests (den_df = Inf: F times num_df is chi-squared on num_df)"
                      : kenwardRoger == nil ? "type III tests with Satterthwaite df (as lmerTest's anova)"
                      : "type III tests with Kenward-Roger df and scaled F (as lmerTest's anova with ddf = \"Kenward-Roger\")"]
-        if satterthwaite == nil && scaleRandom == nil { notes.append("the denominator df could not be computed") }
+        if satterthwaite == nil && !waldTests { notes.append("the denominator df could not be computed") }
         return ResultTable(columns: [.init("term", .text(terms)), .init("num_df", .double(numDF)),
                                      .init("den_df", .double(denDF)), .init("f", .double(f)), .init("p", .double(p))],
                            notes: notes)

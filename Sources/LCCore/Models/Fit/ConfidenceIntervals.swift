@@ -24,8 +24,9 @@ extension LMMFit {
                 let se = standardErrors[p.a]
                 (low[k], high[k]) = (beta[p.a] - z * se, beta[p.a] + z * se)
             }
-            notes.append("Wald intervals β ± z·SE for the fixed effects, none for the variance parameters (as lme4's confint method \"Wald\"); the fixed table's ci_low and ci_high use t with Satterthwaite df")
+            notes.append("Wald intervals β ± z·SE for the fixed effects, none for the variance parameters (as lme4's confint method \"Wald\")" + (waldTests ? "" : "; the fixed table's ci_low and ci_high use t with Satterthwaite df"))
         case .profile:
+            try refuseGeneralized("profile intervals")
             let profile = try Profile(self)
             // each parameter's profile is independent: one per thread
             Monitor.expect(list.count)
@@ -39,6 +40,7 @@ extension LMMFit {
             for k in list.indices { (low[k], high[k]) = limits[k] }
             notes.append("profile-likelihood intervals from the ML deviance" + (reml ? " (the REML fit refitted by ML, as lme4 does)" : ""))
         case .bootstrap:
+            try refuseGeneralized("bootstrap intervals")
             let boot = try ParametricBootstrap(self, simulations: simulations, seed: seed)
             let alpha = (1 - level) / 2
             for k in list.indices {
@@ -54,5 +56,14 @@ extension LMMFit {
             .init("term", .text(list.map(\.term))), .init("estimate", .double(list.map(\.value))),
             .init("low", .double(low)), .init("high", .double(high)),
         ], notes: notes)
+    }
+}
+
+extension LMMFit {
+    /// Throws for what is built for linear fits only.
+    func refuseGeneralized(_ what: String) throws {
+        if let g = generalized {
+            throw LCError(.invalidArgument, "\(what) are not available for \(g.family.rawValue) models yet; use Wald intervals (--confint wald, method=\"wald\")")
+        }
     }
 }

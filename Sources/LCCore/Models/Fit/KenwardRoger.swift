@@ -20,6 +20,9 @@ struct KenwardRoger: Sendable {
     let w: Matrix
 
     init(_ fit: LMMFit) throws {
+        if let g = fit.generalized {
+            throw LCError(.invalidArgument, "Kenward-Roger df are for linear models; a \(g.family.rawValue) model's fixed effects have Wald z tests")
+        }
         guard fit.reml else { throw LCError(.invalidArgument, "Kenward-Roger df need a REML fit (as lmerTest and pbkrtest)") }
         guard fit.frame.weights == nil, fit.residual.isEmpty else {
             throw LCError(.invalidArgument, "Kenward-Roger df are not available for models with weights, a residual variance function, a scale formula or a correlation structure; use Satterthwaite df")

@@ -44,7 +44,8 @@ extension LMMFit {
                 }
             }
         }
-        out.append(FitParameter(kind: .sigma, group: "Residual", term: "", value: sigma, component: -1, a: 0, b: 0))
+        // a binomial or Poisson model has no residual SD (glmer's VarCorr lists none)
+        if generalized == nil { out.append(FitParameter(kind: .sigma, group: "Residual", term: "", value: sigma, component: -1, a: 0, b: 0)) }
         return out
     }
 

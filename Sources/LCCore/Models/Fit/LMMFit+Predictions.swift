@@ -3,9 +3,19 @@
 ///     conditional (random = true):  ŷ = Xβ̂ + Zb̂ + offset   (lme4's re.form = NULL)
 ///     marginal    (random = false): ŷ = Xβ̂ + offset        (re.form = NA)
 ///     Pearson residual: (y − ŷ)·√wᵢ (lme4; divided by σ̂ when scaled), Var(eᵢ) = σ²/wᵢ
+///
+/// A generalized model's fitted values and predictions are on the response scale, μ = g⁻¹(η)
+/// (lme4's `fitted`, `predict(type = "response")`), its residuals y − μ and its Pearson residuals
+/// (y − μ)/√(V(μ)/wᵢ); `linearPredictor` gives η (`predict(type = "link")`).
 extension LMMFit {
-    /// Fitted values on the frame's rows.
+    /// Fitted values on the frame's rows (μ for a generalized model).
     public func fittedValues(random: Bool = true) -> [Double] {
+        let eta = linearPredictor(random: random)
+        return generalized.map { g in eta.map(g.link.inverse) } ?? eta
+    }
+
+    /// The linear predictor η = Xβ̂ (+ Zb̂) + offset on the frame's rows.
+    public func linearPredictor(random: Bool = true) -> [Double] {
         var f = (0..<frame.n).map { i in (frame.offset?[i] ?? 0) + frame.x.indices.reduce(0) { $0 + frame.x[$1][i] * beta[$1] } }
         if random {
             for (c, block) in zip(components, frame.random) {
@@ -23,6 +33,12 @@ extension LMMFit {
     /// (lme4's `scaled = TRUE`, nlme's Pearson residuals).
     public func residualValues(pearson: Bool = false, random: Bool = true, scaled: Bool = false) -> [Double] {
         let fitted = fittedValues(random: random)
+        if let g = generalized {
+            return (0..<frame.n).map { i in
+                let r = frame.y[i] - fitted[i]
+                return pearson ? r / (g.family.variance(fitted[i]) / (frame.weights?[i] ?? 1)).squareRoot() : r
+            }
+        }
         return (0..<frame.n).map { i in
             var r = frame.y[i] + (frame.offset?[i] ?? 0) - fitted[i]
             if pearson { r *= (rowWeights?[i] ?? 1).squareRoot() }
@@ -42,6 +58,12 @@ extension LMMFit {
     /// `random`, levels of a grouping factor that the fit did not see get zero random effects
     /// (lme4's `allow.new.levels = TRUE`). NaN where a needed value is missing.
     public func predict(_ newdata: Dataset, random: Bool = true) throws -> [Double] {
+        let eta = try predictLink(newdata, random: random)
+        return generalized.map { g in eta.map(g.link.inverse) } ?? eta
+    }
+
+    /// Predictions on the link scale (the same as `predict` for a linear model).
+    public func predictLink(_ newdata: Dataset, random: Bool = true) throws -> [Double] {
         var evaluator = VariableEvaluator(data: newdata, fitted: frame.learned)
         let n = newdata.rowCount, terms = frame.formula.fixed
         let values = try terms.variables.map { try evaluator.value($0) }

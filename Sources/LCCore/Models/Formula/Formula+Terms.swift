@@ -3,7 +3,13 @@
 /// (`TermsForm` in R's `src/library/stats/src/model.c`).
 extension Formula {
     init(response: Expression, rhs: Expression, fail: @escaping (String) -> LCError) throws {
-        try TermExpansion.checkVariable(response, fail: fail)
+        if case .call("cbind", let args) = response.unparenthesised {
+            // a binomial response of successes and failures (glmer's cbind(s, f)); only that family reads it
+            guard args.count == 2 else { throw fail("cbind() takes two columns: cbind(successes, failures)") }
+            for a in args { try TermExpansion.checkArithmetic(a.value, fail: fail) }
+        } else {
+            try TermExpansion.checkVariable(response, fail: fail)
+        }
         var fixedParts: [(negative: Bool, Expression)] = []
         var bars: [(Expression, Expression, uncorrelated: Bool)] = []
         try Formula.splitBars(rhs, negative: false, into: &fixedParts, bars: &bars, fail: fail)
@@ -128,7 +134,7 @@ struct TermExpansion {
         }
     }
 
-    private static func checkArithmetic(_ e: Expression, fail: (String) -> LCError) throws {
+    static func checkArithmetic(_ e: Expression, fail: (String) -> LCError) throws {
         switch e {
         case .name, .number, .string, .logical: return
         case .call: try checkVariable(e, fail: fail)

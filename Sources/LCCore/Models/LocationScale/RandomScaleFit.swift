@@ -55,7 +55,7 @@ extension LinearMixedModel {
                 }
             }
         }
-        let nagq = frame.options.nagq
+        let nagq = frame.options.scaleNodes
         guard (1...25).contains(nagq) else {
             throw LCError(.invalidArgument, "nagq must be between 1 (Laplace) and 25; got \(nagq)")
         }

@@ -1,0 +1,121 @@
+import Glibc
+
+/// The distribution of a generalized linear (mixed) model's response given its linear
+/// predictor (McCullagh & Nelder 1989, *Generalized Linear Models*, 2nd ed., ch. 2; R's
+/// `family` objects, which glmer uses): μ = g⁻¹(η), Var(y) = φV(μ)/w with φ = 1 here.
+public enum Family: String, Sendable, CaseIterable {
+    /// Successes out of trials (y a proportion, the prior weight the trials); V(μ) = μ(1 − μ).
+    case binomial
+    /// Counts; V(μ) = μ.
+    case poisson
+
+    /// R's default (canonical) link.
+    public var defaultLink: Link { self == .binomial ? .logit : .log }
+
+    /// The links R's family accepts here.
+    public var links: [Link] { self == .binomial ? [.logit, .probit, .cloglog] : [.log] }
+
+    public init(named name: String) throws {
+        guard let f = Family(rawValue: name.lowercased()) else {
+            throw LCError(.invalidArgument, "unknown family '\(name)' (binomial, poisson)")
+        }
+        self = f
+    }
+
+    /// V(μ).
+    @inline(__always) func variance(_ mu: Double) -> Double {
+        self == .binomial ? mu * (1 - mu) : mu
+    }
+
+    /// The unit deviance times the prior weight (R's `dev.resids`):
+    /// binomial 2w[y log(y/μ) + (1 − y) log((1 − y)/(1 − μ))], Poisson 2w[y log(y/μ) − (y − μ)],
+    /// with 0·log 0 = 0.
+    @inline(__always) func devianceResidual(_ y: Double, _ mu: Double, weight w: Double) -> Double {
+        func ylogy(_ a: Double, _ b: Double) -> Double { a > 0 ? a * log(a / b) : 0 }
+        switch self {
+        case .binomial: return 2 * w * (ylogy(y, mu) + ylogy(1 - y, 1 - mu))
+        case .poisson: return 2 * w * (ylogy(y, mu) - (y - mu))
+        }
+    }
+
+    /// −2 log p(y | μ) for one row, as R's `family$aic` sums it (binomial with m = the trials,
+    /// the prior weight: −2 log dbinom(round(m y), round(m), μ); Poisson: −2 w log dpois(y, μ)).
+    @inline(__always) func minusTwoLogDensity(_ y: Double, _ mu: Double, weight w: Double) -> Double {
+        switch self {
+        case .binomial:
+            let m = w.rounded(), k = (w * y).rounded()
+            guard m > 0 else { return 0 }
+            let choose = lgamma(m + 1) - lgamma(k + 1) - lgamma(m - k + 1)
+            let a = k > 0 ? k * log(mu) : 0, b = m - k > 0 ? (m - k) * log1p(-mu) : 0
+            return -2 * (choose + a + b)
+        case .poisson:
+            let a = y > 0 ? y * log(mu) : 0
+            return -2 * w * (a - mu - lgamma(y + 1))
+        }
+    }
+
+    /// R's `mustart` of the family's `initialize`: binomial (w y + 0.5)/(w + 1), Poisson y + 0.1.
+    func start(_ y: Double, weight w: Double) -> Double {
+        self == .binomial ? (w * y + 0.5) / (w + 1) : y + 0.1
+    }
+}
+
+/// A link g: η = g(μ), with the inverse and dμ/dη as R's `make.link` computes them,
+/// clamped as R clamps them so that μ stays inside (0, 1) or (0, ∞).
+public enum Link: String, Sendable, CaseIterable {
+    case logit, probit, cloglog, log
+
+    public init(named name: String, family: Family) throws {
+        guard let l = Link(rawValue: name.lowercased()), family.links.contains(l) else {
+            throw LCError(.invalidArgument, "the \(family.rawValue) family has no link '\(name)' (\(family.links.map(\.rawValue).joined(separator: ", ")))")
+        }
+        self = l
+    }
+
+    private static let epsilon = Double.ulpOfOne, threshold = 30.0
+
+    /// g(μ).
+    func link(_ mu: Double) -> Double {
+        switch self {
+        case .logit: return Glibc.log(mu / (1 - mu))
+        case .probit: return Distributions.normalQuantile(mu)
+        case .cloglog: return Glibc.log(-log1p(-mu))
+        case .log: return Glibc.log(mu)
+        }
+    }
+
+    /// μ = g⁻¹(η).
+    @inline(__always) func inverse(_ eta: Double) -> Double {
+        switch self {
+        case .logit:
+            // R's logit_linkinv: e^η clamped to [ε, 1/ε] beyond |η| = 30
+            let t = eta < -Self.threshold ? Self.epsilon : eta > Self.threshold ? 1 / Self.epsilon : exp(eta)
+            return t / (1 + t)
+        case .probit:
+            // R's probit linkinv: Φ(η) within [ε, 1 − ε]
+            let bound = -Distributions.normalQuantile(Self.epsilon)
+            return Distributions.normalCDF(min(max(eta, -bound), bound))
+        case .cloglog:
+            return max(min(-expm1(-exp(eta)), 1 - Self.epsilon), Self.epsilon)
+        case .log:
+            return max(exp(eta), Self.epsilon)
+        }
+    }
+
+    /// dμ/dη.
+    @inline(__always) func derivative(_ eta: Double) -> Double {
+        switch self {
+        case .logit:
+            guard abs(eta) <= Self.threshold else { return Self.epsilon }
+            let e = exp(eta)
+            return e / ((1 + e) * (1 + e))
+        case .probit:
+            return max(exp(-eta * eta / 2) / (2 * Double.pi).squareRoot(), Self.epsilon)
+        case .cloglog:
+            let e = min(eta, 700)
+            return max(exp(e) * exp(-exp(e)), Self.epsilon)
+        case .log:
+            return max(exp(eta), Self.epsilon)
+        }
+    }
+}

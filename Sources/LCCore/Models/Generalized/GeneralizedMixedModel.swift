@@ -1,0 +1,135 @@
+import Glibc
+
+/// Generalized linear mixed models fitted as lme4's `glmer` fits them (Bates et al., lme4's
+/// "Computational methods" vignette; Bates, Mächler, Bolker & Walker 2015, JSS 67(1)):
+///
+///     −2 log L(θ, β) ≈ Σᵢ −2 log p(yᵢ | μᵢ) + ‖ũ‖² + log|L_θ|²        (Laplace, nAGQ = 1)
+///
+/// at the conditional modes ũ found by penalized IRLS (`PenalizedIRLS`), L_θ the Cholesky factor
+/// of Λ'Z'WZΛ + I at the working weights W there. As glmer: a first stage optimises θ with β
+/// updated inside PIRLS (glmer's nAGQ = 0 fit), a second stage θ and β together from there
+/// (quasi-Newton steps on finite-difference gradients; the criterion is smooth because PIRLS
+/// converges to 1e-10). For one grouping factor of a scalar effect, `nagq` > 1 replaces the
+/// Laplace value by adaptive Gauss–Hermite quadrature (`GeneralizedQuadrature`). The fixed
+/// effects' covariance is 2H⁻¹'s β block, H the finite-difference Hessian of the criterion over
+/// (θ, β) at the optimum (glmer's default, `use.hessian = TRUE`), or (R_X'R_X)⁻¹ where H is not
+/// positive definite, with a note.
+public enum GeneralizedMixedModel {
+    public static let maximumNodes = 25
+
+    public static func fit(_ original: ModelFrame) throws -> LMMFit {
+        guard let family = original.options.family else {
+            throw LCError(.invalidArgument, "a generalized model needs a family (binomial or poisson)")
+        }
+        let link = original.options.link ?? family.defaultLink
+        guard family.links.contains(link) else {
+            throw LCError(.invalidArgument, "the \(family.rawValue) family has no link '\(link.rawValue)' (\(family.links.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard original.options.scale == nil else {
+            throw LCError(.invalidArgument, "a scale formula models a residual SD; a \(family.rawValue) model has none")
+        }
+        let nagq = original.options.glmmNodes
+        guard (1...maximumNodes).contains(nagq) else {
+            throw LCError(.invalidArgument, "nagq is \(nagq); it must be 1 (Laplace) to \(maximumNodes)")
+        }
+        try LinearMixedModel.validate(original)
+        let (frame, members) = original.mergingTermsByFactor()
+        let order = frame.random.indices.sorted { frame.random[$0].levels.count > frame.random[$1].levels.count }
+        if nagq > 1 && (order.count != 1 || frame.random[0].z.count != 1) {
+            throw LCError(.invalidArgument, "nagq > 1 needs a single grouping factor with one random effect (as glmer); this model has \(frame.random.reduce(0) { $0 + $1.z.count }) random effects on \(order.count) factor\(order.count == 1 ? "" : "s"); use nagq = 1 (Laplace)")
+        }
+        try LinearMixedModel.reserveMemory(frame, order: order)
+        let layout = ThetaLayout(memberSizes: order.map { b in members[b].map { original.random[$0].z.count } })
+        guard FixedCrossProducts.of(frame).0.cholesky(relativeTolerance: 1e-10) != nil else {
+            throw LCError(.invalidArgument, "the fixed-effects columns are linearly dependent (collinear predictors): \(frame.xNames.joined(separator: ", "))")
+        }
+        let problem = GeneralizedProblem(frame, order: order, family: family, link: link)
+        let pirls = PenalizedIRLS(problem: problem)
+        let quadrature = nagq > 1 ? GeneralizedQuadrature(problem, count: nagq) : nil
+        let (n, p) = (frame.n, frame.p)
+
+        // first stage: θ, with β in PIRLS, from R's mustart and u = 0
+        let eta0 = (0..<n).map { link.link(family.start(problem.y[$0], weight: problem.prior[$0])) }
+        let zero = order.map { b in [[Double]](repeating: [Double](repeating: 0, count: frame.random[b].z.count), count: frame.random[b].levels.count) }
+        var warm = PenalizedIRLS.State(eta: eta0, beta: [Double](repeating: 0, count: p), u: zero)
+        let (lower, start) = layout.lowerAndStart
+        let thetaCount = lower.count
+        let first = LinearMixedModel.optimize({ x in
+            guard let r = pirls.run(theta: layout.expand(x), beta: nil, from: warm) else { return .infinity }
+            warm = r.state
+            return r.logDetL + r.penalty + problem.minusTwoLogLikelihood(r.state.eta)
+        }, from: start, lower: lower)
+        try Monitor.check()
+        guard let firstFit = pirls.run(theta: layout.expand(first.x), beta: nil, from: warm) else {
+            throw LCError(.invalidArgument, "penalized IRLS failed at the first stage's estimate (the \(family.rawValue) model cannot be fitted to these data)")
+        }
+        warm = firstFit.state
+
+        // second stage: θ and β together
+        func criterion(_ x: [Double]) -> (Double, PenalizedIRLS.Result)? {
+            let theta = layout.expand(Array(x[..<thetaCount]))
+            guard let r = pirls.run(theta: theta, beta: Array(x[thetaCount...]), from: warm) else { return nil }
+            let value = quadrature.map { $0.deviance(theta: theta, at: r) }
+                ?? r.logDetL + r.penalty + problem.minusTwoLogLikelihood(r.state.eta)
+            return value.isFinite ? (value, r) : nil
+        }
+        let deviance = { (x: [Double]) -> Double in
+            guard let (value, r) = criterion(x) else { return .infinity }
+            warm = r.state
+            return value
+        }
+        let second = QuasiNewton(tolerance: 1e-9).minimize(from: Array(first.x) + firstFit.state.beta, deviance)
+        try Monitor.check()
+        let x = layout.canonical(Array(second.x[..<thetaCount])) + Array(second.x[thetaCount...])
+        guard let (value, result) = criterion(x) else {
+            throw LCError(.internalError, "the deviance is undefined at the optimum")
+        }
+        let theta = layout.expand(Array(x[..<thetaCount])), beta = Array(x[thetaCount...])
+
+        // the fixed effects' covariance: 2H⁻¹ over (θ, β), glmer's default
+        let steps = x.map { 1e-3 * max(abs($0), 0.1) }
+        let hessian = FiniteDifferences.gradientAndHessian(deviance, at: x, value: value, steps: steps).hessian
+        var notes: [String] = []
+        let covariance: Matrix
+        if let inverse = hessian.cholesky()?.inverseOfProduct() {
+            var c = Matrix(rows: p, cols: p)
+            for i in 0..<p { for j in 0..<p { c[i, j] = 2 * inverse[thetaCount + i, thetaCount + j] } }
+            covariance = c
+        } else {
+            covariance = result.evaluation.xtxInverse
+            notes.append("the Hessian of the deviance over (theta, beta) is not positive definite: fixed-effect SEs from (R_X'R_X)^-1 at the estimated theta (glmer's use.hessian = FALSE)")
+        }
+        if nagq > 1 && family == .binomial && (problem.prior.contains { $0 != 1 }) || nagq > 1 && family == .poisson {
+            notes.append("logLik with \(nagq) quadrature nodes is relative to the saturated model, as glmer's for nAGQ > 1 (its deviance residuals, not -2 log p(y)); Laplace fits (nagq = 1) give the full log-likelihood")
+        }
+        notes += separationNotes(problem, result.state.eta, beta: beta, covariance: covariance)
+        let (components, singular) = LMMFit.components(original, order: order, members: members, engine: result.engine,
+                                                       theta: theta, modes: result.modes, sigma2: 1)
+        var fit = LMMFit(frame: original, reml: false, beta: beta, covariance: covariance, theta: Array(x[..<thetaCount]), sigma: 1,
+                         components: components, criterion: value, evaluations: first.evaluations + second.evaluations,
+                         converged: second.converged && result.converged, df: [Double](repeating: .nan, count: p),
+                         singular: singular, satterthwaite: nil, rowWeights: problem.workingWeights(result.state.eta), deviance: nil, thetaLower: lower,
+                         thetaSlices: LMMFit.thetaSlices(original, order: order, members: members), variance: nil, scale: nil,
+                         correlation: nil, residual: ResidualModel(variance: nil, scale: nil, correlation: nil), residualParameters: [])
+        fit.generalized = GeneralizedFit(family: family, link: link, nagq: nagq, linearPredictor: result.state.eta,
+                                         fixedLinearPredictor: problem.linearPredictor(beta: beta, modes: result.modes.map { $0.map { $0.map { _ in 0 } } }),
+                                         stageEvaluations: (first.evaluations, second.evaluations), hessianCovariance: notes.isEmpty || !notes[0].hasPrefix("the Hessian"),
+                                         notes: notes)
+        return fit
+    }
+
+    /// Complete or quasi-complete separation shows as fitted means numerically at the bounds
+    /// (R's glm warns when μ is within 10ε of 0 or 1) with fixed effects running off to infinity.
+    private static func separationNotes(_ problem: GeneralizedProblem, _ eta: [Double], beta: [Double], covariance: Matrix) -> [String] {
+        let bound = 10 * Double.ulpOfOne
+        let extreme = eta.indices.filter { i in
+            let mu = problem.link.inverse(eta[i])
+            return problem.family == .binomial ? (mu < bound || mu > 1 - bound) : mu < bound
+        }
+        guard !extreme.isEmpty else { return [] }
+        let large = beta.indices.filter { abs(beta[$0]) > 10 && covariance[$0, $0].squareRoot() > abs(beta[$0]) / 2 }
+            .map { problem.frame.xNames[$0] }
+        return ["\(extreme.count) fitted \(problem.family == .binomial ? "probabilities are" : "means are") numerically \(problem.family == .binomial ? "0 or 1" : "0") (as R's glm warns): complete or quasi-complete separation"
+                + (large.isEmpty ? "" : "; the estimates of \(large.joined(separator: ", ")) are not finite (they grew without bound)")]
+    }
+}
