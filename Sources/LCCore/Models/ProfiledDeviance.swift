@@ -39,16 +39,23 @@ extension ProfiledDeviance {
     }
 
     /// Λ of term `t` from its slice of θ.
-    func lambda(_ theta: [Double], term t: Int) -> Matrix {
-        let q = effectsPerTerm[t]
+    func lambda(_ theta: [Double], term t: Int) -> Matrix { ThetaLayout.lambda(theta, sizes: effectsPerTerm, term: t) }
+}
+
+extension ThetaLayout {
+    /// Λ of engine term `t` when the terms have `sizes` effects: its lower triangle, column by column.
+    static func lambda(_ theta: [Double], sizes: [Int], term t: Int) -> Matrix {
+        let q = sizes[t]
         var offset = 0
-        for k in 0..<t { offset += effectsPerTerm[k] * (effectsPerTerm[k] + 1) / 2 }
+        for k in 0..<t { offset += sizes[k] * (sizes[k] + 1) / 2 }
         var l = Matrix(rows: q, cols: q)
         var k = offset
         for j in 0..<q { for i in j..<q { l[i, j] = theta[k]; k += 1 } }
         return l
     }
+}
 
+extension ProfiledDeviance {
     /// Finishes an evaluation from the reduced fixed-effects system:
     /// d_REML = log|L|² + log|R_X|² + (n − p)(1 + log(2π r²/(n − p))), d_ML = log|L|² + n(1 + log(2π r²/n)).
     func finish(logDetL: Double, xtxt: Matrix, xtyt: Matrix, yty: Double, cucu: Double, n: Int, reml: Bool) -> DevianceEvaluation? {

@@ -54,11 +54,13 @@ public enum GeneralizedMixedModel {
         var warm = PenalizedIRLS.State(eta: eta0, beta: [Double](repeating: 0, count: p), u: zero)
         let (lower, start) = layout.lowerAndStart
         let thetaCount = lower.count
-        let first = LinearMixedModel.optimize({ x in
+        // (only a start for the second stage, which refines θ: quasi-Newton steps to a loose tolerance)
+        let firstSearch = QuasiNewton(tolerance: 1e-4).minimize(from: start) { x in
             guard let r = pirls.run(theta: layout.expand(x), beta: nil, from: warm) else { return .infinity }
             warm = r.state
             return r.logDetL + r.penalty + problem.minusTwoLogLikelihood(r.state.eta)
-        }, from: start, lower: lower)
+        }
+        let first = (x: layout.canonical(firstSearch.x), evaluations: firstSearch.evaluations)
         try Monitor.check()
         guard let firstFit = pirls.run(theta: layout.expand(first.x), beta: nil, from: warm) else {
             throw LCError(.invalidArgument, "penalized IRLS failed at the first stage's estimate (the \(family.rawValue) model cannot be fitted to these data)")
@@ -66,9 +68,9 @@ public enum GeneralizedMixedModel {
         warm = firstFit.state
 
         // second stage: θ and β together
-        func criterion(_ x: [Double]) -> (Double, PenalizedIRLS.Result)? {
+        func criterion(_ x: [Double], engine: Bool = false) -> (Double, PenalizedIRLS.Result)? {
             let theta = layout.expand(Array(x[..<thetaCount]))
-            guard let r = pirls.run(theta: theta, beta: Array(x[thetaCount...]), from: warm) else { return nil }
+            guard let r = pirls.run(theta: theta, beta: Array(x[thetaCount...]), from: warm, engine: engine) else { return nil }
             let value = quadrature.map { $0.deviance(theta: theta, at: r) }
                 ?? r.logDetL + r.penalty + problem.minusTwoLogLikelihood(r.state.eta)
             return value.isFinite ? (value, r) : nil
@@ -81,13 +83,22 @@ public enum GeneralizedMixedModel {
         let second = QuasiNewton(tolerance: 1e-9).minimize(from: Array(first.x) + firstFit.state.beta, deviance)
         try Monitor.check()
         let x = layout.canonical(Array(second.x[..<thetaCount])) + Array(second.x[thetaCount...])
-        guard let (value, result) = criterion(x) else {
+        guard let (value, result) = criterion(x, engine: true), let engine = result.engine, let evaluation = result.evaluation else {
             throw LCError(.internalError, "the deviance is undefined at the optimum")
         }
         let theta = layout.expand(Array(x[..<thetaCount])), beta = Array(x[thetaCount...])
 
-        // the fixed effects' covariance: 2H⁻¹ over (θ, β), glmer's default
-        let steps = x.map { 1e-3 * max(abs($0), 0.1) }
+        // the fixed effects' covariance: 2H⁻¹ over (θ, β), glmer's default. Steps of about 3% of
+        // each parameter's SE (0.03/√Hᵢᵢ from a first pass of the diagonal): small enough that the
+        // criterion is nearly quadratic over them, large enough that PIRLS's rounding (~1e-12
+        // relative) stays far below the differences, whatever the parameters' scales
+        let steps = x.indices.map { i -> Double in
+            let h = 1e-3 * max(abs(x[i]), 0.1)
+            var a = x, b = x
+            a[i] += h; b[i] -= h
+            let curvature = (deviance(a) - 2 * value + deviance(b)) / (h * h)
+            return curvature.isFinite && curvature > 0 ? min(0.03 / curvature.squareRoot(), 0.1 * max(abs(x[i]), 1)) : h
+        }
         let hessian = FiniteDifferences.gradientAndHessian(deviance, at: x, value: value, steps: steps).hessian
         var notes: [String] = []
         let covariance: Matrix
@@ -96,14 +107,14 @@ public enum GeneralizedMixedModel {
             for i in 0..<p { for j in 0..<p { c[i, j] = 2 * inverse[thetaCount + i, thetaCount + j] } }
             covariance = c
         } else {
-            covariance = result.evaluation.xtxInverse
+            covariance = evaluation.xtxInverse
             notes.append("the Hessian of the deviance over (theta, beta) is not positive definite: fixed-effect SEs from (R_X'R_X)^-1 at the estimated theta (glmer's use.hessian = FALSE)")
         }
         if nagq > 1 && family == .binomial && (problem.prior.contains { $0 != 1 }) || nagq > 1 && family == .poisson {
             notes.append("logLik with \(nagq) quadrature nodes is relative to the saturated model, as glmer's for nAGQ > 1 (its deviance residuals, not -2 log p(y)); Laplace fits (nagq = 1) give the full log-likelihood")
         }
         notes += separationNotes(problem, result.state.eta, beta: beta, covariance: covariance)
-        let (components, singular) = LMMFit.components(original, order: order, members: members, engine: result.engine,
+        let (components, singular) = LMMFit.components(original, order: order, members: members, engine: engine,
                                                        theta: theta, modes: result.modes, sigma2: 1)
         var fit = LMMFit(frame: original, reml: false, beta: beta, covariance: covariance, theta: Array(x[..<thetaCount]), sigma: 1,
                          components: components, criterion: value, evaluations: first.evaluations + second.evaluations,

@@ -69,6 +69,27 @@ struct GeneralizedProblem {
         }
     }
 
+    /// offset + Xβ on every row.
+    func fixedPart(_ beta: [Double]) -> [Double] {
+        var out = offset
+        for (j, column) in frame.x.enumerated() where beta[j] != 0 {
+            for i in 0..<n { out[i] += column[i] * beta[j] }
+        }
+        return out
+    }
+
+    /// The working weights and the working residual rᵢ = ηᵢ − (offset + Xβ)ᵢ + (yᵢ − μᵢ)/(dμ/dη)
+    /// (the working response less the fixed part) at η.
+    func weightsAndResidual(_ eta: [Double], fixedPart xb: [Double]) -> (weights: [Double], residual: [Double]) {
+        var w = [Double](repeating: 0, count: n), r = w
+        for i in 0..<n {
+            let mu = link.inverse(eta[i]), d = link.derivative(eta[i])
+            w[i] = prior[i] * d * d / family.variance(mu)
+            r[i] = eta[i] - xb[i] + (y[i] - mu) / d
+        }
+        return (w, r)
+    }
+
     /// ‖u‖².
     static func squaredLength(_ u: [[[Double]]]) -> Double {
         u.reduce(0) { $0 + $1.reduce(0) { $0 + $1.reduce(0) { $0 + $1 * $1 } } }
@@ -86,6 +107,16 @@ struct GeneralizedProblem {
 /// lme4 stops at a relative change of 1e-7 in the penalized deviance, up to ~1e-4 off in logLik).
 struct PenalizedIRLS {
     let problem: GeneralizedProblem
+    /// The fast solver of scalar random effects on one or two factors at fixed β (nil otherwise).
+    let scalar: ScalarModes?
+    /// Random effects per engine term.
+    let sizes: [Int]
+
+    init(problem: GeneralizedProblem) {
+        self.problem = problem
+        scalar = ScalarModes(problem)
+        sizes = problem.order.map { problem.frame.random[$0].z.count }
+    }
 
     struct State {
         var eta: [Double]
@@ -99,12 +130,19 @@ struct PenalizedIRLS {
         let modes: [[[Double]]]
         /// log|L|² of Λ'Z'WZΛ + I at the converged weights.
         let logDetL: Double
-        /// The engine of the last step and its evaluation (R_X: the β covariance at fixed θ).
-        let engine: ProfiledDeviance
-        let evaluation: DevianceEvaluation
+        /// The engine of the last step and its evaluation (R_X: the β covariance at fixed θ);
+        /// nil from the scalar solver.
+        let engine: ProfiledDeviance?
+        let evaluation: DevianceEvaluation?
         let iterations: Int
         let converged: Bool
         var penalty: Double { GeneralizedProblem.squaredLength(state.u) }
+    }
+
+    /// One step's solution: β (given or profiled), u and log|L|² at the current weights.
+    private struct Step {
+        let beta: [Double], u: [[[Double]]], logDetL: Double
+        let engine: ProfiledDeviance?, evaluation: DevianceEvaluation?
     }
 
     static let maxIterations = 100, maxHalvings = 20
@@ -115,18 +153,35 @@ struct PenalizedIRLS {
     static let canonicalTolerance = 1e-7
 
     /// The modes at θ (the engine's full θ) from `start`; with `beta` the fixed effects are held
-    /// there (glmer's second stage), otherwise they are updated with u (its first stage).
-    func run(theta: [Double], beta fixed: [Double]?, from start: State) -> Result? {
+    /// there (glmer's second stage), otherwise they are updated with u (its first stage). With
+    /// `engine` the steps use the linear engine even where the scalar solver applies (for its R_X).
+    func run(theta: [Double], beta fixed: [Double]?, from start: State, engine wanted: Bool = false) -> Result? {
         var state = start
         if let fixed { state.beta = fixed }
+        let fast = wanted ? nil : scalar
+        // what the working residual is taken from: offset + Xβ at fixed β, the offset alone otherwise
+        let fixedPart = fixed.map { problem.fixedPart($0) } ?? problem.offset
         var pdev = Double.infinity, previousMove = Double.infinity
         for iteration in 1...Self.maxIterations {
-            let engine = LinearMixedModel.engine(problem.workingFrame(state.eta), order: problem.order)
-            guard let evaluation = engine.evaluate(theta, reml: false) else { return nil }
-            let beta = fixed ?? evaluation.beta
-            let u = engine.sphericalModes(theta, beta: beta)
-            guard u.allSatisfy({ $0.allSatisfy { $0.allSatisfy(\.isFinite) } }) else { return nil }
-            var next = State(eta: [], beta: beta, u: u)
+            let step: Step
+            if let solver = fast {
+                let (w, r) = problem.weightsAndResidual(state.eta, fixedPart: fixedPart)
+                if fixed != nil {
+                    guard let s = solver.solve(theta: theta, weights: w, residual: r) else { return nil }
+                    step = Step(beta: state.beta, u: s.u, logDetL: s.logDetL, engine: nil, evaluation: nil)
+                } else {
+                    guard let s = solver.solveJoint(theta: theta, weights: w, response: r, x: problem.frame.x) else { return nil }
+                    step = Step(beta: s.beta, u: s.u, logDetL: s.logDetL, engine: nil, evaluation: nil)
+                }
+            } else {
+                let engine = LinearMixedModel.engine(problem.workingFrame(state.eta), order: problem.order)
+                guard let evaluation = engine.evaluate(theta, reml: false) else { return nil }
+                let beta = fixed ?? evaluation.beta
+                step = Step(beta: beta, u: engine.sphericalModes(theta, beta: beta), logDetL: evaluation.logDetL,
+                            engine: engine, evaluation: evaluation)
+            }
+            guard step.u.allSatisfy({ $0.allSatisfy { $0.allSatisfy(\.isFinite) } }) else { return nil }
+            var next = State(eta: [], beta: step.beta, u: step.u)
             // the full step's size: halving near the optimum (where rounding moves the penalized
             // deviance by ~1e-12 either way) must not pass for convergence
             let moved = max(Self.largestChange(next.u, state.u), Self.largestChange([[next.beta]], [[state.beta]]))
@@ -137,7 +192,7 @@ struct PenalizedIRLS {
                     next.u = zip(next.u, state.u).map { zip($0, $1).map { zip($0, $1).map { ($0 + $1) / 2 } } }
                     if fixed == nil { next.beta = zip(next.beta, state.beta).map { ($0 + $1) / 2 } }
                 }
-                next.eta = problem.linearPredictor(beta: next.beta, modes: modes(theta, next.u, engine))
+                next.eta = problem.linearPredictor(beta: next.beta, modes: modes(theta, next.u))
                 value = problem.devianceResidualSum(next.eta) + GeneralizedProblem.squaredLength(next.u)
                 if value.isFinite && (value <= pdev + 1e-10 * abs(pdev) || iteration == 1) { break }
             }
@@ -146,17 +201,17 @@ struct PenalizedIRLS {
             let settled = previousMove < (problem.canonical ? Self.canonicalTolerance : Self.tolerance)
             (state, pdev, previousMove) = (next, value, moved)
             if settled || iteration == Self.maxIterations {
-                return Result(state: state, modes: modes(theta, state.u, engine), logDetL: evaluation.logDetL,
-                              engine: engine, evaluation: evaluation, iterations: iteration, converged: settled)
+                return Result(state: state, modes: modes(theta, state.u), logDetL: step.logDetL,
+                              engine: step.engine, evaluation: step.evaluation, iterations: iteration, converged: settled)
             }
         }
         return nil
     }
 
     /// b = Λu per engine term.
-    func modes(_ theta: [Double], _ u: [[[Double]]], _ engine: ProfiledDeviance) -> [[[Double]]] {
+    func modes(_ theta: [Double], _ u: [[[Double]]]) -> [[[Double]]] {
         u.indices.map { t in
-            let l = engine.lambda(theta, term: t)
+            let l = ThetaLayout.lambda(theta, sizes: sizes, term: t)
             return u[t].map { v in (0..<v.count).map { a in (0...a).reduce(0) { $0 + l[a, $1] * v[$1] } } }
         }
     }

@@ -1,0 +1,176 @@
+import Glibc
+
+/// The PIRLS step of a generalized model whose random effects are scalar (one effect per
+/// grouping factor, as `(1 | person) + (1 | organisation)`) on one or two factors, at fixed β:
+/// the system (Λ'Z'WZΛ + I)u = Λ'Z'Wr of the working weights W and working residual
+/// r = z − Xβ, solved from sums over rows with no model frame or engine built per step.
+///
+/// Factors in engine order (more levels first), λ₁, λ₂ their scalar θ, z₁, z₂ their Z columns:
+///
+///     D₁ = diag(1 + λ₁² Σᵢ∈ⱼ wᵢz₁ᵢ²),  D₂ = diag(1 + λ₂² Σᵢ∈ₖ wᵢz₂ᵢ²),  Cₖⱼ = λ₁λ₂ Σᵢ∈(j,k) wᵢz₁ᵢz₂ᵢ
+///     S = D₂ − C D₁⁻¹ C'    (diagonal when factor 1 is nested in factor 2; else dense, g₂ × g₂)
+///     u₂ = S⁻¹(r₂ − C D₁⁻¹ r₁),  u₁ = D₁⁻¹(r₁ − C'u₂),  log|L|² = Σ log D₁ⱼ + log|S|
+///
+/// with r₁ⱼ = λ₁Σᵢ∈ⱼ wᵢz₁ᵢrᵢ, r₂ₖ = λ₂Σᵢ∈ₖ wᵢz₂ᵢrᵢ (the blocked Cholesky of Bates et al. 2015, §3,
+/// for scalar blocks). Each step costs O(n) plus the pairs each level of factor 1 meets.
+struct ScalarModes {
+    let levels: [Int]
+    let group: [[Int32]], z: [[Double]]
+    /// For two factors: each row's (j, k) pair, and the pairs by level of factor 1 (CSR:
+    /// `pairStart[j] ..< pairStart[j + 1]` index `pairLevel2`).
+    let pairOfRow: [Int32]
+    let pairStart: [Int], pairLevel2: [Int]
+    let nested: Bool
+
+    /// The largest second factor whose Schur complement is factored densely here.
+    static let maxDense = 2_000
+
+    init?(_ problem: GeneralizedProblem) {
+        let blocks = problem.order.map { problem.frame.random[$0] }
+        guard (1...2).contains(blocks.count), blocks.allSatisfy({ $0.z.count == 1 }) else { return nil }
+        levels = blocks.map { $0.levels.count }
+        group = blocks.map(\.group)
+        z = blocks.map { $0.z[0] }
+        guard blocks.count == 2 else {
+            (pairOfRow, pairStart, pairLevel2, nested) = ([], [], [], true)
+            return
+        }
+        // the (j, k) pairs that occur, numbered by j then k
+        var keys: [Int] = []
+        keys.reserveCapacity(problem.n)
+        for i in 0..<problem.n { keys.append(Int(group[0][i]) * levels[1] + Int(group[1][i])) }
+        let distinct = Array(Set(keys)).sorted()
+        var index: [Int: Int32] = [:]
+        index.reserveCapacity(distinct.count)
+        for (p, key) in distinct.enumerated() { index[key] = Int32(p) }
+        pairOfRow = keys.map { index[$0] ?? 0 }
+        var start = [Int](repeating: 0, count: levels[0] + 1)
+        for key in distinct { start[key / levels[1] + 1] += 1 }
+        for j in 0..<levels[0] { start[j + 1] += start[j] }
+        let g1 = levels[0], g2 = levels[1]
+        pairStart = start
+        pairLevel2 = distinct.map { $0 % g2 }
+        let isNested = (0..<g1).allSatisfy { start[$0 + 1] - start[$0] <= 1 }
+        nested = isNested
+        guard isNested || g2 <= Self.maxDense else { return nil }
+    }
+
+    /// The factored system at θ and the weights: D₁, C, and S (its diagonal, or its Cholesky factor).
+    struct Factor {
+        let theta: [Double]
+        let d1: [Double], c: [Double]
+        let schur: [Double], schurFactor: Matrix?
+        let logDetL: Double
+    }
+
+    func factor(theta: [Double], weights w: [Double]) -> Factor? {
+        let n = w.count, l1 = theta[0]
+        var d1 = [Double](repeating: 0, count: levels[0])
+        for i in 0..<n { let j = Int(group[0][i]); d1[j] += w[i] * z[0][i] * z[0][i] }
+        var logDet = 0.0
+        for j in 0..<levels[0] { d1[j] = 1 + l1 * l1 * d1[j]; logDet += log(d1[j]) }
+        guard levels.count == 2 else { return Factor(theta: theta, d1: d1, c: [], schur: [], schurFactor: nil, logDetL: logDet) }
+        let l2 = theta[1], g2 = levels[1]
+        var d2 = [Double](repeating: 0, count: g2), c = [Double](repeating: 0, count: pairLevel2.count)
+        for i in 0..<n {
+            let wz = w[i] * z[1][i]
+            d2[Int(group[1][i])] += wz * z[1][i]
+            c[Int(pairOfRow[i])] += wz * z[0][i]
+        }
+        for k in 0..<g2 { d2[k] = 1 + l2 * l2 * d2[k] }
+        for p in c.indices { c[p] *= l1 * l2 }
+        if nested {
+            var s = d2
+            for j in 0..<levels[0] {
+                for p in pairStart[j]..<pairStart[j + 1] { s[pairLevel2[p]] -= c[p] * c[p] / d1[j] }
+            }
+            for k in 0..<g2 { guard s[k] > 0 else { return nil }; logDet += log(s[k]) }
+            return Factor(theta: theta, d1: d1, c: c, schur: s, schurFactor: nil, logDetL: logDet)
+        }
+        var s = Matrix(rows: g2, cols: g2)
+        for k in 0..<g2 { s[k, k] = d2[k] }
+        s.values.withUnsafeMutableBufferPointer { sv in
+            for j in 0..<levels[0] {
+                let range = pairStart[j]..<pairStart[j + 1]
+                for p in range {
+                    let k = pairLevel2[p], scaled = c[p] / d1[j]
+                    for p2 in range { sv[k * g2 + pairLevel2[p2]] -= scaled * c[p2] }
+                }
+            }
+        }
+        guard let l = s.cholesky() else { return nil }
+        return Factor(theta: theta, d1: d1, c: c, schur: [], schurFactor: l, logDetL: logDet + l.logDeterminantOfProduct)
+    }
+
+    /// Λ'Z'Wv by factor: λ₁Σᵢ∈ⱼ wᵢz₁ᵢvᵢ per level j of factor 1, λ₂Σᵢ∈ₖ wᵢz₂ᵢvᵢ per level k of factor 2.
+    func rightSide(theta: [Double], weights w: [Double], _ v: [Double]) -> [[Double]] {
+        var out = levels.map { [Double](repeating: 0, count: $0) }
+        for f in levels.indices {
+            let g = group[f], zf = z[f]
+            for i in 0..<w.count { out[f][Int(g[i])] += w[i] * zf[i] * v[i] }
+            for k in out[f].indices { out[f][k] *= theta[f] }
+        }
+        return out
+    }
+
+    /// u = (Λ'Z'WZΛ + I)⁻¹ rhs through the factor.
+    func solve(_ f: Factor, _ rhs: [[Double]]) -> [[Double]] {
+        let r1 = rhs[0]
+        guard levels.count == 2 else { return [(0..<levels[0]).map { r1[$0] / f.d1[$0] }] }
+        var r2 = rhs[1]
+        for j in 0..<levels[0] {
+            for p in pairStart[j]..<pairStart[j + 1] { r2[pairLevel2[p]] -= f.c[p] * r1[j] / f.d1[j] }
+        }
+        let u2: [Double]
+        if let l = f.schurFactor {
+            u2 = l.solveLowerTransposed(l.solveLower(Matrix(column: r2))).column(0)
+        } else {
+            u2 = (0..<levels[1]).map { r2[$0] / f.schur[$0] }
+        }
+        var u1 = [Double](repeating: 0, count: levels[0])
+        for j in 0..<levels[0] {
+            var v = r1[j]
+            for p in pairStart[j]..<pairStart[j + 1] { v -= f.c[p] * u2[pairLevel2[p]] }
+            u1[j] = v / f.d1[j]
+        }
+        return [u1, u2]
+    }
+
+    /// u per factor (per level, one effect) and log|L|² at the engine's θ (one λ per factor), at fixed β.
+    func solve(theta: [Double], weights w: [Double], residual r: [Double]) -> (u: [[[Double]]], logDetL: Double)? {
+        guard let f = factor(theta: theta, weights: w) else { return nil }
+        let u = solve(f, rightSide(theta: theta, weights: w, r))
+        return (u.map { $0.map { [$0] } }, f.logDetL)
+    }
+
+    /// β and u together (glmer's first stage): with B = X'WZΛ and A = Λ'Z'WZΛ + I,
+    /// (X'WX − BA⁻¹B')β = X'Wz − BA⁻¹Λ'Z'Wz, u = A⁻¹(Λ'Z'Wz − B'β), z the working response.
+    func solveJoint(theta: [Double], weights w: [Double], response zw: [Double], x: [[Double]])
+        -> (beta: [Double], u: [[[Double]]], logDetL: Double)? {
+        guard let f = factor(theta: theta, weights: w) else { return nil }
+        let p = x.count, n = w.count
+        let ry = rightSide(theta: theta, weights: w, zw), uy = solve(f, ry)
+        let rx = x.map { rightSide(theta: theta, weights: w, $0) }, ux = rx.map { solve(f, $0) }
+        func dot(_ a: [[Double]], _ b: [[Double]]) -> Double {
+            var s = 0.0
+            for (u, v) in zip(a, b) { for (s1, s2) in zip(u, v) { s += s1 * s2 } }
+            return s
+        }
+        var m = Matrix(rows: p, cols: p), v = Matrix(rows: p, cols: 1)
+        for a in 0..<p {
+            var xz = 0.0
+            for i in 0..<n { xz += w[i] * x[a][i] * zw[i] }
+            v[a, 0] = xz - dot(rx[a], uy)
+            for b in 0...a {
+                var xx = 0.0
+                for i in 0..<n { xx += w[i] * x[a][i] * x[b][i] }
+                m[a, b] = xx - dot(rx[a], ux[b]); m[b, a] = m[a, b]
+            }
+        }
+        guard let l = m.cholesky() else { return nil }
+        let beta = l.solveLowerTransposed(l.solveLower(v)).column(0)
+        var u = uy
+        for c in 0..<p { for f in u.indices { for k in u[f].indices { u[f][k] -= beta[c] * ux[c][f][k] } } }
+        return (beta, u.map { $0.map { [$0] } }, f.logDetL)
+    }
+}
