@@ -15,6 +15,13 @@ public enum Family: String, Sendable, CaseIterable {
     /// The links R's family accepts here.
     public var links: [Link] { self == .binomial ? [.logit, .probit, .cloglog] : [.log] }
 
+    /// Throws unless R's family accepts `link`.
+    func check(_ link: Link) throws {
+        guard links.contains(link) else {
+            throw LCError(.invalidArgument, "the \(rawValue) family has no link '\(link.rawValue)' (\(links.map(\.rawValue).joined(separator: ", ")))")
+        }
+    }
+
     public init(named name: String) throws {
         guard let f = Family(rawValue: name.lowercased()) else {
             throw LCError(.invalidArgument, "unknown family '\(name)' (binomial, poisson)")
@@ -66,9 +73,10 @@ public enum Link: String, Sendable, CaseIterable {
     case logit, probit, cloglog, log
 
     public init(named name: String, family: Family) throws {
-        guard let l = Link(rawValue: name.lowercased()), family.links.contains(l) else {
+        guard let l = Link(rawValue: name.lowercased()) else {
             throw LCError(.invalidArgument, "the \(family.rawValue) family has no link '\(name)' (\(family.links.map(\.rawValue).joined(separator: ", ")))")
         }
+        try family.check(l)
         self = l
     }
 

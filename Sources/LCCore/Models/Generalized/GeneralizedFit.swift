@@ -4,9 +4,6 @@ public struct GeneralizedFit: Sendable {
     public let link: Link
     /// Quadrature nodes per level (1: Laplace).
     public let nagq: Int
-    /// η on the frame's rows with the conditional modes, and without them (offset + Xβ).
-    public let linearPredictor: [Double]
-    public let fixedLinearPredictor: [Double]
     /// Evaluations of glmer's two stages: θ with β in PIRLS, then θ and β together.
     public let stageEvaluations: (first: Int, second: Int)
     /// Whether the fixed effects' covariance is the inverse Hessian of the deviance over θ and
@@ -25,10 +22,5 @@ public struct GeneralizedFit: Sendable {
         case .cloglog: return Double.pi * Double.pi / 6
         case .log: return nil
         }
-    }
-
-    /// μ = g⁻¹(η) on the frame's rows, with or without the conditional modes.
-    public func fittedMeans(random: Bool) -> [Double] {
-        (random ? linearPredictor : fixedLinearPredictor).map(link.inverse)
     }
 }

@@ -22,9 +22,7 @@ public enum GeneralizedMixedModel {
             throw LCError(.invalidArgument, "a generalized model needs a family (binomial or poisson)")
         }
         let link = original.options.link ?? family.defaultLink
-        guard family.links.contains(link) else {
-            throw LCError(.invalidArgument, "the \(family.rawValue) family has no link '\(link.rawValue)' (\(family.links.map(\.rawValue).joined(separator: ", ")))")
-        }
+        try family.check(link)
         guard original.options.scale == nil else {
             throw LCError(.invalidArgument, "a scale formula models a residual SD; a \(family.rawValue) model has none")
         }
@@ -101,13 +99,14 @@ public enum GeneralizedMixedModel {
         }
         let hessian = FiniteDifferences.gradientAndHessian(deviance, at: x, value: value, steps: steps).hessian
         var notes: [String] = []
-        let covariance: Matrix
+        let covariance: Matrix, fromHessian: Bool
         if let inverse = hessian.cholesky()?.inverseOfProduct() {
+            fromHessian = true
             var c = Matrix(rows: p, cols: p)
             for i in 0..<p { for j in 0..<p { c[i, j] = 2 * inverse[thetaCount + i, thetaCount + j] } }
             covariance = c
         } else {
-            covariance = evaluation.xtxInverse
+            (covariance, fromHessian) = (evaluation.xtxInverse, false)
             notes.append("the Hessian of the deviance over (theta, beta) is not positive definite: fixed-effect SEs from (R_X'R_X)^-1 at the estimated theta (glmer's use.hessian = FALSE)")
         }
         if nagq > 1 && family == .binomial && (problem.prior.contains { $0 != 1 }) || nagq > 1 && family == .poisson {
@@ -122,9 +121,8 @@ public enum GeneralizedMixedModel {
                          singular: singular, satterthwaite: nil, rowWeights: problem.workingWeights(result.state.eta), deviance: nil, thetaLower: lower,
                          thetaSlices: LMMFit.thetaSlices(original, order: order, members: members), variance: nil, scale: nil,
                          correlation: nil, residual: ResidualModel(variance: nil, scale: nil, correlation: nil), residualParameters: [])
-        fit.generalized = GeneralizedFit(family: family, link: link, nagq: nagq, linearPredictor: result.state.eta,
-                                         fixedLinearPredictor: problem.linearPredictor(beta: beta, modes: result.modes.map { $0.map { $0.map { _ in 0 } } }),
-                                         stageEvaluations: (first.evaluations, second.evaluations), hessianCovariance: notes.isEmpty || !notes[0].hasPrefix("the Hessian"),
+        fit.generalized = GeneralizedFit(family: family, link: link, nagq: nagq,
+                                         stageEvaluations: (first.evaluations, second.evaluations), hessianCovariance: fromHessian,
                                          notes: notes)
         return fit
     }

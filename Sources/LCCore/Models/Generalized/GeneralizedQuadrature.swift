@@ -28,10 +28,11 @@ struct GeneralizedQuadrature {
         let lambda = theta[0], eta = r.state.eta
         var l2 = [Double](repeating: 1, count: g), d0 = [Double](repeating: 0, count: g)
         for j in 0..<g { d0[j] = r.state.u[0][j][0] * r.state.u[0][j][0] }
+        let w = p.workingWeights(eta)
         for i in 0..<p.n {
-            let j = Int(block.group[i]), mu = p.link.inverse(eta[i]), d = p.link.derivative(eta[i])
-            l2[j] += lambda * lambda * p.prior[i] * d * d / p.family.variance(mu) * z[i] * z[i]
-            d0[j] += p.family.devianceResidual(p.y[i], mu, weight: p.prior[i])
+            let j = Int(block.group[i])
+            l2[j] += lambda * lambda * w[i] * z[i] * z[i]
+            d0[j] += p.family.devianceResidual(p.y[i], p.link.inverse(eta[i]), weight: p.prior[i])
         }
         let scale = l2.map { 1 / $0.squareRoot() }
         var sum = [Double](repeating: 0, count: g)

@@ -21,10 +21,7 @@ struct GeneralizedProblem {
 
     /// η = offset + Xβ + Σₜ Zₜbₜ, with bₜ the modes of engine term t per level.
     func linearPredictor(beta: [Double], modes b: [[[Double]]]) -> [Double] {
-        var eta = offset
-        for (j, column) in frame.x.enumerated() where beta[j] != 0 {
-            for i in 0..<n { eta[i] += column[i] * beta[j] }
-        }
+        var eta = fixedPart(beta)
         for (t, block) in order.map({ frame.random[$0] }).enumerated() {
             for (a, z) in block.z.enumerated() {
                 for i in 0..<n { eta[i] += z[i] * b[t][Int(block.group[i])][a] }
@@ -51,23 +48,13 @@ struct GeneralizedProblem {
     /// working weights wᵢ = priorᵢ (dμ/dη)²/V(μ), and the working response zᵢ = ηᵢ − offsetᵢ + (yᵢ − μᵢ)/(dμ/dη)
     /// (McCullagh & Nelder 1989, §2.5).
     func workingFrame(_ eta: [Double]) -> ModelFrame {
-        var z = [Double](repeating: 0, count: n), root = z
-        for i in 0..<n {
-            let mu = link.inverse(eta[i]), d = link.derivative(eta[i])
-            z[i] = eta[i] - offset[i] + (y[i] - mu) / d
-            root[i] = (prior[i] * d * d / family.variance(mu)).squareRoot()
-        }
-        return frame.replacingResponse(z).weighted(by: root)
+        let (w, z) = weightsAndResidual(eta, fixedPart: offset)
+        return frame.replacingResponse(z).weighted(by: w.map { $0.squareRoot() })
     }
 
     /// The working weights wᵢ = priorᵢ (dμ/dη)²/V(μ) at η: with σ = 1 the fit's `rowWeights`, so that
     /// the conditional variances Λ(Λ'Z'WZΛ + I)⁻¹Λ' are glmer's `condVar`.
-    func workingWeights(_ eta: [Double]) -> [Double] {
-        (0..<n).map { i in
-            let d = link.derivative(eta[i])
-            return prior[i] * d * d / family.variance(link.inverse(eta[i]))
-        }
-    }
+    func workingWeights(_ eta: [Double]) -> [Double] { weightsAndResidual(eta, fixedPart: offset).weights }
 
     /// offset + Xβ on every row.
     func fixedPart(_ beta: [Double]) -> [Double] {
