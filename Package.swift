@@ -4,6 +4,13 @@ import PackageDescription
 /// lcstat: one Swift engine (LCCore) behind three thin frontends:
 /// the C ABI (LCStatABI, shipped as liblcstat.so and liblcstat_static.a),
 /// the CLI (`lcstat`), and the Python extension in python/ (over the C ABI).
+/// AVX2 and FMA for the fused kernels' target on x86-64 (arm64 has FMA in its base set).
+#if arch(x86_64)
+let fusedKernelFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
+#else
+let fusedKernelFlags: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "lcstat",
     products: [
@@ -18,7 +25,11 @@ let package = Package(
     ],
     targets: [
         // Pure computation: no C exports, no printing, no Foundation, no third-party code.
-        .target(name: "LCCore", linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "LCCore", dependencies: ["LCKernels", "LCKernelsAVX2"], linkerSettings: [.linkedLibrary("m")]),
+        // The dense Cholesky's panel kernels, written once; LCKernelsAVX2 compiles them with AVX2
+        // and FMA, and the core calls that copy only on CPUs that have both (CPUFeatures).
+        .target(name: "LCKernels"),
+        .target(name: "LCKernelsAVX2", dependencies: ["LCKernels"], swiftSettings: fusedKernelFlags),
         // C declarations shared by the ABI and its header (status codes, structs, version).
         .target(name: "CLCStat"),
         // Beside the core: SPSS and Stata files through ReadStat, loaded at run time (dlopen).

@@ -49,12 +49,12 @@ struct BlockedCrossProductsTests {
     /// organisations are eliminated level by level, the communities densely.
     static func crossClassifiedData() throws -> Dataset {
         var random = Uniform(state: 99)
-        var text = "y,session,person,org,community\n"
+        var text = "y,session,person,org,community,site\n"
         for person in 0..<30 {
             let org = person % 8, community = (person * 3) % 5
             for session in 0..<4 {
                 let y = 1 + 0.3 * Double(session) + Double(org) * 0.2 + Double(community) * 0.1 + Double(person % 7) * 0.15 + random.next()
-                text += "\(y),\(session),p\(person),o\(org),c\(community)\n"
+                text += "\(y),\(session),p\(person),o\(org),c\(community),s\(org % 3)\n"
             }
         }
         return try CSVReader.parse(bytes: Array(text.utf8))
@@ -86,17 +86,58 @@ struct BlockedCrossProductsTests {
         return logDet + (n - p) * (1 + log(2 * Double.pi * r2 / (n - p)))
     }
 
-    @Test func crossClassifiedMatchesBruteForce() throws {
+    /// The conditional modes by brute force: b = Λu with (Λ'Z'ZΛ + I)u = Λ'Z'(y − Xβ), densely.
+    static func bruteForceModes(_ frame: ModelFrame, _ blocks: [ModelFrame.RandomBlock], _ lambdas: [Matrix], beta: [Double]) -> [Double] {
+        var zl: [[Double]] = [], owner: [(Int, Int)] = []       // ZΛ's columns; each one's factor and level block start
+        for (b, block) in blocks.enumerated() {
+            let q = block.z.count
+            for level in 0..<block.levels.count {
+                for u in 0..<q {
+                    owner.append((b, zl.count - u))
+                    zl.append((0..<frame.n).map { r in
+                        Int(block.group[r]) == level ? (0..<q).reduce(0) { $0 + block.z[$1][r] * lambdas[b][$1, u] } : 0
+                    })
+                }
+            }
+        }
+        let residual = (0..<frame.n).map { r in frame.y[r] - (0..<frame.p).reduce(0) { $0 + frame.x[$1][r] * beta[$1] } }
+        let d = zl.count
+        var m = Matrix(rows: d, cols: d), rhs = Matrix(rows: d, cols: 1)
+        for i in 0..<d {
+            rhs[i, 0] = zip(zl[i], residual).reduce(0) { $0 + $1.0 * $1.1 }
+            for j in 0..<d { m[i, j] = zip(zl[i], zl[j]).reduce(0) { $0 + $1.0 * $1.1 } + (i == j ? 1 : 0) }
+        }
+        guard let l = m.cholesky() else { return [] }
+        let u = l.solveLowerTransposed(l.solveLower(rhs))
+        // b = Λu within each level block
+        return (0..<d).map { c in
+            let (k, first) = owner[c], a = c - first, q = lambdas[k].rows
+            return (0..<q).reduce(0) { $0 + lambdas[k][a, $1] * u[first + $1, 0] }
+        }
+    }
+
+    /// Organisations eliminated level by level (with a random slope: T not diagonal), and
+    /// organisations nested in sites, both peeled: the criterion and the modes by brute force.
+    @Test(arguments: [
+        ("y ~ session + (1 + session | person) + (1 | org) + (1 | community)", 1, [[1.0, 0, 1, 1, 1], [0.7, -0.3, 0.4, 2.1, 0.6], [0.2, 0.5, 0.0, 0.9, 1.4]]),
+        ("y ~ session + (1 + session | person) + (1 + session | org) + (1 | community)", 1, [[1.0, 0, 1, 1, 0, 1, 1], [0.7, -0.3, 0.4, 1.2, 0.4, 0.3, 0.6]]),
+        ("y ~ session + (1 + session | person) + (1 + session | org) + (1 | site)", 2, [[1.0, 0, 1, 1, 0, 1, 1], [0.7, -0.3, 0.4, 1.2, -0.4, 0.3, 0.6]]),
+    ])
+    func crossClassifiedMatchesBruteForce(formula: String, peeled: Int, thetas: [[Double]]) throws {
         let data = try Self.crossClassifiedData()
-        let frame = try ModelFrame(Formula(parsing: "y ~ session + (1 + session | person) + (1 | org) + (1 | community)"), data: data)
-        let blocks = frame.random.sorted { $0.levels.count > $1.levels.count }      // person, org, community
+        let frame = try ModelFrame(Formula(parsing: formula), data: data)
+        let blocks = frame.random.sorted { $0.levels.count > $1.levels.count }      // person, org, community or site
         let engine = BlockedCrossProducts(frame, blocks)
-        #expect(engine.peeled == 1)      // organisations level by level, communities dense
-        for theta in [[1.0, 0, 1, 1, 1], [0.7, -0.3, 0.4, 2.1, 0.6], [0.2, 0.5, 0.0, 0.9, 1.4]] {
+        #expect(engine.peeled == peeled)      // organisations (and sites) level by level, communities dense
+        for theta in thetas {
             let lambdas = (0..<3).map { engine.lambda(theta, term: $0) }
             let want = Self.bruteForceREML(frame, blocks, lambdas)
-            let got = try #require(engine.evaluate(theta, reml: true)).criterion
-            #expect(abs(got - want) < 1e-8 * abs(want), "θ \(theta): \(got) against \(want)")
+            let got = try #require(engine.evaluate(theta, reml: true))
+            #expect(abs(got.criterion - want) < 1e-8 * abs(want), "θ \(theta): \(got.criterion) against \(want)")
+            let modes = Array(engine.conditionalModes(theta, beta: got.beta).joined().joined())
+            let direct = Self.bruteForceModes(frame, blocks, lambdas, beta: got.beta)
+            #expect(modes.count == direct.count)
+            for (x, y) in zip(modes, direct) { #expect(abs(x - y) < 1e-8 * max(1, abs(y)), "θ \(theta)") }
         }
     }
 

@@ -2,7 +2,8 @@ import Testing
 @testable import LCCore
 
 /// The blocked dense Cholesky factor: LL' rebuilds M, across panels and the trailing
-/// block from `from`, and the threaded trailing update gives the same bits as one thread.
+/// block from `from`, and the threaded trailing update gives the same bits as one thread,
+/// with the portable kernels and (where the CPU has them) the AVX2/FMA ones.
 struct DenseCholeskyTests {
     /// M = BB' + nI for B with entries in [−0.5, 0.5) from a seeded generator.
     static func spd(_ n: Int) -> [Double] {
@@ -27,21 +28,27 @@ struct DenseCholeskyTests {
         var l = m
         if from > 0 { #expect(DenseCholesky.factorBlock(&l, size: from, stride: n)) }
         var first = l
-        for i in from..<n { for k in 0..<from { first[i * n + k] = (first[i * n + k] - DenseCholesky.dot(&first + i * n, &first + k * n, k)) / first[k * n + k] } }
-        for i in from..<n { for j in from...i { first[i * n + j] -= DenseCholesky.dot(&first + i * n, &first + j * n, from) } }
-        var one = first, two = first
-        #expect(DenseCholesky.factorLower(&one, n, from: from, threads: 1))
-        #expect(DenseCholesky.factorLower(&two, n, from: from, threads: 2, parallelWork: 0))
-        #expect(one == two)
-        var worst = 0.0
-        for i in 0..<n {
-            for j in 0...i {
-                var s = 0.0
-                for k in 0...j { s += one[i * n + k] * one[j * n + k] }
-                worst = max(worst, abs(s - m[i * n + j]) / Double(n))
-            }
+        first.withUnsafeMutableBufferPointer { f in
+            let a = f.baseAddress!
+            for i in from..<n { for k in 0..<from { a[i * n + k] = (a[i * n + k] - DenseCholesky.dot(a + i * n, a + k * n, k)) / a[k * n + k] } }
+            for i in from..<n { for j in from...i { a[i * n + j] -= DenseCholesky.dot(a + i * n, a + j * n, from) } }
         }
-        #expect(worst < 1e-12)
+        // both kernels (the fused one only where the CPU has AVX2 and FMA), one thread and two
+        for fused in CPUFeatures.avx2FMA ? [false, true] : [false] {
+            var one = first, two = first
+            #expect(DenseCholesky.factorLower(&one, n, from: from, threads: 1, fused: fused))
+            #expect(DenseCholesky.factorLower(&two, n, from: from, threads: 2, parallelWork: 0, fused: fused))
+            #expect(one == two)
+            var worst = 0.0
+            for i in 0..<n {
+                for j in 0...i {
+                    var s = 0.0
+                    for k in 0...j { s += one[i * n + k] * one[j * n + k] }
+                    worst = max(worst, abs(s - m[i * n + j]) / Double(n))
+                }
+            }
+            #expect(worst < 1e-12, "fused \(fused)")
+        }
     }
 
     @Test func refusesAMatrixThatIsNotPositiveDefinite() {

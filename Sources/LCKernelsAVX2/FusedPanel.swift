@@ -1,0 +1,12 @@
+import LCKernels
+
+/// `PackedPanel`'s kernels compiled for AVX2 with fused multiply-adds (this target's
+/// `-mavx2 -mfma`). Call only where `CPUFeatures.avx2FMA` holds: elsewhere these
+/// instructions do not exist.
+public enum FusedPanel {
+    public static func solve(_ panel: PackedPanel) { panel.solve(FusedMultiplyAdd.self) }
+
+    public static func subtractFromTrailing(_ panel: PackedPanel, tileRows first: Int, stride: Int) {
+        panel.subtractFromTrailing(tileRows: first, stride: stride, FusedMultiplyAdd.self)
+    }
+}
