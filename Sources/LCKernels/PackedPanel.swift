@@ -19,46 +19,53 @@ public enum FusedMultiplyAdd: MultiplyAdd {
 
 /// The rows below one panel of a right-looking blocked Cholesky factorisation (columns
 /// k0..<k1 of the row-major n×n matrix at `a`), packed transposed: `packed[k·pitch + r]` is
-/// row k1 + r, column k0 + k (pitch: rows rounded up to 8, the padding zero). Golub & Van
+/// row k1 + r, column k0 + k (pitch: rows rounded up to 16, the padding zero). Golub & Van
 /// Loan, *Matrix Computations*, 4th ed., Alg. 4.2.4; `DenseCholesky` drives it.
 @frozen public struct PackedPanel: @unchecked Sendable {
     public let a: UnsafeMutablePointer<Double>, n: Int, k0: Int, k1: Int
     public let packed: UnsafeMutablePointer<Double>
     @inlinable public var rows: Int { n - k1 }
     @inlinable public var width: Int { k1 - k0 }
-    @inlinable public var pitch: Int { (rows + 7) & ~7 }
+    @inlinable public var pitch: Int { (rows + 15) & ~15 }
 
     @inlinable
     public init(a: UnsafeMutablePointer<Double>, n: Int, k0: Int, k1: Int, packed: UnsafeMutablePointer<Double>) {
         (self.a, self.n, self.k0, self.k1, self.packed) = (a, n, k0, k1, packed)
-        let (pitch, rows) = ((n - k1 + 7) & ~7, n - k1)
+        let (pitch, rows) = ((n - k1 + 15) & ~15, n - k1)
         for r in 0..<pitch {
             let row = a + (k1 + r) * n + k0
             for k in 0..<(k1 - k0) { packed[k * pitch + r] = r < rows ? row[k] : 0 }
         }
     }
 
-    /// L₂₁ = A₂₁L₁₁⁻ᵀ by forward substitution, eight rows at a time, into the packed copy and
-    /// back into the matrix (L₁₁ is the panel's factored diagonal block).
+    /// L₂₁ = A₂₁L₁₁⁻ᵀ by forward substitution, sixteen rows at a time (four independent
+    /// sums, so the multiply-adds overlap), into the packed copy and back into the matrix
+    /// (L₁₁ is the panel's factored diagonal block).
     @inlinable @inline(__always)
     public func solve<F: MultiplyAdd>(_: F.Type) {
         let raw = UnsafeMutableRawPointer(packed), pitch = pitch
         var r0 = 0
         while r0 < pitch {
             for k in 0..<width {
-                let lk = a + (k0 + k) * n + k0
-                var x0 = raw.loadUnaligned(fromByteOffset: (k * pitch + r0) * 8, as: SIMD4<Double>.self)
-                var x1 = raw.loadUnaligned(fromByteOffset: (k * pitch + r0 + 4) * 8, as: SIMD4<Double>.self)
+                let lk = a + (k0 + k) * n + k0, at = (k * pitch + r0) * 8
+                var x0 = raw.loadUnaligned(fromByteOffset: at, as: SIMD4<Double>.self)
+                var x1 = raw.loadUnaligned(fromByteOffset: at + 32, as: SIMD4<Double>.self)
+                var x2 = raw.loadUnaligned(fromByteOffset: at + 64, as: SIMD4<Double>.self)
+                var x3 = raw.loadUnaligned(fromByteOffset: at + 96, as: SIMD4<Double>.self)
                 for t in 0..<k {
-                    let l = -lk[t]
-                    x0 = F.add(x0, l, raw.loadUnaligned(fromByteOffset: (t * pitch + r0) * 8, as: SIMD4<Double>.self))
-                    x1 = F.add(x1, l, raw.loadUnaligned(fromByteOffset: (t * pitch + r0 + 4) * 8, as: SIMD4<Double>.self))
+                    let l = -lk[t], from = (t * pitch + r0) * 8
+                    x0 = F.add(x0, l, raw.loadUnaligned(fromByteOffset: from, as: SIMD4<Double>.self))
+                    x1 = F.add(x1, l, raw.loadUnaligned(fromByteOffset: from + 32, as: SIMD4<Double>.self))
+                    x2 = F.add(x2, l, raw.loadUnaligned(fromByteOffset: from + 64, as: SIMD4<Double>.self))
+                    x3 = F.add(x3, l, raw.loadUnaligned(fromByteOffset: from + 96, as: SIMD4<Double>.self))
                 }
                 let inverse = 1 / lk[k]
-                raw.storeBytes(of: x0 * inverse, toByteOffset: (k * pitch + r0) * 8, as: SIMD4<Double>.self)
-                raw.storeBytes(of: x1 * inverse, toByteOffset: (k * pitch + r0 + 4) * 8, as: SIMD4<Double>.self)
+                raw.storeBytes(of: x0 * inverse, toByteOffset: at, as: SIMD4<Double>.self)
+                raw.storeBytes(of: x1 * inverse, toByteOffset: at + 32, as: SIMD4<Double>.self)
+                raw.storeBytes(of: x2 * inverse, toByteOffset: at + 64, as: SIMD4<Double>.self)
+                raw.storeBytes(of: x3 * inverse, toByteOffset: at + 96, as: SIMD4<Double>.self)
             }
-            r0 += 8
+            r0 += 16
         }
         for r in 0..<rows {
             let row = a + (k1 + r) * n + k0

@@ -31,7 +31,7 @@ enum DenseCholesky {
                             threads: Int = Parallel.defaultThreads, parallelWork: Int = 1 << 22,
                             fused: Bool = CPUFeatures.avx2FMA) -> Bool {
         guard from < n else { return true }
-        let packed = UnsafeMutablePointer<Double>.allocate(capacity: panel * (n - from + 8))
+        let packed = UnsafeMutablePointer<Double>.allocate(capacity: panel * (n - from + 16))
         defer { packed.deallocate() }
         var k0 = from
         while k0 < n {
@@ -56,6 +56,8 @@ enum DenseCholesky {
 
     /// The Cholesky factor of the size × size block at `a` (rows `stride` apart), in place in
     /// its lower triangle; false if the block is not positive definite.
+    /// Inlined, so that a caller's constant size unrolls its loops.
+    @inline(__always)
     static func factorBlock(_ a: UnsafeMutablePointer<Double>, size: Int, stride: Int) -> Bool {
         for i in 0..<size {
             for j in 0...i {

@@ -54,12 +54,18 @@ extension BlockedCrossProducts {
                                         levelSlots.withUnsafeBufferPointer { slots in
                                             let s = scale.isEmpty ? nil : scale.baseAddress
                                             applyT(m.baseAddress!, lam, scale: s)
-                                            for i in eliminationOrder {
-                                                guard eliminate(level: i, m.baseAddress!, c.baseAddress!, l11.baseAddress! + i * q1 * q1, scratch,
-                                                                lam, l1.baseAddress!, s, a11.baseAddress!, columns.baseAddress!,
-                                                                slots.baseAddress!) else { return false }
+                                            // factor 1's levels, with q₁ a constant in the common cases (loops unrolled)
+                                            func eliminateAll<Size: EffectCount>(_: Size.Type) -> Bool {
+                                                for i in eliminationOrder {
+                                                    guard eliminate(level: i, Size.self, m.baseAddress!, c.baseAddress!, l11.baseAddress! + i * q1 * q1,
+                                                                    scratch, lam, l1.baseAddress!, s, a11.baseAddress!, columns.baseAddress!,
+                                                                    slots.baseAddress!) else { return false }
+                                                }
+                                                return true
                                             }
-                                            return peel(m.baseAddress!)
+                                            let eliminated = q1 == 1 ? eliminateAll(OneEffect.self) : q1 == 2 ? eliminateAll(TwoEffects.self)
+                                                : eliminateAll(AnyEffects.self)
+                                            return eliminated && peel(m.baseAddress!)
                                                 && DenseCholesky.factorLower(m.baseAddress!, layout.denseSize)
                                         }
                                     }
@@ -82,7 +88,7 @@ extension BlockedCrossProducts {
             for b in layout.blockColumn.indices {
                 let (off, b0) = (layout.blockOffset[b], layout.blockColumn[b])
                 a[off] *= t[b0] * t[b0]
-                for (x, r) in layout.blockRows[b].enumerated() { a[off + 1 + x] *= t[b0] * t[r] }
+                for (x, r) in layout.rows(of: b).enumerated() { a[off + 1 + x] *= t[b0] * t[r] }
             }
         } else {
             // the dense square: made symmetric, then rows and columns times T
@@ -93,7 +99,7 @@ extension BlockedCrossProducts {
             var square = [Double](repeating: 0, count: (q.max() ?? 1) * (q.max() ?? 1))
             for b in layout.blockColumn.indices {
                 let (off, b0, qb) = (layout.blockOffset[b], layout.blockColumn[b], layout.blockSize[b])
-                let lb = lam[factorOfColumn[b0]], rows = layout.blockRows[b]
+                let lb = lam[factorOfColumn[b0]], rows = Array(layout.rows(of: b))
                 square.withUnsafeMutableBufferPointer { s in
                     let s = s.baseAddress!
                     for i in 0..<qb { for j in 0...i { s[i * qb + j] = a[off + i * qb + j]; s[j * qb + i] = a[off + i * qb + j] } }
@@ -122,11 +128,11 @@ extension BlockedCrossProducts {
     /// Eliminates level i of factor 1: L₁₁ᵢ = chol(Λ₁'A₁₁ᵢΛ₁ + I) into `l`, its entries of
     /// Cᵢ = T'W'Z₁ᵢΛ₁L₁₁ᵢ⁻ᵀ in place in `c`, and M −= CᵢCᵢ'. No allocation. `scale`: T's
     /// diagonal per column of W when T is diagonal, else nil.
-    private func eliminate(level i: Int, _ m: UnsafeMutablePointer<Double>, _ c: UnsafeMutablePointer<Double>,
+    private func eliminate<Size: EffectCount>(level i: Int, _: Size.Type, _ m: UnsafeMutablePointer<Double>, _ c: UnsafeMutablePointer<Double>,
                            _ l: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutableBufferPointer<Double>,
                            _ lam: [[Double]], _ l1: UnsafePointer<Double>, _ scale: UnsafePointer<Double>?,
                            _ a11: UnsafePointer<Double>, _ columns: UnsafePointer<Int>, _ slots: UnsafePointer<Int>) -> Bool {
-        let q1 = q[0]
+        let q1 = Size.count(q[0])
         let mixed = scratch.baseAddress! + q1 * q1, row = mixed + (scratch.count - q1 * q1 - q1)
         // Λ₁'A₁₁ᵢΛ₁ + I, then its Cholesky factor in place
         let a = a11 + i * q1 * q1
@@ -203,30 +209,40 @@ extension BlockedCrossProducts {
     private func peel(_ a: UnsafeMutablePointer<Double>) -> Bool {
         let (df, dd) = (layout.denseFrom, layout.denseSize)
         return peelSlots.withUnsafeBufferPointer { slots in
-            for b in layout.blockColumn.indices {
-                let (off, qb, rows) = (layout.blockOffset[b], layout.blockSize[b], layout.blockRows[b])
-                // L_b = chol of the level's block, in place; the rows it meets: c_r = M[r, block] L_b⁻ᵀ
-                guard DenseCholesky.factorBlock(a + off, size: qb, stride: qb) else { return false }
-                let (diagonal, below) = (a + off, a + off + qb * qb)
-                for x in rows.indices {
-                    for t in 0..<qb {
-                        var v = below[x * qb + t]
-                        for u in 0..<t { v -= diagonal[t * qb + u] * below[x * qb + u] }
-                        below[x * qb + t] = v / diagonal[t * qb + t]
+            layout.rows.withUnsafeBufferPointer { allRows in
+                for b in layout.blockColumn.indices {
+                    let (off, qb) = (layout.blockOffset[b], layout.blockSize[b])
+                    let rows = allRows.baseAddress! + layout.rowStart[b], count = layout.rowStart[b + 1] - layout.rowStart[b]
+                    // L_b = chol of the level's block, in place; the rows it meets: c_r = M[r, block] L_b⁻ᵀ
+                    guard DenseCholesky.factorBlock(a + off, size: qb, stride: qb) else { return false }
+                    let (diagonal, below) = (a + off, a + off + qb * qb)
+                    for x in 0..<count {
+                        for t in 0..<qb {
+                            var v = below[x * qb + t]
+                            for u in 0..<t { v -= diagonal[t * qb + u] * below[x * qb + u] }
+                            below[x * qb + t] = v / diagonal[t * qb + t]
+                        }
+                    }
+                    // M[r, s] −= c_r·c_s: rows in peeled columns through the plan, the dense ones by position
+                    var slot = slots.baseAddress! + peelSlotStart[b]
+                    for x in 0..<count {
+                        let denseRow = a + ((rows[x] &- df) &* dd &- df)
+                        for z in 0...x {
+                            let v = Self.dot(below + x &* qb, below + z &* qb, qb)
+                            let s = rows[z]
+                            if s >= df { denseRow[s] -= v } else { a[slot.pointee] -= v; slot += 1 }
+                        }
                     }
                 }
-                // M[r, s] −= c_r·c_s
-                var next = peelSlotStart[b]
-                for (x, r) in rows.enumerated() {
-                    let denseRow = (r - df) * dd - df
-                    for z in 0...x {
-                        let v = Self.dot(below + x * qb, below + z * qb, qb)
-                        let s = rows[z]
-                        if s >= df { a[denseRow + s] -= v } else { a[slots[next]] -= v; next += 1 }
-                    }
-                }
+                return true
             }
-            return true
         }
     }
 }
+
+/// The number of random effects per level of factor 1, as a type, so that `eliminate` is
+/// compiled once with 1 and once with 2 as constants (its loops unrolled) and once for any.
+protocol EffectCount { static func count(_ actual: Int) -> Int }
+enum OneEffect: EffectCount { @inline(__always) static func count(_ actual: Int) -> Int { 1 } }
+enum TwoEffects: EffectCount { @inline(__always) static func count(_ actual: Int) -> Int { 2 } }
+enum AnyEffects: EffectCount { @inline(__always) static func count(_ actual: Int) -> Int { actual } }

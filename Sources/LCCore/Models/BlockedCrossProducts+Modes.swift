@@ -41,13 +41,13 @@ extension BlockedCrossProducts {
         var u = rhs
         let blocks = layout.blockColumn.indices
         for b in blocks {
-            let (off, b0, qb, rows) = (layout.blockOffset[b], layout.blockColumn[b], layout.blockSize[b], layout.blockRows[b])
+            let (off, b0, qb, rows) = (layout.blockOffset[b], layout.blockColumn[b], layout.blockSize[b], layout.rows(of: b))
             for t in 0..<qb {
                 var v = u[b0 + t]
                 for a in 0..<t { v -= f.l[off + t * qb + a] * u[b0 + a] }
                 u[b0 + t] = v / f.l[off + t * qb + t]
             }
-            for (x, r) in rows.enumerated() where r < randomCount {
+            for (x, r) in zip(0..., rows) where r < randomCount {
                 for t in 0..<qb { u[r] -= f.l[off + qb * qb + x * qb + t] * u[b0 + t] }
             }
         }
@@ -62,8 +62,8 @@ extension BlockedCrossProducts {
             u[d] = v / f.l[(d - df) * (dd + 1)]
         }
         for b in blocks.reversed() {
-            let (off, b0, qb, rows) = (layout.blockOffset[b], layout.blockColumn[b], layout.blockSize[b], layout.blockRows[b])
-            for (x, r) in rows.enumerated() where r < randomCount {
+            let (off, b0, qb, rows) = (layout.blockOffset[b], layout.blockColumn[b], layout.blockSize[b], layout.rows(of: b))
+            for (x, r) in zip(0..., rows) where r < randomCount {
                 for t in 0..<qb { u[b0 + t] -= f.l[off + qb * qb + x * qb + t] * u[r] }
             }
             for t in stride(from: qb - 1, through: 0, by: -1) {

@@ -51,6 +51,8 @@ struct BlockedCrossProducts: ProfiledDeviance {
     var effectsPerTerm: [Int] { q }
     var rowSumsBySegment: [[Double]] { [] }
     func withRowSums(_ sums: [[Double]]) -> ProfiledDeviance? { nil }
+    /// Immutable once built; each evaluation works in its own arrays.
+    var evaluatesConcurrently: Bool { true }
 
     init(_ f: ModelFrame, _ blocks: [ModelFrame.RandomBlock]) {
         (n, p) = (f.n, f.p)
@@ -171,7 +173,7 @@ struct BlockedCrossProducts: ProfiledDeviance {
             }
         }
         var peelSlots: [Int] = [], peelSlotStart: [Int] = []
-        for rows in layout.blockRows {
+        for rows in layout.blockColumn.indices.map({ Array(layout.rows(of: $0)) }) {
             peelSlotStart.append(peelSlots.count)
             for x in rows.indices {
                 for z in 0...x where rows[z] < layout.denseFrom {

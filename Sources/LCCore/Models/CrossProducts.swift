@@ -10,6 +10,8 @@ struct CrossProducts: ProfiledDeviance {
     private var packedZtZ = PackedBlocks(count: 0, size: 0), packedZtX = PackedBlocks(count: 0, size: 0)
     private var packedZty = PackedBlocks(count: 0, size: 0)
     var effectsPerTerm: [Int] { [q] }
+    /// Each evaluation works in its own scratch; nothing is written to the engine.
+    var evaluatesConcurrently: Bool { true }
 
     init(_ f: ModelFrame, _ block: ModelFrame.RandomBlock) {
         (n, p, q) = (f.n, f.p, block.z.count)

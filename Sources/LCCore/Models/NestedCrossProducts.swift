@@ -19,6 +19,8 @@ struct NestedCrossProducts: ProfiledDeviance {
     let nested: Bool
     var xtx: Matrix, xty: Matrix, yty: Double
     var effectsPerTerm: [Int] { [q1, q2] }
+    /// Each evaluation works in its own scratch; nothing is written to the engine.
+    var evaluatesConcurrently: Bool { true }
     /// Packed copies for the allocation-free nested evaluation: per person i its
     /// community `parent[i]` and Z₁ᵢ'Z₂ⱼ (q1×q2).
     private var packed: Packed?

@@ -11,8 +11,11 @@ struct PeeledLayout {
     /// The first column of the dense square, and its size.
     let denseFrom: Int, denseSize: Int
     /// Per peeled level block, in column order: its first column, size q, offset in the store
-    /// and the later rows it meets (ascending, whole level blocks; X and y always).
-    let blockColumn: [Int], blockSize: [Int], blockOffset: [Int], blockRows: [[Int]]
+    /// and where its later rows start in `rows`.
+    let blockColumn: [Int], blockSize: [Int], blockOffset: [Int], rowStart: [Int]
+    /// The later rows each block meets, block after block (ascending within a block, whole
+    /// level blocks; X and y always).
+    let rows: [Int]
     /// The peeled block of each column before `denseFrom`.
     let blockOfColumn: [Int]
     /// Entries in the store.
@@ -22,7 +25,8 @@ struct PeeledLayout {
         (self.denseFrom, denseSize) = (denseFrom, dim - denseFrom)
         blockColumn = blocks.map(\.column)
         blockSize = blocks.map(\.size)
-        blockRows = blocks.map(\.rows)
+        rows = blocks.flatMap(\.rows)
+        rowStart = blocks.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.rows.count) }
         var offsets: [Int] = [], offset = denseSize * denseSize
         var owner = [Int](repeating: 0, count: denseFrom)
         for (b, block) in blocks.enumerated() {
@@ -33,19 +37,21 @@ struct PeeledLayout {
         (blockOffset, blockOfColumn, count) = (offsets, owner, offset)
     }
 
+    /// The later rows block b meets.
+    func rows(of b: Int) -> ArraySlice<Int> { rows[rowStart[b]..<rowStart[b + 1]] }
+
     /// The store index of M[r, c] for c ≤ r; nil where the layout keeps no entry (a
     /// structural zero of the factor).
     func slot(_ r: Int, _ c: Int) -> Int? {
         if c >= denseFrom { return (r - denseFrom) * denseSize + c - denseFrom }
         let b = blockOfColumn[c], b0 = blockColumn[b], q = blockSize[b]
         if r < b0 + q { return blockOffset[b] + (r - b0) * q + c - b0 }
-        let rows = blockRows[b]
-        var (low, high) = (0, rows.count)
+        var (low, high) = (rowStart[b], rowStart[b + 1])
         while low < high {
             let mid = (low + high) / 2
             if rows[mid] < r { low = mid + 1 } else { high = mid }
         }
-        guard low < rows.count, rows[low] == r else { return nil }
-        return blockOffset[b] + q * q + low * q + c - b0
+        guard low < rowStart[b + 1], rows[low] == r else { return nil }
+        return blockOffset[b] + q * q + (low - rowStart[b]) * q + c - b0
     }
 }

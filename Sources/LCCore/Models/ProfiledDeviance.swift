@@ -17,6 +17,9 @@ protocol ProfiledDeviance {
     /// This engine reading `sums` (in the layout of `rowSumsBySegment`) in `evaluate`;
     /// nil if the sizes do not fit. For evaluation only.
     func withRowSums(_ sums: [[Double]]) -> ProfiledDeviance?
+    /// Whether `evaluate` may run on several threads at once (no state shared between calls):
+    /// then the finite differences of the Satterthwaite df evaluate their points in parallel.
+    var evaluatesConcurrently: Bool { get }
 }
 
 struct DevianceEvaluation {
@@ -29,6 +32,8 @@ struct DevianceEvaluation {
 }
 
 extension ProfiledDeviance {
+    var evaluatesConcurrently: Bool { false }
+
     /// Conditional modes b = Λu, per term, per level of its grouping factor.
     func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
         let u = sphericalModes(theta, beta: beta)

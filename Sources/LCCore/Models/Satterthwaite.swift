@@ -57,9 +57,9 @@ struct Satterthwaite: Sendable {
             guard let e = engine.evaluate(t, reml: reml) else { return [] }
             return [e.r2] + pairs.map { e.xtxInverse[$0.0, $0.1] }
         }
-        let k = theta.count
-        let hTheta = Satterthwaite.hessian(deviance, at: theta)
-        let jac = Satterthwaite.jacobian(pieces, at: theta, outputs: pairs.count + 1)     // rows: r², then each entry
+        let k = theta.count, concurrent = engine.evaluatesConcurrently
+        let hTheta = Satterthwaite.hessian(deviance, at: theta, concurrent: concurrent)
+        let jac = Satterthwaite.jacobian(pieces, at: theta, outputs: pairs.count + 1, concurrent: concurrent)     // rows: r², then each entry
         var h = Matrix(rows: k + 1, cols: k + 1)
         for i in 0..<k { for j in 0..<k { h[i, j] = hTheta[i, j] } }
         for i in 0..<k {
@@ -84,60 +84,69 @@ struct Satterthwaite: Sendable {
     /// Step for the Jacobian (numDeriv's default: 1e-4·|x|, plus 1e-4 at zero).
     private static func step(_ x: Double) -> Double { abs(1e-4 * x) + (abs(x) < zeroTolerance ? 1e-4 : 0) }
 
-    /// Richardson extrapolation of central differences D(h), D(h/2), D(h/4), D(h/8), as
-    /// numDeriv's `jacobian` (method "Richardson", r = 4, v = 2) computes them: each level
-    /// removes the next even power of h. Fewer levels leave an error that shows in the df
-    /// of a poorly determined coefficient (1e-3 of it in a model with large intercept variance).
-    private static func richardson(_ d: (Double) -> [Double], _ h: Double) -> [Double] {
-        let levels = 4
-        var table = (0..<levels).map { d(h / pow(2, Double($0))) }
-        for m in 1..<levels {
-            let w = pow(4.0, Double(m))
-            for k in 0..<(levels - m) { table[k] = zip(table[k], table[k + 1]).map { ($1 * w - $0) / (w - 1) } }
+    /// Richardson extrapolation over `levels` values D(h), D(h/2), … (numDeriv's method
+    /// "Richardson", r = 4, v = 2): each level removes the next even power of h.
+    private static func extrapolate(_ a: [Double]) -> Double {
+        var a = a
+        for level in 1..<a.count {
+            let w = pow(4.0, Double(level))
+            for k in 0..<(a.count - level) { a[k] = (a[k + 1] * w - a[k]) / (w - 1) }
         }
-        return table[0]
+        return a[0]
+    }
+
+    /// f at every point, in order; on all cores when `concurrent` (f must then be safe to call
+    /// from several threads), else one after another. The same values either way.
+    private static func values<T>(_ f: ([Double]) -> T, at points: [[Double]], concurrent: Bool) -> [T] {
+        guard concurrent, let parts = try? Parallel.mapRanges(count: points.count, minimumPerThread: 1, { range in range.map { f(points[$0]) } })
+        else { return points.map(f) }
+        return parts.flatMap { $0 }
+    }
+
+    /// x + Σ d·e_i over the (i, d) given.
+    private static func shifted(_ x: [Double], _ steps: [(Int, Double)]) -> [Double] {
+        var y = x
+        for (i, d) in steps { y[i] += d }
+        return y
     }
 
     /// The Hessian as numDeriv's `genD` computes it (and so lmerTest): steps of
     /// 10% of each parameter (1e-4 at zero), four halvings, Richardson
     /// extrapolation; the diagonal first, then each off-diagonal entry from a joint
     /// step corrected by the diagonal. Large steps keep rounding error out of the
-    /// second differences of a deviance in the thousands.
-    static func hessian(_ f: ([Double]) -> Double, at x: [Double]) -> Matrix {
+    /// second differences of a deviance in the thousands. The points are evaluated
+    /// together (in parallel when `concurrent`), then combined.
+    static func hessian(_ f: ([Double]) -> Double, at x: [Double], concurrent: Bool = false) -> Matrix {
         let m = x.count, levels = 4
         let h0 = x.map { abs(0.1 * $0) + (abs($0) < zeroTolerance ? 1e-4 : 0) }
-        let f0 = f(x)
-        func extrapolate(_ a: [Double]) -> Double {
-            var a = a
-            for level in 1..<levels {
-                let w = pow(4.0, Double(level))
-                for k in 0..<(levels - level) { a[k] = (a[k + 1] * w - a[k]) / (w - 1) }
-            }
-            return a[0]
-        }
-        func shifted(_ steps: [(Int, Double)]) -> [Double] {
-            var y = x
-            for (i, d) in steps { y[i] += d }
-            return y
-        }
-        var diagonal = [Double](repeating: 0, count: m)
+        func h(_ i: Int, _ level: Int) -> Double { h0[i] / pow(2, Double(level)) }
+        // the points: per diagonal entry and level x ± h e_i; per lower entry and level x ± (h e_i + h e_j)
+        var points = [x]
+        for i in 0..<m { for k in 0..<levels { points += [shifted(x, [(i, h(i, k))]), shifted(x, [(i, -h(i, k))])] } }
         for i in 0..<m {
-            diagonal[i] = extrapolate((0..<levels).map { k in
-                let h = h0[i] / pow(2, Double(k))
-                return (f(shifted([(i, h)])) - 2 * f0 + f(shifted([(i, -h)]))) / (h * h)
-            })
+            for j in 0..<i {
+                for k in 0..<levels { points += [shifted(x, [(i, h(i, k)), (j, h(j, k))]), shifted(x, [(i, -h(i, k)), (j, -h(j, k))])] }
+            }
         }
+        let v = values(f, at: points, concurrent: concurrent), f0 = v[0]
+        var next = 1
+        func pair() -> (Double, Double) { defer { next += 2 }; return (v[next], v[next + 1]) }
         var out = Matrix(rows: m, cols: m)
         for i in 0..<m {
-            out[i, i] = diagonal[i]
+            out[i, i] = extrapolate((0..<levels).map { k in
+                let (up, down) = pair()
+                return (up - 2 * f0 + down) / (h(i, k) * h(i, k))
+            })
+        }
+        for i in 0..<m {
             for j in 0..<i {
-                let v = extrapolate((0..<levels).map { k in
-                    let (hi, hj) = (h0[i] / pow(2, Double(k)), h0[j] / pow(2, Double(k)))
-                    let up = f(shifted([(i, hi), (j, hj)])), down = f(shifted([(i, -hi), (j, -hj)]))
-                    return (up - 2 * f0 + down - diagonal[i] * hi * hi - diagonal[j] * hj * hj) / (2 * hi * hj)
+                let (di, dj) = (out[i, i], out[j, j])
+                out[i, j] = extrapolate((0..<levels).map { k in
+                    let (hi, hj) = (h(i, k), h(j, k))
+                    let (up, down) = pair()
+                    return (up - 2 * f0 + down - di * hi * hi - dj * hj * hj) / (2 * hi * hj)
                 })
-                out[i, j] = v
-                out[j, i] = v
+                out[j, i] = out[i, j]
             }
         }
         return out
@@ -146,19 +155,23 @@ struct Satterthwaite: Sendable {
     /// numDeriv's `zero.tol`: below it a parameter counts as zero.
     private static let zeroTolerance = (Double.ulpOfOne / 7e-7).squareRoot()
 
-    /// ∂f_k/∂x_i, as rows k.
-    static func jacobian(_ f: ([Double]) -> [Double], at x: [Double], outputs: Int) -> [[Double]] {
+    /// ∂f_k/∂x_i, as rows k: central differences at steps h, h/2, h/4, h/8, Richardson
+    /// extrapolated as numDeriv's `jacobian` (fewer levels leave an error that shows in the df
+    /// of a poorly determined coefficient: 1e-3 of it in a model with large intercept variance).
+    static func jacobian(_ f: ([Double]) -> [Double], at x: [Double], outputs: Int, concurrent: Bool = false) -> [[Double]] {
+        let levels = 4
+        func h(_ i: Int, _ level: Int) -> Double { step(x[i]) / pow(2, Double(level)) }
+        var points: [[Double]] = []
+        for i in x.indices { for k in 0..<levels { points += [shifted(x, [(i, h(i, k))]), shifted(x, [(i, -h(i, k))])] } }
+        let v = values(f, at: points, concurrent: concurrent)
         var out = [[Double]](repeating: [Double](repeating: 0, count: x.count), count: outputs)
         for i in x.indices {
-            let column = richardson({ h in
-                var up = x, down = x
-                up[i] += h
-                down[i] -= h
-                let (fu, fd) = (f(up), f(down))
-                guard fu.count == outputs, fd.count == outputs else { return [Double](repeating: .nan, count: outputs) }
-                return zip(fu, fd).map { ($0 - $1) / (2 * h) }
-            }, step(x[i]))
-            for k in 0..<outputs { out[k][i] = column[k] }
+            let differences = (0..<levels).map { k -> [Double] in
+                let (up, down) = (v[2 * (i * levels + k)], v[2 * (i * levels + k) + 1])
+                guard up.count == outputs, down.count == outputs else { return [Double](repeating: .nan, count: outputs) }
+                return zip(up, down).map { ($0 - $1) / (2 * h(i, k)) }
+            }
+            for o in 0..<outputs { out[o][i] = extrapolate(differences.map { $0[o] }) }
         }
         return out
     }

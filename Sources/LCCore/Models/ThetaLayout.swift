@@ -61,6 +61,7 @@ struct ExpandedTheta: ProfiledDeviance {
     let layout: ThetaLayout
     var effectsPerTerm: [Int] { base.effectsPerTerm }
     var xtx: Matrix { base.xtx }
+    var evaluatesConcurrently: Bool { base.evaluatesConcurrently }
     func evaluate(_ theta: [Double], reml: Bool) -> DevianceEvaluation? { base.evaluate(layout.expand(theta), reml: reml) }
     func sphericalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
         base.sphericalModes(layout.expand(theta), beta: beta)
