@@ -47,6 +47,18 @@ def test_polars_matches_pandas_in_transfer_and_emergence():
                                   check_dtype=False)
 
 
+def test_duckdb_results_match_pandas():
+    """A DuckDB query result (a relation with ``__arrow_c_stream__``) is data like any other."""
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect()
+    relation = con.sql(f"select * from read_csv_auto('{CLIMATE}') order by community, session, person")
+    want = agreement(pd.read_csv(CLIMATE))
+    pd.testing.assert_frame_equal(agreement(relation), want, check_dtype=False)
+    transfer = con.sql(f"select * from read_csv_auto('{TRANSFER}')")
+    got, ref = lcstat.transfer(transfer, FORMULA, progress=False), lcstat.transfer(pd.read_csv(TRANSFER), FORMULA, progress=False)
+    pd.testing.assert_frame_equal(got.fixed, ref.fixed)
+
+
 def test_dictionaries_are_categoricals_and_ids_stay_exact():
     # a dictionary-encoded column keeps its dictionary's order (the reference level first)
     df = pd.read_csv(TRANSFER)
@@ -95,6 +107,26 @@ def test_spss_file_with_labels_and_user_missing_gives_the_csv_numbers():
     assert out[0]["fixed"] == out[1]["fixed"] and out[0]["random"] == out[1]["random"]
     with pytest.raises(TypeError, match="read_options apply to CSV files"):
         lcstat.agreement(sav, group="community", items=ITEMS, read_options={"delimiter": ";"})
+
+
+@pytest.mark.parametrize("name, group, item", [("climate.zsav", "community", "lc"), ("climate.dta", "community", "lc"),
+                                               ("climate.por", "GROUP", "LC")])
+def test_zsav_dta_and_por_files_give_the_csv_numbers(name, group, item):
+    """A compressed SPSS file and a Stata file (haven, scripts/make-reference-sav.R) and an SPSS
+    portable file (pyreadstat, scripts/make-reference-por.py; its names are upper case and at most
+    8 characters): the CSV's numbers in Python and in the CLI."""
+    import json
+    import subprocess
+    path = os.path.join(ROOT, "Tests", "LCCoreTests", "Reference", name)
+    items = [f"{item}{k}" for k in range(1, 7)]
+    got = lcstat.agreement(path, group=group, items=items, scale=(1, 5), reverse=[f"{item}4"])
+    pd.testing.assert_frame_equal(got, agreement(pd.read_csv(CLIMATE)))
+    cli = os.path.join(ROOT, "dist", "bin", "lcstat")
+    args = ["--scale", "1:5", "--format", "json"]
+    out = [json.loads(subprocess.run([cli, "agreement", p, "--group", g, "--items", ",".join(i), "--reverse", i[3]] + args,
+                                     capture_output=True, text=True, check=True).stdout)
+           for p, g, i in ((path, group, items), (CLIMATE, "community", ITEMS))]
+    assert out[0] == out[1]
 
 
 def test_results_come_back_as_arrow():
