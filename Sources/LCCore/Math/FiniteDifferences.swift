@@ -3,29 +3,53 @@
 ///
 ///     gᵢ = (f(x + hᵢ) − f(x − hᵢ)) / 2hᵢ,   Hᵢᵢ = (f(x + hᵢ) − 2f + f(x − hᵢ)) / hᵢ²,
 ///     Hᵢⱼ = (f(x + hᵢ + hⱼ) + f(x − hᵢ − hⱼ) − 2f − hᵢ²Hᵢᵢ − hⱼ²Hⱼⱼ) / 2hᵢhⱼ.
+///
+/// The points are independent: with `concurrent` (f safe to call from several threads at
+/// once) they are evaluated on all cores, with the same values as one after another.
 enum FiniteDifferences {
-    static func gradientAndHessian(_ f: ([Double]) -> Double, at x: [Double], value fx: Double, steps h: [Double])
-        -> (gradient: [Double], hessian: Matrix) {
+    static func gradientAndHessian(_ f: ([Double]) -> Double, at x: [Double], value fx: Double, steps h: [Double],
+                                   concurrent: Bool = false) -> (gradient: [Double], hessian: Matrix) {
         let n = x.count
-        var g = [Double](repeating: 0, count: n)
-        var hess = Matrix(rows: n, cols: n)
+        // x ± hᵢeᵢ per i, then x ± (hᵢeᵢ + hⱼeⱼ) per j < i
+        var points: [[Double]] = []
         for i in 0..<n {
             var a = x, b = x
             a[i] += h[i]; b[i] -= h[i]
-            let (plus, minus) = (f(a), f(b))
-            g[i] = (plus - minus) / (2 * h[i])
-            hess[i, i] = (plus - 2 * fx + minus) / (h[i] * h[i])
+            points += [a, b]
         }
         for i in 0..<n {
             for j in 0..<i {
                 var a = x, b = x
                 a[i] += h[i]; a[j] += h[j]
                 b[i] -= h[i]; b[j] -= h[j]
-                let v = (f(a) + f(b) - 2 * fx - h[i] * h[i] * hess[i, i] - h[j] * h[j] * hess[j, j]) / (2 * h[i] * h[j])
-                hess[i, j] = v
-                hess[j, i] = v
+                points += [a, b]
+            }
+        }
+        let v = values(f, at: points, concurrent: concurrent)
+        var g = [Double](repeating: 0, count: n)
+        var hess = Matrix(rows: n, cols: n)
+        for i in 0..<n {
+            let (plus, minus) = (v[2 * i], v[2 * i + 1])
+            g[i] = (plus - minus) / (2 * h[i])
+            hess[i, i] = (plus - 2 * fx + minus) / (h[i] * h[i])
+        }
+        var next = 2 * n
+        for i in 0..<n {
+            for j in 0..<i {
+                let value = (v[next] + v[next + 1] - 2 * fx - h[i] * h[i] * hess[i, i] - h[j] * h[j] * hess[j, j]) / (2 * h[i] * h[j])
+                next += 2
+                hess[i, j] = value
+                hess[j, i] = value
             }
         }
         return (g, hess)
+    }
+
+    /// f at every point, in order: on all cores when `concurrent` (f must then be safe to call
+    /// from several threads at once), else one after another. The same values either way.
+    static func values<T>(_ f: ([Double]) -> T, at points: [[Double]], concurrent: Bool) -> [T] {
+        guard concurrent, let parts = try? Parallel.mapRanges(count: points.count, minimumPerThread: 1, { range in range.map { f(points[$0]) } })
+        else { return points.map(f) }
+        return parts.flatMap { $0 }
     }
 }

@@ -10,6 +10,8 @@ struct NewtonPolish {
     var upper: [Double]
     var maxSteps = 6
     var tolerance = 1e-12
+    /// Evaluate the differences' points on all cores (f safe to call from several threads).
+    var concurrent = false
 
     func polish(_ x0: [Double], value f0: Double, _ f: ([Double]) -> Double) -> (x: [Double], value: Double, evaluations: Int) {
         let r = run(x0, value: f0, f)
@@ -26,7 +28,7 @@ struct NewtonPolish {
             let h = x.map { 1e-4 * Swift.max(abs($0), 0.1) }
             // stay inside the bounds for the differences
             for i in 0..<n where x[i] - h[i] < lower[i] || x[i] + h[i] > upper[i] { return (x, fx, evaluations, false) }
-            let (g, hess) = FiniteDifferences.gradientAndHessian(f, at: x, value: fx, steps: h)
+            let (g, hess) = FiniteDifferences.gradientAndHessian(f, at: x, value: fx, steps: h, concurrent: concurrent)
             evaluations += n * n + n
             guard let l = hess.cholesky() else { return (x, fx, evaluations, false) }
             let d = l.solveLowerTransposed(l.solveLower(Matrix(column: g.map { -$0 }))).column(0)

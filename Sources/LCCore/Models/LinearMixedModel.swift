@@ -180,7 +180,7 @@ public enum LinearMixedModel {
             let q = QuasiNewton(tolerance: 1e-9).minimize(from: start, criterion)
             result = (layout.canonical(Array(q.x[..<thetaCount])) + Array(q.x[thetaCount...]), q.evaluations, q.converged)
         } else {
-            result = optimize(criterion, from: start, lower: lower)
+            result = optimize(criterion, from: start, lower: lower, concurrent: residual.isEmpty && unweighted.evaluatesConcurrently)
         }
         try Monitor.check()         // a cancelled call stops the simplex early; it is not a fit
         guard let (final, jacobian, theta) = state(result.x, exact: true), let at = final.evaluate(theta, reml: reml) else {
@@ -281,12 +281,16 @@ public enum LinearMixedModel {
     /// on a bound, or where Newton cannot help, the simplex finishes the job.
     /// `upper` defaults to no bound; `initialStep` is the simplex's first step, relative (smaller
     /// when the start is already close, as in the warm starts of a profile).
+    /// `concurrent`: the criterion may be called from several threads at once (the Newton steps'
+    /// finite differences then run on all cores).
     static func optimize(_ criterion: ([Double]) -> Double, from start: [Double], lower: [Double], upper: [Double]? = nil,
-                         initialStep: Double = 0.5, warm: Bool = false) -> (x: [Double], evaluations: Int, converged: Bool) {
+                         initialStep: Double = 0.5, warm: Bool = false, concurrent: Bool = false) -> (x: [Double], evaluations: Int, converged: Bool) {
         if warm {
             // from a start next to the optimum (a profile's previous point), Newton steps alone
             let upperBounds = upper ?? [Double](repeating: .infinity, count: lower.count)
-            let newton = NewtonPolish(lower: lower, upper: upperBounds).run(start, value: criterion(start), criterion)
+            var polish = NewtonPolish(lower: lower, upper: upperBounds)
+            polish.concurrent = concurrent
+            let newton = polish.run(start, value: criterion(start), criterion)
             if newton.converged { return (newton.x, newton.evaluations + 1, true) }
         }
         var optimizer = NelderMead(lower: lower, upper: upper ?? [Double](repeating: .infinity, count: lower.count))
@@ -295,7 +299,9 @@ public enum LinearMixedModel {
         optimizer.initialStep = initialStep
         optimizer.maxRestarts = 0
         let simplex = optimizer.minimize(from: start, criterion)
-        let newton = NewtonPolish(lower: lower, upper: optimizer.upper).polish(simplex.x, value: simplex.value, criterion)
+        var polish = NewtonPolish(lower: lower, upper: optimizer.upper)
+        polish.concurrent = concurrent
+        let newton = polish.polish(simplex.x, value: simplex.value, criterion)
         var result = (x: newton.x, evaluations: simplex.evaluations + newton.evaluations, converged: simplex.converged)
         if newton.x.indices.contains(where: { newton.x[$0] == lower[$0] || newton.x[$0] == optimizer.upper[$0] })
             || newton.value >= simplex.value {

@@ -95,14 +95,6 @@ struct Satterthwaite: Sendable {
         return a[0]
     }
 
-    /// f at every point, in order; on all cores when `concurrent` (f must then be safe to call
-    /// from several threads), else one after another. The same values either way.
-    private static func values<T>(_ f: ([Double]) -> T, at points: [[Double]], concurrent: Bool) -> [T] {
-        guard concurrent, let parts = try? Parallel.mapRanges(count: points.count, minimumPerThread: 1, { range in range.map { f(points[$0]) } })
-        else { return points.map(f) }
-        return parts.flatMap { $0 }
-    }
-
     /// x + Σ d·e_i over the (i, d) given.
     private static func shifted(_ x: [Double], _ steps: [(Int, Double)]) -> [Double] {
         var y = x
@@ -128,7 +120,7 @@ struct Satterthwaite: Sendable {
                 for k in 0..<levels { points += [shifted(x, [(i, h(i, k)), (j, h(j, k))]), shifted(x, [(i, -h(i, k)), (j, -h(j, k))])] }
             }
         }
-        let v = values(f, at: points, concurrent: concurrent), f0 = v[0]
+        let v = FiniteDifferences.values(f, at: points, concurrent: concurrent), f0 = v[0]
         var next = 1
         func pair() -> (Double, Double) { defer { next += 2 }; return (v[next], v[next + 1]) }
         var out = Matrix(rows: m, cols: m)
@@ -163,7 +155,7 @@ struct Satterthwaite: Sendable {
         func h(_ i: Int, _ level: Int) -> Double { step(x[i]) / pow(2, Double(level)) }
         var points: [[Double]] = []
         for i in x.indices { for k in 0..<levels { points += [shifted(x, [(i, h(i, k))]), shifted(x, [(i, -h(i, k))])] } }
-        let v = values(f, at: points, concurrent: concurrent)
+        let v = FiniteDifferences.values(f, at: points, concurrent: concurrent)
         var out = [[Double]](repeating: [Double](repeating: 0, count: x.count), count: outputs)
         for i in x.indices {
             let differences = (0..<levels).map { k -> [Double] in

@@ -53,10 +53,20 @@ public enum GeneralizedMixedModel {
         let (lower, start) = layout.lowerAndStart
         let thetaCount = lower.count
         // (only a start for the second stage, which refines θ: quasi-Newton steps to a loose tolerance)
-        let firstSearch = QuasiNewton(tolerance: 1e-4).minimize(from: start) { x in
-            guard let r = pirls.run(theta: layout.expand(x), beta: nil, from: warm) else { return .infinity }
-            warm = r.state
-            return r.logDetL + r.penalty + problem.minusTwoLogLikelihood(r.state.eta)
+        func firstCriterion(_ x: [Double], from start: PenalizedIRLS.State) -> (Double, PenalizedIRLS.State)? {
+            guard let r = pirls.run(theta: layout.expand(x), beta: nil, from: start) else { return nil }
+            return (r.logDetL + r.penalty + problem.minusTwoLogLikelihood(r.state.eta), r.state)
+        }
+        // a gradient's points each start PIRLS from the current point's modes (nothing shared), on all cores
+        var firstQuasiNewton = QuasiNewton(tolerance: 1e-4)
+        firstQuasiNewton.gradientPoints = { points in
+            let from = warm
+            return FiniteDifferences.values({ firstCriterion($0, from: from)?.0 ?? .infinity }, at: points, concurrent: true)
+        }
+        let firstSearch = firstQuasiNewton.minimize(from: start) { x in
+            guard let (value, state) = firstCriterion(x, from: warm) else { return .infinity }
+            warm = state
+            return value
         }
         let first = (x: layout.canonical(firstSearch.x), evaluations: firstSearch.evaluations)
         try Monitor.check()
@@ -66,9 +76,9 @@ public enum GeneralizedMixedModel {
         warm = firstFit.state
 
         // second stage: θ and β together
-        func criterion(_ x: [Double], engine: Bool = false) -> (Double, PenalizedIRLS.Result)? {
+        func criterion(_ x: [Double], engine: Bool = false, from start: PenalizedIRLS.State? = nil) -> (Double, PenalizedIRLS.Result)? {
             let theta = layout.expand(Array(x[..<thetaCount]))
-            guard let r = pirls.run(theta: theta, beta: Array(x[thetaCount...]), from: warm, engine: engine) else { return nil }
+            guard let r = pirls.run(theta: theta, beta: Array(x[thetaCount...]), from: start ?? warm, engine: engine) else { return nil }
             let value = quadrature.map { $0.deviance(theta: theta, at: r) }
                 ?? r.logDetL + r.penalty + problem.minusTwoLogLikelihood(r.state.eta)
             return value.isFinite ? (value, r) : nil
@@ -78,7 +88,12 @@ public enum GeneralizedMixedModel {
             warm = r.state
             return value
         }
-        let second = QuasiNewton(tolerance: 1e-9).minimize(from: Array(first.x) + firstFit.state.beta, deviance)
+        var secondQuasiNewton = QuasiNewton(tolerance: 1e-9)
+        secondQuasiNewton.gradientPoints = { points in
+            let from = warm
+            return FiniteDifferences.values({ criterion($0, from: from)?.0 ?? .infinity }, at: points, concurrent: true)
+        }
+        let second = secondQuasiNewton.minimize(from: Array(first.x) + firstFit.state.beta, deviance)
         try Monitor.check()
         let x = layout.canonical(Array(second.x[..<thetaCount])) + Array(second.x[thetaCount...])
         guard let (value, result) = criterion(x, engine: true), let engine = result.engine, let evaluation = result.evaluation else {
@@ -97,7 +112,10 @@ public enum GeneralizedMixedModel {
             let curvature = (deviance(a) - 2 * value + deviance(b)) / (h * h)
             return curvature.isFinite && curvature > 0 ? min(0.03 / curvature.squareRoot(), 0.1 * max(abs(x[i]), 1)) : h
         }
-        let hessian = FiniteDifferences.gradientAndHessian(deviance, at: x, value: value, steps: steps).hessian
+        // the Hessian's points each start PIRLS from the optimum's modes (nothing shared), on all cores
+        let optimum = result.state
+        let hessian = FiniteDifferences.gradientAndHessian({ criterion($0, from: optimum)?.0 ?? .infinity }, at: x, value: value,
+                                                           steps: steps, concurrent: true).hessian
         var notes: [String] = []
         let covariance: Matrix, fromHessian: Bool
         if let inverse = hessian.cholesky()?.inverseOfProduct() {

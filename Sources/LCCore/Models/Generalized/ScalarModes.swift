@@ -104,13 +104,32 @@ struct ScalarModes {
 
     /// Λ'Z'Wv by factor: λ₁Σᵢ∈ⱼ wᵢz₁ᵢvᵢ per level j of factor 1, λ₂Σᵢ∈ₖ wᵢz₂ᵢvᵢ per level k of factor 2.
     func rightSide(theta: [Double], weights w: [Double], _ v: [Double]) -> [[Double]] {
-        var out = levels.map { [Double](repeating: 0, count: $0) }
+        rightSides(theta: theta, weights: w, [v])[0]
+    }
+
+    /// `rightSide` of several vectors in one pass over the rows.
+    func rightSides(theta: [Double], weights w: [Double], _ vectors: [[Double]]) -> [[[Double]]] {
+        let m = vectors.count
+        var out: [[[Double]]] = []
         for f in levels.indices {
-            let g = group[f], zf = z[f]
-            for i in 0..<w.count { out[f][Int(g[i])] += w[i] * zf[i] * v[i] }
-            for k in out[f].indices { out[f][k] *= theta[f] }
+            // sums[level · m + vector], then split by vector
+            var sums = [Double](repeating: 0, count: levels[f] * m)
+            sums.withUnsafeMutableBufferPointer { s in
+                group[f].withUnsafeBufferPointer { g in
+                    z[f].withUnsafeBufferPointer { zf in
+                        w.withUnsafeBufferPointer { w in
+                            for (k, v) in vectors.enumerated() {
+                                v.withUnsafeBufferPointer { v in
+                                    for i in 0..<w.count { s[Int(g[i]) &* m &+ k] += w[i] * zf[i] * v[i] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            out.append((0..<m).map { k in (0..<levels[f]).map { theta[f] * sums[$0 * m + k] } })
         }
-        return out
+        return (0..<m).map { k in out.map { $0[k] } }
     }
 
     /// u = (Λ'Z'WZΛ + I)⁻¹ rhs through the factor.
@@ -149,22 +168,31 @@ struct ScalarModes {
         -> (beta: [Double], u: [[[Double]]], logDetL: Double)? {
         guard let f = factor(theta: theta, weights: w) else { return nil }
         let p = x.count, n = w.count
-        let ry = rightSide(theta: theta, weights: w, zw), uy = solve(f, ry)
-        let rx = x.map { rightSide(theta: theta, weights: w, $0) }, ux = rx.map { solve(f, $0) }
+        let sides = rightSides(theta: theta, weights: w, [zw] + x)
+        let ry = sides[0], uy = solve(f, ry)
+        let rx = Array(sides.dropFirst()), ux = rx.map { solve(f, $0) }
         func dot(_ a: [[Double]], _ b: [[Double]]) -> Double {
             var s = 0.0
             for (u, v) in zip(a, b) { for (s1, s2) in zip(u, v) { s += s1 * s2 } }
             return s
         }
+        // X'WX and X'Wz in one pass over the rows
+        var xwx = [Double](repeating: 0, count: p * p), xwz = [Double](repeating: 0, count: p)
+        var row = [Double](repeating: 0, count: p)
+        for i in 0..<n {
+            for a in 0..<p { row[a] = x[a][i] }
+            let wi = w[i]
+            for a in 0..<p {
+                let wa = wi * row[a]
+                xwz[a] += wa * zw[i]
+                for b in 0...a { xwx[a * p + b] += wa * row[b] }
+            }
+        }
         var m = Matrix(rows: p, cols: p), v = Matrix(rows: p, cols: 1)
         for a in 0..<p {
-            var xz = 0.0
-            for i in 0..<n { xz += w[i] * x[a][i] * zw[i] }
-            v[a, 0] = xz - dot(rx[a], uy)
+            v[a, 0] = xwz[a] - dot(rx[a], uy)
             for b in 0...a {
-                var xx = 0.0
-                for i in 0..<n { xx += w[i] * x[a][i] * x[b][i] }
-                m[a, b] = xx - dot(rx[a], ux[b]); m[b, a] = m[a, b]
+                m[a, b] = xwx[a * p + b] - dot(rx[a], ux[b]); m[b, a] = m[a, b]
             }
         }
         guard let l = m.cholesky() else { return nil }
