@@ -22,15 +22,23 @@ struct NewtonPolish {
     /// rather than at a bound, an indefinite Hessian or the step limit.
     func run(_ x0: [Double], value f0: Double, _ f: ([Double]) -> Double)
         -> (x: [Double], value: Double, evaluations: Int, converged: Bool) {
+        let r = steps(x0, value: f0, f)
+        return (r.x, r.value, r.evaluations, r.converged)
+    }
+
+    /// As `run`, and whether it ran out of steps while each step still gained (the optimum not
+    /// reached: a slow, flat direction).
+    func steps(_ x0: [Double], value f0: Double, _ f: ([Double]) -> Double)
+        -> (x: [Double], value: Double, evaluations: Int, converged: Bool, stoppedAtStepLimit: Bool) {
         var x = x0, fx = f0, evaluations = 0
         let n = x.count
         for _ in 0..<maxSteps {
             let h = x.map { 1e-4 * Swift.max(abs($0), 0.1) }
             // stay inside the bounds for the differences
-            for i in 0..<n where x[i] - h[i] < lower[i] || x[i] + h[i] > upper[i] { return (x, fx, evaluations, false) }
+            for i in 0..<n where x[i] - h[i] < lower[i] || x[i] + h[i] > upper[i] { return (x, fx, evaluations, false, false) }
             let (g, hess) = FiniteDifferences.gradientAndHessian(f, at: x, value: fx, steps: h, concurrent: concurrent)
             evaluations += n * n + n
-            guard let l = hess.cholesky() else { return (x, fx, evaluations, false) }
+            guard let l = hess.cholesky() else { return (x, fx, evaluations, false, false) }
             let d = l.solveLowerTransposed(l.solveLower(Matrix(column: g.map { -$0 }))).column(0)
             var scale = 1.0, improved = false
             for _ in 0..<4 {
@@ -40,14 +48,14 @@ struct NewtonPolish {
                 if fy < fx {
                     let gain = fx - fy
                     x = y; fx = fy; improved = true
-                    if gain <= tolerance * (abs(fx) + tolerance) { return (x, fx, evaluations, true) }
+                    if gain <= tolerance * (abs(fx) + tolerance) { return (x, fx, evaluations, true, false) }
                     break
                 }
                 scale /= 2
             }
             // no step gains: at the optimum to rounding when the gradient is negligible
-            if !improved { return (x, fx, evaluations, g.allSatisfy { abs($0) < 1e-6 }) }
+            if !improved { return (x, fx, evaluations, g.allSatisfy { abs($0) < 1e-6 }, false) }
         }
-        return (x, fx, evaluations, false)
+        return (x, fx, evaluations, false, true)
     }
 }

@@ -278,7 +278,7 @@ public enum LinearMixedModel {
     }
 
     /// A loose simplex phase, then Newton steps on finite differences to full precision;
-    /// on a bound, or where Newton cannot help or stops short, the simplex finishes the job.
+    /// on a bound, or where Newton cannot help or runs out of steps, the simplex finishes the job.
     /// `upper` defaults to no bound; `initialStep` is the simplex's first step, relative (smaller
     /// when the start is already close, as in the warm starts of a profile).
     /// `concurrent`: the criterion may be called from several threads at once (the Newton steps'
@@ -295,17 +295,19 @@ public enum LinearMixedModel {
         }
         var optimizer = NelderMead(lower: lower, upper: upper ?? [Double](repeating: .infinity, count: lower.count))
         // where the Newton steps' differences run in parallel they are cheap beside the simplex's
-        // steps, so the simplex hands over earlier
-        (optimizer.tolerance, optimizer.pointTolerance) = concurrent ? (1e-6, 1e-2) : (1e-8, 1e-3)
+        // steps, so the simplex hands over earlier (a looser point tolerance leaves one-parameter
+        // fits where the criterion's rounding, ~1e-12 relative, hides the last Newton step)
+        optimizer.tolerance = concurrent ? 1e-6 : 1e-8
+        optimizer.pointTolerance = 1e-3
         optimizer.initialStep = initialStep
         optimizer.maxRestarts = 0
         let simplex = optimizer.minimize(from: start, criterion)
         var polish = NewtonPolish(lower: lower, upper: optimizer.upper)
         polish.concurrent = concurrent
-        let newton = polish.run(simplex.x, value: simplex.value, criterion)
+        let newton = polish.steps(simplex.x, value: simplex.value, criterion)
         var result = (x: newton.x, evaluations: simplex.evaluations + newton.evaluations, converged: simplex.converged)
         if newton.x.indices.contains(where: { newton.x[$0] == lower[$0] || newton.x[$0] == optimizer.upper[$0] })
-            || newton.value >= simplex.value || !newton.converged {
+            || newton.value >= simplex.value || newton.stoppedAtStepLimit {
             var fine = optimizer
             fine.initialStep = 0.05
             fine.tolerance = 1e-11
