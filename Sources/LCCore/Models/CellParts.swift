@@ -16,8 +16,6 @@ struct CellParts {
     }
     private let segments: [Segment]
     let base: ProfiledDeviance
-    private final class Buffers { var sums: [[Double]] = [] }
-    private let buffers = Buffers()
 
     /// Nil when the layout does not allow it, or the slots would hold more than `growth` times
     /// the base engine's sums; a limit error when they would not fit the memory budget.
@@ -54,14 +52,12 @@ struct CellParts {
         self.base = base
     }
 
-    /// The engine at cell weights ω, built in the buffers of the last call; the levels of a
-    /// segment are split over threads (each writes its own levels' blocks).
+    /// The engine at cell weights ω, in arrays of its own (so that calls may run at once); the
+    /// levels of a segment are split over threads (each writes its own levels' blocks).
     func engine(_ weights: [Double]) -> ProfiledDeviance? {
-        if buffers.sums.map(\.count) != segments.map({ $0.levels * $0.size }) {
-            buffers.sums = segments.map { [Double](repeating: 0, count: $0.levels * $0.size) }
-        }
+        var combined = segments.map { [Double](repeating: 0, count: $0.levels * $0.size) }
         for (k, s) in segments.enumerated() {
-            buffers.sums[k].withUnsafeMutableBufferPointer { out in
+            combined[k].withUnsafeMutableBufferPointer { out in
                 s.sums.withUnsafeBufferPointer { from in
                     s.slotStart.withUnsafeBufferPointer { start in
                         s.slotCell.withUnsafeBufferPointer { cell in
@@ -85,7 +81,7 @@ struct CellParts {
                 }
             }
         }
-        return base.withRowSums(buffers.sums)
+        return base.withRowSums(combined)
     }
 }
 

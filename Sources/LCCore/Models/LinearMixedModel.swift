@@ -173,14 +173,19 @@ public enum LinearMixedModel {
             guard let (e, jacobian, theta) = state(x), let d = e.evaluate(theta, reml: reml)?.criterion, jacobian.isFinite else { return .infinity }
             return d + jacobian
         }
+        // the engines (and the residual model's parts) share nothing between evaluations when the
+        // rows' engine says so: finite differences may then evaluate their points at once
+        let concurrent = unweighted.evaluatesConcurrently
         var result: (x: [Double], evaluations: Int, converged: Bool)
         if residual.scale != nil && residual.variance == nil && residual.correlation == nil {
             // a smooth criterion in θ and η without bounds that matter (ΛΛ' is even in each column
             // of Λ): quasi-Newton steps take far fewer evaluations than the simplex
-            let q = QuasiNewton(tolerance: 1e-9).minimize(from: start, criterion)
+            var search = QuasiNewton(tolerance: 1e-9)
+            if concurrent { search.gradientPoints = { FiniteDifferences.values(criterion, at: $0, concurrent: true) } }
+            let q = search.minimize(from: start, criterion)
             result = (layout.canonical(Array(q.x[..<thetaCount])) + Array(q.x[thetaCount...]), q.evaluations, q.converged)
         } else {
-            result = optimize(criterion, from: start, lower: lower, concurrent: residual.isEmpty && unweighted.evaluatesConcurrently)
+            result = optimize(criterion, from: start, lower: lower, concurrent: concurrent, looseSimplex: residual.isEmpty)
         }
         try Monitor.check()         // a cancelled call stops the simplex early; it is not a fit
         guard let (final, jacobian, theta) = state(result.x, exact: true), let at = final.evaluate(theta, reml: reml) else {
@@ -208,14 +213,14 @@ public enum LinearMixedModel {
             psiCovariance = nil
         } else if residual.scale != nil {
             let m = Double(reml ? n - p : n)
-            psiCovariance = residualCovariance(at: result.x + [logSigma]) { z in
+            psiCovariance = residualCovariance(at: result.x + [logSigma], concurrent: concurrent) { z in
                 guard let (e, jacobian, theta) = state(Array(z.dropLast())), let at = e.evaluate(theta, reml: reml),
                       jacobian.isFinite, let s = z.last else { return .infinity }
                 // −2 log L with σ = e^s: the profiled criterion with its σ̂² terms replaced
                 return at.criterion - m * (1 + log(2 * Double.pi * at.r2 / m)) + m * (log(2 * Double.pi) + 2 * s) + at.r2 * exp(-2 * s) + jacobian
             }
         } else {
-            psiCovariance = residual.isEmpty ? nil : residualCovariance(at: result.x, criterion: criterion)
+            psiCovariance = residual.isEmpty ? nil : residualCovariance(at: result.x, concurrent: concurrent, criterion: criterion)
         }
         func se(_ k: Int) -> Double { psiCovariance.map { (2 * $0[thetaCount + k, thetaCount + k]).squareRoot() } ?? .nan }
         let varianceCount = residual.variance?.parameterCount ?? 0
@@ -282,9 +287,11 @@ public enum LinearMixedModel {
     /// `upper` defaults to no bound; `initialStep` is the simplex's first step, relative (smaller
     /// when the start is already close, as in the warm starts of a profile).
     /// `concurrent`: the criterion may be called from several threads at once (the Newton steps'
-    /// finite differences then run on all cores).
+    /// finite differences then run on all cores); `looseSimplex` with it: the simplex hands over
+    /// to the (then cheap) Newton steps earlier.
     static func optimize(_ criterion: ([Double]) -> Double, from start: [Double], lower: [Double], upper: [Double]? = nil,
-                         initialStep: Double = 0.5, warm: Bool = false, concurrent: Bool = false) -> (x: [Double], evaluations: Int, converged: Bool) {
+                         initialStep: Double = 0.5, warm: Bool = false, concurrent: Bool = false,
+                         looseSimplex: Bool = false) -> (x: [Double], evaluations: Int, converged: Bool) {
         if warm {
             // from a start next to the optimum (a profile's previous point), Newton steps alone
             let upperBounds = upper ?? [Double](repeating: .infinity, count: lower.count)
@@ -297,7 +304,7 @@ public enum LinearMixedModel {
         // where the Newton steps' differences run in parallel they are cheap beside the simplex's
         // steps, so the simplex hands over earlier (a looser point tolerance leaves one-parameter
         // fits where the criterion's rounding, ~1e-12 relative, hides the last Newton step)
-        optimizer.tolerance = concurrent ? 1e-6 : 1e-8
+        optimizer.tolerance = concurrent && looseSimplex ? 1e-6 : 1e-8
         optimizer.pointTolerance = 1e-3
         optimizer.initialStep = initialStep
         optimizer.maxRestarts = 0
@@ -323,9 +330,9 @@ public enum LinearMixedModel {
     /// nil if H is not positive definite. Smaller steps meet the criterion's rounding (its
     /// cross-products are sums over rows: about 1e-12 relative), which the second difference
     /// divides by h²; at 10⁻³ glmmTMB's SEs of the scale are matched to 1e-3.
-    private static func residualCovariance(at x: [Double], criterion: ([Double]) -> Double) -> Matrix? {
+    private static func residualCovariance(at x: [Double], concurrent: Bool, criterion: ([Double]) -> Double) -> Matrix? {
         let h = x.map { 1e-3 * max(abs($0), 0.1) }
-        let hessian = FiniteDifferences.gradientAndHessian(criterion, at: x, value: criterion(x), steps: h).hessian
+        let hessian = FiniteDifferences.gradientAndHessian(criterion, at: x, value: criterion(x), steps: h, concurrent: concurrent).hessian
         return hessian.cholesky()?.inverseOfProduct()
     }
 

@@ -92,15 +92,13 @@ struct RowSumParts {
 }
 
 /// An engine whose row sums are Σₖ wₖ·(the sums of part k): the parts are summed once
-/// (`RowSumParts`), and each evaluation combines them into buffers reused from the last
-/// (copy-on-write keeps an engine that is still held intact). A variance function's
+/// (`RowSumParts`), and each evaluation combines them into arrays of its own (nothing shared
+/// between calls, so that they may run at once). A variance function's
 /// weighted rows (`WeightedParts`) and a correlation's whitened rows (`CorrelationParts`) use it.
 struct PartsEngine {
     static let maxParts = 64
     let parts: RowSumParts
     let base: ProfiledDeviance
-    private final class Buffers { var sums: [[Double]] = [] }
-    private let buffers = Buffers()
 
     /// Nil when the base engine's layout does not allow parts or disagrees with the segments;
     /// a limit error when the parts would not fit the memory budget.
@@ -112,9 +110,10 @@ struct PartsEngine {
         self.base = base
     }
 
-    /// The engine at weights w (one per part), built in the buffers of the last call.
+    /// The engine at weights w (one per part), in arrays of its own (so that calls may run at once).
     func engine(_ weights: [Double]) -> ProfiledDeviance? {
-        parts.combine(weights, into: &buffers.sums)
-        return base.withRowSums(buffers.sums)
+        var sums: [[Double]] = []
+        parts.combine(weights, into: &sums)
+        return base.withRowSums(sums)
     }
 }
