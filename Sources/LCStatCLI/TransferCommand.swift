@@ -182,7 +182,8 @@ enum TransferFormatter {
             out += "\nLevel and consensus per \(fit.scaleRandom!.group) (posterior means and SDs):\n" + TableFormatter.text(r.scaleBlups)
         }
         let anova = try r.anova()
-        if anova.rowCount > 0 { out += "\nType III F tests:\n" + TableFormatter.text(anova) }
+        let testsHeading = fit.waldTests ? "Type III Wald tests (den_df Inf: F times num_df is chi-squared)" : "Type III F tests"
+        if anova.rowCount > 0 { out += "\n\(testsHeading):\n" + TableFormatter.text(anova) }
         let r2 = fit.r2()
         out += "\nR2 marginal \(TableFormatter.fixed(r2.marginal, 4)), conditional \(TableFormatter.fixed(r2.conditional, 4))\n"
         if let confint { out += "\nConfidence intervals:\n" + TableFormatter.text(confint) }

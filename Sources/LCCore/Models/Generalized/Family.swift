@@ -81,6 +81,8 @@ public enum Link: String, Sendable, CaseIterable {
     }
 
     private static let epsilon = Double.ulpOfOne, threshold = 30.0
+    /// R's probit bound: Φ⁻¹(1 − ε), so that Φ(η) stays within [ε, 1 − ε] (computed once).
+    private static let probitBound = -Distributions.normalQuantile(epsilon)
 
     /// g(μ).
     func link(_ mu: Double) -> Double {
@@ -101,8 +103,7 @@ public enum Link: String, Sendable, CaseIterable {
             return t / (1 + t)
         case .probit:
             // R's probit linkinv: Φ(η) within [ε, 1 − ε]
-            let bound = -Distributions.normalQuantile(Self.epsilon)
-            return Distributions.normalCDF(min(max(eta, -bound), bound))
+            return Distributions.normalCDF(min(max(eta, -Self.probitBound), Self.probitBound))
         case .cloglog:
             return max(min(-expm1(-exp(eta)), 1 - Self.epsilon), Self.epsilon)
         case .log:
@@ -125,5 +126,12 @@ public enum Link: String, Sendable, CaseIterable {
         case .log:
             return max(exp(eta), Self.epsilon)
         }
+    }
+
+    /// μ and dμ/dη together: the same values as `inverse` and `derivative`, with one exp for logit.
+    @inline(__always) func inverseAndDerivative(_ eta: Double) -> (mu: Double, derivative: Double) {
+        guard self == .logit, abs(eta) <= Self.threshold else { return (inverse(eta), derivative(eta)) }
+        let e = exp(eta)
+        return (e / (1 + e), e / ((1 + e) * (1 + e)))
     }
 }

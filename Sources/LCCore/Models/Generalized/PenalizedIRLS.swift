@@ -70,7 +70,7 @@ struct GeneralizedProblem {
     func weightsAndResidual(_ eta: [Double], fixedPart xb: [Double]) -> (weights: [Double], residual: [Double]) {
         var w = [Double](repeating: 0, count: n), r = w
         for i in 0..<n {
-            let mu = link.inverse(eta[i]), d = link.derivative(eta[i])
+            let (mu, d) = link.inverseAndDerivative(eta[i])
             w[i] = prior[i] * d * d / family.variance(mu)
             r[i] = eta[i] - xb[i] + (y[i] - mu) / d
         }
