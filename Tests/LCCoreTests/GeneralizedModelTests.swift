@@ -57,11 +57,15 @@ struct GeneralizedModelTests {
             #expect(close(sd, sds[k], 1e-3), "\(name) SD of \(terms[k]) | \(groups[k]): \(sd) against \(sds[k])")
         }
         #expect(close(fit.aic, ref.number("\(name).aic"), 1e-6))
-        // Nakagawa R² on the latent scale (binomial: the link's distribution-specific variance)
-        if fit.generalized?.distributionVariance != nil {
-            let r2 = fit.r2()
-            #expect(close(r2.marginal, ref.number("\(name).r2_marginal"), 1e-3), "\(name) R² marginal \(r2.marginal)")
-            #expect(close(r2.conditional, ref.number("\(name).r2_conditional"), 1e-3), "\(name) R² conditional \(r2.conditional)")
+        // Nakagawa R² on the latent scale (binomial: the link's distribution-specific variance;
+        // Poisson: ln(1 + 1/μ₀) from the null model's mean) and, for random intercepts, the
+        // adjusted ICC (performance::icc: the groups' shares summed)
+        let r2 = fit.r2()
+        #expect(close(r2.marginal, ref.number("\(name).r2_marginal"), 1e-3), "\(name) R² marginal \(r2.marginal)")
+        #expect(close(r2.conditional, ref.number("\(name).r2_conditional"), 1e-3), "\(name) R² conditional \(r2.conditional)")
+        if fit.components.allSatisfy({ $0.names == ["(Intercept)"] }) {
+            let icc = try #require(TransferResult(fit).icc.doubles("icc")).reduce(0, +)
+            #expect(close(icc, ref.number("\(name).icc_adjusted"), 1e-3), "\(name) adjusted ICC \(icc)")
         }
         // conditional modes and their conditional SDs (glmer's ranef(condVar = TRUE)) of the first factor
         let ranef = fit.ranef

@@ -119,8 +119,7 @@ public struct TransferResult: Sendable {
         var notes = [interceptOnly ? "ICC from an intercept-only model"
                                    : "conditional on the fixed effects; fit an intercept-only model for the unconditional ICC"]
         if let g = fit.generalized {
-            notes.append(g.distributionVariance == nil ? "the ICC of a Poisson model needs its null model's mean; not computed"
-                         : "on the latent scale: residual variance \(rNumberText(residual)) of the \(g.link.rawValue) link (Nakagawa et al. 2017)")
+            notes.append(g.distributionVarianceNote)
         }
         return ResultTable(columns: [.init("group", .text(intercepts.map(\.0))),
                                      .init("icc", .double(intercepts.map { $0.1 / total }))], notes: notes)

@@ -115,6 +115,14 @@ public struct ModelFrame: Sendable {
     /// The same frame with another response (parametric bootstrap, profiling).
     func replacingResponse(_ response: [Double]) -> ModelFrame { with(y: response, x: x, random: random) }
 
+    /// The same rows, response, random terms, offset and weights with an intercept as the only
+    /// fixed effect: the null model of Nakagawa's R² (insight's `null_model`).
+    func interceptOnly() -> ModelFrame {
+        ModelFrame(formula: formula, options: options, rows: rows, y: y, x: [[Double](repeating: 1, count: y.count)],
+                   xNames: ["(Intercept)"], xAssign: [-1], random: random, droppedRows: droppedRows, droppedColumns: [], offset: offset,
+                   weights: weights, scaleX: scaleX, scaleNames: scaleNames, learned: learned, notes: notes, data: data)
+    }
+
     private func with(y: [Double], x: [[Double]], random: [RandomBlock]) -> ModelFrame {
         ModelFrame(formula: formula, options: options, rows: rows, y: y, x: x, xNames: xNames, xAssign: xAssign,
                    random: random, droppedRows: droppedRows, droppedColumns: droppedColumns, offset: offset,

@@ -23,11 +23,9 @@ extension LMMFit {
         var notes = ["R² of Nakagawa & Schielzeth (2013) with Johnson's (2014) random slopes, as performance::r2_nakagawa"]
         var residual = sigma * sigma
         if let g = generalized {
-            guard let v = g.distributionVariance else {
-                return (.nan, .nan, notes + ["R² of a \(g.family.rawValue) model needs its null model's mean (Nakagawa et al. 2017); not computed"])
-            }
+            notes.append(g.distributionVarianceNote)
+            guard let v = g.distributionVariance else { return (.nan, .nan, notes) }
             residual = v
-            notes.append("on the latent scale: the residual variance is the \(g.link.rawValue) link's distribution-specific variance \(rNumberText(v)) (Nakagawa, Johnson & Schielzeth 2017)")
         }
         let total = fixedVariance + randomVariance + residual
         let allZero = components.allSatisfy { c in (0..<c.covariance.rows).allSatisfy { c.covariance[$0, $0] == 0 } }

@@ -141,8 +141,22 @@ public enum GeneralizedMixedModel {
                          correlation: nil, residual: ResidualModel(variance: nil, scale: nil, correlation: nil), residualParameters: [])
         fit.generalized = GeneralizedFit(family: family, link: link, nagq: nagq,
                                          stageEvaluations: (first.evaluations, second.evaluations), hessianCovariance: fromHessian,
-                                         notes: notes)
+                                         notes: notes, nullMean: family == .poisson ? try nullMean(original, beta: beta) : nil)
         return fit
+    }
+
+    /// exp(β₀) of the Poisson null model: an intercept and the same random terms, offset and
+    /// weights (insight's `null_model`); this fit's own when it has an intercept only. nil when the
+    /// null model cannot be fitted (R² and the ICC then say so).
+    private static func nullMean(_ frame: ModelFrame, beta: [Double]) throws -> Double? {
+        if frame.xNames == ["(Intercept)"] { return exp(beta[0]) }
+        do {
+            return exp(try fit(frame.interceptOnly()).beta[0])
+        } catch let error as LCError where error.code == .cancelled || error.code == .limit {
+            throw error
+        } catch {
+            return nil
+        }
     }
 
     /// Complete or quasi-complete separation shows as fitted means numerically at the bounds
