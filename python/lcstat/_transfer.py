@@ -164,7 +164,8 @@ class TransferResult:
     def confint(self, method: str = "wald", level: float = 0.95, nsim: int = 1000, seed: int = 1, progress: bool = True):
         """Intervals of every parameter: ``parameter`` (sd, corr, sigma, fixed), ``group``,
         ``term``, ``estimate``, ``low``, ``high``. ``method="wald"`` (fixed effects, β ± z·SE),
-        ``"profile"`` (profile likelihood on the ML deviance, as lme4's
+        ``"profile"`` (profile likelihood on the ML deviance, or a generalized model's Laplace or
+        quadrature deviance, as lme4's
         ``confint(fit, method = "profile")``) or ``"bootstrap"`` (percentiles of ``nsim``
         parametric bootstrap refits from ``seed``, as ``confint(fit, method = "boot")``).
         Ctrl-C stops it; past two seconds a progress bar shows (``progress=False``: none)."""

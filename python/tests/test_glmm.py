@@ -35,8 +35,16 @@ def test_binomial_with_trials_matches_glmer(ref):
     close(list(fit.predict(df)[:10]), r["fitted_head"], 1e-5)
     close(list(fit.predict(df, type="link")[:10]), r["link_head"], 1e-4)
     assert "Family: binomial" in fit.summary()
+    # profile intervals as lme4's confint(method = "profile") (Reference/glmm_profile.json)
+    with open(os.path.join(REF, "glmm_profile.json")) as f:
+        prof = json.load(f)["cbpp"]
+    ci = fit.confint(method="profile", progress=False)
+    assert list(ci["parameter"]) == ["sd", "fixed", "fixed", "fixed", "fixed"]
+    width = [h - l for l, h in zip(prof["low"], prof["high"])]
+    for ours, theirs in (("low", prof["low"]), ("high", prof["high"])):
+        assert all(abs(a - b) <= 2e-4 * w for a, b, w in zip(ci[ours], theirs, width)), (list(ci[ours]), theirs)
     with pytest.raises(lcstat.LcstatError, match="not available"):
-        fit.confint(method="profile", progress=False)
+        fit.confint(method="bootstrap", nsim=10, progress=False)
 
 
 def test_quadrature_and_links(ref):

@@ -26,19 +26,26 @@ extension LMMFit {
             }
             notes.append("Wald intervals β ± z·SE for the fixed effects, none for the variance parameters (as lme4's confint method \"Wald\")" + (waldTests ? "" : "; the fixed table's ci_low and ci_high use t with Satterthwaite df"))
         case .profile:
-            try refuseGeneralized("profile intervals")
-            let profile = try Profile(self)
+            let interval: (Int) -> (Double, Double)
+            if generalized != nil {
+                let profile = try GeneralizedProfile(self)
+                interval = { profile.interval($0, z: z) }
+            } else {
+                let profile = try Profile(self)
+                interval = { k in list[k].kind == .fixed ? profile.fixedInterval(list[k].a, z: z) : profile.varianceInterval(k, z: z) }
+            }
             // each parameter's profile is independent: one per thread
             Monitor.expect(list.count)
             let limits = try Parallel.mapRanges(count: list.count, minimumPerThread: 1) { range in
                 try range.map { k in
-                    let limit = list[k].kind == .fixed ? profile.fixedInterval(list[k].a, z: z) : profile.varianceInterval(k, z: z)
+                    let limit = interval(k)
                     try Monitor.advance()     // (a cancel also stops each profile's optimiser early)
                     return limit
                 }
             }.flatMap { $0 }
             for k in list.indices { (low[k], high[k]) = limits[k] }
-            notes.append("profile-likelihood intervals from the ML deviance" + (reml ? " (the REML fit refitted by ML, as lme4 does)" : ""))
+            notes.append(generalized == nil ? "profile-likelihood intervals from the ML deviance" + (reml ? " (the REML fit refitted by ML, as lme4 does)" : "")
+                         : "profile-likelihood intervals from the \(generalized!.nagq == 1 ? "Laplace" : "adaptive Gauss-Hermite") deviance over the random SDs, correlations and fixed effects (as lme4's profile of a glmer fit)")
         case .bootstrap:
             try refuseGeneralized("bootstrap intervals")
             let boot = try ParametricBootstrap(self, simulations: simulations, seed: seed)

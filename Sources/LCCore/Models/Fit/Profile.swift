@@ -46,9 +46,15 @@ struct Profile {
         return logDetL + e.r2 / (sigma * sigma) + n * log(2 * Double.pi * sigma * sigma)
     }
 
-    /// The free θ of variance parameters: per component Λ = chol(DRD/σ²) (positive semidefinite allowed).
+    /// The free θ of variance parameters (σ last).
     func theta(_ v: [Double]) -> [Double]? {
         guard let sigma = v.last else { return nil }
+        return Profile.theta(of: fit, parameters: parameters, values: v, sigma: sigma)
+    }
+
+    /// The free θ of `fit` where its variance parameters `parameters` take the values v: per
+    /// component Λ = chol(DRD/σ²) (positive semidefinite allowed); nil where DRD is not.
+    static func theta(of fit: LMMFit, parameters: [FitParameter], values v: [Double], sigma: Double) -> [Double]? {
         var theta = [Double](repeating: 0, count: fit.theta.count)
         for (c, comp) in fit.components.enumerated() {
             let q = comp.names.count

@@ -31,25 +31,22 @@ public enum GeneralizedMixedModel {
             throw LCError(.invalidArgument, "nagq is \(nagq); it must be 1 (Laplace) to \(maximumNodes)")
         }
         try LinearMixedModel.validate(original)
-        let (frame, members) = original.mergingTermsByFactor()
-        let order = frame.random.indices.sorted { frame.random[$0].levels.count > frame.random[$1].levels.count }
+        let deviance = GeneralizedDeviance(original, family: family, link: link, nagq: nagq)
+        let (problem, pirls, layout, members) = (deviance.problem, deviance.pirls, deviance.layout, deviance.members)
+        let (frame, order) = (problem.frame, problem.order)
         if nagq > 1 && (order.count != 1 || frame.random[0].z.count != 1) {
             throw LCError(.invalidArgument, "nagq > 1 needs a single grouping factor with one random effect (as glmer); this model has \(frame.random.reduce(0) { $0 + $1.z.count }) random effects on \(order.count) factor\(order.count == 1 ? "" : "s"); use nagq = 1 (Laplace)")
         }
         try LinearMixedModel.reserveMemory(frame, order: order)
-        let layout = ThetaLayout(memberSizes: order.map { b in members[b].map { original.random[$0].z.count } })
         guard FixedCrossProducts.of(frame).0.cholesky(relativeTolerance: 1e-10) != nil else {
             throw LCError(.invalidArgument, "the fixed-effects columns are linearly dependent (collinear predictors): \(frame.xNames.joined(separator: ", "))")
         }
-        let problem = GeneralizedProblem(frame, order: order, family: family, link: link)
-        let pirls = PenalizedIRLS(problem: problem)
-        let quadrature = nagq > 1 ? GeneralizedQuadrature(problem, count: nagq) : nil
         let (n, p) = (frame.n, frame.p)
 
         // first stage: θ, with β in PIRLS, from R's mustart and u = 0
         let eta0 = (0..<n).map { link.link(family.start(problem.y[$0], weight: problem.prior[$0])) }
-        let zero = order.map { b in [[Double]](repeating: [Double](repeating: 0, count: frame.random[b].z.count), count: frame.random[b].levels.count) }
-        var warm = PenalizedIRLS.State(eta: eta0, beta: [Double](repeating: 0, count: p), u: zero)
+        var warm = deviance.state(beta: [Double](repeating: 0, count: p))
+        warm.eta = eta0
         let (lower, start) = layout.lowerAndStart
         let thetaCount = lower.count
         // (only a start for the second stage, which refines θ: quasi-Newton steps to a loose tolerance)
@@ -77,13 +74,9 @@ public enum GeneralizedMixedModel {
 
         // second stage: θ and β together
         func criterion(_ x: [Double], engine: Bool = false, from start: PenalizedIRLS.State? = nil) -> (Double, PenalizedIRLS.Result)? {
-            let theta = layout.expand(Array(x[..<thetaCount]))
-            guard let r = pirls.run(theta: theta, beta: Array(x[thetaCount...]), from: start ?? warm, engine: engine) else { return nil }
-            let value = quadrature.map { $0.deviance(theta: theta, at: r) }
-                ?? r.logDetL + r.penalty + problem.minusTwoLogLikelihood(r.state.eta)
-            return value.isFinite ? (value, r) : nil
+            deviance.evaluate(x, from: start ?? warm, engine: engine)
         }
-        let deviance = { (x: [Double]) -> Double in
+        let secondCriterion = { (x: [Double]) -> Double in
             guard let (value, r) = criterion(x) else { return .infinity }
             warm = r.state
             return value
@@ -93,7 +86,7 @@ public enum GeneralizedMixedModel {
             let from = warm
             return FiniteDifferences.values({ criterion($0, from: from)?.0 ?? .infinity }, at: points, concurrent: true)
         }
-        let second = secondQuasiNewton.minimize(from: Array(first.x) + firstFit.state.beta, deviance)
+        let second = secondQuasiNewton.minimize(from: Array(first.x) + firstFit.state.beta, secondCriterion)
         try Monitor.check()
         let x = layout.canonical(Array(second.x[..<thetaCount])) + Array(second.x[thetaCount...])
         guard let (value, result) = criterion(x, engine: true), let engine = result.engine, let evaluation = result.evaluation else {
@@ -109,7 +102,7 @@ public enum GeneralizedMixedModel {
             let h = 1e-3 * max(abs(x[i]), 0.1)
             var a = x, b = x
             a[i] += h; b[i] -= h
-            let curvature = (deviance(a) - 2 * value + deviance(b)) / (h * h)
+            let curvature = (secondCriterion(a) - 2 * value + secondCriterion(b)) / (h * h)
             return curvature.isFinite && curvature > 0 ? min(0.03 / curvature.squareRoot(), 0.1 * max(abs(x[i]), 1)) : h
         }
         // the Hessian's points each start PIRLS from the optimum's modes (nothing shared), on all cores
