@@ -128,6 +128,16 @@ public enum Link: String, Sendable, CaseIterable {
         }
     }
 
+    /// μ (given: `inverse(eta)`) and dμ/dη: for logit and log from μ itself, with no exp (the same
+    /// values as `derivative` to rounding, and R's clamping kept).
+    @inline(__always) func derivative(_ eta: Double, mu: Double) -> (mu: Double, derivative: Double) {
+        switch self {
+        case .logit: return (mu, abs(eta) <= Self.threshold ? mu * (1 - mu) : Self.epsilon)
+        case .log: return (mu, mu)
+        default: return (mu, derivative(eta))
+        }
+    }
+
     /// μ and dμ/dη together: the same values as `inverse` and `derivative`, with one exp for logit.
     @inline(__always) func inverseAndDerivative(_ eta: Double) -> (mu: Double, derivative: Double) {
         guard self == .logit, abs(eta) <= Self.threshold else { return (inverse(eta), derivative(eta)) }

@@ -30,16 +30,14 @@ struct GeneralizedDeviance {
         let theta = layout.expand(Array(x[..<thetaCount]))
         guard let r = pirls.run(theta: theta, beta: Array(x[thetaCount...]), from: start, engine: engine) else { return nil }
         let value = quadrature.map { $0.deviance(theta: theta, at: r) }
-            ?? r.logDetL + r.penalty + problem.minusTwoLogLikelihood(r.state.eta)
+            ?? problem.laplaceDeviance(r)
         return value.isFinite ? (value, r) : nil
     }
 
     /// u = 0 and η = offset + Xβ: a start for PIRLS at β.
     func state(beta: [Double]) -> PenalizedIRLS.State {
         let frame = problem.frame
-        let zero = problem.order.map { b in
-            [[Double]](repeating: [Double](repeating: 0, count: frame.random[b].z.count), count: frame.random[b].levels.count)
-        }
+        let zero = problem.order.map { b in [Double](repeating: 0, count: frame.random[b].z.count * frame.random[b].levels.count) }
         return PenalizedIRLS.State(eta: problem.fixedPart(beta), beta: beta, u: zero)
     }
 }

@@ -52,7 +52,7 @@ public enum GeneralizedMixedModel {
         // (only a start for the second stage, which refines θ: quasi-Newton steps to a loose tolerance)
         func firstCriterion(_ x: [Double], from start: PenalizedIRLS.State) -> (Double, PenalizedIRLS.State)? {
             guard let r = pirls.run(theta: layout.expand(x), beta: nil, from: start) else { return nil }
-            return (r.logDetL + r.penalty + problem.minusTwoLogLikelihood(r.state.eta), r.state)
+            return (problem.laplaceDeviance(r), r.state)
         }
         // a gradient's points each start PIRLS from the current point's modes (nothing shared), on all cores
         var firstQuasiNewton = QuasiNewton(tolerance: 1e-4)

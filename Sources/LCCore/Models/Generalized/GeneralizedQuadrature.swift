@@ -27,7 +27,7 @@ struct GeneralizedQuadrature {
         let p = problem, block = p.frame.random[p.order[0]], z = block.z[0], g = block.levels.count
         let lambda = theta[0], eta = r.state.eta
         var l2 = [Double](repeating: 1, count: g), d0 = [Double](repeating: 0, count: g)
-        for j in 0..<g { d0[j] = r.state.u[0][j][0] * r.state.u[0][j][0] }
+        for j in 0..<g { d0[j] = r.state.u[0][j] * r.state.u[0][j] }
         let w = p.workingWeights(eta)
         for i in 0..<p.n {
             let j = Int(block.group[i])
@@ -38,7 +38,7 @@ struct GeneralizedQuadrature {
         var sum = [Double](repeating: 0, count: g)
         for (k, node) in nodes.enumerated() {
             guard node != 0 else { for j in 0..<g { sum[j] += weights[k] }; continue }
-            var dk = (0..<g).map { j -> Double in let v = r.state.u[0][j][0] + node * scale[j]; return v * v }
+            var dk = (0..<g).map { j -> Double in let v = r.state.u[0][j] + node * scale[j]; return v * v }
             for i in 0..<p.n {
                 let j = Int(block.group[i])
                 let mu = p.link.inverse(eta[i] + lambda * z[i] * node * scale[j])

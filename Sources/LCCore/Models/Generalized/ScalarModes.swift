@@ -64,37 +64,75 @@ struct ScalarModes {
     }
 
     func factor(theta: [Double], weights w: [Double]) -> Factor? {
-        let n = w.count, l1 = theta[0]
-        var d1 = [Double](repeating: 0, count: levels[0])
-        for i in 0..<n { let j = Int(group[0][i]); d1[j] += w[i] * z[0][i] * z[0][i] }
-        var logDet = 0.0
-        for j in 0..<levels[0] { d1[j] = 1 + l1 * l1 * d1[j]; logDet += log(d1[j]) }
-        guard levels.count == 2 else { return Factor(theta: theta, d1: d1, c: [], schur: [], schurFactor: nil, logDetL: logDet) }
+        let n = w.count, l1 = theta[0], g1 = levels[0]
+        var d1 = [Double](repeating: 0, count: g1)
+        guard levels.count == 2 else {
+            d1.withUnsafeMutableBufferPointer { d in
+                group[0].withUnsafeBufferPointer { g in
+                    z[0].withUnsafeBufferPointer { z in
+                        for i in 0..<n { d[Int(g[i])] += w[i] * z[i] * z[i] }
+                    }
+                }
+            }
+            var logDet = 0.0
+            for j in 0..<g1 { d1[j] = 1 + l1 * l1 * d1[j]; logDet += log(d1[j]) }
+            return Factor(theta: theta, d1: d1, c: [], schur: [], schurFactor: nil, logDetL: logDet)
+        }
         let l2 = theta[1], g2 = levels[1]
         var d2 = [Double](repeating: 0, count: g2), c = [Double](repeating: 0, count: pairLevel2.count)
-        for i in 0..<n {
-            let wz = w[i] * z[1][i]
-            d2[Int(group[1][i])] += wz * z[1][i]
-            c[Int(pairOfRow[i])] += wz * z[0][i]
+        // D₁, D₂ and C in one pass over the rows
+        d1.withUnsafeMutableBufferPointer { d1 in
+            d2.withUnsafeMutableBufferPointer { d2 in
+                c.withUnsafeMutableBufferPointer { c in
+                    group[0].withUnsafeBufferPointer { g1 in
+                        group[1].withUnsafeBufferPointer { g2 in
+                            pairOfRow.withUnsafeBufferPointer { pair in
+                                z[0].withUnsafeBufferPointer { z1 in
+                                    z[1].withUnsafeBufferPointer { z2 in
+                                        w.withUnsafeBufferPointer { w in
+                                            for i in 0..<n {
+                                                let wz1 = w[i] * z1[i], wz2 = w[i] * z2[i]
+                                                d1[Int(g1[i])] += wz1 * z1[i]
+                                                d2[Int(g2[i])] += wz2 * z2[i]
+                                                c[Int(pair[i])] += wz2 * z1[i]
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
+        var logDet = 0.0
+        for j in 0..<g1 { d1[j] = 1 + l1 * l1 * d1[j]; logDet += log(d1[j]) }
         for k in 0..<g2 { d2[k] = 1 + l2 * l2 * d2[k] }
         for p in c.indices { c[p] *= l1 * l2 }
         if nested {
             var s = d2
-            for j in 0..<levels[0] {
+            for j in 0..<g1 {
                 for p in pairStart[j]..<pairStart[j + 1] { s[pairLevel2[p]] -= c[p] * c[p] / d1[j] }
             }
             for k in 0..<g2 { guard s[k] > 0 else { return nil }; logDet += log(s[k]) }
             return Factor(theta: theta, d1: d1, c: c, schur: s, schurFactor: nil, logDetL: logDet)
         }
+        // S = D₂ − C D₁⁻¹ C', its lower triangle only (what the Cholesky reads): within a level of
+        // factor 1 the pairs are in increasing k, so p2 ≤ p is k₂ ≤ k
         var s = Matrix(rows: g2, cols: g2)
         for k in 0..<g2 { s[k, k] = d2[k] }
         s.values.withUnsafeMutableBufferPointer { sv in
-            for j in 0..<levels[0] {
-                let range = pairStart[j]..<pairStart[j + 1]
-                for p in range {
-                    let k = pairLevel2[p], scaled = c[p] / d1[j]
-                    for p2 in range { sv[k * g2 + pairLevel2[p2]] -= scaled * c[p2] }
+            c.withUnsafeBufferPointer { c in
+                pairLevel2.withUnsafeBufferPointer { k2 in
+                    pairStart.withUnsafeBufferPointer { start in
+                        for j in 0..<g1 {
+                            let first = start[j], end = start[j + 1], inverse = 1 / d1[j]
+                            for p in first..<end {
+                                let row = k2[p] &* g2, scaled = c[p] * inverse
+                                for p2 in first...p { sv[row &+ k2[p2]] -= scaled * c[p2] }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -114,14 +152,14 @@ struct ScalarModes {
         for f in levels.indices {
             // sums[level · m + vector], then split by vector
             var sums = [Double](repeating: 0, count: levels[f] * m)
+            // one pass over the rows, the vectors read side by side
             sums.withUnsafeMutableBufferPointer { s in
                 group[f].withUnsafeBufferPointer { g in
                     z[f].withUnsafeBufferPointer { zf in
                         w.withUnsafeBufferPointer { w in
-                            for (k, v) in vectors.enumerated() {
-                                v.withUnsafeBufferPointer { v in
-                                    for i in 0..<w.count { s[Int(g[i]) &* m &+ k] += w[i] * zf[i] * v[i] }
-                                }
+                            for i in 0..<w.count {
+                                let base = Int(g[i]) &* m, wz = w[i] * zf[i]
+                                for k in 0..<m { s[base &+ k] += wz * vectors[k][i] }
                             }
                         }
                     }
@@ -155,17 +193,16 @@ struct ScalarModes {
         return [u1, u2]
     }
 
-    /// u per factor (per level, one effect) and log|L|² at the engine's θ (one λ per factor), at fixed β.
-    func solve(theta: [Double], weights w: [Double], residual r: [Double]) -> (u: [[[Double]]], logDetL: Double)? {
+    /// u per factor (one effect per level) and log|L|² at the engine's θ (one λ per factor), at fixed β.
+    func solve(theta: [Double], weights w: [Double], residual r: [Double]) -> (u: [[Double]], logDetL: Double)? {
         guard let f = factor(theta: theta, weights: w) else { return nil }
-        let u = solve(f, rightSide(theta: theta, weights: w, r))
-        return (u.map { $0.map { [$0] } }, f.logDetL)
+        return (solve(f, rightSide(theta: theta, weights: w, r)), f.logDetL)
     }
 
     /// β and u together (glmer's first stage): with B = X'WZΛ and A = Λ'Z'WZΛ + I,
     /// (X'WX − BA⁻¹B')β = X'Wz − BA⁻¹Λ'Z'Wz, u = A⁻¹(Λ'Z'Wz − B'β), z the working response.
     func solveJoint(theta: [Double], weights w: [Double], response zw: [Double], x: [[Double]])
-        -> (beta: [Double], u: [[[Double]]], logDetL: Double)? {
+        -> (beta: [Double], u: [[Double]], logDetL: Double)? {
         guard let f = factor(theta: theta, weights: w) else { return nil }
         let p = x.count, n = w.count
         let sides = rightSides(theta: theta, weights: w, [zw] + x)
@@ -178,14 +215,19 @@ struct ScalarModes {
         }
         // X'WX and X'Wz in one pass over the rows
         var xwx = [Double](repeating: 0, count: p * p), xwz = [Double](repeating: 0, count: p)
-        var row = [Double](repeating: 0, count: p)
-        for i in 0..<n {
-            for a in 0..<p { row[a] = x[a][i] }
-            let wi = w[i]
-            for a in 0..<p {
-                let wa = wi * row[a]
-                xwz[a] += wa * zw[i]
-                for b in 0...a { xwx[a * p + b] += wa * row[b] }
+        let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: p)
+        defer { row.deallocate() }
+        xwx.withUnsafeMutableBufferPointer { xwx in
+            xwz.withUnsafeMutableBufferPointer { xwz in
+                for i in 0..<n {
+                    for a in 0..<p { row[a] = x[a][i] }
+                    let wi = w[i], zi = zw[i]
+                    for a in 0..<p {
+                        let wa = wi * row[a]
+                        xwz[a] += wa * zi
+                        for b in 0...a { xwx[a &* p &+ b] += wa * row[b] }
+                    }
+                }
             }
         }
         var m = Matrix(rows: p, cols: p), v = Matrix(rows: p, cols: 1)
@@ -199,6 +241,6 @@ struct ScalarModes {
         let beta = l.solveLowerTransposed(l.solveLower(v)).column(0)
         var u = uy
         for c in 0..<p { for f in u.indices { for k in u[f].indices { u[f][k] -= beta[c] * ux[c][f][k] } } }
-        return (beta, u.map { $0.map { [$0] } }, f.logDetL)
+        return (beta, u, f.logDetL)
     }
 }
