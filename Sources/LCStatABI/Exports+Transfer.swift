@@ -66,7 +66,7 @@ private func transferSpec(_ formula: UnsafePointer<CChar>?, _ options: UnsafePoi
         spec.options.family = family
         spec.options.link = try o.link.map { try string($0, "link") }.flatMap { $0.isEmpty ? nil : try Link(named: $0, family: family) }
     } else if o.struct_size == UInt32(full), let link = o.link, !(try string(link, "link")).isEmpty {
-        throw LCError(.invalidArgument, "link needs family (binomial or poisson)")
+        throw LCError(.invalidArgument, "link needs family (binomial, poisson or nbinom2)")
     }
     if Int(o.struct_size) >= beforeNagq {
         spec.correlation = try o.correlation.map { try string($0, "correlation") }.flatMap { $0.isEmpty ? nil : try CorrelationStructure(parsing: $0) }

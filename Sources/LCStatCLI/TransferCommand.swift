@@ -24,10 +24,10 @@ struct TransferCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Adaptive Gauss-Hermite nodes per level (1: Laplace): for a random scale effect, (1 | GROUP) in --scale (default 11), or a --family model with one scalar random effect (default 1, glmer's nAGQ).")
     var nagq: Int?
 
-    @Option(help: "Response distribution of a generalized linear mixed model (glmer): binomial (0/1, a two-level factor, or cbind(successes, failures)) or poisson.")
+    @Option(help: "Response distribution of a generalized linear mixed model (glmer): binomial (0/1, a two-level factor, or cbind(successes, failures)), poisson, or nbinom2 (negative binomial, Var = mu + mu^2/k, as glmmTMB's).")
     var family: String?
 
-    @Option(help: "Link of --family: logit (default), probit or cloglog for binomial; log for poisson.")
+    @Option(help: "Link of --family: logit (default), probit or cloglog for binomial; log for poisson and nbinom2.")
     var link: String?
 
     @Option(help: "Residual correlation within groups: ar1(OCCASION | GROUP) (nlme's corAR1), car1(TIME | GROUP) (corCAR1) or cs(| GROUP) (corCompSymm).")
@@ -77,7 +77,7 @@ struct TransferCommand: ParsableCommand {
                 spec.options.family = f
                 spec.options.link = try link.map { try Link(named: $0, family: f) }
             } else if link != nil {
-                throw LCError(.invalidArgument, "--link needs --family (binomial or poisson)")
+                throw LCError(.invalidArgument, "--link needs --family (binomial, poisson or nbinom2)")
             }
             for entry in contrasts.flatMap({ $0.split(separator: ",") }) {
                 let parts = entry.split(separator: "=", maxSplits: 1).map { String($0.filter { $0 != " " }) }
@@ -141,7 +141,8 @@ enum TransferFormatter {
             + "\"r2_marginal\": \(number(r2.marginal)), \"r2_conditional\": \(number(r2.conditional)), "
             + "\"evaluations\": \(fit.evaluations), \"dropped_rows\": \(fit.frame.droppedRows)"
             + (fit.scaleRandom.map { ", \"nagq\": \($0.nagq)" } ?? "")
-            + (fit.generalized.map { ", \"family\": \"\($0.family.rawValue)\", \"link\": \"\($0.link.rawValue)\", \"nagq\": \($0.nagq)" } ?? "") + "}"
+            + (fit.generalized.map { ", \"family\": \"\($0.family.rawValue)\", \"link\": \"\($0.link.rawValue)\", \"nagq\": \($0.nagq)" } ?? "")
+            + (fit.generalized?.dispersion.map { ", \"dispersion\": \(number($0)), \"log_dispersion_se\": \(number(fit.generalized?.logDispersionSE ?? .nan))" } ?? "") + "}"
         let iccRows = TableFormatter.jsonObjects(r.icc)
         let variance = fit.variance == nil ? "" : ",\n  \"variance\": [" + TableFormatter.jsonObjects(r.variance).joined(separator: ", ") + "]"
         let scale = fit.scale == nil ? "" : ",\n  \"scale\": [" + TableFormatter.jsonObjects(r.scale).joined(separator: ", ") + "]"
@@ -172,6 +173,9 @@ enum TransferFormatter {
         out += "Random effects:\n" + TableFormatter.text(r.random) + "\n"
         out += "Number of obs: \(fit.frame.n), groups: "
             + fit.components.map { "\($0.term.groupName), \($0.levels.count)" }.joined(separator: "; ") + "\n\n"
+        if let g = fit.generalized, let k = g.dispersion {
+            out += "Dispersion parameter for \(g.family.rawValue) family (): \(TableFormatter.fixed(k, 4)) (SE of its log \(TableFormatter.fixed(g.logDispersionSE ?? .nan, 4)))\n\n"
+        }
         out += "Fixed effects:\n" + TableFormatter.text(r.fixed)
         if fit.frame.xNames == ["(Intercept)"] { out += "\nIntraclass correlations:\n" + TableFormatter.text(r.icc) }
         if fit.variance != nil { out += "\nResidual variance function:\n" + TableFormatter.text(r.variance) }

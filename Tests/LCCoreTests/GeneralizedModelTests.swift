@@ -104,6 +104,38 @@ struct GeneralizedModelTests {
         }
     }
 
+    /// Negative binomial (NB2) models against glmmTMB's `nbinom2` (`Reference/nbinom2.json`,
+    /// `scripts/make-reference-nbinom2.R`): glmmTMB's Laplace approximation uses the exact Hessian
+    /// in the random effects, as lcstat's observed-information weights do, so logLik agrees to 1e-6
+    /// and is no lower; estimates, SEs, the size k and its log's SE, the random SDs to 1e-4; R² and
+    /// the adjusted ICC (performance, with the null model's mean and the model's k) to 1e-4.
+    @Test(arguments: ["salamanders", "salamanders_crossed", "grouseticks"])
+    func negativeBinomialMatchesGlmmTMB(_ name: String) throws {
+        let data = try Reference.load("nbinom2", data: "grouseticks").texts("\(name).data")[0]
+        let ref = try Reference.load("nbinom2", data: data)
+        let fit = try LinearMixedModel.fit(ModelFrame(Formula(parsing: ref.texts("\(name).formula")[0]), data: ref.data,
+                                                      options: ModelOptions(family: try Family(named: "nbinom2"))))
+        let theirs = ref.number("\(name).logLik")
+        #expect(fit.logLik >= theirs - 1e-7 && abs(fit.logLik - theirs) < 1e-6, "\(name) logLik \(fit.logLik) against glmmTMB's \(theirs)")
+        let m1 = firstMismatch(fit.beta, ref.numbers("\(name).fixed.estimate"), 1e-4)
+        #expect(m1 == nil, "\(name) estimates: \(m1 ?? "")")
+        let m2 = firstMismatch(fit.standardErrors, ref.numbers("\(name).fixed.se"), 1e-4)
+        #expect(m2 == nil, "\(name) SEs: \(m2 ?? "")")
+        let g = try #require(fit.generalized)
+        #expect(close(try #require(g.dispersion), ref.number("\(name).dispersion"), 1e-4))
+        #expect(close(try #require(g.logDispersionSE), ref.number("\(name).log_dispersion_se"), 1e-4))
+        let sds = fit.components.map { $0.standardDeviations[0] }
+        for (k, group) in ref.texts("\(name).random.grp").enumerated() {
+            let c = try #require(fit.components.firstIndex { $0.term.groupName == group })
+            #expect(close(sds[c], ref.numbers("\(name).random.sd")[k], 1e-4), "\(name) SD of \(group)")
+        }
+        #expect(fit.parameterCount == fit.beta.count + fit.theta.count + 1)
+        let r2 = fit.r2()
+        #expect(close(r2.marginal, ref.number("\(name).r2_marginal"), 1e-4) && close(r2.conditional, ref.number("\(name).r2_conditional"), 1e-4))
+        let icc = try #require(TransferResult(fit).icc.doubles("icc")).reduce(0, +)
+        #expect(close(icc, ref.number("\(name).icc_adjusted"), 1e-4), "\(name) adjusted ICC \(icc)")
+    }
+
     /// Predictions on both scales, and the LR test of nested generalized fits.
     @Test func predictionsAndComparison() throws {
         let (fit, ref) = try Self.fit("cbpp")

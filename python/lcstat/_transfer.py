@@ -329,8 +329,8 @@ def transfer(data, formula: str, *, reml: bool = True, weights: str | None = Non
         raise TypeError("nagq must be an integer from 1 (Laplace) to 25")
     if nagq is not None and not 1 <= nagq <= 25:
         raise ValueError("nagq must be from 1 (Laplace) to 25")
-    if family is not None and family not in ("binomial", "poisson"):
-        raise ValueError("family must be 'binomial' or 'poisson'")
+    if family is not None and family not in ("binomial", "poisson", "nbinom2"):
+        raise ValueError("family must be 'binomial', 'poisson' or 'nbinom2'")
     if link is not None and not isinstance(link, str):
         raise TypeError("link must be a string such as 'probit'")
     if ddf not in DDF:

@@ -82,3 +82,26 @@ def test_cli_family(ref):
     bad = subprocess.run([cli, "transfer", os.path.join(REF, "grouseticks.csv"), "--formula", r["formula"], "--link", "probit"],
                          capture_output=True, text=True)
     assert bad.returncode != 0 and "--family" in bad.stderr
+
+
+def test_negative_binomial_matches_glmmtmb_through_python_and_the_cli():
+    """NB2 (glmmTMB's nbinom2) on Salamanders: Reference/nbinom2.json, scripts/make-reference-nbinom2.R."""
+    with open(os.path.join(REF, "nbinom2.json")) as f:
+        r = json.load(f)["salamanders"]
+    path = os.path.join(REF, "Salamanders.csv")
+    fit = lcstat.transfer(pd.read_csv(path), r["formula"], family="nbinom2", progress=False)
+    close([fit.fit["loglik"]], [r["logLik"]], 1e-8)
+    close(list(fit.fixed["estimate"]), r["fixed"]["estimate"], 1e-4)
+    close(list(fit.fixed["se"]), r["fixed"]["se"], 1e-4)
+    close([fit.fit["dispersion"]], [r["dispersion"]], 1e-4)
+    assert fit.fit["family"] == "nbinom2" and fit.fit["link"] == "log"
+    close(list(fit.fitted()[:10]), r["fitted_head"], 1e-4)
+    out = subprocess.run([os.path.join(ROOT, "dist", "bin", "lcstat"), "transfer", path, "--family", "nbinom2",
+                          "--formula", r["formula"], "--format", "json"], capture_output=True, text=True, check=True)
+    cli = json.loads(out.stdout)
+    assert cli["fit"]["loglik"] == fit.fit["loglik"] and cli["fit"]["dispersion"] == fit.fit["dispersion"]
+    text = subprocess.run([os.path.join(ROOT, "dist", "bin", "lcstat"), "transfer", path, "--family", "nbinom2",
+                           "--formula", r["formula"]], capture_output=True, text=True, check=True).stdout
+    assert "Dispersion parameter for nbinom2 family" in text
+    with pytest.raises(lcstat.LcstatError, match="nagq > 1"):
+        lcstat.transfer(path, r["formula"], family="nbinom2", nagq=5, progress=False)

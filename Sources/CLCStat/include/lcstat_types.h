@@ -106,10 +106,11 @@ typedef struct lc_transfer_options {
                                            a random scale effect (within 1e-6 of 40 nodes in logLik on the
                                            reference), 1 for a family model (added in 0.3.0) */
     const char *family;                 /* generalized linear mixed model (glmer): "binomial" (0/1, a two-level
-                                           factor, or cbind(successes, failures) ~ ...) or "poisson";
+                                           factor, or cbind(successes, failures) ~ ...), "poisson" or
+                                           "nbinom2" (negative binomial, as glmmTMB's; added in 0.4.1);
                                            NULL = a linear mixed model (added in 0.4.0, as link) */
     const char *link;                   /* link of family: "logit" (default), "probit" or "cloglog" for
-                                           binomial, "log" for poisson; NULL = the family's default */
+                                           binomial, "log" for poisson and nbinom2; NULL = the family's default */
 } lc_transfer_options;
 
 /* The Arrow C data and stream interfaces (https://arrow.apache.org/docs/format/CDataInterface.html,

@@ -72,7 +72,10 @@ public struct LMMFit: Sendable {
         return residual.whitening(residualParameters).map { scaled.mapped($0) } ?? scaled
     }
     /// Fixed effects, the θ parameters, σ and the residual model's parameters.
-    public var parameterCount: Int { beta.count + theta.count + (generalized == nil ? 1 : 0) + residual.parameterCount + (scaleRandom?.parameterCount ?? 0) }
+    public var parameterCount: Int {
+        beta.count + theta.count + (generalized == nil ? 1 : 0) + (generalized?.dispersion == nil ? 0 : 1)
+            + residual.parameterCount + (scaleRandom?.parameterCount ?? 0)
+    }
     public var aic: Double { criterion + 2 * Double(parameterCount) }
     /// lme4's BIC: log(N) for REML and ML fits alike.
     public var bic: Double { criterion + log(Double(frame.n)) * Double(parameterCount) }

@@ -86,6 +86,10 @@ public struct TransferResult: Sendable {
         if let g = fit.generalized {
             columns += [.init("family", .text([g.family.rawValue])), .init("link", .text([g.link.rawValue])),
                         .init("nagq", .int([Int64(g.nagq)]))]
+            if let k = g.dispersion {
+                // NB2's size k (glmmTMB's sigma()) and the SE of log k (its betad's)
+                columns += [.init("dispersion", .double([k])), .init("log_dispersion_se", .double([g.logDispersionSE ?? .nan]))]
+            }
         }
         var notes: [String] = []
         if fit.singular { notes.append("singular fit: a variance is at zero or a correlation at ±1") }

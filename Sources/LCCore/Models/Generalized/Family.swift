@@ -8,12 +8,18 @@ public enum Family: String, Sendable, CaseIterable {
     case binomial
     /// Counts; V(μ) = μ.
     case poisson
+    /// Overdispersed counts, glmmTMB's `nbinom2`: V(μ) = μ + μ²/k, the size k estimated with the
+    /// other parameters (Hilbe 2011, *Negative Binomial Regression*, 2nd ed., §8).
+    case nbinom2
 
-    /// R's default (canonical) link.
+    /// R's default (canonical) link; the log link for NB2 (glmmTMB's).
     public var defaultLink: Link { self == .binomial ? .logit : .log }
 
     /// The links R's family accepts here.
     public var links: [Link] { self == .binomial ? [.logit, .probit, .cloglog] : [.log] }
+
+    /// Whether the family has a dispersion parameter (NB2's size k).
+    public var hasDispersion: Bool { self == .nbinom2 }
 
     /// Throws unless R's family accepts `link`.
     func check(_ link: Link) throws {
@@ -23,31 +29,38 @@ public enum Family: String, Sendable, CaseIterable {
     }
 
     public init(named name: String) throws {
-        guard let f = Family(rawValue: name.lowercased()) else {
-            throw LCError(.invalidArgument, "unknown family '\(name)' (binomial, poisson)")
+        let lower = name.lowercased()
+        guard let f = Family(rawValue: ["negative_binomial": "nbinom2", "negbin": "nbinom2"][lower] ?? lower) else {
+            throw LCError(.invalidArgument, "unknown family '\(name)' (binomial, poisson, nbinom2)")
         }
         self = f
     }
 
-    /// V(μ).
-    @inline(__always) func variance(_ mu: Double) -> Double {
-        self == .binomial ? mu * (1 - mu) : mu
+    /// V(μ) (NB2: at size k).
+    @inline(__always) func variance(_ mu: Double, size k: Double = .infinity) -> Double {
+        switch self {
+        case .binomial: return mu * (1 - mu)
+        case .poisson: return mu
+        case .nbinom2: return mu + mu * mu / k
+        }
     }
 
     /// The unit deviance times the prior weight (R's `dev.resids`):
     /// binomial 2w[y log(y/μ) + (1 − y) log((1 − y)/(1 − μ))], Poisson 2w[y log(y/μ) − (y − μ)],
     /// with 0·log 0 = 0.
-    @inline(__always) func devianceResidual(_ y: Double, _ mu: Double, weight w: Double) -> Double {
+    @inline(__always) func devianceResidual(_ y: Double, _ mu: Double, weight w: Double, size k: Double = .infinity) -> Double {
         func ylogy(_ a: Double, _ b: Double) -> Double { a > 0 ? a * log(a / b) : 0 }
         switch self {
         case .binomial: return 2 * w * (ylogy(y, mu) + ylogy(1 - y, 1 - mu))
         case .poisson: return 2 * w * (ylogy(y, mu) - (y - mu))
+        case .nbinom2: return 2 * w * (ylogy(y, mu) - (y + k) * log((y + k) / (mu + k)))
         }
     }
 
     /// −2 log p(y | μ) for one row, as R's `family$aic` sums it (binomial with m = the trials,
     /// the prior weight: −2 log dbinom(round(m y), round(m), μ); Poisson: −2 w log dpois(y, μ)).
-    @inline(__always) func minusTwoLogDensity(_ y: Double, _ mu: Double, weight w: Double) -> Double {
+    /// NB2: −2 w log[Γ(y + k)/(Γ(k) y!) (k/(k + μ))ᵏ (μ/(k + μ))ʸ].
+    @inline(__always) func minusTwoLogDensity(_ y: Double, _ mu: Double, weight w: Double, size k: Double = .infinity) -> Double {
         switch self {
         case .binomial:
             let m = w.rounded(), k = (w * y).rounded()
@@ -58,10 +71,24 @@ public enum Family: String, Sendable, CaseIterable {
         case .poisson:
             let a = y > 0 ? y * log(mu) : 0
             return -2 * w * (a - mu - lgamma(y + 1))
+        case .nbinom2:
+            let a = y > 0 ? y * log(mu / (k + mu)) : 0
+            return -2 * w * (lgamma(y + k) - lgamma(k) - lgamma(y + 1) + k * log(k / (k + mu)) + a)
         }
     }
 
-    /// R's `mustart` of the family's `initialize`: binomial (w y + 0.5)/(w + 1), Poisson y + 0.1.
+    /// The working weight and the working residual's step (y − μ)/… of one row at η (μ = g⁻¹(η),
+    /// d = dμ/dη): prior·d²/V(μ) and (y − μ)/d (Fisher scoring, McCullagh & Nelder §2.5, as glmer).
+    /// NB2 with the log link uses the observed information instead, −∂² log p/∂η² = w(y + k)μk/(k + μ)²,
+    /// and the Newton step k(y − μ)/(k + μ) over it: glmmTMB's Laplace approximation takes the exact
+    /// Hessian of the joint likelihood in the random effects, and PIRLS is then Newton's method.
+    @inline(__always) func working(_ y: Double, _ mu: Double, _ d: Double, weight w: Double, size k: Double) -> (weight: Double, step: Double) {
+        guard self == .nbinom2 else { return (w * d * d / variance(mu), (y - mu) / d) }
+        let kmu = k + mu
+        return (w * (y + k) * mu * k / (kmu * kmu), (y - mu) * kmu / ((y + k) * mu))
+    }
+
+    /// R's `mustart` of the family's `initialize`: binomial (w y + 0.5)/(w + 1), Poisson (and NB2) y + 0.1.
     func start(_ y: Double, weight w: Double) -> Double {
         self == .binomial ? (w * y + 0.5) / (w + 1) : y + 0.1
     }

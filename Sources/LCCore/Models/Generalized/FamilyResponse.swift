@@ -43,8 +43,8 @@ struct FamilyResponse {
             switch family {
             case .binomial where v < 0 || v > 1:
                 throw LCError(.invalidArgument, "the binomial response '\(e)' is \(v) on data row \(r + 1); it must be 0/1 or a proportion in [0, 1] (use cbind(successes, failures) for counts)")
-            case .poisson where v < 0 || v != v.rounded():
-                throw LCError(.invalidArgument, "the Poisson response '\(e)' is \(v) on data row \(r + 1); counts must be non-negative integers")
+            case .poisson where v < 0 || v != v.rounded(), .nbinom2 where v < 0 || v != v.rounded():
+                throw LCError(.invalidArgument, "the \(family == .poisson ? "Poisson" : "negative binomial") response '\(e)' is \(v) on data row \(r + 1); counts must be non-negative integers")
             default: break
             }
         }

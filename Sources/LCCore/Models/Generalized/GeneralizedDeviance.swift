@@ -1,10 +1,13 @@
+import Glibc
+
 /// The Laplace (or adaptive Gauss–Hermite) deviance of a generalized model as a function of the
 /// free covariance parameters θ and the fixed effects β (glmer's second-stage `devfun`, nAGQ ≥ 1):
 ///
 ///     d(θ, β) = Σᵢ −2 log p(yᵢ | μᵢ) + ‖ũ‖² + log|L_θ|²
 ///
 /// at the conditional modes ũ(θ, β) found by PIRLS from a given state. What the fit optimises
-/// and the profile (`GeneralizedProfile`) holds one parameter of.
+/// and the profile (`GeneralizedProfile`) holds one parameter of. A family with a dispersion
+/// parameter (NB2's size k) takes log k as the last coordinate, after β (glmmTMB's `betad`).
 struct GeneralizedDeviance {
     let problem: GeneralizedProblem
     let pirls: PenalizedIRLS
@@ -14,6 +17,8 @@ struct GeneralizedDeviance {
     /// Per engine factor, the original random terms merged into it.
     let members: [[Int]]
     var thetaCount: Int { layout.lowerAndStart.lower.count }
+    /// Whether x ends with log k.
+    var dispersed: Bool { problem.family.hasDispersion }
 
     init(_ original: ModelFrame, family: Family, link: Link, nagq: Int) {
         let (frame, members) = original.mergingTermsByFactor()
@@ -28,10 +33,17 @@ struct GeneralizedDeviance {
     /// d(θ, β) at x = (free θ, β), PIRLS from `start`; nil where PIRLS fails or d is not finite.
     func evaluate(_ x: [Double], from start: PenalizedIRLS.State, engine: Bool = false) -> (value: Double, result: PenalizedIRLS.Result)? {
         let theta = layout.expand(Array(x[..<thetaCount]))
-        guard let r = pirls.run(theta: theta, beta: Array(x[thetaCount...]), from: start, engine: engine) else { return nil }
+        let solver = self.pirls(x)
+        guard let r = solver.run(theta: theta, beta: Array(x[thetaCount..<(thetaCount + problem.frame.p)]), from: start, engine: engine) else { return nil }
         let value = quadrature.map { $0.deviance(theta: theta, at: r) }
-            ?? problem.laplaceDeviance(r)
+            ?? solver.problem.laplaceDeviance(r)
         return value.isFinite ? (value, r) : nil
+    }
+
+    /// PIRLS at x's dispersion (x's last coordinate, log k, where the family has one).
+    func pirls(_ x: [Double]) -> PenalizedIRLS {
+        guard dispersed, let logSize = x.last else { return pirls }
+        return pirls.with(size: exp(logSize))
     }
 
     /// u = 0 and η = offset + Xβ: a start for PIRLS at β.

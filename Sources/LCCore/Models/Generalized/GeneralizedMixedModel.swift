@@ -34,6 +34,9 @@ public enum GeneralizedMixedModel {
         let deviance = GeneralizedDeviance(original, family: family, link: link, nagq: nagq)
         let (problem, pirls, layout, members) = (deviance.problem, deviance.pirls, deviance.layout, deviance.members)
         let (frame, order) = (problem.frame, problem.order)
+        if nagq > 1 && family.hasDispersion {
+            throw LCError(.invalidArgument, "nagq > 1 is for binomial and Poisson models (as glmer); a \(family.rawValue) model is fitted by the Laplace approximation (as glmmTMB): use nagq = 1")
+        }
         if nagq > 1 && (order.count != 1 || frame.random[0].z.count != 1) {
             throw LCError(.invalidArgument, "nagq > 1 needs a single grouping factor with one random effect (as glmer); this model has \(frame.random.reduce(0) { $0 + $1.z.count }) random effects on \(order.count) factor\(order.count == 1 ? "" : "s"); use nagq = 1 (Laplace)")
         }
@@ -47,12 +50,16 @@ public enum GeneralizedMixedModel {
         let eta0 = (0..<n).map { link.link(family.start(problem.y[$0], weight: problem.prior[$0])) }
         var warm = deviance.state(beta: [Double](repeating: 0, count: p))
         warm.eta = eta0
-        let (lower, start) = layout.lowerAndStart
+        let (lower, thetaStart) = layout.lowerAndStart
         let thetaCount = lower.count
+        // NB2's log k rides along after θ (here) and after β (in the second stage), from k = 1
+        let dispersion: [Double] = family.hasDispersion ? [0] : []
+        let start = thetaStart + dispersion
         // (only a start for the second stage, which refines θ: quasi-Newton steps to a loose tolerance)
         func firstCriterion(_ x: [Double], from start: PenalizedIRLS.State) -> (Double, PenalizedIRLS.State)? {
-            guard let r = pirls.run(theta: layout.expand(x), beta: nil, from: start) else { return nil }
-            return (problem.laplaceDeviance(r), r.state)
+            let solver = deviance.pirls(x)
+            guard let r = solver.run(theta: layout.expand(Array(x[..<thetaCount])), beta: nil, from: start) else { return nil }
+            return (solver.problem.laplaceDeviance(r), r.state)
         }
         // a gradient's points each start PIRLS from the current point's modes (nothing shared), on all cores
         var firstQuasiNewton = QuasiNewton(tolerance: 1e-4)
@@ -65,9 +72,10 @@ public enum GeneralizedMixedModel {
             warm = state
             return value
         }
-        let first = (x: layout.canonical(firstSearch.x), evaluations: firstSearch.evaluations)
+        let first = (x: layout.canonical(Array(firstSearch.x[..<thetaCount])) + Array(firstSearch.x[thetaCount...]),
+                     evaluations: firstSearch.evaluations)
         try Monitor.check()
-        guard let firstFit = pirls.run(theta: layout.expand(first.x), beta: nil, from: warm) else {
+        guard let firstFit = deviance.pirls(first.x).run(theta: layout.expand(Array(first.x[..<thetaCount])), beta: nil, from: warm) else {
             throw LCError(.invalidArgument, "penalized IRLS failed at the first stage's estimate (the \(family.rawValue) model cannot be fitted to these data)")
         }
         warm = firstFit.state
@@ -86,13 +94,14 @@ public enum GeneralizedMixedModel {
             let from = warm
             return FiniteDifferences.values({ criterion($0, from: from)?.0 ?? .infinity }, at: points, concurrent: true)
         }
-        let second = secondQuasiNewton.minimize(from: Array(first.x) + firstFit.state.beta, secondCriterion)
+        let second = secondQuasiNewton.minimize(from: Array(first.x[..<thetaCount]) + firstFit.state.beta + Array(first.x[thetaCount...]),
+                                                secondCriterion)
         try Monitor.check()
         let x = layout.canonical(Array(second.x[..<thetaCount])) + Array(second.x[thetaCount...])
         guard let (value, result) = criterion(x, engine: true), let engine = result.engine, let evaluation = result.evaluation else {
             throw LCError(.internalError, "the deviance is undefined at the optimum")
         }
-        let theta = layout.expand(Array(x[..<thetaCount])), beta = Array(x[thetaCount...])
+        let theta = layout.expand(Array(x[..<thetaCount])), beta = Array(x[thetaCount..<(thetaCount + p)])
 
         // the fixed effects' covariance: 2H⁻¹ over (θ, β), glmer's default. Steps of about 3% of
         // each parameter's SE (0.03/√Hᵢᵢ from a first pass of the diagonal): small enough that the
@@ -111,7 +120,8 @@ public enum GeneralizedMixedModel {
                                                            steps: steps, concurrent: true).hessian
         var notes: [String] = []
         let covariance: Matrix, fromHessian: Bool
-        if let inverse = hessian.cholesky()?.inverseOfProduct() {
+        let inverse = hessian.cholesky()?.inverseOfProduct()
+        if let inverse {
             fromHessian = true
             var c = Matrix(rows: p, cols: p)
             for i in 0..<p { for j in 0..<p { c[i, j] = 2 * inverse[thetaCount + i, thetaCount + j] } }
@@ -129,16 +139,19 @@ public enum GeneralizedMixedModel {
         var fit = LMMFit(frame: original, reml: false, beta: beta, covariance: covariance, theta: Array(x[..<thetaCount]), sigma: 1,
                          components: components, criterion: value, evaluations: first.evaluations + second.evaluations,
                          converged: second.converged && result.converged, df: [Double](repeating: .nan, count: p),
-                         singular: singular, satterthwaite: nil, rowWeights: problem.workingWeights(result.state.eta), deviance: nil, thetaLower: lower,
+                         singular: singular, satterthwaite: nil, rowWeights: deviance.pirls(x).problem.workingWeights(result.state.eta),
+                         deviance: nil, thetaLower: lower,
                          thetaSlices: LMMFit.thetaSlices(original, order: order, members: members), variance: nil, scale: nil,
                          correlation: nil, residual: ResidualModel(variance: nil, scale: nil, correlation: nil), residualParameters: [])
         fit.generalized = GeneralizedFit(family: family, link: link, nagq: nagq,
                                          stageEvaluations: (first.evaluations, second.evaluations), hessianCovariance: fromHessian,
-                                         notes: notes, nullMean: family == .poisson ? try nullMean(original, beta: beta) : nil)
+                                         notes: notes, nullMean: family == .binomial ? nil : try nullMean(original, beta: beta),
+                                         dispersion: family.hasDispersion ? exp(x[x.count - 1]) : nil,
+                                         logDispersionSE: family.hasDispersion ? inverse.map { (2 * $0[x.count - 1, x.count - 1]).squareRoot() } ?? .nan : nil)
         return fit
     }
 
-    /// exp(β₀) of the Poisson null model: an intercept and the same random terms, offset and
+    /// exp(β₀) of the Poisson (or NB2) null model: an intercept and the same random terms, offset and
     /// weights (insight's `null_model`); this fit's own when it has an intercept only. nil when the
     /// null model cannot be fitted (R² and the ICC then say so).
     private static func nullMean(_ frame: ModelFrame, beta: [Double]) throws -> Double? {

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Profile-likelihood intervals of a generalized model's parameters, as lme4's
 /// `confint(glmerFit, method = "profile")` (`profile.merMod` on the Laplace or quadrature
 /// deviance of glmer's second stage):
@@ -5,7 +7,8 @@
 ///     ζ(x) = sign(x − x̂) √(d(x) − d(x̂)),   interval: ζ(x) = ±z_{(1+level)/2},
 ///
 /// d(x) the deviance `GeneralizedDeviance` minimised over every other parameter (the random SDs
-/// and correlations, within their bounds, and the fixed effects) with the one profiled held at x.
+/// and correlations, within their bounds, the fixed effects and NB2's log k) with the one profiled
+/// held at x.
 /// lme4 interpolates a spline through a grid of ζ; here the crossing is solved directly
 /// (`Profile.limit`), so the two agree to the spline's accuracy. Every PIRLS starts from the
 /// optimum's modes, so the profiles may run at once.
@@ -14,7 +17,8 @@ struct GeneralizedProfile {
     let deviance: GeneralizedDeviance
     let optimum: PenalizedIRLS.State
     let base: Double
-    /// The random SDs and correlations, then the fixed effects (`LMMFit.parameters`), and their estimates.
+    /// The random SDs and correlations, then the fixed effects (`LMMFit.parameters`), and their
+    /// estimates followed by NB2's log k (profiled over, not reported).
     let parameters: [FitParameter]
     let estimates: [Double]
     let varianceCount: Int
@@ -22,12 +26,13 @@ struct GeneralizedProfile {
     init(_ fit: LMMFit) throws {
         guard let g = fit.generalized else { throw LCError(.internalError, "a generalized profile needs a generalized fit") }
         deviance = GeneralizedDeviance(fit.frame, family: g.family, link: g.link, nagq: g.nagq)
-        guard let (value, r) = deviance.evaluate(fit.theta + fit.beta, from: deviance.state(beta: fit.beta)) else {
+        guard let (value, r) = deviance.evaluate(fit.theta + fit.beta + (g.dispersion.map { [log($0)] } ?? []),
+                                                 from: deviance.state(beta: fit.beta)) else {
             throw LCError(.internalError, "profile: the deviance is undefined at the estimates")
         }
         (self.fit, base, optimum) = (fit, value, r.state)
         parameters = fit.parameters
-        estimates = parameters.map(\.value)
+        estimates = parameters.map(\.value) + (g.dispersion.map { [log($0)] } ?? [])
         varianceCount = fit.varianceParameters.count
     }
 
@@ -38,8 +43,9 @@ struct GeneralizedProfile {
         return deviance.evaluate(theta + Array(w[varianceCount...]), from: optimum)?.value ?? .infinity
     }
 
-    func bounds(_ p: FitParameter) -> (Double, Double) {
-        switch p.kind {
+    func bounds(_ k: Int) -> (Double, Double) {
+        guard k < parameters.count else { return (-.infinity, .infinity) }
+        switch parameters[k].kind {
         case .corr: return (-1, 1)
         case .fixed: return (-.infinity, .infinity)
         default: return (0, .infinity)
@@ -49,7 +55,7 @@ struct GeneralizedProfile {
     /// The (low, high) limits of parameter k (an index into `parameters`).
     func interval(_ k: Int, z: Double) -> (Double, Double) {
         let others = estimates.indices.filter { $0 != k }
-        let lower = others.map { bounds(parameters[$0]).0 }, upper = others.map { bounds(parameters[$0]).1 }
+        let lower = others.map { bounds($0).0 }, upper = others.map { bounds($0).1 }
         var start = others.map { estimates[$0] }
         func zeta(_ x: Double) -> Double {
             let criterion = { (rest: [Double]) -> Double in
@@ -63,7 +69,7 @@ struct GeneralizedProfile {
             if value.isFinite { start = r.x }
             return (x >= estimates[k] ? 1 : -1) * max(0, value - base).squareRoot()
         }
-        let (lo, hi) = bounds(parameters[k])
+        let (lo, hi) = bounds(k)
         let se = parameters[k].kind == .fixed ? fit.standardErrors[parameters[k].a] : .nan
         let step = parameters[k].kind == .corr ? 0.2
             : parameters[k].kind == .fixed ? (se.isFinite && se > 0 ? se : 0.1 * max(abs(estimates[k]), 1))

@@ -9,7 +9,10 @@ struct GeneralizedProblem {
     let family: Family, link: Link
     let y: [Double], prior: [Double], offset: [Double]
     var n: Int { y.count }
-    /// Whether the link is the family's canonical one (logit, log), where Fisher scoring is Newton's method.
+    /// NB2's size k (ignored by the other families).
+    var size = Double.infinity
+    /// Whether PIRLS is Newton's method: the canonical link (logit, log), where Fisher scoring is, or
+    /// NB2, whose working weights are the observed information (`Family.working`).
     var canonical: Bool { link == family.defaultLink }
 
     /// Σᵢ −2 log p(yᵢ | μᵢ = yᵢ), the saturated model's, where −2 log p(yᵢ | μ) = dᵢ(yᵢ, μ) + −2 log p(yᵢ | yᵢ)
@@ -22,7 +25,7 @@ struct GeneralizedProblem {
         let (y, prior) = (frame.y, frame.weights ?? [Double](repeating: 1, count: frame.n))
         (self.y, self.prior) = (y, prior)
         offset = frame.offset ?? [Double](repeating: 0, count: frame.n)
-        let whole = family == .poisson || y.indices.allSatisfy { prior[$0] == prior[$0].rounded() && prior[$0] * y[$0] == (prior[$0] * y[$0]).rounded() }
+        let whole = family == .poisson || family == .binomial && y.indices.allSatisfy { prior[$0] == prior[$0].rounded() && prior[$0] * y[$0] == (prior[$0] * y[$0]).rounded() }
         saturated = whole ? y.indices.reduce(0) { $0 + family.minusTwoLogDensity(y[$1], y[$1], weight: prior[$1]) } : nil
     }
 
@@ -64,7 +67,7 @@ struct GeneralizedProblem {
                         for i in 0..<n {
                             let m = link.inverse(eta[i])
                             mu[i] = m
-                            s += family.devianceResidual(y[i], m, weight: prior[i])
+                            s += family.devianceResidual(y[i], m, weight: prior[i], size: size)
                         }
                     }
                 }
@@ -76,7 +79,7 @@ struct GeneralizedProblem {
     /// −2 Σ log p(yᵢ | μᵢ) at η (R's `family$aic`, before its 2·npar).
     func minusTwoLogLikelihood(_ eta: [Double]) -> Double {
         var s = 0.0
-        for i in 0..<n { s += family.minusTwoLogDensity(y[i], link.inverse(eta[i]), weight: prior[i]) }
+        for i in 0..<n { s += family.minusTwoLogDensity(y[i], link.inverse(eta[i]), weight: prior[i], size: size) }
         return s
     }
 
@@ -113,8 +116,9 @@ struct GeneralizedProblem {
                             prior.withUnsafeBufferPointer { prior in
                                 for i in 0..<n {
                                     let (mu, d) = known.map { link.derivative(eta[i], mu: $0[i]) } ?? link.inverseAndDerivative(eta[i])
-                                    w[i] = prior[i] * d * d / family.variance(mu)
-                                    r[i] = eta[i] - xb[i] + (y[i] - mu) / d
+                                    let (weight, step) = family.working(y[i], mu, d, weight: prior[i], size: size)
+                                    w[i] = weight
+                                    r[i] = eta[i] - xb[i] + step
                                 }
                             }
                         }
@@ -141,7 +145,7 @@ struct GeneralizedProblem {
 /// the Laplace deviance a smooth function of the parameters (its differences give gradients;
 /// lme4 stops at a relative change of 1e-7 in the penalized deviance, up to ~1e-4 off in logLik).
 struct PenalizedIRLS {
-    let problem: GeneralizedProblem
+    private(set) var problem: GeneralizedProblem
     /// The fast solver of scalar random effects on one or two factors at fixed β (nil otherwise).
     let scalar: ScalarModes?
     /// Random effects per engine term.
@@ -154,6 +158,13 @@ struct PenalizedIRLS {
     }
 
     /// η, β and the spherical modes u per engine term, level by level (`sizes[t]` per level).
+    /// The same with NB2's size k (the rows' structure shared).
+    func with(size k: Double) -> PenalizedIRLS {
+        var copy = self
+        copy.problem.size = k
+        return copy
+    }
+
     struct State {
         var eta: [Double]
         var beta: [Double]
