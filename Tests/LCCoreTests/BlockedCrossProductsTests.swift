@@ -45,6 +45,29 @@ struct BlockedCrossProductsTests {
         }
     }
 
+    /// An engine refilled with a working frame (rows weighted, another response: a PIRLS step)
+    /// evaluates as one built from that frame, in every layout: two crossed factors with slopes,
+    /// and three with a peeled factor. A weight of zero keeps the row's entries (as zeros).
+    @Test(arguments: ["y ~ x + (1 + x | person) + (1 + x | team)", "y ~ x + (1 | person) + (1 + x | team) + (1 | site)"])
+    func refilledEngineIsTheRebuiltOne(formula: String) throws {
+        let frame = try ModelFrame(Formula(parsing: formula), data: try Self.crossedData())
+        let order = frame.random.indices.sorted { frame.random[$0].levels.count > frame.random[$1].levels.count }
+        let built = BlockedCrossProducts(frame, order.map { frame.random[$0] })
+        var random = Uniform(state: 99)
+        let weights = (0..<frame.n).map { r in r % 17 == 0 ? 0 : 0.2 + 2 * random.next() }
+        let working = frame.replacingResponse(frame.y.map { $0 * $0 - 1 }).weighted(by: weights)
+        let refilled = built.refilled(working, order: order), rebuilt = BlockedCrossProducts(working, order.map { working.random[$0] })
+        #expect(refilled is BlockedCrossProducts)
+        let count = rebuilt.effectsPerTerm.reduce(0) { $0 + $1 * ($1 + 1) / 2 }
+        for _ in 0..<3 {
+            let theta = (0..<count).map { _ in 0.2 + random.next() }
+            let a = try #require(refilled.evaluate(theta, reml: true)), b = try #require(rebuilt.evaluate(theta, reml: true))
+            #expect(abs(a.criterion - b.criterion) < 1e-10 * abs(b.criterion))
+            #expect(zip(a.beta, b.beta).allSatisfy { abs($0 - $1) < 1e-10 * max(1, abs($1)) })
+            #expect(abs(a.logDetL - b.logDetL) < 1e-10 * max(1, abs(b.logDetL)))
+        }
+    }
+
     /// Persons nested in organisations and in communities, which cross (W4's design): the
     /// organisations are eliminated level by level, the communities densely.
     static func crossClassifiedData() throws -> Dataset {

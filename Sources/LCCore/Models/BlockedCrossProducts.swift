@@ -28,17 +28,18 @@ struct BlockedCrossProducts: ProfiledDeviance {
     let start: [Int]
     let randomCount: Int, dim: Int
     /// Z₁ᵢ'Z₁ᵢ per level i of factor 1, q₁×q₁ row-major at `i·q₁²`.
-    let a11: [Double]
+    private(set) var a11: [Double]
     /// W'Z₁ᵢ per level i, sparse: entries `entryStart[i] ..< entryStart[i + 1]`, each a column
     /// of W (`entryColumn`, ascending) with its q₁ values in `entryValues`.
-    let entryStart: [Int], entryColumn: [Int], entryValues: [Double]
+    let entryStart: [Int], entryColumn: [Int]
+    private(set) var entryValues: [Double]
     /// The factor and first column of the level block of each random column of W.
     let factorOfColumn: [Int], blockOfColumn: [Int]
     /// Factors 2…`peeled` are eliminated level by level, the rest densely.
     let peeled: Int
     /// Where M's entries live, and W'W (lower triangle) in that layout.
     let layout: PeeledLayout
-    let ww: [Double]
+    private(set) var ww: [Double]
     /// Per level i of factor 1, the store indices of the entries of CᵢCᵢ' that fall in the
     /// peeled columns, in the order `eliminate` meets them: `levelSlots[levelSlotStart[i]...]`.
     let levelSlots: [Int], levelSlotStart: [Int]
@@ -47,7 +48,7 @@ struct BlockedCrossProducts: ProfiledDeviance {
     /// The levels of factor 1 in the order they are eliminated: by the first dense column they
     /// meet, so that neighbours update the same part of the dense square (the result is the same).
     let eliminationOrder: [Int]
-    let xtx: Matrix
+    private(set) var xtx: Matrix
     var effectsPerTerm: [Int] { q }
     var rowSumsBySegment: [[Double]] { [] }
     func withRowSums(_ sums: [[Double]]) -> ProfiledDeviance? { nil }
@@ -155,6 +156,12 @@ struct BlockedCrossProducts: ProfiledDeviance {
         self.ww = ww
         let firstDense = (0..<g1).map { i in entryColumn[entryStart[i]..<entryStart[i + 1]].first { $0 >= layout.denseFrom } ?? dim }
         eliminationOrder = (0..<g1).sorted { (firstDense[$0], $0) < (firstDense[$1], $1) }
+    }
+
+    /// `other`'s structure with other sums (`refilled`).
+    init(refilling other: BlockedCrossProducts, a11: [Double], entryValues: [Double], ww: [Double], xtx: Matrix) {
+        self = other
+        (self.a11, self.entryValues, self.ww, self.xtx) = (a11, entryValues, ww, xtx)
     }
 
     /// The store indices of the products in peeled columns, for factor 1's levels and for the

@@ -248,13 +248,25 @@ public enum LinearMixedModel {
     }
 
     /// The engine of a frame whose terms are merged by factor, factors in `order` (most levels first):
-    /// `CrossProducts` for one factor, `NestedCrossProducts` for two, `BlockedCrossProducts` for more.
+    /// `CrossProducts` for one factor, `NestedCrossProducts` for two nested ones (each level of the
+    /// first within one level of the second), `BlockedCrossProducts` for two crossed ones and for more.
     static func engine(_ f: ModelFrame, order: [Int]) -> ProfiledDeviance {
         switch order.count {
         case 1: return CrossProducts(f, f.random[0])
-        case 2: return NestedCrossProducts(f, f.random[order[0]], f.random[order[1]])
+        case 2 where nests(f.random[order[0]], in: f.random[order[1]]):
+            return NestedCrossProducts(f, f.random[order[0]], f.random[order[1]])
         default: return BlockedCrossProducts(f, order.map { f.random[$0] })
         }
+    }
+
+    /// Whether every level of `inner` occurs with one level of `outer` only.
+    static func nests(_ inner: ModelFrame.RandomBlock, in outer: ModelFrame.RandomBlock) -> Bool {
+        var parent = [Int32](repeating: -1, count: inner.levels.count)
+        for (i, j) in zip(inner.group, outer.group) {
+            let k = Int(i)
+            if parent[k] < 0 { parent[k] = j } else if parent[k] != j { return false }
+        }
+        return true
     }
 
     /// Reserves the dense system of every factor but the largest (W'W and M, and the symbolic

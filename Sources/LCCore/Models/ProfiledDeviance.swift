@@ -20,6 +20,14 @@ protocol ProfiledDeviance {
     /// Whether `evaluate` may run on several threads at once (no state shared between calls):
     /// then the finite differences of the Satterthwaite df evaluate their points in parallel.
     var evaluatesConcurrently: Bool { get }
+    /// The engine of `frame`, which has this engine's rows and levels with other values (the
+    /// working frames of PIRLS: weighted rows, another response): where the engine can, it keeps
+    /// its symbolic structure and only sums the rows again.
+    func refilled(_ frame: ModelFrame, order: [Int]) -> ProfiledDeviance
+}
+
+extension ProfiledDeviance {
+    func refilled(_ frame: ModelFrame, order: [Int]) -> ProfiledDeviance { LinearMixedModel.engine(frame, order: order) }
 }
 
 struct DevianceEvaluation {

@@ -151,10 +151,15 @@ struct PenalizedIRLS {
     /// Random effects per engine term.
     let sizes: [Int]
 
+    /// Where the scalar solver does not apply: the linear engine of the unweighted frame, whose
+    /// structure each step's working frame refills (`ProfiledDeviance.refilled`).
+    let template: ProfiledDeviance?
+
     init(problem: GeneralizedProblem) {
         self.problem = problem
         scalar = ScalarModes(problem)
         sizes = problem.order.map { problem.frame.random[$0].z.count }
+        template = scalar == nil ? LinearMixedModel.engine(problem.frame, order: problem.order) : nil
     }
 
     /// η, β and the spherical modes u per engine term, level by level (`sizes[t]` per level).
@@ -239,7 +244,8 @@ struct PenalizedIRLS {
                     step = Step(beta: s.beta, u: s.u, logDetL: s.logDetL, engine: nil, evaluation: nil)
                 }
             } else {
-                let engine = LinearMixedModel.engine(problem.workingFrame(state.eta), order: problem.order)
+                let working = problem.workingFrame(state.eta)
+                let engine = template?.refilled(working, order: problem.order) ?? LinearMixedModel.engine(working, order: problem.order)
                 guard let evaluation = engine.evaluate(theta, reml: false) else { return nil }
                 let beta = fixed ?? evaluation.beta
                 step = Step(beta: beta, u: engine.sphericalModes(theta, beta: beta).map { $0.flatMap { $0 } }, logDetL: evaluation.logDetL,
