@@ -8,23 +8,14 @@ extension BlockedCrossProducts {
         guard f.n == n, f.p == p, blocks.map({ $0.z.count }) == q, blocks.map({ $0.levels.count }) == levels else {
             return LinearMixedModel.engine(f, order: order)
         }
-        let (q1, g1, at) = (q[0], levels[0], randomCount)
+        let (q1, g1) = (q[0], levels[0])
         var columns: [Int] = [], values: [Double] = []
-        func rowOfW(_ r: Int) {
-            columns.removeAll(keepingCapacity: true); values.removeAll(keepingCapacity: true)
-            for k in 1..<blocks.count {
-                let base = start[k] + Int(blocks[k].group[r]) * q[k]
-                for a in 0..<q[k] { columns.append(base + a); values.append(blocks[k].z[a][r]) }
-            }
-            for b in 0..<p { columns.append(at + b); values.append(f.x[b][r]) }
-            columns.append(at + p); values.append(f.y[r])
-        }
         var a11 = [Double](repeating: 0, count: g1 * q1 * q1)
         var entries = [Double](repeating: 0, count: entryValues.count)
         var ww = [Double](repeating: 0, count: layout.count)
         for r in 0..<n {
             let i = Int(blocks[0].group[r])
-            rowOfW(r)
+            Self.rowOfW(r, f, blocks, start: start, q: q, &columns, &values)
             for a in 0..<q1 {
                 for b in 0..<q1 { a11[(i * q1 + a) * q1 + b] += blocks[0].z[a][r] * blocks[0].z[b][r] }
             }

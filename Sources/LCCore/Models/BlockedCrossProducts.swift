@@ -63,15 +63,8 @@ struct BlockedCrossProducts: ProfiledDeviance {
         for k in 1..<blocks.count { start.append(at); at += levels[k] * q[k] }
         (self.start, randomCount, dim) = (start, at, at + p + 1)
         let (q1, g1, dim, q, p) = (q[0], levels[0], at + p + 1, q, p)
-        /// The columns of W that row r touches, ascending, and their values.
         func rowOfW(_ r: Int, _ columns: inout [Int], _ values: inout [Double]) {
-            (columns, values) = ([], [])
-            for k in 1..<blocks.count {
-                let base = start[k] + Int(blocks[k].group[r]) * q[k]
-                for a in 0..<q[k] { columns.append(base + a); values.append(blocks[k].z[a][r]) }
-            }
-            for b in 0..<p { columns.append(at + b); values.append(f.x[b][r]) }
-            columns.append(at + p); values.append(f.y[r])
+            Self.rowOfW(r, f, blocks, start: start, q: q, &columns, &values)
         }
         var a11 = [Double](repeating: 0, count: g1 * q1 * q1)
         // rows by level of factor 1 (counting sort), so each level's entries are summed together
@@ -156,6 +149,21 @@ struct BlockedCrossProducts: ProfiledDeviance {
         self.ww = ww
         let firstDense = (0..<g1).map { i in entryColumn[entryStart[i]..<entryStart[i + 1]].first { $0 >= layout.denseFrom } ?? dim }
         eliminationOrder = (0..<g1).sorted { (firstDense[$0], $0) < (firstDense[$1], $1) }
+    }
+
+    /// The columns of W that row r of `f` touches, ascending (factors 2…K at `start`, X, y), and
+    /// their values.
+    static func rowOfW(_ r: Int, _ f: ModelFrame, _ blocks: [ModelFrame.RandomBlock], start: [Int], q: [Int],
+                       _ columns: inout [Int], _ values: inout [Double]) {
+        columns.removeAll(keepingCapacity: true); values.removeAll(keepingCapacity: true)
+        var at = 0
+        for k in 1..<blocks.count {
+            let base = start[k] + Int(blocks[k].group[r]) * q[k]
+            for a in 0..<q[k] { columns.append(base + a); values.append(blocks[k].z[a][r]) }
+            at = start[k] + blocks[k].levels.count * q[k]
+        }
+        for b in 0..<f.p { columns.append(at + b); values.append(f.x[b][r]) }
+        columns.append(at + f.p); values.append(f.y[r])
     }
 
     /// `other`'s structure with other sums (`refilled`).
