@@ -208,8 +208,11 @@ class TransferResult:
                  f"     AIC      BIC   logLik  {'REMLcrit' if f['reml'] else 'deviance'}",
                  f"{f['aic']:8.1f} {f['bic']:8.1f} {f['loglik']:8.1f} {f['deviance']:9.1f}", "",
                  "Random effects:", _text(self.random), "",
-                 f"Number of obs: {f['nobs']}, groups: " + "; ".join(f"{k}, {v}" for k, v in f["groups"].items()), "",
-                 "Fixed effects:", _text(self.fixed)]
+                 f"Number of obs: {f['nobs']}, groups: " + "; ".join(f"{k}, {v}" for k, v in f["groups"].items()), ""]
+        if "dispersion" in f:
+            lines += [f"Dispersion parameter for {f['family']} family (): {f['dispersion']:.4f} "
+                      f"(SE of its log {f['log_dispersion_se']:.4f})", ""]
+        lines += ["Fixed effects:", _text(self.fixed)]
         for table, title in ((self.variance, "Residual variance function:"), (self.scale, "Scale model (log residual SD):"),
                              (self.correlation, "Residual correlation:"), (self.scale_random, "Random scale effect:")):
             if len(table):

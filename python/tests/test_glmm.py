@@ -102,6 +102,6 @@ def test_negative_binomial_matches_glmmtmb_through_python_and_the_cli():
     assert cli["fit"]["loglik"] == fit.fit["loglik"] and cli["fit"]["dispersion"] == fit.fit["dispersion"]
     text = subprocess.run([os.path.join(ROOT, "dist", "bin", "lcstat"), "transfer", path, "--family", "nbinom2",
                            "--formula", r["formula"]], capture_output=True, text=True, check=True).stdout
-    assert "Dispersion parameter for nbinom2 family" in text
+    assert "Dispersion parameter for nbinom2 family" in text and "Dispersion parameter for nbinom2 family" in str(fit.summary())
     with pytest.raises(lcstat.LcstatError, match="nagq > 1"):
         lcstat.transfer(path, r["formula"], family="nbinom2", nagq=5, progress=False)

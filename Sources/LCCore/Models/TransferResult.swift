@@ -101,7 +101,8 @@ public struct TransferResult: Sendable {
         }
         if fit.scaleRandom != nil { notes += scaleRandom.notes }
         if let g = fit.generalized {
-            notes.append(g.nagq == 1 ? "maximum likelihood by the Laplace approximation at fully converged conditional modes (glmer with tolPwrss = 1e-12 and glmmTMB agree; glmer's default tolPwrss = 1e-7 can differ by about 1e-4 in logLik)"
+            notes.append(g.family.hasDispersion ? "maximum likelihood by the Laplace approximation with the exact Hessian in the random effects (observed information), as glmmTMB's; the size k estimated with the other parameters"
+                         : g.nagq == 1 ? "maximum likelihood by the Laplace approximation at fully converged conditional modes (glmer with tolPwrss = 1e-12 and glmmTMB agree; glmer's default tolPwrss = 1e-7 can differ by about 1e-4 in logLik)"
                                      : "maximum likelihood by adaptive Gauss-Hermite quadrature with \(g.nagq) nodes per level (glmer's nAGQ = \(g.nagq))")
             notes += g.notes
         }
