@@ -307,10 +307,11 @@ def transfer(data, formula: str, *, reml: bool = True, weights: str | None = Non
 
     ``family="binomial"`` (a 0/1 or two-level response, the first level failure; or
     ``cbind(successes, failures) ~ ...``; or a proportion with ``weights=`` the trials) or
-    ``"poisson"`` (counts; ``offset(log(exposure))`` for exposure) fits a generalized linear mixed
+    ``"poisson"`` (counts; ``offset(log(exposure))`` for exposure) or ``"nbinom2"`` (overdispersed
+    counts, Var = μ + μ²/k as glmmTMB's ``nbinom2``: ``fit["dispersion"]`` is k) fits a generalized linear mixed
     model as glmer does: the Laplace approximation (``nagq=1``, the default) or, for one grouping
     factor with a random intercept, adaptive Gauss-Hermite quadrature (``nagq`` up to 25); ``link``
-    ``"logit"`` (default), ``"probit"`` or ``"cloglog"`` for binomial, ``"log"`` for poisson.
+    ``"logit"`` (default), ``"probit"`` or ``"cloglog"`` for binomial, ``"log"`` for poisson and nbinom2.
     ``fixed`` then has ``z`` instead of ``t`` and no ``df``; ``fitted()`` and ``predict()`` give
     probabilities or means (``fit``) and the linear predictor (``link``); R² and the ICC are on
     the latent scale (Nakagawa et al. 2017).
