@@ -60,6 +60,23 @@ struct MixedModelReferenceTests {
         #expect(m4 == nil, "\(name) BLUPs: \(m4 ?? "")")
     }
 
+    /// A response constant within each level of the grouping factor has no residual variance: the
+    /// likelihood has no maximum (lme4 stops with an error), and the result says so in a note.
+    @Test func aResponseTheGroupsReproduceIsNamed() throws {
+        var random = BlockedCrossProductsTests.Uniform(state: 7)
+        var text = "y,x,g\n"
+        for g in 0..<20 {
+            let level = random.next() * 4
+            for _ in 0..<5 { text += "\(level),\(random.next()),g\(g)\n" }
+        }
+        let data = try CSVReader.parse(bytes: Array(text.utf8))
+        let result = try Transfer.run(data, formula: "y ~ x + (1 | g)")
+        #expect(result.summary.notes.contains { $0.hasPrefix("the residual SD is numerically zero") })
+        // an ordinary fit has no such note
+        let ordinary = try Transfer.run(try Reference.load("univbct").data, formula: "JSAT ~ TIME + (1 | SUBNUM)")
+        #expect(!ordinary.summary.notes.contains { $0.hasPrefix("the residual SD is numerically zero") })
+    }
+
     @Test func badModelsAreErrors() throws {
         let ref = try Reference.load("univbct")
         let cases = ["JSAT ~ TIME + (1 | nothere)", "JSAT ~ TIME + TIME2 + (1 | SUBNUM)", "JSAT ~ TIME"]

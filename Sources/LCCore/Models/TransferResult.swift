@@ -94,6 +94,9 @@ public struct TransferResult: Sendable {
         var notes: [String] = []
         if fit.singular { notes.append("singular fit: a variance is at zero or a correlation at ±1") }
         if !fit.converged { notes.append("the optimiser did not converge") }
+        if fit.generalized == nil, fit.residual.isEmpty, fit.sigma < 1e-5 * SampleStatistics.variance(fit.frame.y).squareRoot() {
+            notes.append("the residual SD is numerically zero (\(rNumberText(fit.sigma))): the random effects reproduce the response (is it constant within a grouping factor?), so the likelihood has no maximum; lme4 stops with 'Downdated VtV is not positive definite'")
+        }
         if fit.frame.droppedRows > 0 { notes.append("\(fit.frame.droppedRows) rows with a missing model variable were left out") }
         if let c = fit.correlation {
             notes.append("residual correlation \(c.structure) within \(c.structure.group), as nlme's \(c.structure.nlmeName)")
