@@ -74,9 +74,9 @@ struct ResidualEngines {
     private let weighted: WeightedParts?
     private let whitened: CorrelationParts?
     private let scaled: (parts: CellParts, values: [[Double]], counts: [Double])?
-    /// The scale's engines of the last few η: a gradient's differences in θ (and a Hessian's in θ
-    /// and log σ) share one η, so each combines the cell sums once.
-    private let recentScaled = RecentCache<ProfiledDeviance>(capacity: 4)
+    /// The parts' engines of the last few ψ: a gradient's or a Hessian's differences in θ (and
+    /// log σ) share one ψ, so its parts are combined once.
+    private let recent = RecentCache<ProfiledDeviance>(capacity: 4)
 
     init(_ model: ResidualModel, frame: ModelFrame, base: ProfiledDeviance, build: @escaping (ModelFrame) -> ProfiledDeviance,
          segments: (ModelFrame) -> [RowSumSegment]) throws {
@@ -97,12 +97,12 @@ struct ResidualEngines {
             // a cell with scale columns w has weight exp(−2w'η); −2 Σᵢ log wᵢ = 2 Σ_cells count·w'η
             let linear = scaled.values.map { w in zip(w, eta).reduce(0) { $0 + $1.0 * $1.1 } }
             let jacobian = 2 * zip(linear, scaled.counts).reduce(0) { $0 + $1.0 * $1.1 }
-            return recentScaled.value(for: eta) { scaled.parts.engine(linear.map { exp(-2 * $0) }) }.map { ($0, jacobian) }
+            return recent.value(for: psi) { scaled.parts.engine(linear.map { exp(-2 * $0) }) }.map { ($0, jacobian) }
         }
         if !exact, let whitened, let c, let det = model.correlation?.logDeterminant(c) {
-            return whitened.engine(c).map { ($0, det) }
+            return recent.value(for: psi) { whitened.engine(c) }.map { ($0, det) }
         }
-        if !exact, let weighted, let variance = model.variance, let e = weighted.engine(v, variance) {
+        if !exact, let weighted, let variance = model.variance, let e = recent.value(for: psi, make: { weighted.engine(v, variance) }) {
             return (e, weighted.jacobian(v, variance))
         }
         return model.working(frame, psi).map { (build($0.frame), $0.jacobian) }
