@@ -91,8 +91,9 @@ struct GeneralizedProblem {
         return frame.replacingResponse(z).weighted(by: w.map { $0.squareRoot() })
     }
 
-    /// The working weights wᵢ = priorᵢ (dμ/dη)²/V(μ) at η: with σ = 1 the fit's `rowWeights`, so that
-    /// the conditional variances Λ(Λ'Z'WZΛ + I)⁻¹Λ' are glmer's `condVar`.
+    /// The working weights wᵢ = priorᵢ (dμ/dη)²/V(μ) at η (NB2: the observed information,
+    /// `Family.working`): with σ = 1 the fit's `rowWeights`, so that the conditional variances
+    /// Λ(Λ'Z'WZΛ + I)⁻¹Λ' are glmer's `condVar`.
     func workingWeights(_ eta: [Double], mu: [Double]? = nil) -> [Double] { weightsAndResidual(eta, fixedPart: offset, mu: mu).weights }
 
     /// offset + Xβ on every row.
@@ -105,7 +106,8 @@ struct GeneralizedProblem {
     }
 
     /// The working weights and the working residual rᵢ = ηᵢ − (offset + Xβ)ᵢ + (yᵢ − μᵢ)/(dμ/dη)
-    /// (the working response less the fixed part) at η; `mu`, when given, is g⁻¹(η) already.
+    /// (the working response less the fixed part; NB2: its Newton step, `Family.working`) at η;
+    /// `mu`, when given, is g⁻¹(η) already.
     func weightsAndResidual(_ eta: [Double], fixedPart xb: [Double], mu known: [Double]? = nil) -> (weights: [Double], residual: [Double]) {
         var w = [Double](repeating: 0, count: n), r = w
         w.withUnsafeMutableBufferPointer { w in
