@@ -105,28 +105,36 @@ struct Profile {
     /// The (low, high) limits of variance parameter `k`.
     func varianceInterval(_ k: Int, z: Double) -> (Double, Double) {
         let v0 = parameters.map(\.value)
-        let others = v0.indices.filter { $0 != k }
-        let lower = others.map { bounds(parameters[$0]).0 }, upper = others.map { bounds(parameters[$0]).1 }
-        var start = others.map { v0[$0] }
+        let step = parameters[k].kind == .corr ? 0.2 : 0.25 * max(abs(v0[k]), 0.05 * fit.sigma)
+        return Profile.interval(k, of: v0, bounds: parameters.map(bounds), base: base, step: step, z: z, deviance)
+    }
+
+    /// The (low, high) limits of coordinate k of `estimates` for a deviance over all of them:
+    /// ζ(x) with coordinate k held at x and every other one optimised within its bounds, each
+    /// optimisation warm-started from the last point's optimum (on each side from the estimates).
+    static func interval(_ k: Int, of estimates: [Double], bounds: [(Double, Double)], base: Double, step: Double, z: Double,
+                         _ deviance: ([Double]) -> Double) -> (Double, Double) {
+        let others = estimates.indices.filter { $0 != k }
+        let lower = others.map { bounds[$0].0 }, upper = others.map { bounds[$0].1 }
+        var start = others.map { estimates[$0] }
         func zeta(_ x: Double) -> Double {
-            let criterion = { (rest: [Double]) -> Double in
-                var v = v0
-                for (i, o) in others.enumerated() { v[o] = rest[i] }
-                v[k] = x
-                return deviance(v)
+            func criterion(_ rest: [Double]) -> Double {
+                var w = estimates
+                for (i, o) in others.enumerated() { w[o] = rest[i] }
+                w[k] = x
+                return deviance(w)
             }
             let r = others.isEmpty ? (x: [], evaluations: 1, converged: true)
                 : LinearMixedModel.optimize(criterion, from: start, lower: lower, upper: upper, initialStep: 0.1, warm: true)
             let value = criterion(r.x)
             if value.isFinite { start = r.x }
-            return (x >= v0[k] ? 1 : -1) * max(0, value - base).squareRoot()
+            return (x >= estimates[k] ? 1 : -1) * max(0, value - base).squareRoot()
         }
-        let (lo, hi) = bounds(parameters[k])
-        let step = parameters[k].kind == .corr ? 0.2 : 0.25 * max(abs(v0[k]), 0.05 * fit.sigma)
-        start = others.map { v0[$0] }
-        let low = Profile.limit(from: v0[k], direction: -1, step: step, bound: lo, target: z, zeta)
-        start = others.map { v0[$0] }
-        let high = Profile.limit(from: v0[k], direction: 1, step: step, bound: hi, target: z, zeta)
+        let (lo, hi) = bounds[k]
+        start = others.map { estimates[$0] }
+        let low = limit(from: estimates[k], direction: -1, step: step, bound: lo, target: z, zeta)
+        start = others.map { estimates[$0] }
+        let high = limit(from: estimates[k], direction: 1, step: step, bound: hi, target: z, zeta)
         return (low, high)
     }
 

@@ -54,30 +54,10 @@ struct GeneralizedProfile {
 
     /// The (low, high) limits of parameter k (an index into `parameters`).
     func interval(_ k: Int, z: Double) -> (Double, Double) {
-        let others = estimates.indices.filter { $0 != k }
-        let lower = others.map { bounds($0).0 }, upper = others.map { bounds($0).1 }
-        var start = others.map { estimates[$0] }
-        func zeta(_ x: Double) -> Double {
-            let criterion = { (rest: [Double]) -> Double in
-                var w = estimates
-                for (i, o) in others.enumerated() { w[o] = rest[i] }
-                w[k] = x
-                return deviance(w)
-            }
-            let r = LinearMixedModel.optimize(criterion, from: start, lower: lower, upper: upper, initialStep: 0.1, warm: true)
-            let value = criterion(r.x)
-            if value.isFinite { start = r.x }
-            return (x >= estimates[k] ? 1 : -1) * max(0, value - base).squareRoot()
-        }
-        let (lo, hi) = bounds(k)
         let se = parameters[k].kind == .fixed ? fit.standardErrors[parameters[k].a] : .nan
         let step = parameters[k].kind == .corr ? 0.2
             : parameters[k].kind == .fixed ? (se.isFinite && se > 0 ? se : 0.1 * max(abs(estimates[k]), 1))
             : 0.25 * max(abs(estimates[k]), 0.05)
-        start = others.map { estimates[$0] }
-        let low = Profile.limit(from: estimates[k], direction: -1, step: step, bound: lo, target: z, zeta)
-        start = others.map { estimates[$0] }
-        let high = Profile.limit(from: estimates[k], direction: 1, step: step, bound: hi, target: z, zeta)
-        return (low, high)
+        return Profile.interval(k, of: estimates, bounds: estimates.indices.map(bounds), base: base, step: step, z: z, deviance)
     }
 }
