@@ -16,7 +16,8 @@ struct GeneralizedDeviance {
     let layout: ThetaLayout
     /// Per engine factor, the original random terms merged into it.
     let members: [[Int]]
-    var thetaCount: Int { layout.lowerAndStart.lower.count }
+    /// Free θ's count (read at every evaluation, so kept rather than recounted from the layout).
+    let thetaCount: Int
     /// Whether x ends with log k.
     var dispersed: Bool { problem.family.hasDispersion }
 
@@ -25,6 +26,7 @@ struct GeneralizedDeviance {
         let order = frame.random.indices.sorted { frame.random[$0].levels.count > frame.random[$1].levels.count }
         self.members = members
         layout = ThetaLayout(memberSizes: order.map { b in members[b].map { original.random[$0].z.count } })
+        thetaCount = layout.lowerAndStart.lower.count
         problem = GeneralizedProblem(frame, order: order, family: family, link: link)
         pirls = PenalizedIRLS(problem: problem)
         quadrature = nagq > 1 ? GeneralizedQuadrature(problem, count: nagq) : nil
