@@ -188,7 +188,8 @@ public enum LinearMixedModel {
             let q = search.minimize(from: start, criterion)
             result = (layout.canonical(Array(q.x[..<thetaCount])) + Array(q.x[thetaCount...]), q.evaluations, q.converged)
         } else {
-            result = optimize(criterion, from: start, lower: lower, concurrent: concurrent, looseSimplex: residual.isEmpty)
+            result = optimize(criterion, from: start, lower: lower, concurrent: concurrent, looseSimplex: residual.isEmpty,
+                              model: residual.isEmpty ? { layout.canonical($0) } : nil)
         }
         try Monitor.check()         // a cancelled call stops the simplex early; it is not a fit
         guard let (final, jacobian, theta) = state(result.x, exact: true), let at = final.evaluate(theta, reml: reml) else {
@@ -297,8 +298,11 @@ public enum LinearMixedModel {
         }
     }
 
-    /// A loose simplex phase, then Newton steps on finite differences to full precision;
-    /// on a bound, or where Newton cannot help or runs out of steps, the simplex finishes the job.
+    /// A loose simplex phase (or with `model`, the model-based search of `modelSearch`, `model`
+    /// mapping its result to canonical signs), then Newton steps on finite differences to full
+    /// precision; on a bound, or where Newton cannot help or runs out of steps, the simplex
+    /// finishes the job (not after a converged model search that Newton cannot improve: that is
+    /// the optimum to the criterion's rounding).
     /// `upper` defaults to no bound; `initialStep` is the simplex's first step, relative (smaller
     /// when the start is already close, as in the warm starts of a profile).
     /// `concurrent`: the criterion may be called from several threads at once (the Newton steps'
@@ -306,7 +310,8 @@ public enum LinearMixedModel {
     /// to the (then cheap) Newton steps earlier.
     static func optimize(_ criterion: ([Double]) -> Double, from start: [Double], lower: [Double], upper: [Double]? = nil,
                          initialStep: Double = 0.5, warm: Bool = false, concurrent: Bool = false,
-                         looseSimplex: Bool = false) -> (x: [Double], evaluations: Int, converged: Bool) {
+                         looseSimplex: Bool = false, model: (([Double]) -> [Double])? = nil)
+        -> (x: [Double], evaluations: Int, converged: Bool) {
         if warm {
             // from a start next to the optimum (a profile's previous point), Newton steps alone
             let upperBounds = upper ?? [Double](repeating: .infinity, count: lower.count)
@@ -323,13 +328,20 @@ public enum LinearMixedModel {
         optimizer.pointTolerance = 1e-3
         optimizer.initialStep = initialStep
         optimizer.maxRestarts = 0
-        let simplex = optimizer.minimize(from: start, criterion)
+        // the model-based search where asked; the simplex (from where the search ended) where it
+        // did not converge or ended next to a bound
+        let search = model.map { modelSearch(criterion, from: start, lower: lower, canonical: $0) }
+        let searched = search.flatMap { $0.converged ? $0 : nil }
+        let simplex = searched ?? {
+            let r = optimizer.minimize(from: search?.x ?? start, criterion)
+            return NelderMead.Result(x: r.x, value: r.value, evaluations: r.evaluations + (search?.evaluations ?? 0), converged: r.converged)
+        }()
         var polish = NewtonPolish(lower: lower, upper: optimizer.upper)
         polish.concurrent = concurrent
         let newton = polish.steps(simplex.x, value: simplex.value, criterion)
         var result = (x: newton.x, evaluations: simplex.evaluations + newton.evaluations, converged: simplex.converged)
         if newton.x.indices.contains(where: { newton.x[$0] == lower[$0] || newton.x[$0] == optimizer.upper[$0] })
-            || newton.value >= simplex.value || newton.stoppedAtStepLimit {
+            || (newton.value >= simplex.value && searched == nil) || newton.stoppedAtStepLimit {
             var fine = optimizer
             fine.initialStep = 0.05
             fine.tolerance = 1e-11
@@ -339,6 +351,28 @@ public enum LinearMixedModel {
             result = (r.x, result.evaluations + r.evaluations, r.converged)
         }
         return result
+    }
+
+    /// The model-based search (`ModelTrustRegion`) over θ with the entries bounded at zero (the
+    /// diagonal of each Λ block) on the log scale, where the criterion, like log(1 + nθ²), is far
+    /// closer to a quadratic than in θ (and the bound disappears); `canonical` maps the result to
+    /// the layout's signs. Not converged where it did not converge or ends near a bound (a
+    /// variance near zero, at −∞ on the log scale), and from a start it cannot take (zero on the
+    /// diagonal, other bounds): the simplex then goes on from its result.
+    static func modelSearch(_ criterion: ([Double]) -> Double, from start: [Double], lower: [Double],
+                            canonical: ([Double]) -> [Double]) -> NelderMead.Result {
+        let logged = lower.map { $0 == 0 }
+        guard zip(start, logged).allSatisfy({ $0 > 0 || !$1 }), lower.allSatisfy({ $0 == 0 || $0 == -.infinity }) else {
+            return NelderMead.Result(x: start, value: criterion(start), evaluations: 1, converged: false)
+        }
+        func theta(_ z: [Double]) -> [Double] { z.indices.map { logged[$0] ? exp(z[$0]) : z[$0] } }
+        var search = ModelTrustRegion()
+        search.initialRadius = 0.1
+        search.finalRadius = 1e-3        // then Newton steps: finer models meet the criterion's rounding
+        let r = search.minimize(from: start.indices.map { logged[$0] ? log(start[$0]) : start[$0] }) { criterion(theta($0)) }
+        let x = canonical(theta(r.x))
+        let inside = zip(x, logged).allSatisfy { !$1 || $0 > 1e-4 }
+        return NelderMead.Result(x: x, value: r.value, evaluations: r.evaluations, converged: r.converged && inside)
     }
 
     /// H⁻¹ of a criterion at its minimum, by central differences with steps 10⁻³·max(|x|, 0.1);

@@ -10,8 +10,10 @@ import Glibc
 /// −2ℓ(φ) (not profiled: d = log|L|² + r²/σ² + n log 2πσ² [+ log|R_X|² − p log 2πσ² for REML])
 /// and ∂Vβ/∂φᵢ the derivatives of Var(β̂) = σ²(R_X'R_X)⁻¹ in φ (lmerTest's `Jac_list`). The σ
 /// derivatives are exact (σ enters in closed form); the θ derivatives are
-/// central differences refined by Richardson extrapolation with numDeriv's
-/// step sizes, so the numbers follow lmerTest's to its numerical accuracy.
+/// central differences refined by Richardson extrapolation: the Hessian with numDeriv's
+/// steps, so the numbers follow lmerTest's to its numerical accuracy, and the Jacobian from
+/// the same points (numDeriv's `jacobian` takes smaller steps of its own; both are accurate far
+/// beyond the digits a df carries, and one set of points halves the evaluations).
 struct Satterthwaite: Sendable {
     /// Var(β̂) at the estimate.
     let vcov: Matrix
@@ -46,20 +48,15 @@ struct Satterthwaite: Sendable {
         let p = center.beta.count
         let m = Double(reml ? n - p : n)
         let s2 = sigma * sigma
-        func deviance(_ t: [Double]) -> Double {
-            guard let e = engine.evaluate(t, reml: reml) else { return .nan }
-            let logDets = e.criterion - m * (1 + log(2 * Double.pi * e.r2 / m))
-            return logDets + e.r2 / s2
-        }
-        /// r² and the upper triangle of (R_X'R_X)⁻¹ at θ.
+        /// The deviance at σ, r² and the upper triangle of (R_X'R_X)⁻¹ at θ.
         let pairs = (0..<p).flatMap { i in (i..<p).map { (i, $0) } }
-        func pieces(_ t: [Double]) -> [Double] {
-            guard let e = engine.evaluate(t, reml: reml) else { return [] }
-            return [e.r2] + pairs.map { e.xtxInverse[$0.0, $0.1] }
+        func values(_ t: [Double]) -> [Double] {
+            guard let e = engine.evaluate(t, reml: reml) else { return [Double](repeating: .nan, count: pairs.count + 2) }
+            let logDets = e.criterion - m * (1 + log(2 * Double.pi * e.r2 / m))
+            return [logDets + e.r2 / s2, e.r2] + pairs.map { e.xtxInverse[$0.0, $0.1] }
         }
-        let k = theta.count, concurrent = engine.evaluatesConcurrently
-        let hTheta = Satterthwaite.hessian(deviance, at: theta, concurrent: concurrent)
-        let jac = Satterthwaite.jacobian(pieces, at: theta, outputs: pairs.count + 1, concurrent: concurrent)     // rows: r², then each entry
+        let k = theta.count
+        let (hTheta, jac) = Satterthwaite.derivatives(values, at: theta, concurrent: engine.evaluatesConcurrently)
         var h = Matrix(rows: k + 1, cols: k + 1)
         for i in 0..<k { for j in 0..<k { h[i, j] = hTheta[i, j] } }
         for i in 0..<k {
@@ -81,9 +78,6 @@ struct Satterthwaite: Sendable {
         self.jacobians = jacobians
     }
 
-    /// Step for the Jacobian (numDeriv's default: 1e-4·|x|, plus 1e-4 at zero).
-    private static func step(_ x: Double) -> Double { abs(1e-4 * x) + (abs(x) < zeroTolerance ? 1e-4 : 0) }
-
     /// Richardson extrapolation over `levels` values D(h), D(h/2), … (numDeriv's method
     /// "Richardson", r = 4, v = 2): each level removes the next even power of h.
     private static func extrapolate(_ a: [Double]) -> Double {
@@ -102,13 +96,15 @@ struct Satterthwaite: Sendable {
         return y
     }
 
-    /// The Hessian as numDeriv's `genD` computes it (and so lmerTest): steps of
-    /// 10% of each parameter (1e-4 at zero), four halvings, Richardson
-    /// extrapolation; the diagonal first, then each off-diagonal entry from a joint
-    /// step corrected by the diagonal. Large steps keep rounding error out of the
-    /// second differences of a deviance in the thousands. The points are evaluated
-    /// together (in parallel when `concurrent`), then combined.
-    static func hessian(_ f: ([Double]) -> Double, at x: [Double], concurrent: Bool = false) -> Matrix {
+    /// The Hessian of f₀ as numDeriv's `genD` computes it (and so lmerTest): steps of 10% of
+    /// each parameter (1e-4 at zero), four halvings, Richardson extrapolation; the diagonal
+    /// first, then each off-diagonal entry from a joint step corrected by the diagonal. Large
+    /// steps keep rounding error out of the second differences of a deviance in the thousands.
+    /// The Jacobian of f₁, f₂, … comes from the diagonal's points: central differences at the
+    /// same steps, extrapolated alike. The points are evaluated together (in parallel when
+    /// `concurrent`), then combined.
+    static func derivatives(_ f: ([Double]) -> [Double], at x: [Double], concurrent: Bool = false)
+        -> (hessian: Matrix, jacobian: [[Double]]) {
         let m = x.count, levels = 4
         let h0 = x.map { abs(0.1 * $0) + (abs($0) < zeroTolerance ? 1e-4 : 0) }
         func h(_ i: Int, _ level: Int) -> Double { h0[i] / pow(2, Double(level)) }
@@ -121,14 +117,20 @@ struct Satterthwaite: Sendable {
             }
         }
         let v = FiniteDifferences.values(f, at: points, concurrent: concurrent), f0 = v[0]
+        let outputs = f0.count - 1
         var next = 1
-        func pair() -> (Double, Double) { defer { next += 2 }; return (v[next], v[next + 1]) }
+        func pair() -> ([Double], [Double]) { defer { next += 2 }; return (v[next], v[next + 1]) }
         var out = Matrix(rows: m, cols: m)
+        var jacobian = [[Double]](repeating: [Double](repeating: 0, count: m), count: outputs)
         for i in 0..<m {
-            out[i, i] = extrapolate((0..<levels).map { k in
-                let (up, down) = pair()
-                return (up - 2 * f0 + down) / (h(i, k) * h(i, k))
-            })
+            var second: [Double] = [], first: [[Double]] = []
+            for k in 0..<levels {
+                let (up, down) = pair(), step = h(i, k)
+                second.append((up[0] - 2 * f0[0] + down[0]) / (step * step))
+                first.append((0..<outputs).map { (up[$0 + 1] - down[$0 + 1]) / (2 * step) })
+            }
+            out[i, i] = extrapolate(second)
+            for o in 0..<outputs { jacobian[o][i] = extrapolate(first.map { $0[o] }) }
         }
         for i in 0..<m {
             for j in 0..<i {
@@ -136,35 +138,14 @@ struct Satterthwaite: Sendable {
                 out[i, j] = extrapolate((0..<levels).map { k in
                     let (hi, hj) = (h(i, k), h(j, k))
                     let (up, down) = pair()
-                    return (up - 2 * f0 + down - di * hi * hi - dj * hj * hj) / (2 * hi * hj)
+                    return (up[0] - 2 * f0[0] + down[0] - di * hi * hi - dj * hj * hj) / (2 * hi * hj)
                 })
                 out[j, i] = out[i, j]
             }
         }
-        return out
+        return (out, jacobian)
     }
 
     /// numDeriv's `zero.tol`: below it a parameter counts as zero.
     private static let zeroTolerance = (Double.ulpOfOne / 7e-7).squareRoot()
-
-    /// ∂f_k/∂x_i, as rows k: central differences at steps h, h/2, h/4, h/8, Richardson
-    /// extrapolated as numDeriv's `jacobian` (fewer levels leave an error that shows in the df
-    /// of a poorly determined coefficient: 1e-3 of it in a model with large intercept variance).
-    static func jacobian(_ f: ([Double]) -> [Double], at x: [Double], outputs: Int, concurrent: Bool = false) -> [[Double]] {
-        let levels = 4
-        func h(_ i: Int, _ level: Int) -> Double { step(x[i]) / pow(2, Double(level)) }
-        var points: [[Double]] = []
-        for i in x.indices { for k in 0..<levels { points += [shifted(x, [(i, h(i, k))]), shifted(x, [(i, -h(i, k))])] } }
-        let v = FiniteDifferences.values(f, at: points, concurrent: concurrent)
-        var out = [[Double]](repeating: [Double](repeating: 0, count: x.count), count: outputs)
-        for i in x.indices {
-            let differences = (0..<levels).map { k -> [Double] in
-                let (up, down) = (v[2 * (i * levels + k)], v[2 * (i * levels + k) + 1])
-                guard up.count == outputs, down.count == outputs else { return [Double](repeating: .nan, count: outputs) }
-                return zip(up, down).map { ($0 - $1) / (2 * h(i, k)) }
-            }
-            for o in 0..<outputs { out[o][i] = extrapolate(differences.map { $0[o] }) }
-        }
-        return out
-    }
 }
