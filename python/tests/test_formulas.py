@@ -57,7 +57,10 @@ def test_coding_and_fit_match_r(name):
     close([fit.fit["loglik"]], [ref["logLik"]], 1e-5)
     r2 = fit.r2()
     assert list(r2.index) == ["marginal", "conditional"]
-    close([r2["marginal"]], [ref["r2_johnson"]["marginal"]], max(tol, 1e-5)) if ref["r2_johnson"]["marginal"] else None
+    # the scaled cake power model's criterion is flat in θ: lcstat's and lme4's optima lie 4e-5
+    # apart, and its R² 1.2e-5 (FormulaReferenceTests.r2Tolerance says why)
+    r2_tol = 3e-5 if name == "cake_power_scaled" else 1e-5
+    close([r2["marginal"]], [ref["r2_johnson"]["marginal"]], max(tol, r2_tol)) if ref["r2_johnson"]["marginal"] else None
     assert fit.fit["r2_marginal"] == r2["marginal"]
 
 
