@@ -4,9 +4,10 @@
 /// within a radius Δ of the best point, one new point replaces an old one, and the resolution ρ
 /// (the least radius) falls by stages to `finalRadius`.
 ///
-/// The model interpolates the values at p points (all (n+1)(n+2)/2 a quadratic has, for n ≤ 6;
-/// 2n + 1 above), with the least Frobenius norm of its Hessian where p is smaller (Powell 2004,
-/// *Math. Program.* 100): in coordinates s = (x − x_best)/Δ it solves
+/// The model interpolates the values at the (n+1)(n+2)/2 points a quadratic has (so it suits
+/// a few parameters: its cost per step grows as n⁶; the least-Frobenius-norm models of fewer
+/// points, Powell 2004, *Math. Program.* 100, need his least-change updates to work well, which
+/// this does not have). In coordinates s = (x − x_best)/Δ it solves
 ///
 ///     [A  L] [λ]   [f]      A_kl = ¼(s_k·s_l)²,  L_k = (1, s_k'),
 ///     [L' 0] [c] = [0],     m(s) = c₀ + c'(s) + ½ s'(½ Σ λ_k s_k s_k')s,
@@ -28,9 +29,8 @@ struct ModelTrustRegion {
     struct Result { let x: [Double]; let value: Double; let evaluations: Int; let converged: Bool }
 
     func minimize(from start: [Double], _ f: ([Double]) -> Double) -> Result {
-        let n = start.count
         var rho = initialRadius, delta = initialRadius
-        var points = Self.initialDesign(start, radius: rho, full: n <= 6)
+        var points = Self.initialDesign(start, radius: rho)
         var fs = points.map(f)
         var evaluations = points.count
         var converged = false
@@ -89,21 +89,19 @@ struct ModelTrustRegion {
         return rho / 10
     }
 
-    /// x₀; x₀ ± ρeᵢ; and, for a full quadratic, x₀ + ρ(eᵢ + eⱼ), i < j.
-    static func initialDesign(_ x0: [Double], radius rho: Double, full: Bool) -> [[Double]] {
+    /// x₀; x₀ ± ρeᵢ; x₀ + ρ(eᵢ + eⱼ), i < j: the (n+1)(n+2)/2 points of a full quadratic.
+    static func initialDesign(_ x0: [Double], radius rho: Double) -> [[Double]] {
         var points = [x0]
         for i in x0.indices {
             var a = x0, b = x0
             a[i] += rho; b[i] -= rho
             points += [a, b]
         }
-        if full {
-            for i in x0.indices {
-                for j in 0..<i {
-                    var a = x0
-                    a[i] += rho; a[j] += rho
-                    points.append(a)
-                }
+        for i in x0.indices {
+            for j in 0..<i {
+                var a = x0
+                a[i] += rho; a[j] += rho
+                points.append(a)
             }
         }
         return points

@@ -353,16 +353,20 @@ public enum LinearMixedModel {
         return result
     }
 
+    /// The most parameters for the model-based search (its models of 66 points at 10); above, the simplex.
+    static let maxModelParameters = 10
+
     /// The model-based search (`ModelTrustRegion`) over θ with the entries bounded at zero (the
     /// diagonal of each Λ block) on the log scale, where the criterion, like log(1 + nθ²), is far
     /// closer to a quadratic than in θ (and the bound disappears); `canonical` maps the result to
     /// the layout's signs. Not converged where it did not converge or ends near a bound (a
     /// variance near zero, at −∞ on the log scale), and from a start it cannot take (zero on the
-    /// diagonal, other bounds): the simplex then goes on from its result.
+    /// diagonal, other bounds, more than `maxModelParameters`): the simplex then goes on from its result.
     static func modelSearch(_ criterion: ([Double]) -> Double, from start: [Double], lower: [Double],
                             canonical: ([Double]) -> [Double]) -> NelderMead.Result {
         let logged = lower.map { $0 == 0 }
-        guard zip(start, logged).allSatisfy({ $0 > 0 || !$1 }), lower.allSatisfy({ $0 == 0 || $0 == -.infinity }) else {
+        guard start.count <= maxModelParameters, zip(start, logged).allSatisfy({ $0 > 0 || !$1 }),
+              lower.allSatisfy({ $0 == 0 || $0 == -.infinity }) else {
             return NelderMead.Result(x: start, value: criterion(start), evaluations: 1, converged: false)
         }
         func theta(_ z: [Double]) -> [Double] { z.indices.map { logged[$0] ? exp(z[$0]) : z[$0] } }
