@@ -371,7 +371,7 @@ public enum LinearMixedModel {
         }
         func theta(_ z: [Double]) -> [Double] { z.indices.map { logged[$0] ? exp(z[$0]) : z[$0] } }
         var search = ModelTrustRegion()
-        search.initialRadius = 0.1
+        search.initialRadius = 0.2
         search.finalRadius = 1e-3        // then Newton steps: finer models meet the criterion's rounding
         let r = search.minimize(from: start.indices.map { logged[$0] ? log(start[$0]) : start[$0] }) { criterion(theta($0)) }
         let x = canonical(theta(r.x))
