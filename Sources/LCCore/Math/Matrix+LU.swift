@@ -11,13 +11,13 @@ extension Matrix {
         guard largest > 0, largest.isFinite else { return nil }
         for k in 0..<n {
             var pivot = k
-            for i in (k + 1)..<Swift.max(n, k + 1) where abs(a[i, k]) > abs(a[pivot, k]) { pivot = i }
+            for i in (k + 1)..<n where abs(a[i, k]) > abs(a[pivot, k]) { pivot = i }
             guard abs(a[pivot, k]) > relativeTolerance * largest else { return nil }
             if pivot != k {
                 for j in 0..<n { (a[k, j], a[pivot, j]) = (a[pivot, j], a[k, j]) }
                 for j in 0..<x.cols { (x[k, j], x[pivot, j]) = (x[pivot, j], x[k, j]) }
             }
-            for i in (k + 1)..<Swift.max(n, k + 1) {
+            for i in (k + 1)..<n {
                 let factor = a[i, k] / a[k, k]
                 guard factor != 0 else { continue }
                 for j in k..<n { a[i, j] -= factor * a[k, j] }
@@ -27,7 +27,7 @@ extension Matrix {
         for k in stride(from: n - 1, through: 0, by: -1) {
             for j in 0..<x.cols {
                 var s = x[k, j]
-                for i in (k + 1)..<Swift.max(n, k + 1) { s -= a[k, i] * x[i, j] }
+                for i in (k + 1)..<n { s -= a[k, i] * x[i, j] }
                 x[k, j] = s / a[k, k]
             }
         }

@@ -35,13 +35,12 @@ struct ModelTrustRegion {
         var evaluations = points.count
         var converged = false
         func best() -> Int { fs.indices.min { fs[$0] < fs[$1] } ?? 0 }
-        func distance(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot() }
         /// Replaces point j by x (value fx).
         func replace(_ j: Int, _ x: [Double], _ fx: Double) { points[j] = x; fs[j] = fx }
         /// The farthest point from the best, if farther than `limit`.
         func farthest(from b: Int, beyond limit: Double) -> Int? {
-            let j = points.indices.max { distance(points[$0], points[b]) < distance(points[$1], points[b]) } ?? b
-            return j != b && distance(points[j], points[b]) > limit ? j : nil
+            let j = points.indices.max { points[$0].squaredDistance(to: points[b]) < points[$1].squaredDistance(to: points[b]) } ?? b
+            return j != b && points[j].squaredDistance(to: points[b]) > limit * limit ? j : nil
         }
         while evaluations < maxEvaluations && !Monitor.isCancelled {
             let b = best()
@@ -67,7 +66,7 @@ struct ModelTrustRegion {
             if ratio <= 0.1 { delta = length / 2 } else if ratio <= 0.7 { delta = Swift.max(delta / 2, length) } else { delta = Swift.max(delta / 2, 2 * length) }
             if delta <= 1.5 * rho { delta = rho }
             if fx.isFinite {
-                let j = model.dropped(for: s, better: fx < fb, best: b, keep: far, points: points)
+                let j = model.dropped(for: s, better: fx < fb, best: b, keep: far)
                 replace(j, x, fx)
             }
             if short || ratio <= 0.1, farthest(from: best(), beyond: 2 * rho) == nil, length <= 2 * rho {
@@ -116,16 +115,15 @@ struct ModelTrustRegion {
         let lambda = eigen.values, v = eigen.vectors
         let gt = (0..<n).map { k in (0..<n).reduce(0) { $0 + v[$1, k] * g[$1] } }
         func step(_ mu: Double) -> [Double] { (0..<n).map { k in lambda[k] + mu > 0 ? -gt[k] / (lambda[k] + mu) : 0 } }
-        func norm(_ t: [Double]) -> Double { t.reduce(0) { $0 + $1 * $1 }.squareRoot() }
         let least = lambda.min() ?? 0
         var t: [Double]
-        if least > 0, norm(step(0)) <= 1 {
+        if least > 0, step(0).norm <= 1 {
             t = step(0)
         } else {
             // ‖s(μ)‖ falls with μ: bisect on μ above max(0, −λ_min) for ‖s‖ = 1
-            var lo = Swift.max(0, -least), hi = lo + norm(g) + 1
-            while norm(step(hi)) > 1 { hi *= 2 }
-            if norm(step(lo + 1e-14 * (1 + abs(lo)))) < 1 {
+            var lo = Swift.max(0, -least), hi = lo + g.norm + 1
+            while step(hi).norm > 1 { hi *= 2 }
+            if step(lo + 1e-14 * (1 + abs(lo))).norm < 1 {
                 // the hard case: the step at μ = −λ_min is short; add the least eigenvector's direction
                 t = step(lo + 1e-14 * (1 + abs(lo)))
                 if let k = lambda.indices.min(by: { lambda[$0] < lambda[$1] }) {
@@ -135,7 +133,7 @@ struct ModelTrustRegion {
             } else {
                 for _ in 0..<200 {
                     let mid = (lo + hi) / 2
-                    if norm(step(mid)) > 1 { lo = mid } else { hi = mid }
+                    if step(mid).norm > 1 { lo = mid } else { hi = mid }
                     if hi - lo <= 1e-12 * (1 + hi) { break }
                 }
                 t = step(hi)
@@ -227,12 +225,12 @@ struct ModelTrustRegion {
 
         /// The point that leaves for a new one at scaled t: the largest |ℓ_j(t)|, weighted by
         /// (distance / Δ)⁴ beyond Δ, never the best point unless the new one is better, nor `keep`.
-        func dropped(for t: [Double], better: Bool, best: Int, keep: Int?, points: [[Double]]) -> Int {
+        func dropped(for t: [Double], better: Bool, best: Int, keep: Int?) -> Int {
             let l = lagrangeValues(t)
             let origin = better ? t : s[best]
             var chosen = -1, largest = -1.0
             for j in s.indices where (better || j != best) && j != keep {
-                let d2 = zip(s[j], origin).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+                let d2 = s[j].squaredDistance(to: origin)
                 let score = abs(l[j]) * Swift.max(1, d2 * d2)
                 if score > largest { largest = score; chosen = j }
             }
@@ -259,4 +257,5 @@ struct ModelTrustRegion {
 
 private extension Array where Element == Double {
     var norm: Double { reduce(0) { $0 + $1 * $1 }.squareRoot() }
+    func squaredDistance(to other: [Double]) -> Double { zip(self, other).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
 }

@@ -330,7 +330,7 @@ public enum LinearMixedModel {
         optimizer.maxRestarts = 0
         // the model-based search where asked; the simplex (from where the search ended) where it
         // did not converge or ended next to a bound
-        let search = model.map { modelSearch(criterion, from: start, lower: lower, canonical: $0) }
+        let search = model.flatMap { modelSearch(criterion, from: start, lower: lower, canonical: $0) }
         let searched = search.flatMap { $0.converged ? $0 : nil }
         let simplex = searched ?? {
             let r = optimizer.minimize(from: search?.x ?? start, criterion)
@@ -360,15 +360,14 @@ public enum LinearMixedModel {
     /// diagonal of each Λ block) on the log scale, where the criterion, like log(1 + nθ²), is far
     /// closer to a quadratic than in θ (and the bound disappears); `canonical` maps the result to
     /// the layout's signs. Not converged where it did not converge or ends near a bound (a
-    /// variance near zero, at −∞ on the log scale), and from a start it cannot take (zero on the
-    /// diagonal, other bounds, more than `maxModelParameters`): the simplex then goes on from its result.
+    /// variance near zero, at −∞ on the log scale): the simplex then goes on from its result;
+    /// nil from a start it cannot take (zero on the diagonal, other bounds, more than
+    /// `maxModelParameters`): the simplex then starts there itself.
     static func modelSearch(_ criterion: ([Double]) -> Double, from start: [Double], lower: [Double],
-                            canonical: ([Double]) -> [Double]) -> NelderMead.Result {
+                            canonical: ([Double]) -> [Double]) -> NelderMead.Result? {
         let logged = lower.map { $0 == 0 }
         guard start.count <= maxModelParameters, zip(start, logged).allSatisfy({ $0 > 0 || !$1 }),
-              lower.allSatisfy({ $0 == 0 || $0 == -.infinity }) else {
-            return NelderMead.Result(x: start, value: criterion(start), evaluations: 1, converged: false)
-        }
+              lower.allSatisfy({ $0 == 0 || $0 == -.infinity }) else { return nil }
         func theta(_ z: [Double]) -> [Double] { z.indices.map { logged[$0] ? exp(z[$0]) : z[$0] } }
         var search = ModelTrustRegion()
         search.initialRadius = 0.2
