@@ -10,3 +10,12 @@ public enum FusedPanel {
         panel.subtractFromTrailing(tileRows: first, stride: stride, FusedMultiplyAdd.self)
     }
 }
+
+/// `SymmetricPanelProduct` compiled for AVX2 with fused multiply-adds (call only where
+/// `CPUFeatures.avx2FMA` holds).
+public enum FusedSymmetricPanelProduct {
+    public static func multiply(_ z: UnsafePointer<Double>, stride: Int, rows: Int, _ b: UnsafePointer<Double>,
+                                into out: UnsafeMutablePointer<Double>) {
+        SymmetricPanelProduct.multiply(z, stride: stride, rows: rows, b, into: out, FusedMultiplyAdd.self)
+    }
+}

@@ -164,6 +164,43 @@ struct BlockedCrossProductsTests {
         }
     }
 
+    /// The analytic gradient (selected inverse and modes) against central differences of the
+    /// criterion, REML and ML, in every layout: factor 1 with a slope, a peeled factor with and
+    /// without one, two peeled factors, a dense factor with a slope, three crossed factors.
+    @Test(arguments: [
+        ("y ~ session + (1 + session | person) + (1 | org) + (1 | community)", [0.7, -0.3, 0.4, 2.1, 0.6]),
+        ("y ~ session + (1 + session | person) + (1 + session | org) + (1 | community)", [0.7, -0.3, 0.4, 1.2, 0.4, 0.3, 0.6]),
+        ("y ~ session + (1 + session | person) + (1 + session | org) + (1 | site)", [0.7, -0.3, 0.4, 1.2, -0.4, 0.3, 0.6]),
+        ("y ~ session + (1 | person) + (1 | org) + (1 + session | community)", [0.9, 1.3, 0.5, 0.2, 0.8]),
+    ])
+    func gradientMatchesDifferences(formula: String, theta: [Double]) throws {
+        let frame = try ModelFrame(Formula(parsing: formula), data: try Self.crossClassifiedData())
+        let engine = BlockedCrossProducts(frame, frame.random.sorted { $0.levels.count > $1.levels.count })
+        try Self.expectGradient(engine, theta)
+    }
+
+    @Test func gradientOfThreeCrossedFactors() throws {
+        let frame = try ModelFrame(Formula(parsing: "y ~ x + (1 + x | person) + (1 | team) + (1 | site)"), data: try Self.crossedData())
+        try Self.expectGradient(BlockedCrossProducts(frame, frame.random.sorted { $0.levels.count > $1.levels.count }), [0.8, 0.2, 0.5, 1.3, 0.4])
+    }
+
+    static func expectGradient(_ engine: BlockedCrossProducts, _ theta: [Double]) throws {
+        for reml in [true, false] {
+            let (e, g) = try #require(engine.gradient(theta, reml: reml))
+            let m = Double(reml ? engine.n - engine.p : engine.n)
+            let analytic = g.criterion(m: m, r2: e.r2)
+            for j in theta.indices {
+                let h = 1e-5
+                var up = theta, down = theta
+                up[j] += h; down[j] -= h
+                let a = try #require(engine.evaluate(up, reml: reml)), b = try #require(engine.evaluate(down, reml: reml))
+                let difference = (a.criterion - b.criterion) / (2 * h), r2 = (a.r2 - b.r2) / (2 * h)
+                #expect(abs(analytic[j] - difference) < 1e-6 * max(1, abs(difference)), "REML \(reml), θ\(j): \(analytic[j]) against \(difference)")
+                #expect(abs(g.r2[j] - r2) < 1e-6 * max(1, abs(r2)), "REML \(reml), r² θ\(j): \(g.r2[j]) against \(r2)")
+            }
+        }
+    }
+
     @Test func threeCrossedFactorsFit() throws {
         let data = try Self.crossedData()
         let frame = try ModelFrame(Formula(parsing: "y ~ x + (1 | person) + (0 + x | team) + (1 | site)"), data: data)

@@ -2,9 +2,15 @@ extension BlockedCrossProducts {
     /// u solves (Λ'Z'ZΛ + I)u = Λ'Z'(y − Xβ) through the blocked factor: factor 1's levels
     /// forward, the peeled blocks and the dense square forward and back, factor 1 back.
     func sphericalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
-        let lam = lambdas(theta), q1 = q[0], (df, dd) = (layout.denseFrom, layout.denseSize)
         let failed = q.indices.map { k in [[Double]](repeating: [Double](repeating: .nan, count: q[k]), count: levels[k]) }
         guard let f = factorize(theta) else { return failed }
+        return sphericalModes(f, lambdas(theta), beta: beta) ?? failed
+    }
+
+    /// The same from the factor at θ (`lam`: Λ of every factor); nil if the layout lacks an entry.
+    func sphericalModes(_ f: Factor, _ lam: [[Double]], beta: [Double]) -> [[[Double]]]? {
+        let q1 = q[0], (df, dd) = (layout.denseFrom, layout.denseSize)
+        let failed: [[[Double]]]? = nil
         let (xAt, yAt) = (randomCount, dim - 1)
         // right sides: T'(W'y − W'Xβ) on the random columns, Λ₁'(Z₁ᵢ'y − Z₁ᵢ'Xβ) per level
         var rhs = [Double](repeating: 0, count: dim)

@@ -201,7 +201,11 @@ struct BlockedCrossProducts: ProfiledDeviance {
     }
 
     func evaluate(_ theta: [Double], reml: Bool) -> DevianceEvaluation? {
-        guard let f = factorize(theta) else { return nil }
+        factorize(theta).flatMap { evaluation($0, reml: reml) }
+    }
+
+    /// The criterion, r², β and (R_X'R_X)⁻¹ from the blocked factor.
+    func evaluation(_ f: Factor, reml: Bool) -> DevianceEvaluation? {
         let q1 = q[0], (df, dd) = (layout.denseFrom, layout.denseSize)
         var logDetL = 0.0
         for i in 0..<levels[0] { for a in 0..<q1 { logDetL += 2 * log(f.l11[i * q1 * q1 + a * q1 + a]) } }

@@ -6,6 +6,8 @@ protocol ProfiledDeviance {
     /// X'X of the fixed effects, formed once with the other cross-products.
     var xtx: Matrix { get }
     func evaluate(_ theta: [Double], reml: Bool) -> DevianceEvaluation?
+    /// The evaluation and its gradient in θ, where the engine has one (nil: derivative-free methods).
+    func gradient(_ theta: [Double], reml: Bool) -> (DevianceEvaluation, DevianceGradient)?
     /// The spherical random effects u = argmin ‖y − Xβ − ZΛu‖² + ‖u‖² at the given β, per term,
     /// per level of its grouping factor (b = Λu: `conditionalModes`).
     func sphericalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]]
@@ -41,6 +43,7 @@ struct DevianceEvaluation {
 
 extension ProfiledDeviance {
     var evaluatesConcurrently: Bool { false }
+    func gradient(_ theta: [Double], reml: Bool) -> (DevianceEvaluation, DevianceGradient)? { nil }
 
     /// Conditional modes b = Λu, per term, per level of its grouping factor.
     func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
