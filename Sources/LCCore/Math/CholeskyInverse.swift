@@ -35,9 +35,8 @@ enum CholeskyInverse {
             else { SymmetricPanelProduct.multiply(trailing, stride: zStride, rows: rows, b, into: y, SeparateMultiplyAdd.self) }
             let diagonal = l + j0 * lStride + j0
             solveRows(y, rows: rows, pitch: w, width: width, diagonal, stride: lStride)
-            for r in 0..<rows {
-                for t in 0..<width { z[(j1 + r) * zStride + j0 + t] = y[r * w + t]; z[(j0 + t) * zStride + j1 + r] = y[r * w + t] }
-            }
+            for r in 0..<rows { for t in 0..<width { z[(j1 + r) * zStride + j0 + t] = y[r * w + t] } }
+            for t in 0..<width { for r in 0..<rows { z[(j0 + t) * zStride + j1 + r] = y[r * w + t] } }
             diagonalBlock(width: width, diagonal, stride: lStride, below: b, solved: y, rows: rows, pitch: w, into: z + j0 * zStride + j0, zStride: zStride)
             j1 = j0
         }
@@ -45,6 +44,7 @@ enum CholeskyInverse {
 
     /// Each row y (`pitch` apart, `width` used) ← −y L_JJ⁻¹, i.e. the solution of x L_JJ = −y, last
     /// entry first (L_JJ lower triangular at `diagonal`, rows `stride` apart).
+    @inline(__always)
     static func solveRows(_ y: UnsafeMutablePointer<Double>, rows: Int, pitch: Int, width: Int, _ diagonal: UnsafePointer<Double>, stride lStride: Int) {
         for r in 0..<rows {
             let row = y + r * pitch
@@ -58,6 +58,7 @@ enum CholeskyInverse {
 
     /// Z_JJ = P'(P − B'Y), P = L_JJ⁻¹ (L_JJ at `diagonal`, B = L_RJ and Y = Z_RJ with `pitch` values
     /// per row), into both triangles of `z` (rows `zStride` apart).
+    @inline(__always)
     static func diagonalBlock(width: Int, _ diagonal: UnsafePointer<Double>, stride lStride: Int, below b: UnsafePointer<Double>,
                               solved y: UnsafePointer<Double>, rows: Int, pitch: Int, into z: UnsafeMutablePointer<Double>, zStride: Int) {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * width * width) { buffer in
@@ -71,11 +72,12 @@ enum CholeskyInverse {
                     p[a * width + c] = v / diagonal[a * lStride + a]
                 }
             }
-            for a in 0..<width {
-                for t in 0..<width {
-                    var v = p[a * width + t]
-                    for r in 0..<rows { v -= b[r * pitch + a] * y[r * pitch + t] }
-                    s[a * width + t] = v
+            for i in 0..<(width * width) { s[i] = p[i] }
+            for r in 0..<rows {
+                let (br, yr) = (b + r &* pitch, y + r &* pitch)
+                for a in 0..<width {
+                    let (ba, sa) = (br[a], s + a &* width)
+                    for t in 0..<width { sa[t] -= ba * yr[t] }
                 }
             }
             for a in 0..<width {

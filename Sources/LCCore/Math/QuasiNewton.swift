@@ -78,21 +78,25 @@ struct QuasiNewton {
             let s = zip(y, x).map { $0 - $1 }, change = zip(gy, g).map { $0 - $1 }
             let sy = zip(s, change).reduce(0) { $0 + $1.0 * $1.1 }
             if sy > 1e-12 * (zip(s, s).reduce(0) { $0 + $1.0 * $1.1 }).squareRoot() {
-                // H⁻¹ ← (I − ρsy')H⁻¹(I − ρys') + ρss'
-                let rho = 1 / sy
-                var hy = [Double](repeating: 0, count: n)
-                for i in 0..<n { for j in 0..<n { hy[i] += inverse[i, j] * change[j] } }
-                let yhy = zip(change, hy).reduce(0) { $0 + $1.0 * $1.1 }
-                for i in 0..<n {
-                    for j in 0..<n {
-                        inverse[i, j] += -rho * (hy[i] * s[j] + s[i] * hy[j]) + (rho * rho * yhy + rho) * s[i] * s[j]
-                    }
-                }
+                Self.update(&inverse, s: s, y: change, sy: sy)
             }
             (x, fx, g) = (y, fy, gy)
             if let cy { curvature = cy }
             if fx - fy == 0 && t < 1e-8 { break }
         }
         return Result(x: x, value: fx, evaluations: evaluations, converged: false)
+    }
+
+    /// The BFGS update of the inverse Hessian: H⁻¹ ← (I − ρsy')H⁻¹(I − ρys') + ρss', ρ = 1/s'y.
+    static func update(_ inverse: inout Matrix, s: [Double], y: [Double], sy: Double) {
+        let n = s.count, rho = 1 / sy
+        var hy = [Double](repeating: 0, count: n)
+        for i in 0..<n { for j in 0..<n { hy[i] += inverse[i, j] * y[j] } }
+        let yhy = zip(y, hy).reduce(0) { $0 + $1.0 * $1.1 }
+        for i in 0..<n {
+            for j in 0..<n {
+                inverse[i, j] += -rho * (hy[i] * s[j] + s[i] * hy[j]) + (rho * rho * yhy + rho) * s[i] * s[j]
+            }
+        }
     }
 }

@@ -9,89 +9,115 @@ extension BlockedCrossProducts {
     /// inverse instead, (Λ'Z'ZΛ + I)⁻¹: Z_ℓℓ − Z_ℓX Z_XX⁻¹ Z_Xℓ, with Z_XX⁻¹ = L_XX L_XX'.
     func inverseDiagonalSums(_ f: Factor, marginal: Bool) -> [[Double]] {
         let (df, dd) = (layout.denseFrom, layout.denseSize), nd = dd - 1, x0 = randomCount - df
-        var z = [Double](repeating: 0, count: layout.count)
-        var sums = q.map { [Double](repeating: 0, count: $0 * $0) }
+        let maxQ = q.max() ?? 1
+        var maxRows = 0
+        for b in layout.blockColumn.indices { maxRows = max(maxRows, layout.rowStart[b + 1] - layout.rowStart[b]) }
+        for i in 0..<levels[0] { maxRows = max(maxRows, entryStart[i + 1] - entryStart[i]) }
+        // Z on the layout; per factor Σ Z_ℓℓ; scratch for one column block (Z_RR, Z_RJ, Z_JJ, Z_ℓX L_XX)
+        let z = UnsafeMutablePointer<Double>.allocate(capacity: layout.count)
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: q.count * maxQ * maxQ)
+        let trailing = UnsafeMutablePointer<Double>.allocate(capacity: maxRows * (maxRows + 1) / 2)
+        let y = UnsafeMutablePointer<Double>.allocate(capacity: maxRows * maxQ + maxQ * maxQ + maxQ * p)
+        let square = y + maxRows * maxQ, v = square + maxQ * maxQ
+        defer { z.deallocate(); sums.deallocate(); trailing.deallocate(); y.deallocate() }
+        z.initialize(repeating: 0, count: layout.count)
+        sums.initialize(repeating: 0, count: q.count * maxQ * maxQ)
         // L_XX, the X rows of the dense factor
         let lxx = (0..<(p * p)).map { $0 % p <= $0 / p ? f.l[(x0 + $0 / p) * dd + x0 + $0 % p] : 0 }
-        /// sums[k] += Z_ℓℓ (`square`, qk×qk) − (Z_ℓX L_XX)(Z_ℓX L_XX)' with Z_ℓX at `zlx(t, j)`.
-        func add(_ k: Int, _ square: UnsafePointer<Double>, _ zlx: (Int, Int) -> Double) {
-            let qk = q[k]
-            for a in 0..<(qk * qk) { sums[k][a] += square[a] }
+        /// sums[k] += Z_ℓℓ (`square`, qk×qk) − (Z_ℓX L_XX)(Z_ℓX L_XX)', Z_ℓX[t, j] at zlx[t·tStride + j·jStride].
+        func add(_ k: Int, _ zlx: UnsafePointer<Double>, tStride: Int, jStride: Int) {
+            let qk = q[k], sum = sums + k * maxQ * maxQ
+            for a in 0..<(qk * qk) { sum[a] += square[a] }
             guard marginal else { return }
-            var v = [Double](repeating: 0, count: qk * p)
-            for t in 0..<qk { for j in 0..<p { for i in j..<p { v[t * p + j] += zlx(t, i) * lxx[i * p + j] } } }
-            for a in 0..<qk { for b in 0..<qk { for j in 0..<p { sums[k][a * qk + b] -= v[a * p + j] * v[b * p + j] } } }
+            for t in 0..<qk {
+                for j in 0..<p {
+                    var s = 0.0
+                    for i in j..<p { s += zlx[t * tStride + i * jStride] * lxx[i * p + j] }
+                    v[t * p + j] = s
+                }
+            }
+            for a in 0..<qk { for b in 0..<qk { for j in 0..<p { sum[a * qk + b] -= v[a * p + j] * v[b * p + j] } } }
         }
-        z.withUnsafeMutableBufferPointer { zb in
-            let z = zb.baseAddress!
-            f.l.withUnsafeBufferPointer { lb in
-                let l = lb.baseAddress!
-                CholeskyInverse.invert(l, lStride: dd, n: nd, into: z, zStride: dd)
-                // the dense factors' levels
-                var c = df
-                while c < randomCount {
-                    let k = factorOfColumn[c], at = c - df
-                    withUnsafeTemporaryAllocation(of: Double.self, capacity: q[k] * q[k]) { s in
-                        for a in 0..<q[k] { for b in 0..<q[k] { s[a * q[k] + b] = z[(at + a) * dd + at + b] } }
-                        add(k, s.baseAddress!) { t, j in z[(at + t) * dd + x0 + j] }
-                    }
-                    c += q[k]
-                }
-                // the peeled level blocks, last first: their rows R are later peeled columns and dense ones
-                var trailing: [Double] = [], y: [Double] = [], square: [Double] = []
-                for b in layout.blockColumn.indices.reversed() {
-                    let (off, qb) = (layout.blockOffset[b], layout.blockSize[b])
-                    let rows = layout.rows(of: b), count = rows.count - 1          // y, the last row, left out
-                    trailing.removeAll(keepingCapacity: true)
-                    var slot = peelSlotStart[b]
-                    for (x, r) in zip(0..., rows) {
-                        for s in rows[rows.startIndex...(rows.startIndex + x)] {
-                            let value = s < df ? z[peelSlots[slot]] : r < dim - 1 ? z[(r - df) * dd + s - df] : 0
-                            if s < df { slot += 1 }
-                            if x < count { trailing.append(value) }
+        f.l.withUnsafeBufferPointer { lb in
+            let l = lb.baseAddress!
+            CholeskyInverse.invert(l, lStride: dd, n: nd, into: z, zStride: dd)
+            // the dense factors' levels
+            var c = df
+            while c < randomCount {
+                let k = factorOfColumn[c], qk = q[k], at = c - df
+                for a in 0..<qk { for b in 0..<qk { square[a * qk + b] = z[(at + a) * dd + at + b] } }
+                add(k, z + at * dd + x0, tStride: dd, jStride: 1)
+                c += qk
+            }
+            // the peeled level blocks, last first: their rows R are later peeled columns and dense ones
+            layout.rows.withUnsafeBufferPointer { allRows in
+                peelSlots.withUnsafeBufferPointer { slots in
+                    for b in layout.blockColumn.indices.reversed() {
+                        let (off, qb) = (layout.blockOffset[b], layout.blockSize[b])
+                        let rows = allRows.baseAddress! + layout.rowStart[b], count = layout.rowStart[b + 1] - layout.rowStart[b] - 1   // y left out
+                        var slot = slots.baseAddress! + peelSlotStart[b], at = 0
+                        for x in 0...count {
+                            let r = rows[x]
+                            for w in 0...x {
+                                let s = rows[w]
+                                let value = s < df ? z[slot.pointee] : x < count ? z[(r - df) * dd + s - df] : 0
+                                if s < df { slot += 1 }
+                                if x < count { trailing[at] = value; at += 1 }
+                            }
                         }
+                        takahashi(AnyEffects.self, q: qb, l + off, below: l + off + qb * qb, rows: count, trailing: trailing, y, square)
+                        for i in 0..<(count * qb) { z[off + qb * qb + i] = y[i] }
+                        for i in 0..<(qb * qb) { z[off + i] = square[i] }
+                        add(factorOfColumn[layout.blockColumn[b]], y + (count - p) * qb, tStride: 1, jStride: qb)
                     }
-                    takahashi(q: qb, l + off, below: l + off + qb * qb, rows: count, trailing: trailing, &y, &square)
-                    for i in 0..<(count * qb) { z[off + qb * qb + i] = y[i] }
-                    for i in 0..<(qb * qb) { z[off + i] = square[i] }
-                    square.withUnsafeBufferPointer { s in add(factorOfColumn[layout.blockColumn[b]], s.baseAddress!) { t, j in y[(count - p + j) * qb + t] } }
                 }
-                // the levels of factor 1: their rows are the columns of their entries
-                let q1 = q[0]
-                f.l11.withUnsafeBufferPointer { l11 in
-                    f.c.withUnsafeBufferPointer { cb in
-                        for i in 0..<levels[0] {
-                            let range = entryStart[i]..<entryStart[i + 1], count = range.count - 1
-                            trailing.removeAll(keepingCapacity: true)
-                            var slot = levelSlotStart[i]
-                            for e in range {
-                                let r = entryColumn[e]
-                                for g in range.lowerBound...e {
-                                    let s = entryColumn[g]
-                                    let value = s < df ? z[levelSlots[slot]] : r < dim - 1 ? z[(r - df) * dd + s - df] : 0
-                                    if s < df { slot += 1 }
-                                    if e < range.upperBound - 1 { trailing.append(value) }
+            }
+            // the levels of factor 1: their rows are the columns of their entries (the last is y)
+            let q1 = q[0]
+            f.l11.withUnsafeBufferPointer { l11 in
+                f.c.withUnsafeBufferPointer { cb in
+                    entryColumn.withUnsafeBufferPointer { columns in
+                        levelSlots.withUnsafeBufferPointer { slots in
+                            // with q₁ a constant in the common cases (loops unrolled)
+                            func levelsOfFactor1<Size: EffectCount>(_: Size.Type) {
+                                let q1 = Size.count(q1)
+                                for i in 0..<levels[0] {
+                                    let first = entryStart[i], count = entryStart[i + 1] - first - 1
+                                    let cols = columns.baseAddress! + first
+                                    var slot = slots.baseAddress! + levelSlotStart[i], at = 0
+                                    for e in 0...count {
+                                        let r = cols[e]
+                                        for g in 0...e {
+                                            let s = cols[g]
+                                            let value = s < df ? z[slot.pointee] : e < count ? z[(r - df) * dd + s - df] : 0
+                                            if s < df { slot += 1 }
+                                            if e < count { trailing[at] = value; at += 1 }
+                                        }
+                                    }
+                                    takahashi(Size.self, q: q1, l11.baseAddress! + i * q1 * q1, below: cb.baseAddress! + first * q1, rows: count,
+                                              trailing: trailing, y, square)
+                                    add(0, y + (count - p) * q1, tStride: 1, jStride: q1)
                                 }
                             }
-                            takahashi(q: q1, l11.baseAddress! + i * q1 * q1, below: cb.baseAddress! + range.lowerBound * q1, rows: count,
-                                      trailing: trailing, &y, &square)
-                            square.withUnsafeBufferPointer { s in add(0, s.baseAddress!) { t, j in y[(count - p + j) * q1 + t] } }
+                            if q1 == 1 { levelsOfFactor1(OneEffect.self) } else if q1 == 2 { levelsOfFactor1(TwoEffects.self) }
+                            else { levelsOfFactor1(AnyEffects.self) }
                         }
                     }
                 }
             }
         }
-        return sums
+        return q.indices.map { k in Array(UnsafeBufferPointer(start: sums + k * maxQ * maxQ, count: q[k] * q[k])) }
     }
 
     /// One column block J (q columns, L_JJ at `diagonal`, q × q; L_RJ at `below`, q values per row
     /// of R): Z_RJ into `y` (q per row) and Z_JJ into `square` (q × q) from Z_RR (`trailing`, its
     /// lower triangle row by row).
-    private func takahashi(q: Int, _ diagonal: UnsafePointer<Double>, below: UnsafePointer<Double>, rows: Int,
-                           trailing: [Double], _ y: inout [Double], _ square: inout [Double]) {
-        y = [Double](repeating: 0, count: rows * q)
-        square = [Double](repeating: 0, count: q * q)
+    @inline(__always)
+    private func takahashi<Size: EffectCount>(_: Size.Type, q actual: Int, _ diagonal: UnsafePointer<Double>, below: UnsafePointer<Double>, rows: Int,
+                           trailing: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ square: UnsafeMutablePointer<Double>) {
+        let q = Size.count(actual)
         // Y = Z_RR L_RJ over the symmetric Z_RR
+        for i in 0..<(rows * q) { y[i] = 0 }
         var at = 0
         for x in 0..<rows {
             for s in 0...x {
@@ -100,13 +126,8 @@ extension BlockedCrossProducts {
                 if s != x { for t in 0..<q { y[s * q + t] += v * below[x * q + t] } }
             }
         }
-        y.withUnsafeMutableBufferPointer { yb in
-            CholeskyInverse.solveRows(yb.baseAddress!, rows: rows, pitch: q, width: q, diagonal, stride: q)
-            square.withUnsafeMutableBufferPointer { s in
-                CholeskyInverse.diagonalBlock(width: q, diagonal, stride: q, below: below, solved: yb.baseAddress!, rows: rows, pitch: q,
-                                              into: s.baseAddress!, zStride: q)
-            }
-        }
+        CholeskyInverse.solveRows(y, rows: rows, pitch: q, width: q, diagonal, stride: q)
+        CholeskyInverse.diagonalBlock(width: q, diagonal, stride: q, below: below, solved: y, rows: rows, pitch: q, into: square, zStride: q)
     }
 }
 
@@ -116,9 +137,18 @@ extension BlockedCrossProducts {
     /// factorization, plus a pass over the levels).
     func gradient(_ theta: [Double], reml: Bool) -> (DevianceEvaluation, DevianceGradient)? {
         let lam = lambdas(theta)
-        guard let f = factorize(theta), let e = evaluation(f, reml: reml), let u = sphericalModes(f, lam, beta: e.beta),
-              let g = DevianceGradient(lambdas: q.indices.map { lambda(theta, term: $0) },
-                                       inverseSums: inverseDiagonalSums(f, marginal: !reml), modes: u) else { return nil }
+        guard let f = factorize(theta), let e = evaluation(f, reml: reml), let (first, rest) = sphericalModes(f, lam, beta: e.beta) else { return nil }
+        // Σ_ℓ u_ℓu_ℓ' per factor
+        var modeSums = q.map { [Double](repeating: 0, count: $0 * $0) }
+        for k in q.indices {
+            let (qk, values, from) = (q[k], k == 0 ? first : rest, k == 0 ? 0 : start[k])
+            for l in 0..<levels[k] {
+                let at = from + l * qk
+                for a in 0..<qk { for b in 0..<qk { modeSums[k][a * qk + b] += values[at + a] * values[at + b] } }
+            }
+        }
+        guard let g = DevianceGradient(lambdas: q.indices.map { lambda(theta, term: $0) }, levels: levels,
+                                       inverseSums: inverseDiagonalSums(f, marginal: !reml), modeSums: modeSums) else { return nil }
         return (e, g)
     }
 }

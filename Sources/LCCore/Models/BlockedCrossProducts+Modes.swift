@@ -4,13 +4,19 @@ extension BlockedCrossProducts {
     func sphericalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
         let failed = q.indices.map { k in [[Double]](repeating: [Double](repeating: .nan, count: q[k]), count: levels[k]) }
         guard let f = factorize(theta) else { return failed }
-        return sphericalModes(f, lambdas(theta), beta: beta) ?? failed
+        guard let (first, rest) = sphericalModes(f, lambdas(theta), beta: beta) else { return failed }
+        var modes = [(0..<levels[0]).map { i in Array(first[(i * q[0])..<((i + 1) * q[0])]) }]
+        for k in 1..<q.count {
+            modes.append((0..<levels[k]).map { l in Array(rest[(start[k] + l * q[k])..<(start[k] + (l + 1) * q[k])]) })
+        }
+        return modes
     }
 
-    /// The same from the factor at θ (`lam`: Λ of every factor); nil if the layout lacks an entry.
-    func sphericalModes(_ f: Factor, _ lam: [[Double]], beta: [Double]) -> [[[Double]]]? {
+    /// The same from the factor at θ (`lam`: Λ of every factor), flat: factor 1's, q₁ per level, and
+    /// the other factors' at their columns of W; nil if the layout lacks an entry.
+    func sphericalModes(_ f: Factor, _ lam: [[Double]], beta: [Double]) -> (first: [Double], rest: [Double])? {
         let q1 = q[0], (df, dd) = (layout.denseFrom, layout.denseSize)
-        let failed: [[[Double]]]? = nil
+        let failed: (first: [Double], rest: [Double])? = nil
         let (xAt, yAt) = (randomCount, dim - 1)
         // right sides: T'(W'y − W'Xβ) on the random columns, Λ₁'(Z₁ᵢ'y − Z₁ᵢ'Xβ) per level
         var rhs = [Double](repeating: 0, count: dim)
@@ -24,23 +30,23 @@ extension BlockedCrossProducts {
             rhs[d] = v
         }
         rhs.withUnsafeMutableBufferPointer { applyTransposeT($0.baseAddress!, stride: 1, lam) }
-        var v1 = [[Double]](repeating: [Double](repeating: 0, count: q1), count: levels[0])
+        var v1 = [Double](repeating: 0, count: levels[0] * q1), raw = [Double](repeating: 0, count: q1)
         for i in 0..<levels[0] {
-            var raw = [Double](repeating: 0, count: q1)
+            for t in 0..<q1 { raw[t] = 0 }
             for e in entryStart[i]..<entryStart[i + 1] {
                 let col = entryColumn[e]
                 let weight = col == yAt ? 1 : col >= xAt ? -beta[col - xAt] : 0
                 for t in 0..<q1 { raw[t] += weight * entryValues[e * q1 + t] }
             }
-            for t in 0..<q1 { for a in t..<q1 { v1[i][t] += lam[0][a * q1 + t] * raw[a] } }
+            for t in 0..<q1 { for a in t..<q1 { v1[i * q1 + t] += lam[0][a * q1 + t] * raw[a] } }
             // forward: L₁₁ᵢ v = Λ₁'(…)
             for t in 0..<q1 {
-                var v = v1[i][t]
-                for a in 0..<t { v -= f.l11[i * q1 * q1 + t * q1 + a] * v1[i][a] }
-                v1[i][t] = v / f.l11[i * q1 * q1 + t * q1 + t]
+                var v = v1[i * q1 + t]
+                for a in 0..<t { v -= f.l11[i * q1 * q1 + t * q1 + a] * v1[i * q1 + a] }
+                v1[i * q1 + t] = v / f.l11[i * q1 * q1 + t * q1 + t]
             }
             for e in entryStart[i]..<entryStart[i + 1] where entryColumn[e] < randomCount {
-                for t in 0..<q1 { rhs[entryColumn[e]] -= f.c[e * q1 + t] * v1[i][t] }
+                for t in 0..<q1 { rhs[entryColumn[e]] -= f.c[e * q1 + t] * v1[i * q1 + t] }
             }
         }
         // the random part of M: forward through the peeled blocks and the dense square, then back
@@ -78,24 +84,17 @@ extension BlockedCrossProducts {
                 u[b0 + t] = v / f.l[off + t * qb + t]
             }
         }
-        var modes: [[[Double]]] = [[]]
+        // factor 1 back: L₁₁ᵢ' w = v − Σ C u, in place in v1
         for i in 0..<levels[0] {
-            var w = v1[i]
             for e in entryStart[i]..<entryStart[i + 1] where entryColumn[e] < randomCount {
-                for t in 0..<q1 { w[t] -= f.c[e * q1 + t] * u[entryColumn[e]] }
+                for t in 0..<q1 { v1[i * q1 + t] -= f.c[e * q1 + t] * u[entryColumn[e]] }
             }
             for t in stride(from: q1 - 1, through: 0, by: -1) {
-                var v = w[t]
-                for a in (t + 1)..<max(t + 1, q1) { v -= f.l11[i * q1 * q1 + a * q1 + t] * w[a] }
-                w[t] = v / f.l11[i * q1 * q1 + t * q1 + t]
+                var v = v1[i * q1 + t]
+                for a in (t + 1)..<max(t + 1, q1) { v -= f.l11[i * q1 * q1 + a * q1 + t] * v1[i * q1 + a] }
+                v1[i * q1 + t] = v / f.l11[i * q1 * q1 + t * q1 + t]
             }
-            modes[0].append(w)
         }
-        for k in 1..<q.count {
-            modes.append((0..<levels[k]).map { l in
-                Array(u[(start[k] + l * q[k])..<(start[k] + (l + 1) * q[k])])
-            })
-        }
-        return modes
+        return (v1, Array(u[..<randomCount]))
     }
 }

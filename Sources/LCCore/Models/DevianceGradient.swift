@@ -19,14 +19,17 @@ struct DevianceGradient {
     /// (each factor's lower triangle, column by column).
     let logDeterminants: [Double], r2: [Double]
 
+    init(logDeterminants: [Double], r2: [Double]) { (self.logDeterminants, self.r2) = (logDeterminants, r2) }
+
     /// Of the criterion: the log-determinants' + m/r² · r²'s (m = n − p for REML, n for ML).
     func criterion(m: Double, r2 value: Double) -> [Double] {
         zip(logDeterminants, r2).map { $0 + m / value * $1 }
     }
 
-    /// `lambdas`: Λ_k; `inverseSums`: Σ_ℓ Z_ℓℓ per factor (row-major); `modes`: u_ℓ per factor and level.
-    /// Nil where some Λ_k is singular (a variance at zero: then the criterion has no gradient in this form).
-    init?(lambdas: [Matrix], inverseSums: [[Double]], modes: [[[Double]]]) {
+    /// `lambdas`: Λ_k; `levels`: levels per factor; `inverseSums`: Σ_ℓ Z_ℓℓ per factor (row-major);
+    /// `modeSums`: Σ_ℓ u_ℓu_ℓ' per factor (row-major). Nil where some Λ_k is singular (a variance at
+    /// zero: then the criterion has no gradient in this form).
+    init?(lambdas: [Matrix], levels: [Int], inverseSums: [[Double]], modeSums: [[Double]]) {
         var logDeterminants: [Double] = [], r2: [Double] = []
         for (k, lambda) in lambdas.enumerated() {
             let qk = lambda.rows
@@ -36,8 +39,8 @@ struct DevianceGradient {
             var g = Matrix(rows: qk, cols: qk), u = Matrix(rows: qk, cols: qk)
             for a in 0..<qk {
                 for b in 0..<qk {
-                    g[a, b] = (a == b ? Double(modes[k].count) : 0) - inverseSums[k][a * qk + b]
-                    u[a, b] = modes[k].reduce(0) { $0 + $1[a] * $1[b] }
+                    g[a, b] = (a == b ? Double(levels[k]) : 0) - inverseSums[k][a * qk + b]
+                    u[a, b] = modeSums[k][a * qk + b]
                 }
             }
             let (gi, ui) = (g * inverse, u * inverse)

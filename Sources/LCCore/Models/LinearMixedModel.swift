@@ -187,6 +187,9 @@ public enum LinearMixedModel {
             if concurrent { search.gradientPoints = { FiniteDifferences.values(criterion, at: $0, concurrent: true) } }
             let q = search.minimize(from: start, criterion)
             result = (layout.canonical(Array(q.x[..<thetaCount])) + Array(q.x[thetaCount...]), q.evaluations, q.converged)
+        } else if residual.isEmpty, let search = gradientSearch(unweighted, layout: layout, reml: reml, m: Double(reml ? n - p : n),
+                                                                 from: start, lower: lower), search.converged {
+            result = (search.x, search.evaluations, true)
         } else {
             result = optimize(criterion, from: start, lower: lower, concurrent: concurrent, looseSimplex: residual.isEmpty,
                               model: residual.isEmpty ? { layout.canonical($0) } : nil)
@@ -374,6 +377,29 @@ public enum LinearMixedModel {
         search.finalRadius = 1e-3        // then Newton steps: finer models meet the criterion's rounding
         let r = search.minimize(from: start.indices.map { logged[$0] ? log(start[$0]) : start[$0] }) { criterion(theta($0)) }
         let x = canonical(theta(r.x))
+        let inside = zip(x, logged).allSatisfy { !$1 || $0 > 1e-4 }
+        return NelderMead.Result(x: x, value: r.value, evaluations: r.evaluations, converged: r.converged && inside)
+    }
+
+    /// BFGS on the engine's exact gradient (`DevianceGradient`), over θ with the entries bounded at
+    /// zero on the log scale (as `modelSearch`); nil where the engine has no gradient. Not converged
+    /// where it did not converge or ends near a bound (a variance near zero): the derivative-free
+    /// path then takes over.
+    static func gradientSearch(_ engine: ProfiledDeviance, layout: ThetaLayout, reml: Bool, m: Double,
+                               from start: [Double], lower: [Double]) -> NelderMead.Result? {
+        let logged = lower.map { $0 == 0 }
+        guard zip(start, logged).allSatisfy({ $0 > 0 || !$1 }), lower.allSatisfy({ $0 == 0 || $0 == -.infinity }),
+              engine.gradient(layout.expand(start), reml: reml) != nil else { return nil }
+        func theta(_ z: [Double]) -> [Double] { z.indices.map { logged[$0] ? exp(z[$0]) : z[$0] } }
+        var search = GradientBFGS()
+        search.firstStep = 0.5
+        let r = search.minimize(from: start.indices.map { logged[$0] ? log(start[$0]) : start[$0] }) { z in
+            let t = theta(z)
+            guard let (e, g) = engine.gradient(layout.expand(t), reml: reml) else { return nil }
+            let free = layout.reduce(g.criterion(m: m, r2: e.r2))
+            return (e.criterion, free.indices.map { logged[$0] ? free[$0] * t[$0] : free[$0] })
+        }
+        let x = layout.canonical(theta(r.x))
         let inside = zip(x, logged).allSatisfy { !$1 || $0 > 1e-4 }
         return NelderMead.Result(x: x, value: r.value, evaluations: r.evaluations, converged: r.converged && inside)
     }

@@ -44,6 +44,16 @@ struct ThetaLayout: Sendable {
         return out
     }
 
+    /// A vector over the engine's θ positions at the free entries only (a gradient in the free θ).
+    func reduce(_ full: [Double]) -> [Double] {
+        var out: [Double] = [], k = 0
+        forEachPosition { free, _ in
+            if free && k < full.count { out.append(full[k]) }
+            k += 1
+        }
+        return out
+    }
+
     /// The engine's θ from the free entries.
     func expand(_ reduced: [Double]) -> [Double] {
         var out: [Double] = [], k = 0
@@ -63,6 +73,11 @@ struct ExpandedTheta: ProfiledDeviance {
     var xtx: Matrix { base.xtx }
     var evaluatesConcurrently: Bool { base.evaluatesConcurrently }
     func evaluate(_ theta: [Double], reml: Bool) -> DevianceEvaluation? { base.evaluate(layout.expand(theta), reml: reml) }
+    func gradient(_ theta: [Double], reml: Bool) -> (DevianceEvaluation, DevianceGradient)? {
+        base.gradient(layout.expand(theta), reml: reml).map { e, g in
+            (e, DevianceGradient(logDeterminants: layout.reduce(g.logDeterminants), r2: layout.reduce(g.r2)))
+        }
+    }
     func sphericalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {
         base.sphericalModes(layout.expand(theta), beta: beta)
     }
