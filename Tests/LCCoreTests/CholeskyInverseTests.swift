@@ -25,6 +25,10 @@ struct CholeskyInverseTests {
                 }
             }
             #expect(worst < 1e-12, "n \(n), fused \(fused): |MZ − I| \(worst)")
+            // in place, over the factor itself: the same bits
+            var inPlace = l
+            inPlace.withUnsafeMutableBufferPointer { CholeskyInverse.invert($0.baseAddress!, lStride: n, n: n, into: $0.baseAddress!, zStride: n, fused: fused) }
+            #expect((0..<n).allSatisfy { i in (0..<n).allSatisfy { inPlace[i * n + $0] == z[i * stride + $0] } })
         }
     }
 }

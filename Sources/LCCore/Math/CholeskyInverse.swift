@@ -15,7 +15,8 @@ enum CholeskyInverse {
     static let panel = 8
 
     /// Z into `z` (row-major, both triangles, rows `zStride` apart) from the lower triangle of the
-    /// n×n factor at `l` (rows `lStride` apart).
+    /// n×n factor at `l` (rows `lStride` apart). `z` may be `l` itself (same stride): each panel's
+    /// L is read before its Z is written, and L's strict upper triangle is not read.
     static func invert(_ l: UnsafePointer<Double>, lStride: Int, n: Int, into z: UnsafeMutablePointer<Double>, zStride: Int,
                        fused: Bool = CPUFeatures.avx2FMA) {
         guard n > 0 else { return }

@@ -7,20 +7,20 @@ extension BlockedCrossProducts {
     /// Per factor k, Σ over its levels ℓ of the q_k×q_k diagonal block Z_ℓℓ of A⁻¹, A = T'W̃'W̃T +
     /// [I 0; 0 0] over W̃ = [Z X] (every column but y). With `marginal`, of the random part's own
     /// inverse instead, (Λ'Z'ZΛ + I)⁻¹: Z_ℓℓ − Z_ℓX Z_XX⁻¹ Z_Xℓ, with Z_XX⁻¹ = L_XX L_XX'.
-    func inverseDiagonalSums(_ f: Factor, marginal: Bool) -> [[Double]] {
+    /// Z overwrites the factor's store (`f.l`) as the recursion goes (each column block's L is read
+    /// before its Z is written; the dense square's strict upper triangle, unused by L, takes Z's).
+    func inverseDiagonalSums(_ f: inout Factor, marginal: Bool) -> [[Double]] {
         let (df, dd) = (layout.denseFrom, layout.denseSize), nd = dd - 1, x0 = randomCount - df
         let maxQ = q.max() ?? 1
         var maxRows = 0
         for b in layout.blockColumn.indices { maxRows = max(maxRows, layout.rowStart[b + 1] - layout.rowStart[b]) }
         for i in 0..<levels[0] { maxRows = max(maxRows, entryStart[i + 1] - entryStart[i]) }
-        // Z on the layout; per factor Σ Z_ℓℓ; scratch for one column block (Z_RR, Z_RJ, Z_JJ, Z_ℓX L_XX)
-        let z = UnsafeMutablePointer<Double>.allocate(capacity: layout.count)
+        // per factor Σ Z_ℓℓ; scratch for one column block (Z_RR, Z_RJ, Z_JJ, Z_ℓX L_XX)
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: q.count * maxQ * maxQ)
         let trailing = UnsafeMutablePointer<Double>.allocate(capacity: maxRows * (maxRows + 1) / 2)
         let y = UnsafeMutablePointer<Double>.allocate(capacity: maxRows * maxQ + maxQ * maxQ + maxQ * p)
         let square = y + maxRows * maxQ, v = square + maxQ * maxQ
-        defer { z.deallocate(); sums.deallocate(); trailing.deallocate(); y.deallocate() }
-        z.initialize(repeating: 0, count: layout.count)
+        defer { sums.deallocate(); trailing.deallocate(); y.deallocate() }
         sums.initialize(repeating: 0, count: q.count * maxQ * maxQ)
         // L_XX, the X rows of the dense factor
         let lxx = (0..<(p * p)).map { $0 % p <= $0 / p ? f.l[(x0 + $0 / p) * dd + x0 + $0 % p] : 0 }
@@ -38,8 +38,9 @@ extension BlockedCrossProducts {
             }
             for a in 0..<qk { for b in 0..<qk { for j in 0..<p { sum[a * qk + b] -= v[a * p + j] * v[b * p + j] } } }
         }
-        f.l.withUnsafeBufferPointer { lb in
-            let l = lb.baseAddress!
+        let (l11Values, cValues) = (f.l11, f.c)
+        f.l.withUnsafeMutableBufferPointer { lb in
+            let l = lb.baseAddress!, z = l
             CholeskyInverse.invert(l, lStride: dd, n: nd, into: z, zStride: dd)
             // the dense factors' levels
             var c = df
@@ -74,8 +75,8 @@ extension BlockedCrossProducts {
             }
             // the levels of factor 1: their rows are the columns of their entries (the last is y)
             let q1 = q[0]
-            f.l11.withUnsafeBufferPointer { l11 in
-                f.c.withUnsafeBufferPointer { cb in
+            l11Values.withUnsafeBufferPointer { l11 in
+                cValues.withUnsafeBufferPointer { cb in
                     entryColumn.withUnsafeBufferPointer { columns in
                         levelSlots.withUnsafeBufferPointer { slots in
                             // with q₁ a constant in the common cases (loops unrolled)
@@ -137,7 +138,7 @@ extension BlockedCrossProducts {
     /// factorization, plus a pass over the levels).
     func gradient(_ theta: [Double], reml: Bool) -> (DevianceEvaluation, DevianceGradient)? {
         let lam = lambdas(theta)
-        guard let f = factorize(theta), let e = evaluation(f, reml: reml), let (first, rest) = sphericalModes(f, lam, beta: e.beta) else { return nil }
+        guard var f = factorize(theta), let e = evaluation(f, reml: reml), let (first, rest) = sphericalModes(f, lam, beta: e.beta) else { return nil }
         // Σ_ℓ u_ℓu_ℓ' per factor
         var modeSums = q.map { [Double](repeating: 0, count: $0 * $0) }
         for k in q.indices {
@@ -148,7 +149,7 @@ extension BlockedCrossProducts {
             }
         }
         guard let g = DevianceGradient(lambdas: q.indices.map { lambda(theta, term: $0) }, levels: levels,
-                                       inverseSums: inverseDiagonalSums(f, marginal: !reml), modeSums: modeSums) else { return nil }
+                                       inverseSums: inverseDiagonalSums(&f, marginal: !reml), modeSums: modeSums) else { return nil }
         return (e, g)
     }
 }
