@@ -14,8 +14,8 @@ public enum FusedPanel {
 /// `SymmetricPanelProduct` compiled for AVX2 with fused multiply-adds (call only where
 /// `CPUFeatures.avx2FMA` holds).
 public enum FusedSymmetricPanelProduct {
-    public static func multiply(_ z: UnsafePointer<Double>, stride: Int, rows: Int, _ b: UnsafePointer<Double>,
-                                into out: UnsafeMutablePointer<Double>) {
-        SymmetricPanelProduct.multiply(z, stride: stride, rows: rows, b, into: out, FusedMultiplyAdd.self)
+    public static func multiply(_ z: UnsafePointer<Double>, stride: Int, rows: Int, columns: Int, _ b: UnsafePointer<Double>,
+                                times p: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+        SymmetricPanelProduct.multiply(z, stride: stride, rows: rows, columns: columns, b, times: p, into: out, FusedMultiplyAdd.self)
     }
 }

@@ -14,7 +14,9 @@ struct CholeskyInverseTests {
             let stride = n + 3
             var z = [Double](repeating: .nan, count: n * stride)
             l.withUnsafeBufferPointer { l in
-                z.withUnsafeMutableBufferPointer { CholeskyInverse.invert(l.baseAddress!, lStride: n, n: n, into: $0.baseAddress!, zStride: stride, fused: fused) }
+                z.withUnsafeMutableBufferPointer {
+                    CholeskyInverse.invert(l.baseAddress!, lStride: n, n: n, into: $0.baseAddress!, zStride: stride, threads: 1, fused: fused)
+                }
             }
             var worst = 0.0
             for i in 0..<n {
@@ -25,9 +27,11 @@ struct CholeskyInverseTests {
                 }
             }
             #expect(worst < 1e-12, "n \(n), fused \(fused): |MZ − I| \(worst)")
-            // in place, over the factor itself: the same bits
+            // in place, over the factor itself, and on two threads: the same bits
             var inPlace = l
-            inPlace.withUnsafeMutableBufferPointer { CholeskyInverse.invert($0.baseAddress!, lStride: n, n: n, into: $0.baseAddress!, zStride: n, fused: fused) }
+            inPlace.withUnsafeMutableBufferPointer {
+                CholeskyInverse.invert($0.baseAddress!, lStride: n, n: n, into: $0.baseAddress!, zStride: n, threads: 2, parallelWork: 0, fused: fused)
+            }
             #expect((0..<n).allSatisfy { i in (0..<n).allSatisfy { inPlace[i * n + $0] == z[i * stride + $0] } })
         }
     }

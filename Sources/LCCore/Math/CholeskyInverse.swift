@@ -17,29 +17,59 @@ enum CholeskyInverse {
     /// Z into `z` (row-major, both triangles, rows `zStride` apart) from the lower triangle of the
     /// n×n factor at `l` (rows `lStride` apart). `z` may be `l` itself (same stride): each panel's
     /// L is read before its Z is written, and L's strict upper triangle is not read.
+    /// A panel's product is threaded when it costs at least `parallelWork` multiply-adds.
     static func invert(_ l: UnsafePointer<Double>, lStride: Int, n: Int, into z: UnsafeMutablePointer<Double>, zStride: Int,
-                       fused: Bool = CPUFeatures.avx2FMA) {
+                       threads: Int = Parallel.defaultThreads, parallelWork: Int = 1 << 22, fused: Bool = CPUFeatures.avx2FMA) {
         guard n > 0 else { return }
-        let w = panel
-        let b = UnsafeMutablePointer<Double>.allocate(capacity: n * w), y = UnsafeMutablePointer<Double>.allocate(capacity: n * w)
-        defer { b.deallocate(); y.deallocate() }
-        var j1 = n
-        while j1 > 0 {
-            let j0 = (j1 - 1) / w * w, width = j1 - j0, rows = n - j1
-            // B = L_RJ, eight values per row (zeros past the panel's width)
-            for s in 0..<rows {
-                for t in 0..<w { b[s * w + t] = t < width ? l[(j1 + s) * lStride + j0 + t] : 0 }
+        let w = panel, panels = (n + w - 1) / w
+        // every panel's L_RJ, eight values per row (zeros past a panel's width), packed in one pass
+        // over L's rows (reading each panel's rows in place would jump a row of L per value)
+        var offset = [Int](repeating: 0, count: panels + 1)
+        for k in 0..<panels { offset[k + 1] = offset[k] + (n - min(n, (k + 1) * w)) * w }
+        let packed = UnsafeMutablePointer<Double>.allocate(capacity: max(1, offset[panels]))
+        let y = UnsafeMutablePointer<Double>.allocate(capacity: n * w)
+        defer { packed.deallocate(); y.deallocate() }
+        for r in 0..<n {
+            let row = l + r * lStride
+            for k in 0..<(r / w) {
+                let (j0, to) = (k * w, packed + offset[k] + (r - (k + 1) * w) * w)
+                for t in 0..<w { to[t] = row[j0 + t] }
             }
-            // Y = Z_RR B, then Y ← −Y L_JJ⁻¹ (each row y solves y L_JJ = −row, last entry first)
-            let trailing = z + j1 * zStride + j1
-            if fused { FusedSymmetricPanelProduct.multiply(trailing, stride: zStride, rows: rows, b, into: y) }
-            else { SymmetricPanelProduct.multiply(trailing, stride: zStride, rows: rows, b, into: y, SeparateMultiplyAdd.self) }
-            let diagonal = l + j0 * lStride + j0
-            solveRows(y, rows: rows, pitch: w, width: width, diagonal, stride: lStride)
-            for r in 0..<rows { for t in 0..<width { z[(j1 + r) * zStride + j0 + t] = y[r * w + t] } }
-            for t in 0..<width { for r in 0..<rows { z[(j0 + t) * zStride + j1 + r] = y[r * w + t] } }
-            diagonalBlock(width: width, diagonal, stride: lStride, below: b, solved: y, rows: rows, pitch: w, into: z + j0 * zStride + j0, zStride: zStride)
-            j1 = j0
+        }
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: w * w) { inverse in
+            let p = inverse.baseAddress!
+            for k in stride(from: panels - 1, through: 0, by: -1) {
+                let j0 = k * w, j1 = min(n, j0 + w), width = j1 - j0, rows = n - j1
+                let (b, diagonal) = (packed + offset[k], l + j0 * lStride + j0)
+                lowerInverse(diagonal, stride: lStride, width: width, into: p, pitch: w)
+                // Y = −Z_RR B P, P = L_JJ⁻¹; large panels split by rows over threads (each writes its own rows: the same bits)
+                let trailing = z + j1 * zStride + j1
+                let t = rows * rows * w >= parallelWork ? threads : 1
+                _ = try? Parallel.mapRanges(count: (rows + 3) / 4, minimumPerThread: 1, threads: t) { range in
+                    let (first, last) = (range.lowerBound * 4, min(rows, range.upperBound * 4))
+                    let (part, from, out) = (last - first, trailing + first * zStride, y + first * w)
+                    if fused { FusedSymmetricPanelProduct.multiply(from, stride: zStride, rows: part, columns: rows, b, times: p, into: out) }
+                    else { SymmetricPanelProduct.multiply(from, stride: zStride, rows: part, columns: rows, b, times: p, into: out, SeparateMultiplyAdd.self) }
+                }
+                for r in 0..<rows { for t in 0..<width { z[(j1 + r) * zStride + j0 + t] = y[r * w + t] } }
+                for t in 0..<width { for r in 0..<rows { z[(j0 + t) * zStride + j1 + r] = y[r * w + t] } }
+                diagonalBlock(width: width, inverse: p, pitch: w, below: b, solved: y, rows: rows, rowPitch: w,
+                              into: z + j0 * zStride + j0, zStride: zStride)
+            }
+        }
+    }
+
+    /// P = L_JJ⁻¹ (lower triangular, `width` square, rows `pitch` apart, zeros elsewhere in the
+    /// `pitch` square) from L_JJ at `diagonal` (rows `stride` apart), column by column.
+    @inline(__always)
+    static func lowerInverse(_ diagonal: UnsafePointer<Double>, stride lStride: Int, width: Int, into p: UnsafeMutablePointer<Double>, pitch: Int) {
+        for i in 0..<(pitch * pitch) { p[i] = 0 }
+        for c in 0..<width {
+            for a in c..<width {
+                var v = a == c ? 1.0 : 0
+                for k in c..<a { v -= diagonal[a * lStride + k] * p[k * pitch + c] }
+                p[a * pitch + c] = v / diagonal[a * lStride + a]
+            }
         }
     }
 
@@ -57,25 +87,16 @@ enum CholeskyInverse {
         }
     }
 
-    /// Z_JJ = P'(P − B'Y), P = L_JJ⁻¹ (L_JJ at `diagonal`, B = L_RJ and Y = Z_RJ with `pitch` values
-    /// per row), into both triangles of `z` (rows `zStride` apart).
+    /// Z_JJ = P'(P − B'Y), P = L_JJ⁻¹ (`inverse`, rows `pitch` apart; B = L_RJ and Y = Z_RJ with
+    /// `rowPitch` values per row), into both triangles of `z` (rows `zStride` apart).
     @inline(__always)
-    static func diagonalBlock(width: Int, _ diagonal: UnsafePointer<Double>, stride lStride: Int, below b: UnsafePointer<Double>,
-                              solved y: UnsafePointer<Double>, rows: Int, pitch: Int, into z: UnsafeMutablePointer<Double>, zStride: Int) {
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * width * width) { buffer in
-            let p = buffer.baseAddress!, s = p + width * width
-            for i in 0..<(width * width) { p[i] = 0 }
-            for c in 0..<width {
-                // column c of P: L_JJ x = e_c
-                for a in c..<width {
-                    var v = a == c ? 1.0 : 0
-                    for k in c..<a { v -= diagonal[a * lStride + k] * p[k * width + c] }
-                    p[a * width + c] = v / diagonal[a * lStride + a]
-                }
-            }
-            for i in 0..<(width * width) { s[i] = p[i] }
+    static func diagonalBlock(width: Int, inverse p: UnsafePointer<Double>, pitch: Int, below b: UnsafePointer<Double>,
+                              solved y: UnsafePointer<Double>, rows: Int, rowPitch: Int, into z: UnsafeMutablePointer<Double>, zStride: Int) {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: width * width) { buffer in
+            let s = buffer.baseAddress!
+            for a in 0..<width { for t in 0..<width { s[a &* width &+ t] = p[a &* pitch &+ t] } }
             for r in 0..<rows {
-                let (br, yr) = (b + r &* pitch, y + r &* pitch)
+                let (br, yr) = (b + r &* rowPitch, y + r &* rowPitch)
                 for a in 0..<width {
                     let (ba, sa) = (br[a], s + a &* width)
                     for t in 0..<width { sa[t] -= ba * yr[t] }
@@ -84,7 +105,7 @@ enum CholeskyInverse {
             for a in 0..<width {
                 for t in 0...a {
                     var v = 0.0
-                    for k in a..<width { v += p[k * width + a] * s[k * width + t] }
+                    for k in a..<width { v += p[k &* pitch &+ a] * s[k &* width &+ t] }
                     z[a * zStride + t] = v
                     z[t * zStride + a] = v
                 }

@@ -66,7 +66,7 @@ extension BlockedCrossProducts {
                                 if x < count { trailing[at] = value; at += 1 }
                             }
                         }
-                        takahashi(AnyEffects.self, q: qb, l + off, below: l + off + qb * qb, rows: count, trailing: trailing, y, square)
+                        takahashi(q: qb, l + off, below: l + off + qb * qb, rows: count, trailing: trailing, y, square)
                         for i in 0..<(count * qb) { z[off + qb * qb + i] = y[i] }
                         for i in 0..<(qb * qb) { z[off + i] = square[i] }
                         add(factorOfColumn[layout.blockColumn[b]], y + (count - p) * qb, tStride: 1, jStride: qb)
@@ -82,21 +82,26 @@ extension BlockedCrossProducts {
                             // with q₁ a constant in the common cases (loops unrolled)
                             func levelsOfFactor1<Size: EffectCount>(_: Size.Type) {
                                 let q1 = Size.count(q1)
-                                for i in 0..<levels[0] {
+                                // in the elimination's order: neighbours read the same part of the dense Z
+                                for i in eliminationOrder {
                                     let first = entryStart[i], count = entryStart[i + 1] - first - 1
                                     let cols = columns.baseAddress! + first
-                                    var slot = slots.baseAddress! + levelSlotStart[i], at = 0
-                                    for e in 0...count {
-                                        let r = cols[e]
+                                    let below = cb.baseAddress! + first * q1
+                                    // Y = Z_RR L_RJ as Z_RR is read (the pairs with y, the last entry, come last)
+                                    var slot = slots.baseAddress! + levelSlotStart[i]
+                                    for t in 0..<(count * q1) { y[t] = 0 }
+                                    for e in 0..<count {
+                                        let (denseRow, ye, be) = (z + (cols[e] - df) * dd - df, y + e * q1, below + e * q1)
                                         for g in 0...e {
                                             let s = cols[g]
-                                            let value = s < df ? z[slot.pointee] : e < count ? z[(r - df) * dd + s - df] : 0
-                                            if s < df { slot += 1 }
-                                            if e < count { trailing[at] = value; at += 1 }
+                                            let v: Double
+                                            if s < df { v = z[slot.pointee]; slot += 1 } else { v = denseRow[s] }
+                                            let (yg, bg) = (y + g * q1, below + g * q1)
+                                            for t in 0..<q1 { ye[t] += v * bg[t] }
+                                            if g != e { for t in 0..<q1 { yg[t] += v * be[t] } }
                                         }
                                     }
-                                    takahashi(Size.self, q: q1, l11.baseAddress! + i * q1 * q1, below: cb.baseAddress! + first * q1, rows: count,
-                                              trailing: trailing, y, square)
+                                    finish(Size.self, q: q1, l11.baseAddress! + i * q1 * q1, below: below, rows: count, y, square)
                                     add(0, y + (count - p) * q1, tStride: 1, jStride: q1)
                                 }
                             }
@@ -113,10 +118,8 @@ extension BlockedCrossProducts {
     /// One column block J (q columns, L_JJ at `diagonal`, q × q; L_RJ at `below`, q values per row
     /// of R): Z_RJ into `y` (q per row) and Z_JJ into `square` (q × q) from Z_RR (`trailing`, its
     /// lower triangle row by row).
-    @inline(__always)
-    private func takahashi<Size: EffectCount>(_: Size.Type, q actual: Int, _ diagonal: UnsafePointer<Double>, below: UnsafePointer<Double>, rows: Int,
+    private func takahashi(q: Int, _ diagonal: UnsafePointer<Double>, below: UnsafePointer<Double>, rows: Int,
                            trailing: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ square: UnsafeMutablePointer<Double>) {
-        let q = Size.count(actual)
         // Y = Z_RR L_RJ over the symmetric Z_RR
         for i in 0..<(rows * q) { y[i] = 0 }
         var at = 0
@@ -127,8 +130,20 @@ extension BlockedCrossProducts {
                 if s != x { for t in 0..<q { y[s * q + t] += v * below[x * q + t] } }
             }
         }
+        finish(AnyEffects.self, q: q, diagonal, below: below, rows: rows, y, square)
+    }
+
+    /// From Y = Z_RR L_RJ: Z_RJ = −Y L_JJ⁻¹ in place, and Z_JJ = L_JJ⁻ᵀ(L_JJ⁻¹ − L_RJ'Z_RJ) into `square`.
+    @inline(__always)
+    private func finish<Size: EffectCount>(_: Size.Type, q actual: Int, _ diagonal: UnsafePointer<Double>, below: UnsafePointer<Double>,
+                                           rows: Int, _ y: UnsafeMutablePointer<Double>, _ square: UnsafeMutablePointer<Double>) {
+        let q = Size.count(actual)
         CholeskyInverse.solveRows(y, rows: rows, pitch: q, width: q, diagonal, stride: q)
-        CholeskyInverse.diagonalBlock(width: q, diagonal, stride: q, below: below, solved: y, rows: rows, pitch: q, into: square, zStride: q)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: q * q) { p in
+            CholeskyInverse.lowerInverse(diagonal, stride: q, width: q, into: p.baseAddress!, pitch: q)
+            CholeskyInverse.diagonalBlock(width: q, inverse: p.baseAddress!, pitch: q, below: below, solved: y, rows: rows, rowPitch: q,
+                                          into: square, zStride: q)
+        }
     }
 }
 
