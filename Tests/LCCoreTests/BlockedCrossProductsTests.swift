@@ -184,6 +184,41 @@ struct BlockedCrossProductsTests {
         try Self.expectGradient(BlockedCrossProducts(frame, frame.random.sorted { $0.levels.count > $1.levels.count }), [0.8, 0.2, 0.5, 1.3, 0.4])
     }
 
+    /// BFGS on the gradient ends where the derivative-free search (model search, simplex, Newton
+    /// steps) does, REML and ML, in few gradient evaluations; the fit takes that path.
+    @Test func gradientSearchFindsTheDerivativeFreeOptimum() throws {
+        // persons in organisations crossed with communities, each with an effect, and a slope per person
+        var random = Uniform(state: 2024)
+        func normal() -> Double { (0..<12).reduce(0) { s, _ in s + random.next() } - 6 }
+        let (org, community) = ((0..<12).map { _ in 0.5 * normal() }, (0..<8).map { _ in 0.4 * normal() })
+        var text = "y,session,person,org,community\n"
+        for person in 0..<90 {
+            let (o, c, a, b) = (person % 12, (person * 5 + person / 12) % 8, 0.8 * normal(), 0.2 * normal())
+            for session in 0..<5 {
+                let y = 1 + (0.3 + b) * Double(session) + a + org[o] + community[c] + 0.5 * normal()
+                text += "\(y),\(session),p\(person),o\(o),c\(c)\n"
+            }
+        }
+        let frame = try ModelFrame(Formula(parsing: "y ~ session + (1 + session | person) + (1 | org) + (1 | community)"),
+                                   data: try CSVReader.parse(bytes: Array(text.utf8)))
+        let order = frame.random.indices.sorted { frame.random[$0].levels.count > frame.random[$1].levels.count }
+        let layout = ThetaLayout(memberSizes: order.map { [frame.random[$0].z.count] })
+        let engine = LinearMixedModel.engine(frame, order: order)
+        let (lower, start) = layout.lowerAndStart
+        for reml in [true, false] {
+            let m = Double(reml ? frame.n - frame.p : frame.n)
+            let search = try #require(LinearMixedModel.gradientSearch(engine, layout: layout, reml: reml, m: m, from: start, lower: lower))
+            #expect(search.converged && search.evaluations < 60, "\(search.evaluations) gradients at \(search.x) \(search.value)")
+            let free = LinearMixedModel.optimize({ engine.evaluate(layout.expand($0), reml: reml)?.criterion ?? .infinity },
+                                                 from: start, lower: lower, model: { layout.canonical($0) })
+            let value = try #require(engine.evaluate(layout.expand(free.x), reml: reml)).criterion
+            #expect(search.value <= value + 1e-8, "REML \(reml): \(search.value) against \(value)")
+            for (a, b) in zip(search.x, free.x) { #expect(abs(a - b) < 1e-5, "REML \(reml): θ \(search.x) against \(free.x)") }
+        }
+        let fit = try LinearMixedModel.fit(frame)
+        #expect(fit.converged && fit.evaluations < 60)
+    }
+
     static func expectGradient(_ engine: BlockedCrossProducts, _ theta: [Double]) throws {
         for reml in [true, false] {
             let (e, g) = try #require(engine.gradient(theta, reml: reml))

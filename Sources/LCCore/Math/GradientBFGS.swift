@@ -15,6 +15,8 @@ struct GradientBFGS {
     var maxIterations = 200
     var maxEvaluations = 400
     var firstStep = 1.0
+    /// Checked at each new point: true ends the search there, not converged (a caller's bound in sight).
+    var stop: (([Double]) -> Bool)? = nil
 
     struct Result { let x: [Double]; let value: Double; let gradient: [Double]; let evaluations: Int; let converged: Bool }
 
@@ -69,6 +71,7 @@ struct GradientBFGS {
                 QuasiNewton.update(&inverse, s: s, y: change, sy: sy)
             }
             (x, fx, g) = (y, fy, gy)
+            if stop?(x) == true { return Result(x: x, value: fx, gradient: g, evaluations: evaluations, converged: false) }
         }
         return Result(x: x, value: fx, gradient: g, evaluations: evaluations, converged: false)
     }

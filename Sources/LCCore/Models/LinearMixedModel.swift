@@ -393,6 +393,9 @@ public enum LinearMixedModel {
         func theta(_ z: [Double]) -> [Double] { z.indices.map { logged[$0] ? exp(z[$0]) : z[$0] } }
         var search = GradientBFGS()
         search.firstStep = 0.5
+        // a variance on its way to zero (a singular fit): the derivative-free path handles the bound
+        let floor = log(1e-6)
+        search.stop = { z in z.indices.contains { logged[$0] && z[$0] < floor } }
         let r = search.minimize(from: start.indices.map { logged[$0] ? log(start[$0]) : start[$0] }) { z in
             let t = theta(z)
             guard let (e, g) = engine.gradient(layout.expand(t), reml: reml) else { return nil }
