@@ -90,8 +90,9 @@ public struct LMMFit: Sendable {
 /// Linear mixed models fitted as lme4 fits them (Bates, Mächler, Bolker & Walker
 /// 2015, JSS 67(1)): the fixed effects and σ² are profiled out of the (RE)ML
 /// deviance, which is then minimised over the relative covariance factors θ
-/// (each Λ lower-triangular, diagonal ≥ 0) by a bounded derivative-free method,
-/// starting, as lme4 does, from Λ = I.
+/// (each Λ lower-triangular, diagonal ≥ 0), starting, as lme4 does, from Λ = I: by BFGS
+/// on the exact gradient where the engine has one (`DevianceGradient`: three or more
+/// factors), else, and near a bound, by a bounded derivative-free method.
 ///
 /// The criterion is computed from cross-products formed once, so an evaluation
 /// costs per group and parameter, not per row (`CrossProducts` for one grouping
