@@ -389,8 +389,7 @@ public enum LinearMixedModel {
     static func gradientSearch(_ engine: ProfiledDeviance, layout: ThetaLayout, reml: Bool, m: Double,
                                from start: [Double], lower: [Double]) -> NelderMead.Result? {
         let logged = lower.map { $0 == 0 }
-        guard zip(start, logged).allSatisfy({ $0 > 0 || !$1 }), lower.allSatisfy({ $0 == 0 || $0 == -.infinity }),
-              engine.gradient(layout.expand(start), reml: reml) != nil else { return nil }
+        guard zip(start, logged).allSatisfy({ $0 > 0 || !$1 }), lower.allSatisfy({ $0 == 0 || $0 == -.infinity }) else { return nil }
         func theta(_ z: [Double]) -> [Double] { z.indices.map { logged[$0] ? exp(z[$0]) : z[$0] } }
         var search = GradientBFGS()
         search.firstStep = 0.5
@@ -403,6 +402,7 @@ public enum LinearMixedModel {
             let free = layout.reduce(g.criterion(m: m, r2: e.r2))
             return (e.criterion, free.indices.map { logged[$0] ? free[$0] * t[$0] : free[$0] })
         }
+        guard !r.value.isNaN else { return nil }      // no gradient at the start
         let x = layout.canonical(theta(r.x))
         let inside = zip(x, logged).allSatisfy { !$1 || $0 > 1e-4 }
         return NelderMead.Result(x: x, value: r.value, evaluations: r.evaluations, converged: r.converged && inside)
