@@ -1,7 +1,10 @@
 /// The product of rows of a symmetric square (both triangles stored), a panel of eight columns
 /// and an 8×8 matrix, negated: the bulk of `CholeskyInverse`'s work, Y = −Z_RR B P, row by row
-/// out[r·8 + t] = −Σ_u (Σ_s z[r·stride + s]·b[s·8 + u])·p[u·8 + t] for r < rows, s < columns. Four rows at a time in 4×8 tiles (eight accumulators: enough independent sums
-/// to keep two multiply-add units busy), each row of z read once per panel.
+///
+///     out[r·8 + t] = −Σ_u (Σ_s z[r·stride + s]·b[s·8 + u])·p[u·8 + t],   r < rows, s < columns.
+///
+/// Four rows at a time in 4×8 tiles (eight accumulators: enough independent sums to keep two
+/// multiply-add units busy), each row of z read once per panel.
 public enum SymmetricPanelProduct {
     @inlinable @inline(__always)
     public static func multiply<F: MultiplyAdd>(_ z: UnsafePointer<Double>, stride: Int, rows: Int, columns: Int,

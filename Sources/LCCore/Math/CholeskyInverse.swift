@@ -112,14 +112,4 @@ enum CholeskyInverse {
             }
         }
     }
-
-    /// M⁻¹ of a dense symmetric positive-definite matrix (through `DenseCholesky`); nil if M is not.
-    static func inverse(_ m: Matrix) -> Matrix? {
-        let n = m.rows
-        var l = m.values
-        guard DenseCholesky.factorLower(&l, n) else { return nil }
-        var z = [Double](repeating: 0, count: n * n)
-        l.withUnsafeBufferPointer { l in z.withUnsafeMutableBufferPointer { invert(l.baseAddress!, lStride: n, n: n, into: $0.baseAddress!, zStride: n) } }
-        return Matrix(rows: n, cols: n, values: z)
-    }
 }

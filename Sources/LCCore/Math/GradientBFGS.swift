@@ -3,11 +3,11 @@
 /// inverse Hessian then scaled by s'y/y'y (their eq. 6.20) before the first update; a
 /// backtracking line search on the Armijo condition, each trial from the minimum of the
 /// quadratic through f(0), f'(0) and f(t). A criterion summed over many rows is exact to about
-/// 1e-12 to 1e-11 relative (its cross-products are sums over rows), so near the optimum its differences are rounding while the gradient still
-/// points the way: a trial whose value is within `noise` (relative) of f(x) is accepted when, and
-/// only when, its directional derivative is smaller in magnitude. Stops when the Newton decrement g'H⁻¹g/2
-/// falls below `tolerance` relative to |f| and the step H⁻¹g below `stepTolerance` in every
-/// coordinate, or where no step helps, or after `maxEvaluations`.
+/// 1e-12 to 1e-11 relative, so near the optimum its differences are rounding while the gradient
+/// still points the way: a trial whose value is within `noise` (relative) of f(x) is accepted
+/// when, and only when, its directional derivative is smaller in magnitude. Stops when the Newton
+/// decrement g'H⁻¹g/2 falls below `tolerance` relative to |f| and the step H⁻¹g below
+/// `stepTolerance` in every coordinate, or where no step helps, or after `maxEvaluations`.
 struct GradientBFGS {
     var tolerance = 1e-13
     var stepTolerance = 1e-7

@@ -15,12 +15,11 @@ extension BlockedCrossProducts {
         var maxRows = 0
         for b in layout.blockColumn.indices { maxRows = max(maxRows, layout.rowStart[b + 1] - layout.rowStart[b]) }
         for i in 0..<levels[0] { maxRows = max(maxRows, entryStart[i + 1] - entryStart[i]) }
-        // per factor Σ Z_ℓℓ; scratch for one column block (Z_RR, Z_RJ, Z_JJ, Z_ℓX L_XX)
+        // per factor Σ Z_ℓℓ; scratch for one column block (Z_RJ, Z_JJ, Z_ℓX L_XX)
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: q.count * maxQ * maxQ)
-        let trailing = UnsafeMutablePointer<Double>.allocate(capacity: maxRows * (maxRows + 1) / 2)
         let y = UnsafeMutablePointer<Double>.allocate(capacity: maxRows * maxQ + maxQ * maxQ + maxQ * p)
         let square = y + maxRows * maxQ, v = square + maxQ * maxQ
-        defer { sums.deallocate(); trailing.deallocate(); y.deallocate() }
+        defer { sums.deallocate(); y.deallocate() }
         sums.initialize(repeating: 0, count: q.count * maxQ * maxQ)
         // L_XX, the X rows of the dense factor
         let lxx = (0..<(p * p)).map { $0 % p <= $0 / p ? f.l[(x0 + $0 / p) * dd + x0 + $0 % p] : 0 }
@@ -56,17 +55,9 @@ extension BlockedCrossProducts {
                     for b in layout.blockColumn.indices.reversed() {
                         let (off, qb) = (layout.blockOffset[b], layout.blockSize[b])
                         let rows = allRows.baseAddress! + layout.rowStart[b], count = layout.rowStart[b + 1] - layout.rowStart[b] - 1   // y left out
-                        var slot = slots.baseAddress! + peelSlotStart[b], at = 0
-                        for x in 0...count {
-                            let r = rows[x]
-                            for w in 0...x {
-                                let s = rows[w]
-                                let value = s < df ? z[slot.pointee] : x < count ? z[(r - df) * dd + s - df] : 0
-                                if s < df { slot += 1 }
-                                if x < count { trailing[at] = value; at += 1 }
-                            }
-                        }
-                        takahashi(q: qb, l + off, below: l + off + qb * qb, rows: count, trailing: trailing, y, square)
+                        let below = l + off + qb * qb
+                        product(AnyEffects.self, q: qb, z, rows: rows, count: count, slots: slots.baseAddress! + peelSlotStart[b], below: below, into: y)
+                        finish(AnyEffects.self, q: qb, l + off, below: below, rows: count, y, square)
                         for i in 0..<(count * qb) { z[off + qb * qb + i] = y[i] }
                         for i in 0..<(qb * qb) { z[off + i] = square[i] }
                         add(factorOfColumn[layout.blockColumn[b]], y + (count - p) * qb, tStride: 1, jStride: qb)
@@ -87,20 +78,7 @@ extension BlockedCrossProducts {
                                     let first = entryStart[i], count = entryStart[i + 1] - first - 1
                                     let cols = columns.baseAddress! + first
                                     let below = cb.baseAddress! + first * q1
-                                    // Y = Z_RR L_RJ as Z_RR is read (the pairs with y, the last entry, come last)
-                                    var slot = slots.baseAddress! + levelSlotStart[i]
-                                    for t in 0..<(count * q1) { y[t] = 0 }
-                                    for e in 0..<count {
-                                        let (denseRow, ye, be) = (z + (cols[e] - df) * dd - df, y + e * q1, below + e * q1)
-                                        for g in 0...e {
-                                            let s = cols[g]
-                                            let v: Double
-                                            if s < df { v = z[slot.pointee]; slot += 1 } else { v = denseRow[s] }
-                                            let (yg, bg) = (y + g * q1, below + g * q1)
-                                            for t in 0..<q1 { ye[t] += v * bg[t] }
-                                            if g != e { for t in 0..<q1 { yg[t] += v * be[t] } }
-                                        }
-                                    }
+                                    product(Size.self, q: q1, z, rows: cols, count: count, slots: slots.baseAddress! + levelSlotStart[i], below: below, into: y)
                                     finish(Size.self, q: q1, l11.baseAddress! + i * q1 * q1, below: below, rows: count, y, square)
                                     add(0, y + (count - p) * q1, tStride: 1, jStride: q1)
                                 }
@@ -115,22 +93,28 @@ extension BlockedCrossProducts {
         return q.indices.map { k in Array(UnsafeBufferPointer(start: sums + k * maxQ * maxQ, count: q[k] * q[k])) }
     }
 
-    /// One column block J (q columns, L_JJ at `diagonal`, q × q; L_RJ at `below`, q values per row
-    /// of R): Z_RJ into `y` (q per row) and Z_JJ into `square` (q × q) from Z_RR (`trailing`, its
-    /// lower triangle row by row).
-    private func takahashi(q: Int, _ diagonal: UnsafePointer<Double>, below: UnsafePointer<Double>, rows: Int,
-                           trailing: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ square: UnsafeMutablePointer<Double>) {
-        // Y = Z_RR L_RJ over the symmetric Z_RR
-        for i in 0..<(rows * q) { y[i] = 0 }
-        var at = 0
-        for x in 0..<rows {
-            for s in 0...x {
-                let v = trailing[at]; at += 1
-                for t in 0..<q { y[x * q + t] += v * below[s * q + t] }
-                if s != x { for t in 0..<q { y[s * q + t] += v * below[x * q + t] } }
+    /// Y = Z_RR L_RJ for a column block whose rows R are `rows[0..<count]` (ascending; y follows),
+    /// reading Z_RR as it goes: peeled columns through `slots` (the store indices of the block's
+    /// pairs in peeled columns, row by row, those with y last), dense ones in the square. q values
+    /// per row of `below` (L_RJ) and of `y`.
+    @inline(__always)
+    private func product<Size: EffectCount>(_: Size.Type, q actual: Int, _ z: UnsafePointer<Double>, rows: UnsafePointer<Int>, count: Int,
+                                            slots: UnsafePointer<Int>, below: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) {
+        let q = Size.count(actual), (df, dd) = (layout.denseFrom, layout.denseSize)
+        var slot = slots
+        for t in 0..<(count * q) { y[t] = 0 }
+        for e in 0..<count {
+            // (a row in a peeled column meets only peeled columns: then denseRow is not read)
+            let (denseRow, ye, be) = (z + (rows[e] - df) * dd - df, y + e * q, below + e * q)
+            for g in 0...e {
+                let s = rows[g]
+                let v: Double
+                if s < df { v = z[slot.pointee]; slot += 1 } else { v = denseRow[s] }
+                let (yg, bg) = (y + g * q, below + g * q)
+                for t in 0..<q { ye[t] += v * bg[t] }
+                if g != e { for t in 0..<q { yg[t] += v * be[t] } }
             }
         }
-        finish(AnyEffects.self, q: q, diagonal, below: below, rows: rows, y, square)
     }
 
     /// From Y = Z_RR L_RJ: Z_RJ = −Y L_JJ⁻¹ in place, and Z_JJ = L_JJ⁻ᵀ(L_JJ⁻¹ − L_RJ'Z_RJ) into `square`.
@@ -152,8 +136,10 @@ extension BlockedCrossProducts {
     /// the diagonal blocks of the inverse by the selected inverse (about twice the dense square's
     /// factorization, plus a pass over the levels).
     func gradient(_ theta: [Double], reml: Bool) -> (DevianceEvaluation, DevianceGradient)? {
-        let lam = lambdas(theta)
-        guard var f = factorize(theta), let e = evaluation(f, reml: reml), let (first, rest) = sphericalModes(f, lam, beta: e.beta) else { return nil }
+        // a variance at zero has no gradient of this form: known before the factor is formed
+        let matrices = q.indices.map { lambda(theta, term: $0) }
+        guard DevianceGradient.exists(for: matrices), var f = factorize(theta), let e = evaluation(f, reml: reml),
+              let (first, rest) = sphericalModes(f, lambdas(theta), beta: e.beta) else { return nil }
         // Σ_ℓ u_ℓu_ℓ' per factor
         var modeSums = q.map { [Double](repeating: 0, count: $0 * $0) }
         for k in q.indices {
@@ -163,7 +149,7 @@ extension BlockedCrossProducts {
                 for a in 0..<qk { for b in 0..<qk { modeSums[k][a * qk + b] += values[at + a] * values[at + b] } }
             }
         }
-        guard let g = DevianceGradient(lambdas: q.indices.map { lambda(theta, term: $0) }, levels: levels,
+        guard let g = DevianceGradient(lambdas: matrices, levels: levels,
                                        inverseSums: inverseDiagonalSums(&f, marginal: !reml), modeSums: modeSums) else { return nil }
         return (e, g)
     }

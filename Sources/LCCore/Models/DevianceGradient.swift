@@ -26,14 +26,18 @@ struct DevianceGradient {
         zip(logDeterminants, r2).map { $0 + m / value * $1 }
     }
 
+    /// Whether the gradient has this form at these Λ_k: each invertible (no variance at zero).
+    static func exists(for lambdas: [Matrix]) -> Bool {
+        lambdas.allSatisfy { lambda in (0..<lambda.rows).allSatisfy { lambda[$0, $0] != 0 } }
+    }
+
     /// `lambdas`: Λ_k; `levels`: levels per factor; `inverseSums`: Σ_ℓ Z_ℓℓ per factor (row-major);
-    /// `modeSums`: Σ_ℓ u_ℓu_ℓ' per factor (row-major). Nil where some Λ_k is singular (a variance at
-    /// zero: then the criterion has no gradient in this form).
+    /// `modeSums`: Σ_ℓ u_ℓu_ℓ' per factor (row-major). Nil where some Λ_k is singular (`exists`).
     init?(lambdas: [Matrix], levels: [Int], inverseSums: [[Double]], modeSums: [[Double]]) {
+        guard Self.exists(for: lambdas) else { return nil }
         var logDeterminants: [Double] = [], r2: [Double] = []
         for (k, lambda) in lambdas.enumerated() {
             let qk = lambda.rows
-            guard (0..<qk).allSatisfy({ lambda[$0, $0] != 0 }) else { return nil }
             let inverse = lambda.solveLower(.identity(qk))
             // G = Σ_ℓ (I − Z_ℓℓ) and U = Σ_ℓ u_ℓu_ℓ'
             var g = Matrix(rows: qk, cols: qk), u = Matrix(rows: qk, cols: qk)

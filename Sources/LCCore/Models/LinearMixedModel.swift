@@ -360,52 +360,39 @@ public enum LinearMixedModel {
     /// The most parameters for the model-based search (its models of 66 points at 10); above, the simplex.
     static let maxModelParameters = 10
 
-    /// The model-based search (`ModelTrustRegion`) over θ with the entries bounded at zero (the
-    /// diagonal of each Λ block) on the log scale, where the criterion, like log(1 + nθ²), is far
-    /// closer to a quadratic than in θ (and the bound disappears); `canonical` maps the result to
-    /// the layout's signs. Not converged where it did not converge or ends near a bound (a
-    /// variance near zero, at −∞ on the log scale): the simplex then goes on from its result;
-    /// nil from a start it cannot take (zero on the diagonal, other bounds, more than
-    /// `maxModelParameters`): the simplex then starts there itself.
+    /// The model-based search (`ModelTrustRegion`) over θ on the log scale of `LogScaleTheta`;
+    /// `canonical` maps the result to the layout's signs. Not converged where it did not converge
+    /// or ends near a bound: the simplex then goes on from its result; nil from a start it cannot
+    /// take (zero on the diagonal, other bounds, more than `maxModelParameters`): the simplex then
+    /// starts there itself.
     static func modelSearch(_ criterion: ([Double]) -> Double, from start: [Double], lower: [Double],
                             canonical: ([Double]) -> [Double]) -> NelderMead.Result? {
-        let logged = lower.map { $0 == 0 }
-        guard start.count <= maxModelParameters, zip(start, logged).allSatisfy({ $0 > 0 || !$1 }),
-              lower.allSatisfy({ $0 == 0 || $0 == -.infinity }) else { return nil }
-        func theta(_ z: [Double]) -> [Double] { z.indices.map { logged[$0] ? exp(z[$0]) : z[$0] } }
+        guard start.count <= maxModelParameters, let scale = LogScaleTheta(start: start, lower: lower) else { return nil }
         var search = ModelTrustRegion()
         search.initialRadius = 0.2
         search.finalRadius = 1e-3        // then Newton steps: finer models meet the criterion's rounding
-        let r = search.minimize(from: start.indices.map { logged[$0] ? log(start[$0]) : start[$0] }) { criterion(theta($0)) }
-        let x = canonical(theta(r.x))
-        let inside = zip(x, logged).allSatisfy { !$1 || $0 > 1e-4 }
-        return NelderMead.Result(x: x, value: r.value, evaluations: r.evaluations, converged: r.converged && inside)
+        let r = search.minimize(from: scale.start) { criterion(scale.theta($0)) }
+        return scale.result(r.x, value: r.value, evaluations: r.evaluations, converged: r.converged, canonical: canonical)
     }
 
-    /// BFGS on the engine's exact gradient (`DevianceGradient`), over θ with the entries bounded at
-    /// zero on the log scale (as `modelSearch`); nil where the engine has no gradient. Not converged
-    /// where it did not converge or ends near a bound (a variance near zero): the derivative-free
-    /// path then takes over.
+    /// BFGS on the engine's exact gradient (`DevianceGradient`), over θ on the log scale of
+    /// `LogScaleTheta`; nil where the engine has no gradient. Not converged where it did not
+    /// converge or ends near a bound (a variance near zero): the derivative-free path then takes over.
     static func gradientSearch(_ engine: ProfiledDeviance, layout: ThetaLayout, reml: Bool, m: Double,
                                from start: [Double], lower: [Double]) -> NelderMead.Result? {
-        let logged = lower.map { $0 == 0 }
-        guard zip(start, logged).allSatisfy({ $0 > 0 || !$1 }), lower.allSatisfy({ $0 == 0 || $0 == -.infinity }) else { return nil }
-        func theta(_ z: [Double]) -> [Double] { z.indices.map { logged[$0] ? exp(z[$0]) : z[$0] } }
+        guard let scale = LogScaleTheta(start: start, lower: lower) else { return nil }
         var search = GradientBFGS()
         search.firstStep = 0.5
         // a variance on its way to zero (a singular fit): the derivative-free path handles the bound
         let floor = log(1e-6)
-        search.stop = { z in z.indices.contains { logged[$0] && z[$0] < floor } }
-        let r = search.minimize(from: start.indices.map { logged[$0] ? log(start[$0]) : start[$0] }) { z in
-            let t = theta(z)
+        search.stop = { z in z.indices.contains { scale.logged[$0] && z[$0] < floor } }
+        let r = search.minimize(from: scale.start) { z in
+            let t = scale.theta(z)
             guard let (e, g) = engine.gradient(layout.expand(t), reml: reml) else { return nil }
-            let free = layout.reduce(g.criterion(m: m, r2: e.r2))
-            return (e.criterion, free.indices.map { logged[$0] ? free[$0] * t[$0] : free[$0] })
+            return (e.criterion, scale.gradient(layout.reduce(g.criterion(m: m, r2: e.r2)), at: t))
         }
         guard !r.value.isNaN else { return nil }      // no gradient at the start
-        let x = layout.canonical(theta(r.x))
-        let inside = zip(x, logged).allSatisfy { !$1 || $0 > 1e-4 }
-        return NelderMead.Result(x: x, value: r.value, evaluations: r.evaluations, converged: r.converged && inside)
+        return scale.result(r.x, value: r.value, evaluations: r.evaluations, converged: r.converged, canonical: layout.canonical)
     }
 
     /// H⁻¹ of a criterion at its minimum, by central differences with steps 10⁻³·max(|x|, 0.1);
