@@ -4,11 +4,14 @@ import PackageDescription
 /// lcstat: one Swift engine (LCCore) behind three thin frontends:
 /// the C ABI (LCStatABI, shipped as liblcstat.so and liblcstat_static.a),
 /// the CLI (`lcstat`), and the Python extension in python/ (over the C ABI).
-/// AVX2 and FMA for the fused kernels' target on x86-64 (arm64 has FMA in its base set).
+/// AVX2 and FMA for the fused kernels' target on x86-64 (arm64 has FMA in its base set), and
+/// AVX-512 for the wide kernels' target (on arm64 it compiles, and is never called).
 #if arch(x86_64)
 let fusedKernelFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
+let wideKernelFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mavx512f"])]
 #else
 let fusedKernelFlags: [SwiftSetting] = []
+let wideKernelFlags: [SwiftSetting] = []
 #endif
 
 let package = Package(
@@ -25,11 +28,13 @@ let package = Package(
     ],
     targets: [
         // Pure computation: no C exports, no printing, no Foundation, no third-party code.
-        .target(name: "LCCore", dependencies: ["LCKernels", "LCKernelsAVX2"], linkerSettings: [.linkedLibrary("m")]),
-        // The dense Cholesky's panel kernels, written once; LCKernelsAVX2 compiles them with AVX2
-        // and FMA, and the core calls that copy only on CPUs that have both (CPUFeatures).
+        .target(name: "LCCore", dependencies: ["LCKernels", "LCKernelsAVX2", "LCKernelsAVX512"], linkerSettings: [.linkedLibrary("m")]),
+        // The dense Cholesky's and inverse's panel kernels, written once; LCKernelsAVX2 compiles them
+        // with AVX2 and FMA, LCKernelsAVX512 their eight-lane forms with AVX-512, and the core calls
+        // each copy only on CPUs that have its instructions (CPUFeatures.kernels).
         .target(name: "LCKernels"),
         .target(name: "LCKernelsAVX2", dependencies: ["LCKernels"], swiftSettings: fusedKernelFlags),
+        .target(name: "LCKernelsAVX512", dependencies: ["LCKernels"], swiftSettings: wideKernelFlags),
         // C declarations shared by the ABI and its header (status codes, structs, version).
         .target(name: "CLCStat"),
         // Beside the core: SPSS and Stata files through ReadStat, loaded at run time (dlopen).

@@ -3,7 +3,8 @@ import Testing
 
 /// The blocked dense Cholesky factor: LL' rebuilds M, across panels and the trailing
 /// block from `from`, and the threaded trailing update gives the same bits as one thread,
-/// with the portable kernels and (where the CPU has them) the AVX2/FMA ones.
+/// with every copy of the kernels the CPU runs (portable, AVX2/FMA, AVX-512), the two fused
+/// ones bit for bit the same.
 struct DenseCholeskyTests {
     /// M = BB' + nI for B with entries in [−0.5, 0.5) from a seeded generator.
     static func spd(_ n: Int) -> [Double] {
@@ -33,12 +34,17 @@ struct DenseCholeskyTests {
             for i in from..<n { for k in 0..<from { a[i * n + k] = (a[i * n + k] - DenseCholesky.dot(a + i * n, a + k * n, k)) / a[k * n + k] } }
             for i in from..<n { for j in from...i { a[i * n + j] -= DenseCholesky.dot(a + i * n, a + j * n, from) } }
         }
-        // both kernels (the fused one only where the CPU has AVX2 and FMA), one thread and two
-        for fused in CPUFeatures.avx2FMA ? [false, true] : [false] {
+        // every copy of the kernels the CPU runs, one thread and two
+        var fused: [Double]? = nil
+        for kernels in DenseKernels.available {
             var one = first, two = first
-            #expect(DenseCholesky.factorLower(&one, n, from: from, threads: 1, fused: fused))
-            #expect(DenseCholesky.factorLower(&two, n, from: from, threads: 2, parallelWork: 0, fused: fused))
+            #expect(DenseCholesky.factorLower(&one, n, from: from, threads: 1, kernels: kernels))
+            #expect(DenseCholesky.factorLower(&two, n, from: from, threads: 2, parallelWork: 0, kernels: kernels))
             #expect(one == two)
+            if kernels.fusesMultiplyAdds {
+                if let fused { #expect(one == fused, "\(kernels) against the four-lane fused kernels") }
+                fused = one
+            }
             var worst = 0.0
             for i in 0..<n {
                 for j in 0...i {
@@ -47,7 +53,7 @@ struct DenseCholeskyTests {
                     worst = max(worst, abs(s - m[i * n + j]) / Double(n))
                 }
             }
-            #expect(worst < 1e-12, "fused \(fused)")
+            #expect(worst < 1e-12, "\(kernels)")
         }
     }
 

@@ -1,28 +1,29 @@
 import LCKernels
 import LCKernelsAVX2
+import LCKernelsAVX512
 
 /// The inverse Z = M⁻¹ of a symmetric positive-definite M = LL' from its Cholesky factor, by
 /// Takahashi's recursion (Takahashi, Fagan & Chen 1973; Erisman & Tinney 1975, CACM 18(3)) in
-/// panels J of eight columns, the last panel first, R the rows after J:
+/// panels J of sixteen columns, the last panel first, R the rows after J:
 ///
 ///     Z_RJ = −Z_RR L_RJ L_JJ⁻¹,     Z_JJ = L_JJ⁻ᵀ (L_JJ⁻¹ − L_RJ' Z_RJ)
 ///
 /// (from L'Z = L⁻¹, which is lower triangular). Z_RR L_RJ is the bulk of the work (n³/3
-/// multiply-adds in all), done by `SymmetricPanelProduct` in 4×8 tiles. The same recursion on a
+/// multiply-adds in all), done by `SymmetricPanelProduct` in 2×16 tiles (8×16 with AVX-512). The same recursion on a
 /// sparse factor gives the entries of Z on the factor's pattern (the selected inverse:
 /// `BlockedCrossProducts+Inverse`).
 enum CholeskyInverse {
-    static let panel = 8
+    static let panel = SymmetricPanelProduct.width
 
     /// Z into `z` (row-major, both triangles, rows `zStride` apart) from the lower triangle of the
     /// n×n factor at `l` (rows `lStride` apart). `z` may be `l` itself (same stride): each panel's
     /// L is read before its Z is written, and L's strict upper triangle is not read.
     /// A panel's product is threaded when it costs at least `parallelWork` multiply-adds.
     static func invert(_ l: UnsafePointer<Double>, lStride: Int, n: Int, into z: UnsafeMutablePointer<Double>, zStride: Int,
-                       threads: Int = Parallel.defaultThreads, parallelWork: Int = 1 << 22, fused: Bool = CPUFeatures.avx2FMA) {
+                       threads: Int = Parallel.defaultThreads, parallelWork: Int = 1 << 22, kernels: DenseKernels = CPUFeatures.kernels) {
         guard n > 0 else { return }
         let w = panel, panels = (n + w - 1) / w
-        // every panel's L_RJ, eight values per row (zeros past a panel's width), packed in one pass
+        // every panel's L_RJ, sixteen values per row (zeros past a panel's width), packed in one pass
         // over L's rows (reading each panel's rows in place would jump a row of L per value)
         var offset = [Int](repeating: 0, count: panels + 1)
         for k in 0..<panels { offset[k + 1] = offset[k] + (n - min(n, (k + 1) * w)) * w }
@@ -48,8 +49,12 @@ enum CholeskyInverse {
                 _ = try? Parallel.mapRanges(count: (rows + 3) / 4, minimumPerThread: 1, threads: t) { range in
                     let (first, last) = (range.lowerBound * 4, min(rows, range.upperBound * 4))
                     let (part, from, out) = (last - first, trailing + first * zStride, y + first * w)
-                    if fused { FusedSymmetricPanelProduct.multiply(from, stride: zStride, rows: part, columns: rows, b, times: p, into: out) }
-                    else { SymmetricPanelProduct.multiply(from, stride: zStride, rows: part, columns: rows, b, times: p, into: out, SeparateMultiplyAdd.self) }
+                    switch kernels {
+                    case .wide: WideSymmetricPanelProduct.multiply(from, stride: zStride, rows: part, columns: rows, b, times: p, into: out)
+                    case .fused: FusedSymmetricPanelProduct.multiply(from, stride: zStride, rows: part, columns: rows, b, times: p, into: out)
+                    case .portable:
+                        SymmetricPanelProduct.multiply(from, stride: zStride, rows: part, columns: rows, b, times: p, into: out, SeparateMultiplyAdd.self)
+                    }
                 }
                 for r in 0..<rows { for t in 0..<width { z[(j1 + r) * zStride + j0 + t] = y[r * w + t] } }
                 for t in 0..<width { for r in 0..<rows { z[(j0 + t) * zStride + j1 + r] = y[r * w + t] } }

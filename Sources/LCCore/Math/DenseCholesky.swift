@@ -1,5 +1,6 @@
 import LCKernels
 import LCKernelsAVX2
+import LCKernelsAVX512
 
 /// The Cholesky factor of a dense symmetric positive-definite matrix, in place.
 ///
@@ -7,7 +8,7 @@ import LCKernelsAVX2
 /// 4th ed., Alg. 4.2.4, blocked): for each panel, factor its diagonal block, solve the
 /// rows below it (L₂₁ = A₂₁L₁₁⁻ᵀ), then subtract L₂₁L₂₁' from the trailing matrix. The rows
 /// below are packed transposed (column k of the panel contiguous), so that the solve runs
-/// eight rows at a time and the trailing update in 4×4 register tiles, reading each packed
+/// sixteen rows at a time and the trailing update in 4×8 register tiles (8×16 with AVX-512), reading each packed
 /// column from cache; the trailing update is split over threads by tile rows, which write
 /// disjoint parts of the matrix, so the result does not depend on the number of threads.
 enum DenseCholesky {
@@ -16,20 +17,21 @@ enum DenseCholesky {
     /// (what comes before is done). The strict upper triangle is not read or written.
     /// A panel's trailing update is threaded when it costs at least `parallelWork` multiply-adds
     /// (about 4 tiles² × width: enough to pay for starting the threads).
-    /// `fused`: the panel kernels with AVX2 fused multiply-adds (`FusedPanel`), where the CPU has them.
+    /// `kernels`: which compiled copy of the panel kernels runs (`CPUFeatures.kernels`: the widest
+    /// the CPU has; `.fused` and `.wide` give the same bits).
     static func factorLower(_ m: inout [Double], _ n: Int, from: Int = 0, panel: Int = 64,
                             threads: Int = Parallel.defaultThreads, parallelWork: Int = 1 << 22,
-                            fused: Bool = CPUFeatures.avx2FMA) -> Bool {
+                            kernels: DenseKernels = CPUFeatures.kernels) -> Bool {
         guard from < n else { return true }
         return m.withUnsafeMutableBufferPointer { buffer in
-            factorLower(buffer.baseAddress!, n, from: from, panel: panel, threads: threads, parallelWork: parallelWork, fused: fused)
+            factorLower(buffer.baseAddress!, n, from: from, panel: panel, threads: threads, parallelWork: parallelWork, kernels: kernels)
         }
     }
 
     /// `factorLower` of the row-major n×n matrix at `a` (part of a larger store).
     static func factorLower(_ a: UnsafeMutablePointer<Double>, _ n: Int, from: Int = 0, panel: Int = 64,
                             threads: Int = Parallel.defaultThreads, parallelWork: Int = 1 << 22,
-                            fused: Bool = CPUFeatures.avx2FMA) -> Bool {
+                            kernels: DenseKernels = CPUFeatures.kernels) -> Bool {
         guard from < n else { return true }
         let packed = UnsafeMutablePointer<Double>.allocate(capacity: panel * (n - from + 16))
         defer { packed.deallocate() }
@@ -40,13 +42,16 @@ enum DenseCholesky {
             let rows = n - k1
             if rows == 0 { break }
             let panelRows = PackedPanel(a: a, n: n, k0: k0, k1: k1, packed: packed)
-            if fused { FusedPanel.solve(panelRows) } else { panelRows.solve(SeparateMultiplyAdd.self) }
+            if kernels.fusesMultiplyAdds { FusedPanel.solve(panelRows) } else { panelRows.solve(SeparateMultiplyAdd.self) }
             let tiles = (rows + 3) / 4
             let t = 8 * tiles * tiles * width >= parallelWork ? threads : 1
             _ = try? Parallel.mapRanges(count: t, minimumPerThread: 1, threads: t) { range in
                 for id in range {
-                    if fused { FusedPanel.subtractFromTrailing(panelRows, tileRows: id, stride: t) }
-                    else { panelRows.subtractFromTrailing(tileRows: id, stride: t, SeparateMultiplyAdd.self) }
+                    switch kernels {
+                    case .wide: WidePanel.subtractFromTrailing(panelRows, tileRows: id, stride: t)
+                    case .fused: FusedPanel.subtractFromTrailing(panelRows, tileRows: id, stride: t)
+                    case .portable: panelRows.subtractFromTrailing(tileRows: id, stride: t, SeparateMultiplyAdd.self)
+                    }
                 }
             }
             k0 = k1
