@@ -29,10 +29,8 @@ struct ScaleModelTests {
         #expect(m5 == nil, "\(base) random SDs: \(m5 ?? "")")
     }
 
-    /// The engine combined from rows kept by level and scale cell (no pass over the rows) and the
-    /// engine of the weighted rows agree, with one grouping factor and with two nested.
-    @Test(arguments: ["sharing ~ session + lgo + (1 + session | person)", "sharing ~ session + lgo + (1 | person) + (1 | community)"])
-    func cellPartsAgreeWithWeightedRows(_ formula: String) throws {
+    /// The residual engines of W4 (small) with the scale formula `~ session * diversity`.
+    static func scaleEngines(_ formula: String) throws -> (ResidualEngines, order: [Int], frame: ModelFrame) {
         let ref = try Reference.load("scale", data: "w4_small_scale")
         let frame = try ModelFrame(Formula(parsing: formula), data: ref.data,
                                    options: ModelOptions(scale: ScaleFormula(parsing: "~ session * diversity")))
@@ -46,7 +44,45 @@ struct ScaleModelTests {
                              : NestedCrossProducts.rowSumSegments(f, f.random[order[0]], f.random[order[1]])
         }
         let model = ResidualModel(variance: nil, scale: ScaleModel(merged), correlation: nil)
-        let engines = try ResidualEngines(model, frame: merged, base: build(merged), build: build, segments: segments)
+        return (try ResidualEngines(model, frame: merged, base: build(merged), build: build, segments: segments), order, merged)
+    }
+
+    /// The exact gradient of a fixed scale model in (θ, η), and in log σ before σ is profiled out
+    /// (cell derivatives of the nested engine's row-sum gradient), against central differences of
+    /// the criterion, REML and ML.
+    @Test func scaleGradientMatchesDifferences() throws {
+        let (engines, _, frame) = try Self.scaleEngines("sharing ~ session + lgo + (1 + session | person) + (1 | community)")
+        let (theta, eta, s) = ([0.9, -0.1, 0.3, 0.5], [-0.1, 0.3, 0.2], -0.4)
+        for reml in [true, false] {
+            let m = Double(reml ? frame.n - frame.p : frame.n)
+            func value(_ t: [Double], _ e: [Double], _ logSigma: Double?) throws -> Double {
+                let (engine, jacobian) = try #require(engines.engine(e))
+                let at = try #require(engine.evaluate(t, reml: reml))
+                return (logSigma.map { ResidualEngines.unprofiled(at, m: m, logSigma: $0) } ?? at.criterion) + jacobian
+            }
+            for logSigma in [nil, s] {
+                let g = try #require(engines.scaleGradient(theta: theta, eta: eta, reml: reml, m: m, logSigma: logSigma))
+                #expect(abs(g.value - (try value(theta, eta, logSigma))) < 1e-9 * abs(g.value))
+                let h = 1e-5
+                for j in 0..<(theta.count + eta.count + (logSigma == nil ? 0 : 1)) {
+                    var (tu, td, eu, ed, su, sd) = (theta, theta, eta, eta, logSigma, logSigma)
+                    if j < theta.count { tu[j] += h; td[j] -= h }
+                    else if j < theta.count + eta.count { eu[j - theta.count] += h; ed[j - theta.count] -= h }
+                    else { su = s + h; sd = s - h }
+                    let difference = (try value(tu, eu, su) - value(td, ed, sd)) / (2 * h)
+                    let analytic = j < theta.count ? g.theta[j] : j < theta.count + eta.count ? g.eta[j - theta.count] : g.logSigma
+                    #expect(abs(analytic - difference) < 1e-6 * max(1, abs(difference)),
+                            "REML \(reml), σ profiled \(logSigma == nil), parameter \(j): \(analytic) against \(difference)")
+                }
+            }
+        }
+    }
+
+    /// The engine combined from rows kept by level and scale cell (no pass over the rows) and the
+    /// engine of the weighted rows agree, with one grouping factor and with two nested.
+    @Test(arguments: ["sharing ~ session + lgo + (1 + session | person)", "sharing ~ session + lgo + (1 | person) + (1 | community)"])
+    func cellPartsAgreeWithWeightedRows(_ formula: String) throws {
+        let (engines, order, _) = try Self.scaleEngines(formula)
         let theta = order.count == 1 ? [0.9, 0.1, 0.3] : [0.9, 0.4]
         for eta in [[0.0, 0.0, 0.0], [-0.1, 0.3, 0.2], [0.05, -0.4, 0.1]] {
             let fast = try #require(engines.engine(eta)), exact = try #require(engines.engine(eta, exact: true))

@@ -6,7 +6,7 @@
 /// cross-products one per cell. So an evaluation costs per level and cell touched, not per row.
 struct CellParts {
     /// One segment: its slots (level, cell) in level order, each a block of `size` sums.
-    private struct Segment {
+    struct Segment {
         let size: Int
         let levels: Int
         /// Level l's slots are slotStart[l]..<slotStart[l + 1].
@@ -14,7 +14,7 @@ struct CellParts {
         let slotCell: [Int32]
         let sums: [Double]
     }
-    private let segments: [Segment]
+    let segments: [Segment]
     let base: ProfiledDeviance
 
     /// Nil when the layout does not allow it, or the slots would hold more than `growth` times
@@ -82,6 +82,40 @@ struct CellParts {
             }
         }
         return base.withRowSums(combined)
+    }
+}
+
+extension CellParts {
+    /// For each cell, the inner product of a row-sum gradient (`RowSumGradient`, its log-determinant
+    /// part plus κ times its r² part) with the cell's sums: ∂/∂ω_cell. Levels are cut into a fixed
+    /// number of chunks per segment, run over the cores and added in chunk order (the same bits
+    /// whatever the cores).
+    func cellDerivatives(_ g: RowSumGradient, kappa: Double, cells: Int) -> [Double] {
+        var total = [Double](repeating: 0, count: cells)
+        for (k, s) in segments.enumerated() {
+            let (gl, gr, size) = (g.logDeterminants[k], g.r2[k], s.size)
+            let chunks = min(8, s.levels)
+            let parts = try? Parallel.mapRanges(count: chunks, minimumPerThread: s.levels >= 4096 ? 1 : chunks) { range in
+                range.map { c -> [Double] in
+                    var d = [Double](repeating: 0, count: cells)
+                    s.sums.withUnsafeBufferPointer { sums in
+                        guard let sums = sums.baseAddress else { return }
+                        for l in (c * s.levels / chunks)..<((c + 1) * s.levels / chunks) {
+                            let (left, right) = (gl + l * size, gr + l * size)
+                            for slot in s.slotStart[l]..<s.slotStart[l + 1] {
+                                let at = sums + slot * size
+                                var v = 0.0
+                                for e in 0..<size { v += (left[e] + kappa * right[e]) * at[e] }
+                                d[Int(s.slotCell[slot])] += v
+                            }
+                        }
+                    }
+                    return d
+                }
+            }
+            for part in (parts ?? []).joined() { for c in 0..<cells { total[c] += part[c] } }
+        }
+        return total
     }
 }
 

@@ -181,14 +181,21 @@ public enum LinearMixedModel {
         // rows' engine says so: finite differences may then evaluate their points at once
         let concurrent = unweighted.evaluatesConcurrently
         var result: (x: [Double], evaluations: Int, converged: Bool)
+        let m = Double(reml ? n - p : n)
         if residual.scale != nil && residual.variance == nil && residual.correlation == nil {
-            // a smooth criterion in θ and η without bounds that matter (ΛΛ' is even in each column
-            // of Λ): quasi-Newton steps take far fewer evaluations than the simplex
-            var search = QuasiNewton(tolerance: 1e-9)
-            if concurrent { search.gradientPoints = { FiniteDifferences.values(criterion, at: $0, concurrent: true) } }
-            let q = search.minimize(from: start, criterion)
-            result = (layout.canonical(Array(q.x[..<thetaCount])) + Array(q.x[thetaCount...]), q.evaluations, q.converged)
-        } else if residual.isEmpty, let search = gradientSearch(unweighted, layout: layout, reml: reml, m: Double(reml ? n - p : n),
+            if let engines, let search = scaleGradientSearch(engines, layout: layout, reml: reml, m: m, from: start, lower: lower,
+                                                             thetaCount: thetaCount), search.converged {
+                // exact gradients (two nested factors)
+                result = (search.x, search.evaluations, true)
+            } else {
+                // a smooth criterion in θ and η without bounds that matter (ΛΛ' is even in each column
+                // of Λ): quasi-Newton steps take far fewer evaluations than the simplex
+                var search = QuasiNewton(tolerance: 1e-9)
+                if concurrent { search.gradientPoints = { FiniteDifferences.values(criterion, at: $0, concurrent: true) } }
+                let q = search.minimize(from: start, criterion)
+                result = (layout.canonical(Array(q.x[..<thetaCount])) + Array(q.x[thetaCount...]), q.evaluations, q.converged)
+            }
+        } else if residual.isEmpty, let search = gradientSearch(unweighted, layout: layout, reml: reml, m: m,
                                                                  from: start, lower: lower), search.converged {
             result = (search.x, search.evaluations, true)
         } else {
@@ -220,12 +227,12 @@ public enum LinearMixedModel {
         if !degreesOfFreedom {
             psiCovariance = nil
         } else if residual.scale != nil {
-            let m = Double(reml ? n - p : n)
-            psiCovariance = residualCovariance(at: result.x + [logSigma], concurrent: concurrent) { z in
+            psiCovariance = engines.flatMap {
+                scaleCovariance($0, layout: layout, reml: reml, m: m, at: result.x + [logSigma], thetaCount: thetaCount, concurrent: concurrent)
+            } ?? residualCovariance(at: result.x + [logSigma], concurrent: concurrent) { z in
                 guard let (e, jacobian, theta) = state(Array(z.dropLast())), let at = e.evaluate(theta, reml: reml),
                       jacobian.isFinite, let s = z.last else { return .infinity }
-                // −2 log L with σ = e^s: the profiled criterion with its σ̂² terms replaced
-                return at.criterion - m * (1 + log(2 * Double.pi * at.r2 / m)) + m * (log(2 * Double.pi) + 2 * s) + at.r2 * exp(-2 * s) + jacobian
+                return ResidualEngines.unprofiled(at, m: m, logSigma: s) + jacobian
             }
         } else {
             psiCovariance = residual.isEmpty ? nil : residualCovariance(at: result.x, concurrent: concurrent, criterion: criterion)
@@ -380,19 +387,9 @@ public enum LinearMixedModel {
     /// converge or ends near a bound (a variance near zero): the derivative-free path then takes over.
     static func gradientSearch(_ engine: ProfiledDeviance, layout: ThetaLayout, reml: Bool, m: Double,
                                from start: [Double], lower: [Double]) -> NelderMead.Result? {
-        guard let scale = LogScaleTheta(start: start, lower: lower) else { return nil }
-        var search = GradientBFGS()
-        search.firstStep = 0.5
-        // a variance on its way to zero (a singular fit): the derivative-free path handles the bound
-        let floor = log(1e-6)
-        search.stop = { z in z.indices.contains { scale.logged[$0] && z[$0] < floor } }
-        let r = search.minimize(from: scale.start) { z in
-            let t = scale.theta(z)
-            guard let (e, g) = engine.gradient(layout.expand(t), reml: reml) else { return nil }
-            return (e.criterion, scale.gradient(layout.reduce(g.criterion(m: m, r2: e.r2)), at: t))
+        LogScaleTheta.minimize(from: start, lower: lower, canonical: layout.canonical) { t in
+            engine.gradient(layout.expand(t), reml: reml).map { e, g in (e.criterion, layout.reduce(g.criterion(m: m, r2: e.r2))) }
         }
-        guard !r.value.isNaN else { return nil }      // no gradient at the start
-        return scale.result(r.x, value: r.value, evaluations: r.evaluations, converged: r.converged, canonical: layout.canonical)
     }
 
     /// H⁻¹ of a criterion at its minimum, by central differences with steps 10⁻³·max(|x|, 0.1);

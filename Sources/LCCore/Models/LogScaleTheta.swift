@@ -28,3 +28,25 @@ struct LogScaleTheta {
         return NelderMead.Result(x: x, value: value, evaluations: evaluations, converged: converged && inside)
     }
 }
+
+extension LogScaleTheta {
+    /// BFGS on an exact gradient (`GradientBFGS`) over x with its entries bounded at zero on the
+    /// log scale: `f` gives the criterion and its gradient in x (nil where undefined). Nil where
+    /// the start cannot be taken or has no gradient; not converged where the search did not
+    /// converge or a variance heads to zero (a singular fit: the derivative-free path handles the
+    /// bound). `canonical` maps the end to the caller's signs.
+    static func minimize(from start: [Double], lower: [Double], canonical: ([Double]) -> [Double],
+                         _ f: ([Double]) -> (value: Double, gradient: [Double])?) -> NelderMead.Result? {
+        guard let scale = LogScaleTheta(start: start, lower: lower) else { return nil }
+        var search = GradientBFGS()
+        search.firstStep = 0.5
+        let floor = log(1e-6)
+        search.stop = { z in z.indices.contains { scale.logged[$0] && z[$0] < floor } }
+        let r = search.minimize(from: scale.start) { z in
+            let x = scale.theta(z)
+            return f(x).map { ($0.value, scale.gradient($0.gradient, at: x)) }
+        }
+        guard !r.value.isNaN else { return nil }      // no gradient at the start
+        return scale.result(r.x, value: r.value, evaluations: r.evaluations, converged: r.converged, canonical: canonical)
+    }
+}

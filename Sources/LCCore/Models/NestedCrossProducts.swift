@@ -23,12 +23,12 @@ struct NestedCrossProducts: ProfiledDeviance {
     var evaluatesConcurrently: Bool { true }
     /// Packed copies for the allocation-free nested evaluation: per person i its
     /// community `parent[i]` and Z₁ᵢ'Z₂ⱼ (q1×q2).
-    private var packed: Packed?
+    private(set) var packed: Packed?
     /// Persons of community j: `members[offsets[j] ..< offsets[j + 1]]`, so that
     /// communities can be split over threads with every Schur block in one thread.
-    private var offsets: [Int] = [], members: [Int] = []
+    private(set) var offsets: [Int] = [], members: [Int] = []
 
-    private struct Packed {
+    struct Packed {
         let a11: PackedBlocks, z1x: PackedBlocks, z1y: PackedBlocks, a22: PackedBlocks
         let z2x: PackedBlocks, z2y: PackedBlocks, cross: PackedBlocks, parent: [Int]
     }

@@ -73,7 +73,7 @@ struct ResidualEngines {
     let build: (ModelFrame) -> ProfiledDeviance
     private let weighted: WeightedParts?
     private let whitened: CorrelationParts?
-    private let scaled: (parts: CellParts, values: [[Double]], counts: [Double])?
+    let scaled: (parts: CellParts, values: [[Double]], counts: [Double])?
     /// The parts' engines of the last few ψ: a gradient's or a Hessian's differences in θ (and
     /// log σ) share one ψ, so its parts are combined once.
     private let recent = RecentCache<ProfiledDeviance>(capacity: 4)

@@ -1,0 +1,291 @@
+import Glibc
+
+/// The gradient of the nested engine's criterion with respect to its row sums (`RowSumGradient`)
+/// and θ (`DevianceGradient`), from the selected inverse of its blocked factor.
+///
+/// The factor, in the order persons p, communities g, X: L_pp = chol(Λ₁'A₁₁Λ₁ + I),
+/// L_gp = W_p' (W_p = L_pp⁻¹Λ₁'Z₁'Z₂Λ₂), L_Xp = R_p' (R_p = L_pp⁻¹Λ₁'Z₁'X), L_gg, L_Xg = R_g', L_XX
+/// (`NestedCrossProducts`). Takahashi's recursion (Takahashi, Fagan & Chen 1973) on that pattern,
+/// Z = (C₁₁)⁻¹, last block first, I_k = L_kk⁻¹:
+///
+///     Z_XX = (L_XX L_XX')⁻¹
+///     Z_Xg = −Z_XX R_g' I_g,                   Z_gg = I_g'(I_g − R_g Z_Xg)
+///     Z_gp = −(Z_gg W_p' + Z_Xg' R_p') I_p,    Z_Xp = −(Z_Xg W_p' + Z_XX R_p') I_p
+///     Z_pp = I_p'(I_p − W_p Z_gp − R_p Z_Xp)
+///
+/// (ML: the random part's own inverse, the same without the X rows.) The modes u as in
+/// `sphericalModes`, b = Λu. Communities are cut into a fixed number of chunks, run over the
+/// cores, whose partial sums are added in chunk order: the same bits whatever the cores.
+extension NestedCrossProducts {
+    /// The evaluation, the gradient in θ and the gradient in the row sums at θ; nil outside the
+    /// nested layout, where the system is not positive definite, or where some Λ_k is singular.
+    func rowSumGradient(_ theta: [Double], reml: Bool) -> (DevianceEvaluation, DevianceGradient, RowSumGradient)? {
+        guard let b = packed else { return nil }
+        let (l1, l2) = (lambda(theta, term: 0), lambda(theta, term: 1))
+        guard DevianceGradient.exists(for: [l1, l2]) else { return nil }
+        let (g1, q1, q2, p, g2) = (b.parent.count, self.q1, self.q2, self.p, self.g2)
+        let store = Scratch()
+        // what the forward pass keeps: each person's L_pp, R_p, c_p, W_p; each community's L_gg, R_g, c_g
+        let (lp, rp, cp, wp) = (store.block(g1 * q1 * q1), store.block(g1 * q1 * p), store.block(g1 * q1), store.block(g1 * q1 * q2))
+        let (lg, rg, cg) = (store.block(g2 * q2 * q2), store.block(g2 * q2 * p), store.block(g2 * q2))
+        let out = NestedSumGradient(q1: q1, q2: q2, p: p, persons: g1, communities: g2)
+        let chunks = min(16, g2)
+        func chunk(_ c: Int) -> Range<Int> { (c * g2 / chunks)..<((c + 1) * g2 / chunks) }
+        func overChunks<T>(_ body: (Int) -> T?) -> [T]? {
+            let parts = try? Parallel.mapRanges(count: chunks, minimumPerThread: g2 >= 256 ? 1 : chunks) { r in r.map(body) }
+            guard let all = parts?.flatMap({ $0 }), all.allSatisfy({ $0 != nil }) else { return nil }
+            return all.compactMap { $0 }
+        }
+        return Small.withPointers([b.a11.values, b.z1x.values, b.z1y.values, b.a22.values, b.z2x.values, b.z2y.values,
+                                   b.cross.values, l1.values, l2.values]) { input in
+            let (a11, z1x, z1y, a22, z2x, z2y, cross, la, lb) = (input[0], input[1], input[2], input[3], input[4], input[5], input[6], input[7], input[8])
+            // the forward pass: the factor, and what each chunk subtracts from X'X, X'y and adds to log|L|², ‖c‖²
+            guard let forward = overChunks({ c -> (xx: [Double], xy: [Double], logDet: Double, cucu: Double)? in
+                let s = Scratch(), t = s.block(max(q1, q2) * max(q1, q2, p))
+                var part = Partial(s, p: p)
+                for g in chunk(c) {
+                    let (sg, sx, sy) = (lg + g * q2 * q2, rg + g * q2 * p, cg + g * q2)
+                    // the community starts from Λ₂'Z₂'Z₂Λ₂ + I and Λ₂'Z₂'[X y]
+                    Small.product(t, lb, true, a22 + g * q2 * q2, false, q2, q2, q2)
+                    Small.product(sg, t, false, lb, false, q2, q2, q2)
+                    for d in 0..<q2 { sg[d * q2 + d] += 1 }
+                    Small.product(sx, lb, true, z2x + g * q2 * p, false, q2, p, q2)
+                    Small.product(sy, lb, true, z2y + g * q2, false, q2, 1, q2)
+                    for i in members[offsets[g]..<offsets[g + 1]] {
+                        let (a, x, y, w) = (lp + i * q1 * q1, rp + i * q1 * p, cp + i * q1, wp + i * q1 * q2)
+                        Small.product(t, la, true, a11 + i * q1 * q1, false, q1, q1, q1)
+                        Small.product(a, t, false, la, false, q1, q1, q1)
+                        for d in 0..<q1 { a[d * q1 + d] += 1 }
+                        guard BlockKernels.cholesky(a, q1) else { return nil }
+                        for d in 0..<q1 { part.logDet += 2 * log(a[d * q1 + d]) }
+                        Small.product(x, la, true, z1x + i * q1 * p, false, q1, p, q1)
+                        BlockKernels.forwardSolve(a, q1, x, p)
+                        Small.product(y, la, true, z1y + i * q1, false, q1, 1, q1)
+                        BlockKernels.forwardSolve(a, q1, y, 1)
+                        Small.product(t, la, true, cross + i * q1 * q2, false, q1, q2, q1)
+                        Small.product(w, t, false, lb, false, q1, q2, q2)
+                        BlockKernels.forwardSolve(a, q1, w, q2)
+                        Small.product(sg, w, true, w, false, q2, q2, q1, alpha: -1, beta: 1)
+                        Small.product(sx, w, true, x, false, q2, p, q1, alpha: -1, beta: 1)
+                        Small.product(sy, w, true, y, false, q2, 1, q1, alpha: -1, beta: 1)
+                        Small.product(part.xx, x, true, x, false, p, p, q1, alpha: -1, beta: 1)
+                        Small.product(part.xy, x, true, y, false, p, 1, q1, alpha: -1, beta: 1)
+                        for d in 0..<q1 { part.cucu += y[d] * y[d] }
+                    }
+                    guard BlockKernels.cholesky(sg, q2) else { return nil }
+                    for d in 0..<q2 { part.logDet += 2 * log(sg[d * q2 + d]) }
+                    BlockKernels.forwardSolve(sg, q2, sx, p)
+                    BlockKernels.forwardSolve(sg, q2, sy, 1)
+                    Small.product(part.xx, sx, true, sx, false, p, p, q2, alpha: -1, beta: 1)
+                    Small.product(part.xy, sx, true, sy, false, p, 1, q2, alpha: -1, beta: 1)
+                    for d in 0..<q2 { part.cucu += sy[d] * sy[d] }
+                }
+                return part.settled
+            }) else { return nil }
+            var xtxt = xtx, xtyt = xty, logDet = 0.0, cucu = 0.0
+            for part in forward {
+                for k in 0..<(p * p) { xtxt.values[k] += part.xx[k] }
+                for k in 0..<p { xtyt.values[k] += part.xy[k] }
+                logDet += part.logDet
+                cucu += part.cucu
+            }
+            guard let e = finish(logDetL: logDet, xtxt: xtxt, xtyt: xtyt, yty: yty, cucu: cucu, n: n, reml: reml) else { return nil }
+            let beta = e.beta, zxxValues = reml ? e.xtxInverse.values : [Double](repeating: 0, count: p * p)
+
+            // the backward pass: the selected inverse, the modes and the blocks of ∂/∂M
+            let target = out
+            let sums = ({
+                Small.withPointers([beta, zxxValues]) { fixed -> [[Double]]? in
+                    let (beta, zxx) = (fixed[0], fixed[1])
+                    return overChunks { c -> [Double]? in
+                        let s = Scratch(), big = max(p, q1, q2)
+                        let (ig, ip, zxg, zgg) = (s.block(q2 * q2), s.block(q1 * q1), s.block(p * q2), s.block(q2 * q2))
+                        let (zgp, zxp, zpp, h, y) = (s.block(q2 * q1), s.block(p * q1), s.block(q1 * q1), s.block(big * big), s.block(p * q1))
+                        let (u2, u1, b2, b1, t) = (s.block(q2), s.block(q1), s.block(q2), s.block(q1), s.block(big * big))
+                        // Σ Z_pp, Σ u₁u₁', Σ Z_gg, Σ u₂u₂'
+                        var sums = [Double](repeating: 0, count: 2 * q1 * q1 + 2 * q2 * q2)
+                        for g in chunk(c) {
+                            let (sg, sx, sy) = (lg + g * q2 * q2, rg + g * q2 * p, cg + g * q2)
+                            Small.lowerInverse(sg, q2, into: ig)
+                            // u₂ = L_gg⁻ᵀ(c_g − R_g β)
+                            for a in 0..<q2 { var v = sy[a]; for k in 0..<p { v -= sx[a * p + k] * beta[k] }; h[a] = v }
+                            Small.product(u2, ig, true, h, false, q2, 1, q2)
+                            if reml {
+                                // Z_Xg = −Z_XX R_g' I_g; Z_gg = I_g'(I_g − R_g Z_Xg)
+                                Small.product(h, zxx, false, sx, true, p, q2, p)
+                                Small.product(zxg, h, false, ig, false, p, q2, q2, alpha: -1)
+                                for k in 0..<(q2 * q2) { h[k] = ig[k] }
+                                Small.product(h, sx, false, zxg, false, q2, q2, p, alpha: -1, beta: 1)
+                                Small.product(zgg, ig, true, h, false, q2, q2, q2)
+                            } else {
+                                Small.product(zgg, ig, true, ig, false, q2, q2, q2)
+                            }
+                            Small.product(b2, lb, false, u2, false, q2, 1, q2)
+                            target.community(g, lambda: lb, zgg: zgg, zxg: reml ? zxg : nil, b: b2, beta: beta, scratch: t)
+                            Small.accumulate(&sums, 2 * q1 * q1, zgg, q2 * q2)
+                            Small.accumulateOuter(&sums, 2 * q1 * q1 + q2 * q2, u2, q2)
+                            for i in members[offsets[g]..<offsets[g + 1]] {
+                                let (a, x, cy, w) = (lp + i * q1 * q1, rp + i * q1 * p, cp + i * q1, wp + i * q1 * q2)
+                                Small.lowerInverse(a, q1, into: ip)
+                                // u₁ = L_pp⁻ᵀ(c_p − R_p β − W_p u₂)
+                                for d in 0..<q1 {
+                                    var v = cy[d]
+                                    for k in 0..<p { v -= x[d * p + k] * beta[k] }
+                                    for k in 0..<q2 { v -= w[d * q2 + k] * u2[k] }
+                                    h[d] = v
+                                }
+                                Small.product(u1, ip, true, h, false, q1, 1, q1)
+                                // Z_gp = −(Z_gg W_p' + Z_Xg' R_p') I_p
+                                Small.product(h, zgg, false, w, true, q2, q1, q2)
+                                if reml { Small.product(h, zxg, true, x, true, q2, q1, p, beta: 1) }
+                                Small.product(zgp, h, false, ip, false, q2, q1, q1, alpha: -1)
+                                // Z_pp = I_p'(I_p − W_p Z_gp − R_p Z_Xp)
+                                for k in 0..<(q1 * q1) { h[k] = ip[k] }
+                                Small.product(h, w, false, zgp, false, q1, q1, q2, alpha: -1, beta: 1)
+                                if reml {
+                                    // Z_Xp = −(Z_Xg W_p' + Z_XX R_p') I_p
+                                    Small.product(y, zxg, false, w, true, p, q1, q2)
+                                    Small.product(y, zxx, false, x, true, p, q1, p, beta: 1)
+                                    Small.product(zxp, y, false, ip, false, p, q1, q1, alpha: -1)
+                                    Small.product(h, x, false, zxp, false, q1, q1, p, alpha: -1, beta: 1)
+                                }
+                                Small.product(zpp, ip, true, h, false, q1, q1, q1)
+                                Small.product(b1, la, false, u1, false, q1, 1, q1)
+                                target.person(i, lambda: la, lambda2: lb, zpp: zpp, zgp: zgp, zxp: reml ? zxp : nil, b: b1, b2: b2,
+                                              beta: beta, scratch: t)
+                                Small.accumulate(&sums, 0, zpp, q1 * q1)
+                                Small.accumulateOuter(&sums, q1 * q1, u1, q1)
+                            }
+                        }
+                        return sums
+                    }
+                }
+            })()
+            guard let sums else { return nil }
+            var total = [Double](repeating: 0, count: 2 * q1 * q1 + 2 * q2 * q2)
+            for part in sums { for k in total.indices { total[k] += part[k] } }
+            out.fixed(zxx: reml ? zxxValues : nil, beta: beta)
+            let (o1, o2) = (q1 * q1, 2 * q1 * q1)
+            guard let gradient = DevianceGradient(lambdas: [l1, l2], levels: [g1, g2],
+                                                  inverseSums: [Array(total[0..<o1]), Array(total[o2..<(o2 + q2 * q2)])],
+                                                  modeSums: [Array(total[o1..<o2]), Array(total[(o2 + q2 * q2)...])]) else { return nil }
+            return (e, gradient, out.gradient)
+        }
+    }
+
+    /// The evaluation and its gradient in θ (nested layout only).
+    func gradient(_ theta: [Double], reml: Bool) -> (DevianceEvaluation, DevianceGradient)? {
+        rowSumGradient(theta, reml: reml).map { ($0.0, $0.1) }
+    }
+}
+
+/// A chunk's share of the forward pass: what it subtracts from X'X and X'y (accumulated as negative
+/// sums in the chunk's scratch), and adds to log|L|² and ‖c‖².
+private struct Partial {
+    let xx: UnsafeMutablePointer<Double>, xy: UnsafeMutablePointer<Double>, p: Int
+    var logDet = 0.0, cucu = 0.0
+    init(_ s: Scratch, p: Int) { (xx, xy, self.p) = (s.block(p * p), s.block(p), p) }
+    /// In arrays of its own (the scratch is freed with the chunk).
+    var settled: (xx: [Double], xy: [Double], logDet: Double, cucu: Double) {
+        (Array(UnsafeBufferPointer(start: xx, count: p * p)), Array(UnsafeBufferPointer(start: xy, count: p)), logDet, cucu)
+    }
+}
+
+/// Writers of the blocks of ∂/∂M for the nested layout (`RowSumGradient`), in the segments' order:
+/// A₁₁, Z₁'X, Z₁'y per person; A₂₂, Z₂'X, Z₂'y per community; Z₁'Z₂ per person; X'X, X'y, y'y.
+/// One level at a time (levels are disjoint: threads may write at once).
+private struct NestedSumGradient {
+    let q1: Int, q2: Int, p: Int
+    let gradient: RowSumGradient
+    private var logDet: [UnsafeMutablePointer<Double>] { gradient.logDeterminants }
+    private var r2: [UnsafeMutablePointer<Double>] { gradient.r2 }
+
+    init(q1: Int, q2: Int, p: Int, persons: Int, communities: Int) {
+        (self.q1, self.q2, self.p) = (q1, q2, p)
+        gradient = RowSumGradient(sizes: [persons * q1 * q1, persons * q1 * p, persons * q1, communities * q2 * q2,
+                                          communities * q2 * p, communities * q2, persons * q1 * q2, p * p, p, 1])
+    }
+
+    /// A₁₁: Λ₁Z_ppΛ₁' and bb'; Z₁'X: 2Λ₁Z_Xp' and 2bβ'; Z₁'y: −2b; Z₁'Z₂: 2Λ₁Z_gp'Λ₂' and 2bb₂'.
+    func person(_ i: Int, lambda l: UnsafePointer<Double>, lambda2 l2: UnsafePointer<Double>, zpp: UnsafePointer<Double>,
+                zgp: UnsafePointer<Double>, zxp: UnsafePointer<Double>?, b: UnsafePointer<Double>, b2: UnsafePointer<Double>,
+                beta: UnsafePointer<Double>, scratch t: UnsafeMutablePointer<Double>) {
+        Small.product(t, l, false, zpp, false, q1, q1, q1)
+        Small.product(logDet[0] + i * q1 * q1, t, false, l, true, q1, q1, q1)
+        Small.product(t, l, false, zgp, true, q1, q2, q1)
+        Small.product(logDet[6] + i * q1 * q2, t, false, l2, true, q1, q2, q2, alpha: 2)
+        if let zxp { Small.product(logDet[1] + i * q1 * p, l, false, zxp, true, q1, p, q1, alpha: 2) }
+        let (a11, z1x, z1y, cross) = (r2[0] + i * q1 * q1, r2[1] + i * q1 * p, r2[2] + i * q1, r2[6] + i * q1 * q2)
+        for a in 0..<q1 {
+            for c in 0..<q1 { a11[a * q1 + c] = b[a] * b[c] }
+            for c in 0..<p { z1x[a * p + c] = 2 * b[a] * beta[c] }
+            z1y[a] = -2 * b[a]
+            for c in 0..<q2 { cross[a * q2 + c] = 2 * b[a] * b2[c] }
+        }
+    }
+
+    /// A₂₂: Λ₂Z_ggΛ₂' and bb'; Z₂'X: 2Λ₂Z_Xg' and 2bβ'; Z₂'y: −2b.
+    func community(_ g: Int, lambda l: UnsafePointer<Double>, zgg: UnsafePointer<Double>, zxg: UnsafePointer<Double>?,
+                   b: UnsafePointer<Double>, beta: UnsafePointer<Double>, scratch t: UnsafeMutablePointer<Double>) {
+        Small.product(t, l, false, zgg, false, q2, q2, q2)
+        Small.product(logDet[3] + g * q2 * q2, t, false, l, true, q2, q2, q2)
+        if let zxg { Small.product(logDet[4] + g * q2 * p, l, false, zxg, true, q2, p, q2, alpha: 2) }
+        let (a22, z2x, z2y) = (r2[3] + g * q2 * q2, r2[4] + g * q2 * p, r2[5] + g * q2)
+        for a in 0..<q2 {
+            for c in 0..<q2 { a22[a * q2 + c] = b[a] * b[c] }
+            for c in 0..<p { z2x[a * p + c] = 2 * b[a] * beta[c] }
+            z2y[a] = -2 * b[a]
+        }
+    }
+
+    /// X'X: Z_XX (REML) and ββ'; X'y: −2β; y'y: 1.
+    func fixed(zxx: [Double]?, beta: [Double]) {
+        if let zxx { for k in 0..<(p * p) { logDet[7][k] = zxx[k] } }
+        for a in 0..<p {
+            for c in 0..<p { r2[7][a * p + c] = beta[a] * beta[c] }
+            r2[8][a] = -2 * beta[a]
+        }
+        r2[9][0] = 1
+    }
+}
+
+/// Small dense operations on row-major blocks, for the gradient's passes over levels.
+enum Small {
+    /// C = α op(A) op(B) + βC, C m×n; op(A) m×k (A stored k×m when `at`), op(B) k×n (B stored n×k when `bt`).
+    @inline(__always)
+    static func product(_ c: UnsafeMutablePointer<Double>, _ a: UnsafePointer<Double>, _ at: Bool, _ b: UnsafePointer<Double>, _ bt: Bool,
+                        _ m: Int, _ n: Int, _ k: Int, alpha: Double = 1, beta: Double = 0) {
+        for i in 0..<m {
+            for j in 0..<n {
+                var v = 0.0
+                for l in 0..<k { v += (at ? a[l * m + i] : a[i * k + l]) * (bt ? b[j * k + l] : b[l * n + j]) }
+                c[i * n + j] = alpha * v + (beta == 0 ? 0 : beta * c[i * n + j])
+            }
+        }
+    }
+
+    /// L⁻¹ of the lower-triangular q×q block.
+    @inline(__always)
+    static func lowerInverse(_ l: UnsafePointer<Double>, _ q: Int, into out: UnsafeMutablePointer<Double>) {
+        for k in 0..<(q * q) { out[k] = 0 }
+        for d in 0..<q { out[d * q + d] = 1 }
+        BlockKernels.forwardSolve(l, q, out, q)
+    }
+
+    static func accumulate(_ sum: inout [Double], _ at: Int, _ x: UnsafePointer<Double>, _ count: Int) {
+        for k in 0..<count { sum[at + k] += x[k] }
+    }
+
+    static func accumulateOuter(_ sum: inout [Double], _ at: Int, _ u: UnsafePointer<Double>, _ q: Int) {
+        for a in 0..<q { for b in 0..<q { sum[at + a * q + b] += u[a] * u[b] } }
+    }
+
+    /// `body` with the base addresses of `arrays` (none empty).
+    static func withPointers<R>(_ arrays: [[Double]], _ body: ([UnsafePointer<Double>]) -> R) -> R {
+        func step(_ k: Int, _ so: [UnsafePointer<Double>]) -> R {
+            guard k < arrays.count else { return body(so) }
+            return arrays[k].withUnsafeBufferPointer { step(k + 1, so + [$0.baseAddress!]) }
+        }
+        return step(0, [])
+    }
+}
