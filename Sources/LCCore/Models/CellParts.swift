@@ -23,33 +23,59 @@ struct CellParts {
         let sizes = base.rowSumsBySegment.map(\.count)
         guard !sizes.isEmpty, sizes == segments.map(\.count) else { return nil }
         var built: [Segment] = [], total = 0
+        // segments of one grouping share their slots: found once per grouping
+        var slotted: [(codes: [Int32]?, levels: Int, slots: Slots)] = []
         for s in segments {
             let size = s.left.count * s.right.count
-            // the distinct (level, cell) pairs, level-major
-            let keys = cell.indices.map { r in Int(s.codes.map { $0[r] } ?? 0) * cells + Int(cell[r]) }
-            let distinct = Array(Set(keys)).sorted()
-            total += distinct.count * size
+            let slots: Slots
+            if let known = slotted.first(where: { $0.codes == s.codes && $0.levels == s.levels }) {
+                slots = known.slots
+            } else {
+                slots = Slots(codes: s.codes, levels: s.levels, cell: cell)
+                slotted.append((s.codes, s.levels, slots))
+            }
+            total += slots.cell.count * size
             guard total <= growth * max(1, sizes.reduce(0, +)) else { return nil }
             try MemoryBudget.reserve(Double(total) * 8, for: "the cross-products of the rows by level and scale cell")
-            var slotOf: [Int: Int] = [:]
-            slotOf.reserveCapacity(distinct.count)
-            for (k, key) in distinct.enumerated() { slotOf[key] = k }
-            var sums = [Double](repeating: 0, count: distinct.count * size)
+            var sums = [Double](repeating: 0, count: slots.cell.count * size)
             for r in cell.indices {
-                let block = (slotOf[keys[r]] ?? 0) * size
+                let block = Int(slots.ofRow[r]) * size
                 for i in s.left.indices {
                     let li = s.left[i][r]
                     for j in s.right.indices { sums[block + i * s.right.count + j] += li * s.right[j][r] }
                 }
             }
-            var start = [Int](repeating: 0, count: s.levels + 1)
-            for key in distinct { start[key / cells + 1] += 1 }
-            for l in 0..<s.levels { start[l + 1] += start[l] }
-            built.append(Segment(size: size, levels: s.levels, slotStart: start,
-                                 slotCell: distinct.map { Int32($0 % cells) }, sums: sums))
+            built.append(Segment(size: size, levels: s.levels, slotStart: slots.start, slotCell: slots.cell, sums: sums))
         }
         self.segments = built
         self.base = base
+    }
+
+    /// The distinct (level, cell) pairs of a grouping, level-major and by cell within a level: the
+    /// rows sorted by level (counting), then each level's cells sorted.
+    struct Slots {
+        /// Level l's slots are start[l]..<start[l + 1]; slot k's cell; each row's slot.
+        let start: [Int], cell: [Int32], ofRow: [Int32]
+
+        init(codes: [Int32]?, levels: Int, cell rowCell: [Int32]) {
+            let n = rowCell.count
+            var first = [Int](repeating: 0, count: levels + 1)
+            for r in 0..<n { first[Int(codes?[r] ?? 0) + 1] += 1 }
+            for l in 0..<levels { first[l + 1] += first[l] }
+            var next = first, rows = [Int](repeating: 0, count: n)
+            for r in 0..<n { let l = Int(codes?[r] ?? 0); rows[next[l]] = r; next[l] += 1 }
+            var start = [0], cells: [Int32] = [], ofRow = [Int32](repeating: 0, count: n)
+            start.reserveCapacity(levels + 1)
+            for l in 0..<levels {
+                let members = rows[first[l]..<first[l + 1]].sorted { (rowCell[$0], $0) < (rowCell[$1], $1) }
+                for r in members {
+                    if cells.count == start[l] || cells.last != rowCell[r] { cells.append(rowCell[r]) }
+                    ofRow[r] = Int32(cells.count - 1)
+                }
+                start.append(cells.count)
+            }
+            (self.start, cell, self.ofRow) = (start, cells, ofRow)
+        }
     }
 
     /// The engine at cell weights ω, in arrays of its own (so that calls may run at once); the
@@ -64,14 +90,15 @@ struct CellParts {
                             weights.withUnsafeBufferPointer { w in
                                 guard let out = out.baseAddress, let from = from.baseAddress, let start = start.baseAddress,
                                       let cell = cell.baseAddress, let w = w.baseAddress else { return }
-                                let size = s.size
                                 _ = try? Parallel.mapRanges(count: s.levels, minimumPerThread: 2048) { levels in
-                                    for l in levels {
-                                        let to = out + l * size
-                                        for e in 0..<size { to[e] = 0 }
-                                        for slot in start[l]..<start[l + 1] {
-                                            let weight = w[Int(cell[slot])], at = from + slot * size
-                                            for e in 0..<size { to[e] += weight * at[e] }
+                                    Self.sized(s.size) { size in
+                                        for l in levels {
+                                            let to = out + l * size
+                                            for e in 0..<size { to[e] = 0 }
+                                            for slot in start[l]..<start[l + 1] {
+                                                let weight = w[Int(cell[slot])], at = from + slot * size
+                                                for e in 0..<size { to[e] += weight * at[e] }
+                                            }
                                         }
                                     }
                                 }
@@ -86,27 +113,29 @@ struct CellParts {
 }
 
 extension CellParts {
-    /// For each cell, the inner product of a row-sum gradient (`RowSumGradient`, its log-determinant
-    /// part plus κ times its r² part) with the cell's sums: ∂/∂ω_cell. Levels are cut into a fixed
+    /// For each cell, the inner product of a row-sum gradient (`RowSumGradient`) with the cell's
+    /// sums: ∂/∂ω_cell. Levels are cut into a fixed
     /// number of chunks per segment, run over the cores and added in chunk order (the same bits
     /// whatever the cores).
-    func cellDerivatives(_ g: RowSumGradient, kappa: Double, cells: Int) -> [Double] {
+    func cellDerivatives(_ g: RowSumGradient, cells: Int) -> [Double] {
         var total = [Double](repeating: 0, count: cells)
         for (k, s) in segments.enumerated() {
-            let (gl, gr, size) = (g.logDeterminants[k], g.r2[k], s.size)
+            let (gradient, size) = (g.values[k], s.size)
             let chunks = min(8, s.levels)
             let parts = try? Parallel.mapRanges(count: chunks, minimumPerThread: s.levels >= 4096 ? 1 : chunks) { range in
                 range.map { c -> [Double] in
                     var d = [Double](repeating: 0, count: cells)
                     s.sums.withUnsafeBufferPointer { sums in
                         guard let sums = sums.baseAddress else { return }
-                        for l in (c * s.levels / chunks)..<((c + 1) * s.levels / chunks) {
-                            let (left, right) = (gl + l * size, gr + l * size)
-                            for slot in s.slotStart[l]..<s.slotStart[l + 1] {
-                                let at = sums + slot * size
-                                var v = 0.0
-                                for e in 0..<size { v += (left[e] + kappa * right[e]) * at[e] }
-                                d[Int(s.slotCell[slot])] += v
+                        Self.sized(size) { size in
+                            for l in (c * s.levels / chunks)..<((c + 1) * s.levels / chunks) {
+                                let g = gradient + l * size
+                                for slot in s.slotStart[l]..<s.slotStart[l + 1] {
+                                    let at = sums + slot * size
+                                    var v = 0.0
+                                    for e in 0..<size { v += g[e] * at[e] }
+                                    d[Int(s.slotCell[slot])] += v
+                                }
                             }
                         }
                     }
@@ -116,6 +145,21 @@ extension CellParts {
             for part in (parts ?? []).joined() { for c in 0..<cells { total[c] += part[c] } }
         }
         return total
+    }
+}
+
+extension CellParts {
+    /// `body(size)` with the common block sizes as constants, so that its loops over a block unroll.
+    @inline(__always)
+    static func sized<T>(_ size: Int, _ body: (Int) -> T) -> T {
+        switch size {
+        case 1: return body(1)
+        case 2: return body(2)
+        case 4: return body(4)
+        case 5: return body(5)
+        case 10: return body(10)
+        default: return body(size)
+        }
     }
 }
 

@@ -17,9 +17,21 @@ import Glibc
 /// `sphericalModes`, b = Λu. Communities are cut into a fixed number of chunks, run over the
 /// cores, whose partial sums are added in chunk order: the same bits whatever the cores.
 extension NestedCrossProducts {
-    /// The evaluation, the gradient in θ and the gradient in the row sums at θ; nil outside the
-    /// nested layout, where the system is not positive definite, or where some Λ_k is singular.
-    func rowSumGradient(_ theta: [Double], reml: Bool) -> (DevianceEvaluation, DevianceGradient, RowSumGradient)? {
+    /// The evaluation, the gradient in θ and the gradient in the row sums at θ (r²'s part weighted
+    /// by `kappa(r²)`); nil outside the nested layout, where the system is not positive definite,
+    /// or where some Λ_k is singular.
+    func rowSumGradient(_ theta: [Double], reml: Bool, kappa: (Double) -> Double) -> (DevianceEvaluation, DevianceGradient, RowSumGradient)? {
+        parts(theta, reml: reml, sums: true, kappa: kappa).flatMap { e, g, sums in sums.map { (e, g, $0) } }
+    }
+
+    /// The evaluation and its gradient in θ (nested layout only).
+    func gradient(_ theta: [Double], reml: Bool) -> (DevianceEvaluation, DevianceGradient)? {
+        parts(theta, reml: reml, sums: false, kappa: { _ in 0 }).map { ($0.0, $0.1) }
+    }
+
+    /// Both passes; the row-sum gradient only where `sums` asks for it.
+    private func parts(_ theta: [Double], reml: Bool, sums wanted: Bool, kappa: (Double) -> Double)
+        -> (DevianceEvaluation, DevianceGradient, RowSumGradient?)? {
         guard let b = packed else { return nil }
         let (l1, l2) = (lambda(theta, term: 0), lambda(theta, term: 1))
         guard DevianceGradient.exists(for: [l1, l2]) else { return nil }
@@ -28,9 +40,17 @@ extension NestedCrossProducts {
         // what the forward pass keeps: each person's L_pp, R_p, c_p, W_p; each community's L_gg, R_g, c_g
         let (lp, rp, cp, wp) = (store.block(g1 * q1 * q1), store.block(g1 * q1 * p), store.block(g1 * q1), store.block(g1 * q1 * q2))
         let (lg, rg, cg) = (store.block(g2 * q2 * q2), store.block(g2 * q2 * p), store.block(g2 * q2))
-        let out = NestedSumGradient(q1: q1, q2: q2, p: p, persons: g1, communities: g2)
         let chunks = min(16, g2)
         func chunk(_ c: Int) -> Range<Int> { (c * g2 / chunks)..<((c + 1) * g2 / chunks) }
+        // the common block sizes as constants, so that the small loops unroll
+        @inline(__always) func shaped<T>(_ body: (Int, Int) -> T) -> T {
+            switch (q1, q2) {
+            case (1, 1): return body(1, 1)
+            case (2, 1): return body(2, 1)
+            case (2, 2): return body(2, 2)
+            default: return body(q1, q2)
+            }
+        }
         func overChunks<T>(_ body: (Int) -> T?) -> [T]? {
             let parts = try? Parallel.mapRanges(count: chunks, minimumPerThread: g2 >= 256 ? 1 : chunks) { r in r.map(body) }
             guard let all = parts?.flatMap({ $0 }), all.allSatisfy({ $0 != nil }) else { return nil }
@@ -40,7 +60,7 @@ extension NestedCrossProducts {
                                    b.cross.values, l1.values, l2.values]) { input in
             let (a11, z1x, z1y, a22, z2x, z2y, cross, la, lb) = (input[0], input[1], input[2], input[3], input[4], input[5], input[6], input[7], input[8])
             // the forward pass: the factor, and what each chunk subtracts from X'X, X'y and adds to log|L|², ‖c‖²
-            guard let forward = overChunks({ c -> (xx: [Double], xy: [Double], logDet: Double, cucu: Double)? in
+            guard let forward = overChunks({ c in shaped { q1, q2 -> (xx: [Double], xy: [Double], logDet: Double, cucu: Double)? in
                 let s = Scratch(), t = s.block(max(q1, q2) * max(q1, q2, p))
                 var part = Partial(s, p: p)
                 for g in chunk(c) {
@@ -81,7 +101,7 @@ extension NestedCrossProducts {
                     for d in 0..<q2 { part.cucu += sy[d] * sy[d] }
                 }
                 return part.settled
-            }) else { return nil }
+            } }) else { return nil }
             var xtxt = xtx, xtyt = xty, logDet = 0.0, cucu = 0.0
             for part in forward {
                 for k in 0..<(p * p) { xtxt.values[k] += part.xx[k] }
@@ -91,13 +111,14 @@ extension NestedCrossProducts {
             }
             guard let e = finish(logDetL: logDet, xtxt: xtxt, xtyt: xtyt, yty: yty, cucu: cucu, n: n, reml: reml) else { return nil }
             let beta = e.beta, zxxValues = reml ? e.xtxInverse.values : [Double](repeating: 0, count: p * p)
+            let out = wanted ? NestedSumGradient(q1: q1, q2: q2, p: p, persons: g1, communities: g2, kappa: kappa(e.r2)) : nil
 
             // the backward pass: the selected inverse, the modes and the blocks of ∂/∂M
             let target = out
             let sums = ({
                 Small.withPointers([beta, zxxValues]) { fixed -> [[Double]]? in
                     let (beta, zxx) = (fixed[0], fixed[1])
-                    return overChunks { c -> [Double]? in
+                    return overChunks { c in shaped { q1, q2 -> [Double]? in
                         let s = Scratch(), big = max(p, q1, q2)
                         let (ig, ip, zxg, zgg) = (s.block(q2 * q2), s.block(q1 * q1), s.block(p * q2), s.block(q2 * q2))
                         let (zgp, zxp, zpp, h, y) = (s.block(q2 * q1), s.block(p * q1), s.block(q1 * q1), s.block(big * big), s.block(p * q1))
@@ -121,7 +142,7 @@ extension NestedCrossProducts {
                                 Small.product(zgg, ig, true, ig, false, q2, q2, q2)
                             }
                             Small.product(b2, lb, false, u2, false, q2, 1, q2)
-                            target.community(g, lambda: lb, zgg: zgg, zxg: reml ? zxg : nil, b: b2, beta: beta, scratch: t)
+                            target?.community(g, q2, lambda: lb, zgg: zgg, zxg: reml ? zxg : nil, b: b2, beta: beta, scratch: t)
                             Small.accumulate(&sums, 2 * q1 * q1, zgg, q2 * q2)
                             Small.accumulateOuter(&sums, 2 * q1 * q1 + q2 * q2, u2, q2)
                             for i in members[offsets[g]..<offsets[g + 1]] {
@@ -151,32 +172,28 @@ extension NestedCrossProducts {
                                 }
                                 Small.product(zpp, ip, true, h, false, q1, q1, q1)
                                 Small.product(b1, la, false, u1, false, q1, 1, q1)
-                                target.person(i, lambda: la, lambda2: lb, zpp: zpp, zgp: zgp, zxp: reml ? zxp : nil, b: b1, b2: b2,
-                                              beta: beta, scratch: t)
+                                target?.person(i, q1, q2, lambda: la, lambda2: lb, zpp: zpp, zgp: zgp, zxp: reml ? zxp : nil, b: b1, b2: b2,
+                                               beta: beta, scratch: t)
                                 Small.accumulate(&sums, 0, zpp, q1 * q1)
                                 Small.accumulateOuter(&sums, q1 * q1, u1, q1)
                             }
                         }
                         return sums
-                    }
+                    } }
                 }
             })()
             guard let sums else { return nil }
             var total = [Double](repeating: 0, count: 2 * q1 * q1 + 2 * q2 * q2)
             for part in sums { for k in total.indices { total[k] += part[k] } }
-            out.fixed(zxx: reml ? zxxValues : nil, beta: beta)
+            out?.fixed(zxx: reml ? zxxValues : nil, beta: beta)
             let (o1, o2) = (q1 * q1, 2 * q1 * q1)
             guard let gradient = DevianceGradient(lambdas: [l1, l2], levels: [g1, g2],
                                                   inverseSums: [Array(total[0..<o1]), Array(total[o2..<(o2 + q2 * q2)])],
                                                   modeSums: [Array(total[o1..<o2]), Array(total[(o2 + q2 * q2)...])]) else { return nil }
-            return (e, gradient, out.gradient)
+            return (e, gradient, out?.gradient)
         }
     }
 
-    /// The evaluation and its gradient in θ (nested layout only).
-    func gradient(_ theta: [Double], reml: Bool) -> (DevianceEvaluation, DevianceGradient)? {
-        rowSumGradient(theta, reml: reml).map { ($0.0, $0.1) }
-    }
 }
 
 /// A chunk's share of the forward pass: what it subtracts from X'X and X'y (accumulated as negative
@@ -191,61 +208,64 @@ private struct Partial {
     }
 }
 
-/// Writers of the blocks of ∂/∂M for the nested layout (`RowSumGradient`), in the segments' order:
-/// A₁₁, Z₁'X, Z₁'y per person; A₂₂, Z₂'X, Z₂'y per community; Z₁'Z₂ per person; X'X, X'y, y'y.
-/// One level at a time (levels are disjoint: threads may write at once).
+/// Writers of the blocks of ∂/∂M for the nested layout (`RowSumGradient`: the log-determinants'
+/// part plus κ times r²'s), in the segments' order: A₁₁, Z₁'X, Z₁'y per person; A₂₂, Z₂'X, Z₂'y
+/// per community; Z₁'Z₂ per person; X'X, X'y, y'y. One level at a time (levels are disjoint:
+/// threads may write at once). The sizes q1, q2 are passed in, so that a caller's constants unroll.
 private struct NestedSumGradient {
-    let q1: Int, q2: Int, p: Int
+    let p: Int, kappa: Double
     let gradient: RowSumGradient
-    private var logDet: [UnsafeMutablePointer<Double>] { gradient.logDeterminants }
-    private var r2: [UnsafeMutablePointer<Double>] { gradient.r2 }
+    private var blocks: [UnsafeMutablePointer<Double>] { gradient.values }
 
-    init(q1: Int, q2: Int, p: Int, persons: Int, communities: Int) {
-        (self.q1, self.q2, self.p) = (q1, q2, p)
+    init(q1: Int, q2: Int, p: Int, persons: Int, communities: Int, kappa: Double) {
+        (self.p, self.kappa) = (p, kappa)
         gradient = RowSumGradient(sizes: [persons * q1 * q1, persons * q1 * p, persons * q1, communities * q2 * q2,
-                                          communities * q2 * p, communities * q2, persons * q1 * q2, p * p, p, 1])
+                                          communities * q2 * p, communities * q2, persons * q1 * q2, p * p, p, 1], kappa: kappa)
     }
 
-    /// A₁₁: Λ₁Z_ppΛ₁' and bb'; Z₁'X: 2Λ₁Z_Xp' and 2bβ'; Z₁'y: −2b; Z₁'Z₂: 2Λ₁Z_gp'Λ₂' and 2bb₂'.
-    func person(_ i: Int, lambda l: UnsafePointer<Double>, lambda2 l2: UnsafePointer<Double>, zpp: UnsafePointer<Double>,
-                zgp: UnsafePointer<Double>, zxp: UnsafePointer<Double>?, b: UnsafePointer<Double>, b2: UnsafePointer<Double>,
-                beta: UnsafePointer<Double>, scratch t: UnsafeMutablePointer<Double>) {
+    /// A₁₁: Λ₁Z_ppΛ₁' + κbb'; Z₁'X: 2Λ₁Z_Xp' + 2κbβ'; Z₁'y: −2κb; Z₁'Z₂: 2Λ₁Z_gp'Λ₂' + 2κbb₂'.
+    @inline(__always)
+    func person(_ i: Int, _ q1: Int, _ q2: Int, lambda l: UnsafePointer<Double>, lambda2 l2: UnsafePointer<Double>,
+                zpp: UnsafePointer<Double>, zgp: UnsafePointer<Double>, zxp: UnsafePointer<Double>?, b: UnsafePointer<Double>,
+                b2: UnsafePointer<Double>, beta: UnsafePointer<Double>, scratch t: UnsafeMutablePointer<Double>) {
+        let (a11, z1x, z1y, cross) = (blocks[0] + i * q1 * q1, blocks[1] + i * q1 * p, blocks[2] + i * q1, blocks[6] + i * q1 * q2)
         Small.product(t, l, false, zpp, false, q1, q1, q1)
-        Small.product(logDet[0] + i * q1 * q1, t, false, l, true, q1, q1, q1)
+        Small.product(a11, t, false, l, true, q1, q1, q1)
         Small.product(t, l, false, zgp, true, q1, q2, q1)
-        Small.product(logDet[6] + i * q1 * q2, t, false, l2, true, q1, q2, q2, alpha: 2)
-        if let zxp { Small.product(logDet[1] + i * q1 * p, l, false, zxp, true, q1, p, q1, alpha: 2) }
-        let (a11, z1x, z1y, cross) = (r2[0] + i * q1 * q1, r2[1] + i * q1 * p, r2[2] + i * q1, r2[6] + i * q1 * q2)
+        Small.product(cross, t, false, l2, true, q1, q2, q2, alpha: 2)
+        if let zxp { Small.product(z1x, l, false, zxp, true, q1, p, q1, alpha: 2) }
         for a in 0..<q1 {
-            for c in 0..<q1 { a11[a * q1 + c] = b[a] * b[c] }
-            for c in 0..<p { z1x[a * p + c] = 2 * b[a] * beta[c] }
-            z1y[a] = -2 * b[a]
-            for c in 0..<q2 { cross[a * q2 + c] = 2 * b[a] * b2[c] }
+            let kb = kappa * b[a]
+            for c in 0..<q1 { a11[a * q1 + c] += kb * b[c] }
+            for c in 0..<p { z1x[a * p + c] += 2 * kb * beta[c] }
+            z1y[a] = -2 * kb
+            for c in 0..<q2 { cross[a * q2 + c] += 2 * kb * b2[c] }
         }
     }
 
-    /// A₂₂: Λ₂Z_ggΛ₂' and bb'; Z₂'X: 2Λ₂Z_Xg' and 2bβ'; Z₂'y: −2b.
-    func community(_ g: Int, lambda l: UnsafePointer<Double>, zgg: UnsafePointer<Double>, zxg: UnsafePointer<Double>?,
+    /// A₂₂: Λ₂Z_ggΛ₂' + κbb'; Z₂'X: 2Λ₂Z_Xg' + 2κbβ'; Z₂'y: −2κb.
+    @inline(__always)
+    func community(_ g: Int, _ q2: Int, lambda l: UnsafePointer<Double>, zgg: UnsafePointer<Double>, zxg: UnsafePointer<Double>?,
                    b: UnsafePointer<Double>, beta: UnsafePointer<Double>, scratch t: UnsafeMutablePointer<Double>) {
+        let (a22, z2x, z2y) = (blocks[3] + g * q2 * q2, blocks[4] + g * q2 * p, blocks[5] + g * q2)
         Small.product(t, l, false, zgg, false, q2, q2, q2)
-        Small.product(logDet[3] + g * q2 * q2, t, false, l, true, q2, q2, q2)
-        if let zxg { Small.product(logDet[4] + g * q2 * p, l, false, zxg, true, q2, p, q2, alpha: 2) }
-        let (a22, z2x, z2y) = (r2[3] + g * q2 * q2, r2[4] + g * q2 * p, r2[5] + g * q2)
+        Small.product(a22, t, false, l, true, q2, q2, q2)
+        if let zxg { Small.product(z2x, l, false, zxg, true, q2, p, q2, alpha: 2) }
         for a in 0..<q2 {
-            for c in 0..<q2 { a22[a * q2 + c] = b[a] * b[c] }
-            for c in 0..<p { z2x[a * p + c] = 2 * b[a] * beta[c] }
-            z2y[a] = -2 * b[a]
+            let kb = kappa * b[a]
+            for c in 0..<q2 { a22[a * q2 + c] += kb * b[c] }
+            for c in 0..<p { z2x[a * p + c] += 2 * kb * beta[c] }
+            z2y[a] = -2 * kb
         }
     }
 
-    /// X'X: Z_XX (REML) and ββ'; X'y: −2β; y'y: 1.
+    /// X'X: Z_XX (REML) + κββ'; X'y: −2κβ; y'y: κ.
     func fixed(zxx: [Double]?, beta: [Double]) {
-        if let zxx { for k in 0..<(p * p) { logDet[7][k] = zxx[k] } }
         for a in 0..<p {
-            for c in 0..<p { r2[7][a * p + c] = beta[a] * beta[c] }
-            r2[8][a] = -2 * beta[a]
+            for c in 0..<p { blocks[7][a * p + c] = (zxx?[a * p + c] ?? 0) + kappa * beta[a] * beta[c] }
+            blocks[8][a] = -2 * kappa * beta[a]
         }
-        r2[9][0] = 1
+        blocks[9][0] = kappa
     }
 }
 

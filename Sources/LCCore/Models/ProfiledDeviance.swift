@@ -20,8 +20,9 @@ protocol ProfiledDeviance {
     /// nil if the sizes do not fit. For evaluation only.
     func withRowSums(_ sums: [[Double]]) -> ProfiledDeviance?
     /// The evaluation, its gradient in θ and its gradient in the row sums of `rowSumsBySegment`
-    /// (`RowSumGradient`), where the engine has them (nil: derivative-free methods).
-    func rowSumGradient(_ theta: [Double], reml: Bool) -> (DevianceEvaluation, DevianceGradient, RowSumGradient)?
+    /// (`RowSumGradient`, r²'s part weighted by `kappa(r²)`), where the engine has them (nil:
+    /// derivative-free methods).
+    func rowSumGradient(_ theta: [Double], reml: Bool, kappa: (Double) -> Double) -> (DevianceEvaluation, DevianceGradient, RowSumGradient)?
     /// Whether `evaluate` may run on several threads at once (no state shared between calls):
     /// then the finite differences of the Satterthwaite df evaluate their points in parallel.
     var evaluatesConcurrently: Bool { get }
@@ -47,7 +48,7 @@ struct DevianceEvaluation {
 extension ProfiledDeviance {
     var evaluatesConcurrently: Bool { false }
     func gradient(_ theta: [Double], reml: Bool) -> (DevianceEvaluation, DevianceGradient)? { nil }
-    func rowSumGradient(_ theta: [Double], reml: Bool) -> (DevianceEvaluation, DevianceGradient, RowSumGradient)? { nil }
+    func rowSumGradient(_ theta: [Double], reml: Bool, kappa: (Double) -> Double) -> (DevianceEvaluation, DevianceGradient, RowSumGradient)? { nil }
 
     /// Conditional modes b = Λu, per term, per level of its grouping factor.
     func conditionalModes(_ theta: [Double], beta: [Double]) -> [[[Double]]] {

@@ -1,6 +1,6 @@
-/// The derivative of a profiled criterion with respect to the row sums it is formed from, in the
-/// layout of the engine's `rowSumsBySegment` (one block per level and segment), in two parts:
-/// that of the log-determinants and that of r². For weights on the rows (wᵢ² = ω(cellᵢ)) the
+/// The derivative of a criterion with respect to the row sums it is formed from, in the layout of
+/// the engine's `rowSumsBySegment` (one block per level and segment): that of the log-determinants
+/// plus κ times that of r², κ = ∂criterion/∂r². For weights on the rows (wᵢ² = ω(cellᵢ)) the
 /// sums are Σ_cells ω·(the cell's sums), so ∂/∂ω_cell is the inner product of these blocks with
 /// the cell's sums (`CellParts.cellDerivatives`).
 ///
@@ -16,17 +16,16 @@
 final class RowSumGradient: @unchecked Sendable {
     /// Values per segment.
     let sizes: [Int]
-    /// ∂(log-determinants)/∂sums and ∂r²/∂sums, by segment (zero until written; an engine fills
+    /// κ: the weight of r²'s part (∂criterion/∂r²).
+    let kappa: Double
+    /// ∂(log-determinants)/∂sums + κ ∂r²/∂sums, by segment (zero until written; an engine fills
     /// them level by level, from several threads at once, before it hands them on).
-    let logDeterminants: [UnsafeMutablePointer<Double>], r2: [UnsafeMutablePointer<Double>]
+    let values: [UnsafeMutablePointer<Double>]
 
-    init(sizes: [Int]) {
-        self.sizes = sizes
-        func zeros() -> [UnsafeMutablePointer<Double>] {
-            sizes.map { let p = UnsafeMutablePointer<Double>.allocate(capacity: max(1, $0)); p.initialize(repeating: 0, count: max(1, $0)); return p }
-        }
-        (logDeterminants, r2) = (zeros(), zeros())
+    init(sizes: [Int], kappa: Double) {
+        (self.sizes, self.kappa) = (sizes, kappa)
+        values = sizes.map { let p = UnsafeMutablePointer<Double>.allocate(capacity: max(1, $0)); p.initialize(repeating: 0, count: max(1, $0)); return p }
     }
 
-    deinit { (logDeterminants + r2).forEach { $0.deallocate() } }
+    deinit { values.forEach { $0.deallocate() } }
 }

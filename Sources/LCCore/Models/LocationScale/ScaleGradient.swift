@@ -18,10 +18,12 @@ extension ResidualEngines {
     func scaleGradient(theta: [Double], eta: [Double], reml: Bool, m: Double, logSigma: Double? = nil)
         -> (value: Double, theta: [Double], eta: [Double], logSigma: Double)? {
         guard let scaled, model.variance == nil, model.correlation == nil, let (engine, jacobian) = engine(eta),
-              jacobian.isFinite, let (e, g, sums) = engine.rowSumGradient(theta, reml: reml) else { return nil }
-        // ∂criterion/∂r²: m/r² when σ is profiled out, e^{−2s} before
-        let kappa = logSigma.map { exp(-2 * $0) } ?? m / e.r2
-        let derivatives = scaled.parts.cellDerivatives(sums, kappa: kappa, cells: scaled.values.count)
+              jacobian.isFinite,
+              // ∂criterion/∂r²: m/r² when σ is profiled out, e^{−2s} before
+              let (e, g, sums) = engine.rowSumGradient(theta, reml: reml, kappa: { r2 in logSigma.map { exp(-2 * $0) } ?? m / r2 })
+        else { return nil }
+        let kappa = sums.kappa
+        let derivatives = scaled.parts.cellDerivatives(sums, cells: scaled.values.count)
         var gradientEta = [Double](repeating: 0, count: eta.count)
         for (c, s) in scaled.values.enumerated() {
             let omega = exp(-2 * zip(s, eta).reduce(0) { $0 + $1.0 * $1.1 })
