@@ -31,7 +31,7 @@ struct CellParts {
             if let known = slotted.first(where: { $0.codes == s.codes && $0.levels == s.levels }) {
                 slots = known.slots
             } else {
-                slots = Slots(codes: s.codes, levels: s.levels, cell: cell)
+                slots = Slots(codes: s.codes, levels: s.levels, cells: cells, cell: cell)
                 slotted.append((s.codes, s.levels, slots))
             }
             total += slots.cell.count * size
@@ -52,28 +52,34 @@ struct CellParts {
     }
 
     /// The distinct (level, cell) pairs of a grouping, level-major and by cell within a level: the
-    /// rows sorted by level (counting), then each level's cells sorted.
+    /// rows sorted by (level, cell) in two stable counting sorts (rows in order within a pair).
     struct Slots {
         /// Level l's slots are start[l]..<start[l + 1]; slot k's cell; each row's slot.
         let start: [Int], cell: [Int32], ofRow: [Int32]
 
-        init(codes: [Int32]?, levels: Int, cell rowCell: [Int32]) {
+        init(codes: [Int32]?, levels: Int, cells: Int, cell rowCell: [Int32]) {
             let n = rowCell.count
-            var first = [Int](repeating: 0, count: levels + 1)
-            for r in 0..<n { first[Int(codes?[r] ?? 0) + 1] += 1 }
-            for l in 0..<levels { first[l + 1] += first[l] }
-            var next = first, rows = [Int](repeating: 0, count: n)
-            for r in 0..<n { let l = Int(codes?[r] ?? 0); rows[next[l]] = r; next[l] += 1 }
-            var start = [0], cells: [Int32] = [], ofRow = [Int32](repeating: 0, count: n)
-            start.reserveCapacity(levels + 1)
-            for l in 0..<levels {
-                let members = rows[first[l]..<first[l + 1]].sorted { (rowCell[$0], $0) < (rowCell[$1], $1) }
-                for r in members {
-                    if cells.count == start[l] || cells.last != rowCell[r] { cells.append(rowCell[r]) }
-                    ofRow[r] = Int32(cells.count - 1)
-                }
-                start.append(cells.count)
+            // two stable counting sorts: by cell, then by level
+            func sorted(_ rows: [Int], keys: Int, _ key: (Int) -> Int) -> [Int] {
+                var next = [Int](repeating: 0, count: keys + 1)
+                for r in rows { next[key(r) + 1] += 1 }
+                for k in 0..<keys { next[k + 1] += next[k] }
+                var out = [Int](repeating: 0, count: rows.count)
+                for r in rows { out[next[key(r)]] = r; next[key(r)] += 1 }
+                return out
             }
+            let byCell = sorted(Array(0..<n), keys: cells) { Int(rowCell[$0]) }
+            let rows = sorted(byCell, keys: levels) { Int(codes?[$0] ?? 0) }
+            var start = [Int](repeating: 0, count: levels + 1), cells: [Int32] = [], ofRow = [Int32](repeating: 0, count: n)
+            var previous = (level: -1, cell: Int32(-1))
+            for r in rows {
+                let l = Int(codes?[r] ?? 0)
+                if (l, rowCell[r]) != previous { cells.append(rowCell[r]); previous = (l, rowCell[r]) }
+                ofRow[r] = Int32(cells.count - 1)
+                start[l + 1] = cells.count
+            }
+            // levels without rows start where the one before ends
+            for l in 0..<levels { start[l + 1] = max(start[l + 1], start[l]) }
             (self.start, cell, self.ofRow) = (start, cells, ofRow)
         }
     }

@@ -37,37 +37,47 @@ struct NestedCrossProducts: ProfiledDeviance {
         (n, p, q1, q2) = (f.n, f.p, b1.z.count, b2.z.count)
         let g1 = b1.levels.count
         g2 = b2.levels.count
-        a11 = [Matrix](repeating: Matrix(rows: q1, cols: q1), count: g1)
-        z1x = [Matrix](repeating: Matrix(rows: q1, cols: p), count: g1)
-        z1y = [Matrix](repeating: Matrix(rows: q1, cols: 1), count: g1)
-        a22 = [Matrix](repeating: Matrix(rows: q2, cols: q2), count: g2)
-        z2x = [Matrix](repeating: Matrix(rows: q2, cols: p), count: g2)
-        z2y = [Matrix](repeating: Matrix(rows: q2, cols: 1), count: g2)
-        pairs = [[(j: Int, block: Matrix)]](repeating: [], count: g1)
         (xtx, xty, yty) = FixedCrossProducts.of(f)
+        // the sums in flat arrays, one pass over the rows in order; then the per-level matrices
+        var s11 = [Double](repeating: 0, count: g1 * q1 * q1), s1x = [Double](repeating: 0, count: g1 * q1 * p)
+        var s1y = [Double](repeating: 0, count: g1 * q1), s22 = [Double](repeating: 0, count: g2 * q2 * q2)
+        var s2x = [Double](repeating: 0, count: g2 * q2 * p), s2y = [Double](repeating: 0, count: g2 * q2)
+        // each person's communities, and the pair's Z₂'Z₁ (q2×q1) at pairAt × q2q1
+        var met = [[(j: Int, at: Int)]](repeating: [], count: g1), s21: [Double] = []
+        var za = [Double](repeating: 0, count: q1), zb = [Double](repeating: 0, count: q2), xr = [Double](repeating: 0, count: p)
         for r in 0..<n {
             let i = Int(b1.group[r]), j = Int(b2.group[r])
-            let k: Int
-            if let found = pairs[i].firstIndex(where: { $0.j == j }) {
-                k = found
+            let at: Int
+            if let found = met[i].first(where: { $0.j == j }) {
+                at = found.at
             } else {
-                pairs[i].append((j, Matrix(rows: q2, cols: q1)))
-                k = pairs[i].count - 1
+                at = s21.count
+                s21 += [Double](repeating: 0, count: q2 * q1)
+                met[i].append((j, at))
             }
+            for a in 0..<q1 { za[a] = b1.z[a][r] }
+            for a in 0..<q2 { zb[a] = b2.z[a][r] }
+            for b in 0..<p { xr[b] = f.x[b][r] }
+            let y = f.y[r]
             for a in 0..<q1 {
-                let za = b1.z[a][r]
-                for b in 0..<q1 { a11[i][a, b] += za * b1.z[b][r] }
-                for b in 0..<p { z1x[i][a, b] += za * f.x[b][r] }
-                z1y[i][a, 0] += za * f.y[r]
+                for b in 0..<q1 { s11[(i * q1 + a) * q1 + b] += za[a] * za[b] }
+                for b in 0..<p { s1x[(i * q1 + a) * p + b] += za[a] * xr[b] }
+                s1y[i * q1 + a] += za[a] * y
             }
             for a in 0..<q2 {
-                let za = b2.z[a][r]
-                for b in 0..<q2 { a22[j][a, b] += za * b2.z[b][r] }
-                for b in 0..<p { z2x[j][a, b] += za * f.x[b][r] }
-                z2y[j][a, 0] += za * f.y[r]
+                for b in 0..<q2 { s22[(j * q2 + a) * q2 + b] += zb[a] * zb[b] }
+                for b in 0..<p { s2x[(j * q2 + a) * p + b] += zb[a] * xr[b] }
+                s2y[j * q2 + a] += zb[a] * y
+                for b in 0..<q1 { s21[at + a * q1 + b] += zb[a] * za[b] }
             }
-            for a in 0..<q2 { for b in 0..<q1 { pairs[i][k].block[a, b] += b2.z[a][r] * b1.z[b][r] } }
         }
+        func blocks(_ values: [Double], _ count: Int, _ rows: Int, _ cols: Int) -> [Matrix] {
+            (0..<count).map { k in Matrix(rows: rows, cols: cols, values: Array(values[(k * rows * cols)..<((k + 1) * rows * cols)])) }
+        }
+        (a11, z1x, z1y) = (blocks(s11, g1, q1, q1), blocks(s1x, g1, q1, p), blocks(s1y, g1, q1, 1))
+        (a22, z2x, z2y) = (blocks(s22, g2, q2, q2), blocks(s2x, g2, q2, p), blocks(s2y, g2, q2, 1))
+        let (rows2, cols1) = (q2, q1)
+        pairs = met.map { list in list.map { ($0.j, Matrix(rows: rows2, cols: cols1, values: Array(s21[$0.at..<($0.at + rows2 * cols1)]))) } }
         nested = pairs.allSatisfy { $0.count == 1 }
         if nested {
             let parent = pairs.map { $0[0].j }
