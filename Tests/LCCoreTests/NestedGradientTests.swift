@@ -30,6 +30,7 @@ struct NestedGradientTests {
         ("y ~ session + x + (1 + session | person) + (1 | community)", [0.9, -0.2, 0.4, 0.6]),
         ("y ~ session + x + (1 + session | person) + (1 + session | community)", [0.9, -0.2, 0.4, 0.6, 0.1, 0.3]),
         ("y ~ x + (1 | person) + (1 + x | community)", [1.1, 0.5, -0.3, 0.4]),
+        ("y ~ 0 + (1 + session | person) + (1 | community)", [0.9, -0.2, 0.4, 0.6]),     // no fixed effects
     ]
 
     @Test(arguments: cases)
@@ -61,7 +62,7 @@ struct NestedGradientTests {
         let symmetric = [0: engine.q1, 3: engine.q2, 7: engine.p]
         let direction: [[Double]] = sums.enumerated().map { k, segment in
             var d = segment.map { _ in random.next() - 0.5 }
-            if let q = symmetric[k] {
+            if let q = symmetric[k], q > 0 {
                 for block in stride(from: 0, to: d.count, by: q * q) {
                     for a in 0..<q { for b in 0..<a { d[block + b * q + a] = d[block + a * q + b] } }
                 }

@@ -300,11 +300,14 @@ enum Small {
         for a in 0..<q { for b in 0..<q { sum[at + a * q + b] += u[a] * u[b] } }
     }
 
-    /// `body` with the base addresses of `arrays` (none empty).
+    /// `body` with the base addresses of `arrays`.
     static func withPointers<R>(_ arrays: [[Double]], _ body: ([UnsafePointer<Double>]) -> R) -> R {
         func step(_ k: Int, _ so: [UnsafePointer<Double>]) -> R {
             guard k < arrays.count else { return body(so) }
-            return arrays[k].withUnsafeBufferPointer { step(k + 1, so + [$0.baseAddress!]) }
+            // an empty array (no fixed effects) may have no address: a zero stands in, never read
+            return arrays[k].withUnsafeBufferPointer { buffer in
+                withUnsafePointer(to: 0.0) { zero in step(k + 1, so + [buffer.baseAddress ?? zero]) }
+            }
         }
         return step(0, [])
     }
