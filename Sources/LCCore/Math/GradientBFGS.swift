@@ -17,6 +17,13 @@ struct GradientBFGS {
     var firstStep = 1.0
     /// Checked at each new point: true ends the search there, not converged (a caller's bound in sight).
     var stop: (([Double]) -> Bool)? = nil
+    /// Start from the inverse of a Hessian by forward differences of the gradient (steps
+    /// `hessianStep`, one gradient per coordinate) where it is positive definite, instead of the
+    /// identity rescaled after the first step: for criteria whose curvatures differ by orders of
+    /// magnitude across coordinates (a scale formula's η beside θ), which BFGS otherwise learns
+    /// one direction at a time.
+    var startWithHessian = false
+    var hessianStep = 1e-4
 
     struct Result { let x: [Double]; let value: Double; let gradient: [Double]; let evaluations: Int; let converged: Bool }
 
@@ -27,6 +34,18 @@ struct GradientBFGS {
         guard let first = f(x), first.value.isFinite else { return Result(x: x, value: .nan, gradient: [], evaluations: 1, converged: false) }
         var (fx, g) = first
         var inverse = Matrix.identity(n), scaled = false
+        if startWithHessian {
+            var h = Matrix(rows: n, cols: n), complete = true
+            for i in 0..<n where complete {
+                var y = x
+                y[i] += hessianStep
+                evaluations += 1
+                guard let gi = f(y)?.gradient, gi.count == n else { complete = false; break }
+                for j in 0..<n { h[j, i] = (gi[j] - g[j]) / hessianStep }
+            }
+            for i in 0..<n { for j in 0..<i { let v = (h[i, j] + h[j, i]) / 2; (h[i, j], h[j, i]) = (v, v) } }
+            if complete, let factor = h.cholesky() { inverse = factor.inverseOfProduct(); scaled = true }
+        }
         func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
         for _ in 0..<maxIterations {
             var d = [Double](repeating: 0, count: n)

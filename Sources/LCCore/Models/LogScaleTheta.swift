@@ -34,12 +34,13 @@ extension LogScaleTheta {
     /// log scale: `f` gives the criterion and its gradient in x (nil where undefined). Nil where
     /// the start cannot be taken or has no gradient; not converged where the search did not
     /// converge or a variance heads to zero (a singular fit: the derivative-free path handles the
-    /// bound). `canonical` maps the end to the caller's signs.
-    static func minimize(from start: [Double], lower: [Double], canonical: ([Double]) -> [Double],
+    /// bound). `canonical` maps the end to the caller's signs; `startWithHessian`: as `GradientBFGS`'s.
+    static func minimize(from start: [Double], lower: [Double], canonical: ([Double]) -> [Double], startWithHessian: Bool = false,
                          _ f: ([Double]) -> (value: Double, gradient: [Double])?) -> NelderMead.Result? {
         guard let scale = LogScaleTheta(start: start, lower: lower) else { return nil }
         var search = GradientBFGS()
         search.firstStep = 0.5
+        search.startWithHessian = startWithHessian
         let floor = log(1e-6)
         search.stop = { z in z.indices.contains { scale.logged[$0] && z[$0] < floor } }
         let r = search.minimize(from: scale.start) { z in

@@ -43,12 +43,14 @@ extension ResidualEngines {
 }
 
 extension LinearMixedModel {
-    /// BFGS on the exact gradient in (θ, η) (`GradientBFGS`; θ's variances on the log scale of
-    /// `LogScaleTheta`); nil where the engine has no row-sum gradient. Not converged where it did
+    /// BFGS on the exact gradient in (θ, η) (`GradientBFGS`, from a Hessian by differences of the
+    /// gradient; θ's variances on the log scale of `LogScaleTheta`); nil where the engine has no row-sum gradient. Not converged where it did
     /// not converge or a variance heads to zero: the quasi-Newton path on differences takes over.
     static func scaleGradientSearch(_ engines: ResidualEngines, layout: ThetaLayout, reml: Bool, m: Double,
                                     from start: [Double], lower: [Double], thetaCount: Int) -> NelderMead.Result? {
-        LogScaleTheta.minimize(from: start, lower: lower, canonical: { layout.canonical(Array($0[..<thetaCount])) + Array($0[thetaCount...]) }) { x in
+        // η's curvature is far above θ's (W4: 45 gradients from the identity, 29 from this start)
+        LogScaleTheta.minimize(from: start, lower: lower, canonical: { layout.canonical(Array($0[..<thetaCount])) + Array($0[thetaCount...]) },
+                               startWithHessian: true) { x in
             engines.scaleGradient(theta: layout.expand(Array(x[..<thetaCount])), eta: Array(x[thetaCount...]), reml: reml, m: m)
                 .map { ($0.value, layout.reduce($0.theta) + $0.eta) }
         }
