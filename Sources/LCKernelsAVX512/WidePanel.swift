@@ -1,7 +1,7 @@
 import LCKernels
 
 /// The eight-lane kernels (`WideKernels`) compiled for AVX-512 (this target's `-mavx512f`).
-/// Call only where `CPUFeatures.kernels` is `.avx512`: elsewhere these instructions do not exist.
+/// Call only where `CPUFeatures.kernels` is `.wide`: elsewhere these instructions do not exist.
 /// Same bits as `FusedPanel.subtractFromTrailing` and `FusedSymmetricPanelProduct`.
 public enum WidePanel {
     public static func subtractFromTrailing(_ panel: PackedPanel, tileRows first: Int, stride: Int) {

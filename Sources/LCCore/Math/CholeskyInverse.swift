@@ -9,9 +9,9 @@ import LCKernelsAVX512
 ///     Z_RJ = −Z_RR L_RJ L_JJ⁻¹,     Z_JJ = L_JJ⁻ᵀ (L_JJ⁻¹ − L_RJ' Z_RJ)
 ///
 /// (from L'Z = L⁻¹, which is lower triangular). Z_RR L_RJ is the bulk of the work (n³/3
-/// multiply-adds in all), done by `SymmetricPanelProduct` in 2×16 tiles (8×16 with AVX-512). The same recursion on a
-/// sparse factor gives the entries of Z on the factor's pattern (the selected inverse:
-/// `BlockedCrossProducts+Inverse`).
+/// multiply-adds in all), done by `SymmetricPanelProduct` in 2×16 tiles (8×16 with AVX-512). The
+/// same recursion on a sparse factor gives the entries of Z on the factor's pattern (the selected
+/// inverse: `BlockedCrossProducts+Inverse`).
 enum CholeskyInverse {
     static let panel = SymmetricPanelProduct.width
 

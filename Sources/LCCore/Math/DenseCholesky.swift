@@ -8,9 +8,9 @@ import LCKernelsAVX512
 /// 4th ed., Alg. 4.2.4, blocked): for each panel, factor its diagonal block, solve the
 /// rows below it (L₂₁ = A₂₁L₁₁⁻ᵀ), then subtract L₂₁L₂₁' from the trailing matrix. The rows
 /// below are packed transposed (column k of the panel contiguous), so that the solve runs
-/// sixteen rows at a time and the trailing update in 4×8 register tiles (8×16 with AVX-512), reading each packed
-/// column from cache; the trailing update is split over threads by tile rows, which write
-/// disjoint parts of the matrix, so the result does not depend on the number of threads.
+/// sixteen rows at a time and the trailing update in 4×8 register tiles (8×16 with AVX-512),
+/// reading each packed column from cache; the trailing update is split over threads by tile rows,
+/// which write disjoint parts of the matrix, so the result does not depend on the number of threads.
 enum DenseCholesky {
     /// Overwrites the lower triangle of the row-major n×n `m` with L (M = LL'); false if M is
     /// not positive definite. `from`: factor only the trailing block from that row and column

@@ -45,6 +45,32 @@ enum FiniteDifferences {
         return (g, hess)
     }
 
+    /// The steps of the covariance parameters' Hessians, 10⁻³·max(|xᵢ|, 0.1): smaller ones meet a
+    /// criterion's rounding (its cross-products are sums over rows: about 1e-12 relative), which a
+    /// second difference of values divides by h²; at these, glmmTMB's SEs of the scale are met to 1e-3
+    /// by differences of values, and the differences of an exact gradient carry an error of order h².
+    static func hessianSteps(_ x: [Double]) -> [Double] { x.map { 1e-3 * max(abs($0), 0.1) } }
+
+    /// The Jacobian of a vector function by central differences, J[j, i] = (gⱼ(x + hᵢeᵢ) − gⱼ(x − hᵢeᵢ))/2hᵢ
+    /// (rows: g's entries, columns: x's), its 2n points as `values` evaluates them; nil where g is
+    /// nil at a point or its length changes. For the Hessian of a criterion from its exact gradient.
+    static func centralJacobian(_ g: ([Double]) -> [Double]?, at x: [Double], steps h: [Double], concurrent: Bool) -> Matrix? {
+        let n = x.count
+        let points = (0..<(2 * n)).map { k -> [Double] in
+            var y = x
+            y[k / 2] += k % 2 == 0 ? h[k / 2] : -h[k / 2]
+            return y
+        }
+        let columns = values(g, at: points, concurrent: concurrent)
+        guard let m = columns.first??.count, columns.allSatisfy({ $0?.count == m }) else { return nil }
+        var j = Matrix(rows: m, cols: n)
+        for i in 0..<n {
+            guard let up = columns[2 * i], let down = columns[2 * i + 1] else { return nil }
+            for r in 0..<m { j[r, i] = (up[r] - down[r]) / (2 * h[i]) }
+        }
+        return j
+    }
+
     /// f at every point, in order: on all cores when `concurrent` (f must then be safe to call
     /// from several threads at once), else one after another. The same values either way.
     static func values<T>(_ f: ([Double]) -> T, at points: [[Double]], concurrent: Bool) -> [T] {

@@ -36,15 +36,14 @@ struct GradientBFGS {
         var inverse = Matrix.identity(n), scaled = false
         if startWithHessian {
             var h = Matrix(rows: n, cols: n), complete = true
-            for i in 0..<n where complete {
+            for i in 0..<n {
                 var y = x
                 y[i] += hessianStep
                 evaluations += 1
                 guard let gi = f(y)?.gradient, gi.count == n else { complete = false; break }
                 for j in 0..<n { h[j, i] = (gi[j] - g[j]) / hessianStep }
             }
-            for i in 0..<n { for j in 0..<i { let v = (h[i, j] + h[j, i]) / 2; (h[i, j], h[j, i]) = (v, v) } }
-            if complete, let factor = h.cholesky() { inverse = factor.inverseOfProduct(); scaled = true }
+            if complete, let factor = h.symmetrized.cholesky() { inverse = factor.inverseOfProduct(); scaled = true }
         }
         func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
         for _ in 0..<maxIterations {

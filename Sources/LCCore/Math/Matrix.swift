@@ -150,6 +150,14 @@ extension Matrix {
         return s
     }
 
+    /// The square matrix made symmetric, (M + M')/2: a Hessian from differences of a gradient,
+    /// whose two triangles differ by the differences' error.
+    var symmetrized: Matrix {
+        var m = self
+        for i in 0..<rows { for j in 0..<i { let v = (self[i, j] + self[j, i]) / 2; (m[i, j], m[j, i]) = (v, v) } }
+        return m
+    }
+
     var trace: Double { (0..<Swift.min(rows, cols)).reduce(0) { $0 + self[$1, $1] } }
 
     /// Σ_ij a_ij b_ij (R's `sum(a * b)`).

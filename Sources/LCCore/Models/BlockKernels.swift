@@ -177,5 +177,7 @@ struct PackedBlocks: Sendable {
         size = blocks.first.map { $0.rows * $0.cols } ?? 0
         values = blocks.flatMap(\.values)
     }
+    /// Blocks of `size` already stored one after another.
+    init(size: Int, values: [Double]) { (self.size, self.values) = (size, values) }
 
 }

@@ -6,7 +6,7 @@
 /// cross-products one per cell. So an evaluation costs per level and cell touched, not per row.
 struct CellParts {
     /// One segment: its slots (level, cell) in level order, each a block of `size` sums.
-    struct Segment {
+    private struct Segment {
         let size: Int
         let levels: Int
         /// Level l's slots are slotStart[l]..<slotStart[l + 1].
@@ -14,7 +14,7 @@ struct CellParts {
         let slotCell: [Int32]
         let sums: [Double]
     }
-    let segments: [Segment]
+    private let segments: [Segment]
     let base: ProfiledDeviance
 
     /// Nil when the layout does not allow it, or the slots would hold more than `growth` times
@@ -120,9 +120,8 @@ struct CellParts {
 
 extension CellParts {
     /// For each cell, the inner product of a row-sum gradient (`RowSumGradient`) with the cell's
-    /// sums: ∂/∂ω_cell. Levels are cut into a fixed
-    /// number of chunks per segment, run over the cores and added in chunk order (the same bits
-    /// whatever the cores).
+    /// sums: ∂/∂ω_cell. Levels are cut into a fixed number of chunks per segment, run over the
+    /// cores and added in chunk order (the same bits whatever the cores).
     func cellDerivatives(_ g: RowSumGradient, cells: Int) -> [Double] {
         var total = [Double](repeating: 0, count: cells)
         for (k, s) in segments.enumerated() {
@@ -152,9 +151,7 @@ extension CellParts {
         }
         return total
     }
-}
 
-extension CellParts {
     /// `body(size)` with the common block sizes as constants, so that its loops over a block unroll.
     @inline(__always)
     static func sized<T>(_ size: Int, _ body: (Int) -> T) -> T {

@@ -392,12 +392,10 @@ public enum LinearMixedModel {
         }
     }
 
-    /// H⁻¹ of a criterion at its minimum, by central differences with steps 10⁻³·max(|x|, 0.1);
-    /// nil if H is not positive definite. Smaller steps meet the criterion's rounding (its
-    /// cross-products are sums over rows: about 1e-12 relative), which the second difference
-    /// divides by h²; at 10⁻³ glmmTMB's SEs of the scale are matched to 1e-3.
+    /// H⁻¹ of a criterion at its minimum, by central differences of its values at
+    /// `FiniteDifferences.hessianSteps`; nil if H is not positive definite.
     private static func residualCovariance(at x: [Double], concurrent: Bool, criterion: ([Double]) -> Double) -> Matrix? {
-        let h = x.map { 1e-3 * max(abs($0), 0.1) }
+        let h = FiniteDifferences.hessianSteps(x)
         let hessian = FiniteDifferences.gradientAndHessian(criterion, at: x, value: criterion(x), steps: h, concurrent: concurrent).hessian
         return hessian.cholesky()?.inverseOfProduct()
     }

@@ -56,7 +56,7 @@ extension NestedCrossProducts {
             guard let all = parts?.flatMap({ $0 }), all.allSatisfy({ $0 != nil }) else { return nil }
             return all.compactMap { $0 }
         }
-        return Small.withPointers([b.a11.values, b.z1x.values, b.z1y.values, b.a22.values, b.z2x.values, b.z2y.values,
+        return BlockKernels.withPointers([b.a11.values, b.z1x.values, b.z1y.values, b.a22.values, b.z2x.values, b.z2y.values,
                                    b.cross.values, l1.values, l2.values]) { input in
             let (a11, z1x, z1y, a22, z2x, z2y, cross, la, lb) = (input[0], input[1], input[2], input[3], input[4], input[5], input[6], input[7], input[8])
             // the forward pass: the factor, and what each chunk subtracts from X'X, X'y and adds to log|L|², ‖c‖²
@@ -66,38 +66,38 @@ extension NestedCrossProducts {
                 for g in chunk(c) {
                     let (sg, sx, sy) = (lg + g * q2 * q2, rg + g * q2 * p, cg + g * q2)
                     // the community starts from Λ₂'Z₂'Z₂Λ₂ + I and Λ₂'Z₂'[X y]
-                    Small.product(t, lb, true, a22 + g * q2 * q2, false, q2, q2, q2)
-                    Small.product(sg, t, false, lb, false, q2, q2, q2)
+                    BlockKernels.product(t, lb, true, a22 + g * q2 * q2, false, q2, q2, q2)
+                    BlockKernels.product(sg, t, false, lb, false, q2, q2, q2)
                     for d in 0..<q2 { sg[d * q2 + d] += 1 }
-                    Small.product(sx, lb, true, z2x + g * q2 * p, false, q2, p, q2)
-                    Small.product(sy, lb, true, z2y + g * q2, false, q2, 1, q2)
+                    BlockKernels.product(sx, lb, true, z2x + g * q2 * p, false, q2, p, q2)
+                    BlockKernels.product(sy, lb, true, z2y + g * q2, false, q2, 1, q2)
                     for i in members[offsets[g]..<offsets[g + 1]] {
                         let (a, x, y, w) = (lp + i * q1 * q1, rp + i * q1 * p, cp + i * q1, wp + i * q1 * q2)
-                        Small.product(t, la, true, a11 + i * q1 * q1, false, q1, q1, q1)
-                        Small.product(a, t, false, la, false, q1, q1, q1)
+                        BlockKernels.product(t, la, true, a11 + i * q1 * q1, false, q1, q1, q1)
+                        BlockKernels.product(a, t, false, la, false, q1, q1, q1)
                         for d in 0..<q1 { a[d * q1 + d] += 1 }
                         guard BlockKernels.cholesky(a, q1) else { return nil }
                         for d in 0..<q1 { part.logDet += 2 * log(a[d * q1 + d]) }
-                        Small.product(x, la, true, z1x + i * q1 * p, false, q1, p, q1)
+                        BlockKernels.product(x, la, true, z1x + i * q1 * p, false, q1, p, q1)
                         BlockKernels.forwardSolve(a, q1, x, p)
-                        Small.product(y, la, true, z1y + i * q1, false, q1, 1, q1)
+                        BlockKernels.product(y, la, true, z1y + i * q1, false, q1, 1, q1)
                         BlockKernels.forwardSolve(a, q1, y, 1)
-                        Small.product(t, la, true, cross + i * q1 * q2, false, q1, q2, q1)
-                        Small.product(w, t, false, lb, false, q1, q2, q2)
+                        BlockKernels.product(t, la, true, cross + i * q1 * q2, false, q1, q2, q1)
+                        BlockKernels.product(w, t, false, lb, false, q1, q2, q2)
                         BlockKernels.forwardSolve(a, q1, w, q2)
-                        Small.product(sg, w, true, w, false, q2, q2, q1, alpha: -1, beta: 1)
-                        Small.product(sx, w, true, x, false, q2, p, q1, alpha: -1, beta: 1)
-                        Small.product(sy, w, true, y, false, q2, 1, q1, alpha: -1, beta: 1)
-                        Small.product(part.xx, x, true, x, false, p, p, q1, alpha: -1, beta: 1)
-                        Small.product(part.xy, x, true, y, false, p, 1, q1, alpha: -1, beta: 1)
+                        BlockKernels.product(sg, w, true, w, false, q2, q2, q1, alpha: -1, beta: 1)
+                        BlockKernels.product(sx, w, true, x, false, q2, p, q1, alpha: -1, beta: 1)
+                        BlockKernels.product(sy, w, true, y, false, q2, 1, q1, alpha: -1, beta: 1)
+                        BlockKernels.product(part.xx, x, true, x, false, p, p, q1, alpha: -1, beta: 1)
+                        BlockKernels.product(part.xy, x, true, y, false, p, 1, q1, alpha: -1, beta: 1)
                         for d in 0..<q1 { part.cucu += y[d] * y[d] }
                     }
                     guard BlockKernels.cholesky(sg, q2) else { return nil }
                     for d in 0..<q2 { part.logDet += 2 * log(sg[d * q2 + d]) }
                     BlockKernels.forwardSolve(sg, q2, sx, p)
                     BlockKernels.forwardSolve(sg, q2, sy, 1)
-                    Small.product(part.xx, sx, true, sx, false, p, p, q2, alpha: -1, beta: 1)
-                    Small.product(part.xy, sx, true, sy, false, p, 1, q2, alpha: -1, beta: 1)
+                    BlockKernels.product(part.xx, sx, true, sx, false, p, p, q2, alpha: -1, beta: 1)
+                    BlockKernels.product(part.xy, sx, true, sy, false, p, 1, q2, alpha: -1, beta: 1)
                     for d in 0..<q2 { part.cucu += sy[d] * sy[d] }
                 }
                 return part.settled
@@ -116,7 +116,7 @@ extension NestedCrossProducts {
             // the backward pass: the selected inverse, the modes and the blocks of ∂/∂M
             let target = out
             let sums = ({
-                Small.withPointers([beta, zxxValues]) { fixed -> [[Double]]? in
+                BlockKernels.withPointers([beta, zxxValues]) { fixed -> [[Double]]? in
                     let (beta, zxx) = (fixed[0], fixed[1])
                     return overChunks { c in shaped { q1, q2 -> [Double]? in
                         let s = Scratch(), big = max(p, q1, q2)
@@ -127,27 +127,27 @@ extension NestedCrossProducts {
                         var sums = [Double](repeating: 0, count: 2 * q1 * q1 + 2 * q2 * q2)
                         for g in chunk(c) {
                             let (sg, sx, sy) = (lg + g * q2 * q2, rg + g * q2 * p, cg + g * q2)
-                            Small.lowerInverse(sg, q2, into: ig)
+                            BlockKernels.lowerInverse(sg, q2, into: ig)
                             // u₂ = L_gg⁻ᵀ(c_g − R_g β)
                             for a in 0..<q2 { var v = sy[a]; for k in 0..<p { v -= sx[a * p + k] * beta[k] }; h[a] = v }
-                            Small.product(u2, ig, true, h, false, q2, 1, q2)
+                            BlockKernels.product(u2, ig, true, h, false, q2, 1, q2)
                             if reml {
                                 // Z_Xg = −Z_XX R_g' I_g; Z_gg = I_g'(I_g − R_g Z_Xg)
-                                Small.product(h, zxx, false, sx, true, p, q2, p)
-                                Small.product(zxg, h, false, ig, false, p, q2, q2, alpha: -1)
+                                BlockKernels.product(h, zxx, false, sx, true, p, q2, p)
+                                BlockKernels.product(zxg, h, false, ig, false, p, q2, q2, alpha: -1)
                                 for k in 0..<(q2 * q2) { h[k] = ig[k] }
-                                Small.product(h, sx, false, zxg, false, q2, q2, p, alpha: -1, beta: 1)
-                                Small.product(zgg, ig, true, h, false, q2, q2, q2)
+                                BlockKernels.product(h, sx, false, zxg, false, q2, q2, p, alpha: -1, beta: 1)
+                                BlockKernels.product(zgg, ig, true, h, false, q2, q2, q2)
                             } else {
-                                Small.product(zgg, ig, true, ig, false, q2, q2, q2)
+                                BlockKernels.product(zgg, ig, true, ig, false, q2, q2, q2)
                             }
-                            Small.product(b2, lb, false, u2, false, q2, 1, q2)
+                            BlockKernels.product(b2, lb, false, u2, false, q2, 1, q2)
                             target?.community(g, q2, lambda: lb, zgg: zgg, zxg: reml ? zxg : nil, b: b2, beta: beta, scratch: t)
-                            Small.accumulate(&sums, 2 * q1 * q1, zgg, q2 * q2)
-                            Small.accumulateOuter(&sums, 2 * q1 * q1 + q2 * q2, u2, q2)
+                            BlockKernels.accumulate(&sums, 2 * q1 * q1, zgg, q2 * q2)
+                            BlockKernels.accumulateOuter(&sums, 2 * q1 * q1 + q2 * q2, u2, q2)
                             for i in members[offsets[g]..<offsets[g + 1]] {
                                 let (a, x, cy, w) = (lp + i * q1 * q1, rp + i * q1 * p, cp + i * q1, wp + i * q1 * q2)
-                                Small.lowerInverse(a, q1, into: ip)
+                                BlockKernels.lowerInverse(a, q1, into: ip)
                                 // u₁ = L_pp⁻ᵀ(c_p − R_p β − W_p u₂)
                                 for d in 0..<q1 {
                                     var v = cy[d]
@@ -155,27 +155,27 @@ extension NestedCrossProducts {
                                     for k in 0..<q2 { v -= w[d * q2 + k] * u2[k] }
                                     h[d] = v
                                 }
-                                Small.product(u1, ip, true, h, false, q1, 1, q1)
+                                BlockKernels.product(u1, ip, true, h, false, q1, 1, q1)
                                 // Z_gp = −(Z_gg W_p' + Z_Xg' R_p') I_p
-                                Small.product(h, zgg, false, w, true, q2, q1, q2)
-                                if reml { Small.product(h, zxg, true, x, true, q2, q1, p, beta: 1) }
-                                Small.product(zgp, h, false, ip, false, q2, q1, q1, alpha: -1)
+                                BlockKernels.product(h, zgg, false, w, true, q2, q1, q2)
+                                if reml { BlockKernels.product(h, zxg, true, x, true, q2, q1, p, beta: 1) }
+                                BlockKernels.product(zgp, h, false, ip, false, q2, q1, q1, alpha: -1)
                                 // Z_pp = I_p'(I_p − W_p Z_gp − R_p Z_Xp)
                                 for k in 0..<(q1 * q1) { h[k] = ip[k] }
-                                Small.product(h, w, false, zgp, false, q1, q1, q2, alpha: -1, beta: 1)
+                                BlockKernels.product(h, w, false, zgp, false, q1, q1, q2, alpha: -1, beta: 1)
                                 if reml {
                                     // Z_Xp = −(Z_Xg W_p' + Z_XX R_p') I_p
-                                    Small.product(y, zxg, false, w, true, p, q1, q2)
-                                    Small.product(y, zxx, false, x, true, p, q1, p, beta: 1)
-                                    Small.product(zxp, y, false, ip, false, p, q1, q1, alpha: -1)
-                                    Small.product(h, x, false, zxp, false, q1, q1, p, alpha: -1, beta: 1)
+                                    BlockKernels.product(y, zxg, false, w, true, p, q1, q2)
+                                    BlockKernels.product(y, zxx, false, x, true, p, q1, p, beta: 1)
+                                    BlockKernels.product(zxp, y, false, ip, false, p, q1, q1, alpha: -1)
+                                    BlockKernels.product(h, x, false, zxp, false, q1, q1, p, alpha: -1, beta: 1)
                                 }
-                                Small.product(zpp, ip, true, h, false, q1, q1, q1)
-                                Small.product(b1, la, false, u1, false, q1, 1, q1)
+                                BlockKernels.product(zpp, ip, true, h, false, q1, q1, q1)
+                                BlockKernels.product(b1, la, false, u1, false, q1, 1, q1)
                                 target?.person(i, q1, q2, lambda: la, lambda2: lb, zpp: zpp, zgp: zgp, zxp: reml ? zxp : nil, b: b1, b2: b2,
                                                beta: beta, scratch: t)
-                                Small.accumulate(&sums, 0, zpp, q1 * q1)
-                                Small.accumulateOuter(&sums, q1 * q1, u1, q1)
+                                BlockKernels.accumulate(&sums, 0, zpp, q1 * q1)
+                                BlockKernels.accumulateOuter(&sums, q1 * q1, u1, q1)
                             }
                         }
                         return sums
@@ -223,39 +223,40 @@ private struct NestedSumGradient {
                                           communities * q2 * p, communities * q2, persons * q1 * q2, p * p, p, 1], kappa: kappa)
     }
 
-    /// A₁₁: Λ₁Z_ppΛ₁' + κbb'; Z₁'X: 2Λ₁Z_Xp' + 2κbβ'; Z₁'y: −2κb; Z₁'Z₂: 2Λ₁Z_gp'Λ₂' + 2κbb₂'.
+    /// A₁₁: Λ₁Z_ppΛ₁' + κbb'; Z₁'X: 2Λ₁Z_Xp' + 2κbβ'; Z₁'y: −2κb (`own`); Z₁'Z₂: 2Λ₁Z_gp'Λ₂' + 2κbb₂'.
     @inline(__always)
     func person(_ i: Int, _ q1: Int, _ q2: Int, lambda l: UnsafePointer<Double>, lambda2 l2: UnsafePointer<Double>,
                 zpp: UnsafePointer<Double>, zgp: UnsafePointer<Double>, zxp: UnsafePointer<Double>?, b: UnsafePointer<Double>,
                 b2: UnsafePointer<Double>, beta: UnsafePointer<Double>, scratch t: UnsafeMutablePointer<Double>) {
-        let (a11, z1x, z1y, cross) = (blocks[0] + i * q1 * q1, blocks[1] + i * q1 * p, blocks[2] + i * q1, blocks[6] + i * q1 * q2)
-        Small.product(t, l, false, zpp, false, q1, q1, q1)
-        Small.product(a11, t, false, l, true, q1, q1, q1)
-        Small.product(t, l, false, zgp, true, q1, q2, q1)
-        Small.product(cross, t, false, l2, true, q1, q2, q2, alpha: 2)
-        if let zxp { Small.product(z1x, l, false, zxp, true, q1, p, q1, alpha: 2) }
-        for a in 0..<q1 {
-            let kb = kappa * b[a]
-            for c in 0..<q1 { a11[a * q1 + c] += kb * b[c] }
-            for c in 0..<p { z1x[a * p + c] += 2 * kb * beta[c] }
-            z1y[a] = -2 * kb
-            for c in 0..<q2 { cross[a * q2 + c] += 2 * kb * b2[c] }
-        }
+        own(i, segment: 0, q1, lambda: l, inverse: zpp, inverseX: zxp, b: b, beta: beta, scratch: t)
+        let cross = blocks[6] + i * q1 * q2
+        BlockKernels.product(t, l, false, zgp, true, q1, q2, q1)
+        BlockKernels.product(cross, t, false, l2, true, q1, q2, q2, alpha: 2)
+        for a in 0..<q1 { let kb = kappa * b[a]; for c in 0..<q2 { cross[a * q2 + c] += 2 * kb * b2[c] } }
     }
 
-    /// A₂₂: Λ₂Z_ggΛ₂' + κbb'; Z₂'X: 2Λ₂Z_Xg' + 2κbβ'; Z₂'y: −2κb.
+    /// A₂₂: Λ₂Z_ggΛ₂' + κbb'; Z₂'X: 2Λ₂Z_Xg' + 2κbβ'; Z₂'y: −2κb (`own`).
     @inline(__always)
     func community(_ g: Int, _ q2: Int, lambda l: UnsafePointer<Double>, zgg: UnsafePointer<Double>, zxg: UnsafePointer<Double>?,
                    b: UnsafePointer<Double>, beta: UnsafePointer<Double>, scratch t: UnsafeMutablePointer<Double>) {
-        let (a22, z2x, z2y) = (blocks[3] + g * q2 * q2, blocks[4] + g * q2 * p, blocks[5] + g * q2)
-        Small.product(t, l, false, zgg, false, q2, q2, q2)
-        Small.product(a22, t, false, l, true, q2, q2, q2)
-        if let zxg { Small.product(z2x, l, false, zxg, true, q2, p, q2, alpha: 2) }
-        for a in 0..<q2 {
+        own(g, segment: 3, q2, lambda: l, inverse: zgg, inverseX: zxg, b: b, beta: beta, scratch: t)
+    }
+
+    /// A level's blocks of its own factor (segments d, d + 1, d + 2: its Z'Z, Z'X, Z'y):
+    /// ΛZ_ℓℓΛ' + κbb', 2ΛZ_Xℓ' + 2κbβ' (Z_Xℓ nil for ML: no X rows in the inverse), −2κb.
+    @inline(__always)
+    private func own(_ level: Int, segment d: Int, _ q: Int, lambda l: UnsafePointer<Double>, inverse z: UnsafePointer<Double>,
+                     inverseX zx: UnsafePointer<Double>?, b: UnsafePointer<Double>, beta: UnsafePointer<Double>,
+                     scratch t: UnsafeMutablePointer<Double>) {
+        let (zz, xBlock, yBlock) = (blocks[d] + level * q * q, blocks[d + 1] + level * q * p, blocks[d + 2] + level * q)
+        BlockKernels.product(t, l, false, z, false, q, q, q)
+        BlockKernels.product(zz, t, false, l, true, q, q, q)
+        if let zx { BlockKernels.product(xBlock, l, false, zx, true, q, p, q, alpha: 2) }
+        for a in 0..<q {
             let kb = kappa * b[a]
-            for c in 0..<q2 { a22[a * q2 + c] += kb * b[c] }
-            for c in 0..<p { z2x[a * p + c] += 2 * kb * beta[c] }
-            z2y[a] = -2 * kb
+            for c in 0..<q { zz[a * q + c] += kb * b[c] }
+            for c in 0..<p { xBlock[a * p + c] += 2 * kb * beta[c] }
+            yBlock[a] = -2 * kb
         }
     }
 
@@ -266,49 +267,5 @@ private struct NestedSumGradient {
             blocks[8][a] = -2 * kappa * beta[a]
         }
         blocks[9][0] = kappa
-    }
-}
-
-/// Small dense operations on row-major blocks, for the gradient's passes over levels.
-enum Small {
-    /// C = α op(A) op(B) + βC, C m×n; op(A) m×k (A stored k×m when `at`), op(B) k×n (B stored n×k when `bt`).
-    @inline(__always)
-    static func product(_ c: UnsafeMutablePointer<Double>, _ a: UnsafePointer<Double>, _ at: Bool, _ b: UnsafePointer<Double>, _ bt: Bool,
-                        _ m: Int, _ n: Int, _ k: Int, alpha: Double = 1, beta: Double = 0) {
-        for i in 0..<m {
-            for j in 0..<n {
-                var v = 0.0
-                for l in 0..<k { v += (at ? a[l * m + i] : a[i * k + l]) * (bt ? b[j * k + l] : b[l * n + j]) }
-                c[i * n + j] = alpha * v + (beta == 0 ? 0 : beta * c[i * n + j])
-            }
-        }
-    }
-
-    /// L⁻¹ of the lower-triangular q×q block.
-    @inline(__always)
-    static func lowerInverse(_ l: UnsafePointer<Double>, _ q: Int, into out: UnsafeMutablePointer<Double>) {
-        for k in 0..<(q * q) { out[k] = 0 }
-        for d in 0..<q { out[d * q + d] = 1 }
-        BlockKernels.forwardSolve(l, q, out, q)
-    }
-
-    static func accumulate(_ sum: inout [Double], _ at: Int, _ x: UnsafePointer<Double>, _ count: Int) {
-        for k in 0..<count { sum[at + k] += x[k] }
-    }
-
-    static func accumulateOuter(_ sum: inout [Double], _ at: Int, _ u: UnsafePointer<Double>, _ q: Int) {
-        for a in 0..<q { for b in 0..<q { sum[at + a * q + b] += u[a] * u[b] } }
-    }
-
-    /// `body` with the base addresses of `arrays`.
-    static func withPointers<R>(_ arrays: [[Double]], _ body: ([UnsafePointer<Double>]) -> R) -> R {
-        func step(_ k: Int, _ so: [UnsafePointer<Double>]) -> R {
-            guard k < arrays.count else { return body(so) }
-            // an empty array (no fixed effects) may have no address: a zero stands in, never read
-            return arrays[k].withUnsafeBufferPointer { buffer in
-                withUnsafePointer(to: 0.0) { zero in step(k + 1, so + [buffer.baseAddress ?? zero]) }
-            }
-        }
-        return step(0, [])
     }
 }

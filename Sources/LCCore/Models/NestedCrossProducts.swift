@@ -81,8 +81,9 @@ struct NestedCrossProducts: ProfiledDeviance {
         nested = pairs.allSatisfy { $0.count == 1 }
         if nested {
             let parent = pairs.map { $0[0].j }
-            packed = Packed(a11: PackedBlocks(a11), z1x: PackedBlocks(z1x), z1y: PackedBlocks(z1y), a22: PackedBlocks(a22),
-                            z2x: PackedBlocks(z2x), z2y: PackedBlocks(z2y),
+            packed = Packed(a11: PackedBlocks(size: q1 * q1, values: s11), z1x: PackedBlocks(size: q1 * p, values: s1x),
+                            z1y: PackedBlocks(size: q1, values: s1y), a22: PackedBlocks(size: q2 * q2, values: s22),
+                            z2x: PackedBlocks(size: q2 * p, values: s2x), z2y: PackedBlocks(size: q2, values: s2y),
                             cross: PackedBlocks(pairs.map { $0[0].block.transposed }), parent: parent)
             var counts = [Int](repeating: 0, count: g2 + 1)
             for j in parent { counts[j + 1] += 1 }

@@ -14,16 +14,15 @@
 /// A block that M holds twice (off the diagonal: Z'X, Z'y, Z₁'Z₂, X'y) carries the factor 2.
 /// (Magnus & Neudecker, *Matrix Differential Calculus*, 3rd ed., ch. 8, for ∂ log|C|/∂C = C⁻¹.)
 final class RowSumGradient: @unchecked Sendable {
-    /// Values per segment.
-    let sizes: [Int]
     /// κ: the weight of r²'s part (∂criterion/∂r²).
     let kappa: Double
     /// ∂(log-determinants)/∂sums + κ ∂r²/∂sums, by segment (zero until written; an engine fills
     /// them level by level, from several threads at once, before it hands them on).
     let values: [UnsafeMutablePointer<Double>]
 
+    /// Zeros, `sizes` values per segment.
     init(sizes: [Int], kappa: Double) {
-        (self.sizes, self.kappa) = (sizes, kappa)
+        self.kappa = kappa
         values = sizes.map { let p = UnsafeMutablePointer<Double>.allocate(capacity: max(1, $0)); p.initialize(repeating: 0, count: max(1, $0)); return p }
     }
 

@@ -87,23 +87,20 @@ struct Satterthwaite: Sendable {
     private static func fromGradients(_ engine: ProfiledDeviance, at theta: [Double], s2: Double, reml: Bool,
                                       pairs: [(Int, Int)]) -> (hessian: Matrix, jacobian: [[Double]])? {
         guard let (_, center) = engine.gradient(theta, reml: reml) else { return nil }
-        let k = theta.count, h = theta.map { 1e-3 * max(abs($0), 0.1) }
-        let points = (0..<k).flatMap { i in [shifted(theta, [(i, h[i])]), shifted(theta, [(i, -h[i])])] }
+        let (k, h) = (theta.count, FiniteDifferences.hessianSteps(theta))
         /// ∇d at σ, then the upper triangle of (R_X'R_X)⁻¹; nil where the engine has no gradient.
-        let values = FiniteDifferences.values({ t -> [Double]? in
+        guard let differences = FiniteDifferences.centralJacobian({ t -> [Double]? in
             engine.gradient(t, reml: reml).map { e, g in
                 zip(g.logDeterminants, g.r2).map { $0 + $1 / s2 } + pairs.map { e.xtxInverse[$0.0, $0.1] }
             }
-        }, at: points, concurrent: engine.evaluatesConcurrently)
+        }, at: theta, steps: h, concurrent: engine.evaluatesConcurrently) else { return nil }
         var hessian = Matrix(rows: k, cols: k)
         var jacobian = [center.r2] + [[Double]](repeating: [Double](repeating: 0, count: k), count: pairs.count)
         for i in 0..<k {
-            guard let up = values[2 * i], let down = values[2 * i + 1] else { return nil }
-            for j in 0..<k { hessian[j, i] = (up[j] - down[j]) / (2 * h[i]) }
-            for r in pairs.indices { jacobian[r + 1][i] = (up[k + r] - down[k + r]) / (2 * h[i]) }
+            for j in 0..<k { hessian[j, i] = differences[j, i] }
+            for r in pairs.indices { jacobian[r + 1][i] = differences[k + r, i] }
         }
-        for i in 0..<k { for j in 0..<i { let v = (hessian[i, j] + hessian[j, i]) / 2; (hessian[i, j], hessian[j, i]) = (v, v) } }
-        return (hessian, jacobian)
+        return (hessian.symmetrized, jacobian)
     }
 
     /// Richardson extrapolation over `levels` values D(h), D(h/2), … (numDeriv's method

@@ -44,8 +44,9 @@ extension ResidualEngines {
 
 extension LinearMixedModel {
     /// BFGS on the exact gradient in (θ, η) (`GradientBFGS`, from a Hessian by differences of the
-    /// gradient; θ's variances on the log scale of `LogScaleTheta`); nil where the engine has no row-sum gradient. Not converged where it did
-    /// not converge or a variance heads to zero: the quasi-Newton path on differences takes over.
+    /// gradient; θ's variances on the log scale of `LogScaleTheta`); nil where the engine has no
+    /// row-sum gradient. Not converged where it did not converge or a variance heads to zero: the
+    /// quasi-Newton path on differences takes over.
     static func scaleGradientSearch(_ engines: ResidualEngines, layout: ThetaLayout, reml: Bool, m: Double,
                                     from start: [Double], lower: [Double], thetaCount: Int) -> NelderMead.Result? {
         // η's curvature is far above θ's (W4: 45 gradients from the identity, 29 from this start)
@@ -57,27 +58,15 @@ extension LinearMixedModel {
     }
 
     /// H⁻¹ of −2 log L over (θ, η, log σ) at the estimate, by central differences of the exact
-    /// gradient (steps 10⁻³·max(|x|, 0.1), as the value-based `residualCovariance`), symmetrized;
-    /// nil where a gradient is missing or H is not positive definite.
+    /// gradient (`FiniteDifferences.centralJacobian` at `hessianSteps`), symmetrized; nil where a
+    /// gradient is missing or H is not positive definite.
     static func scaleCovariance(_ engines: ResidualEngines, layout: ThetaLayout, reml: Bool, m: Double,
                                 at x: [Double], thetaCount: Int, concurrent: Bool) -> Matrix? {
         let k = x.count
-        let h = x.map { 1e-3 * max(abs($0), 0.1) }
-        let points = (0..<(2 * k)).map { i -> [Double] in
-            var y = x
-            y[i / 2] += i % 2 == 0 ? h[i / 2] : -h[i / 2]
-            return y
-        }
-        let gradients = FiniteDifferences.values({ y -> [Double]? in
+        let hessian = FiniteDifferences.centralJacobian({ y -> [Double]? in
             engines.scaleGradient(theta: layout.expand(Array(y[..<thetaCount])), eta: Array(y[thetaCount..<(k - 1)]),
                                   reml: reml, m: m, logSigma: y[k - 1]).map { layout.reduce($0.theta) + $0.eta + [$0.logSigma] }
-        }, at: points, concurrent: concurrent)
-        var hessian = Matrix(rows: k, cols: k)
-        for j in 0..<k {
-            guard let up = gradients[2 * j], let down = gradients[2 * j + 1], up.count == k, down.count == k else { return nil }
-            for i in 0..<k { hessian[i, j] = (up[i] - down[i]) / (2 * h[j]) }
-        }
-        for i in 0..<k { for j in 0..<i { let v = (hessian[i, j] + hessian[j, i]) / 2; hessian[i, j] = v; hessian[j, i] = v } }
-        return hessian.cholesky()?.inverseOfProduct()
+        }, at: x, steps: FiniteDifferences.hessianSteps(x), concurrent: concurrent)
+        return hessian.flatMap { $0.rows == k ? $0.symmetrized.cholesky()?.inverseOfProduct() : nil }
     }
 }
