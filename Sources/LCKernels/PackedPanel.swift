@@ -28,24 +28,32 @@ public enum FusedMultiplyAdd: MultiplyAdd {
     @inlinable public var width: Int { k1 - k0 }
     @inlinable public var pitch: Int { (rows + 15) & ~15 }
 
+    /// `packing`: copy every row into `packed` now (else `pack(blocks:)` does it block by block).
     @inlinable
-    public init(a: UnsafeMutablePointer<Double>, n: Int, k0: Int, k1: Int, packed: UnsafeMutablePointer<Double>) {
+    public init(a: UnsafeMutablePointer<Double>, n: Int, k0: Int, k1: Int, packed: UnsafeMutablePointer<Double>, packing: Bool = true) {
         (self.a, self.n, self.k0, self.k1, self.packed) = (a, n, k0, k1, packed)
-        let (pitch, rows) = ((n - k1 + 15) & ~15, n - k1)
-        for r in 0..<pitch {
+        if packing { pack(blocks: 0..<(pitch / 16)) }
+    }
+
+    /// Rows of the sixteen-row blocks `blocks` into the packed copy (the padding zero).
+    @inlinable @inline(__always)
+    public func pack(blocks: Range<Int>) {
+        let (pitch, rows, width) = (pitch, rows, width)
+        for r in (blocks.lowerBound * 16)..<(blocks.upperBound * 16) {
             let row = a + (k1 + r) * n + k0
-            for k in 0..<(k1 - k0) { packed[k * pitch + r] = r < rows ? row[k] : 0 }
+            for k in 0..<width { packed[k * pitch + r] = r < rows ? row[k] : 0 }
         }
     }
 
-    /// L₂₁ = A₂₁L₁₁⁻ᵀ by forward substitution, sixteen rows at a time (four independent
-    /// sums, so the multiply-adds overlap), into the packed copy and back into the matrix
-    /// (L₁₁ is the panel's factored diagonal block).
+    /// L₂₁ = A₂₁L₁₁⁻ᵀ by forward substitution over the sixteen-row blocks `blocks` (rows
+    /// 16b ..< 16b + 16 of the packed copy; all of them: `0 ..< pitch / 16`), four independent
+    /// sums per block so that the multiply-adds overlap, into the packed copy and back into the
+    /// matrix (L₁₁ is the panel's factored diagonal block). Blocks are independent: threads
+    /// may solve disjoint ranges of one panel.
     @inlinable @inline(__always)
-    public func solve<F: MultiplyAdd>(_: F.Type) {
+    public func solve<F: MultiplyAdd>(blocks: Range<Int>, _: F.Type) {
         let raw = UnsafeMutableRawPointer(packed), pitch = pitch
-        var r0 = 0
-        while r0 < pitch {
+        for r0 in stride(from: blocks.lowerBound * 16, to: blocks.upperBound * 16, by: 16) {
             for k in 0..<width {
                 let lk = a + (k0 + k) * n + k0, at = (k * pitch + r0) * 8
                 var x0 = raw.loadUnaligned(fromByteOffset: at, as: SIMD4<Double>.self)
@@ -65,9 +73,14 @@ public enum FusedMultiplyAdd: MultiplyAdd {
                 raw.storeBytes(of: x2 * inverse, toByteOffset: at + 64, as: SIMD4<Double>.self)
                 raw.storeBytes(of: x3 * inverse, toByteOffset: at + 96, as: SIMD4<Double>.self)
             }
-            r0 += 16
         }
-        for r in 0..<rows {
+        storeRows(blocks: blocks)
+    }
+
+    /// Rows of the sixteen-row blocks `blocks` from the packed copy back into the matrix.
+    @inlinable @inline(__always)
+    public func storeRows(blocks: Range<Int>) {
+        for r in (blocks.lowerBound * 16)..<min(rows, blocks.upperBound * 16) {
             let row = a + (k1 + r) * n + k0
             for k in 0..<width { row[k] = packed[k * pitch + r] }
         }

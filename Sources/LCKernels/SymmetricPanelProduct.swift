@@ -51,4 +51,35 @@ public enum SymmetricPanelProduct {
             r0 += 2
         }
     }
+
+    /// s[a·16 + t] −= Σ_r b[r·16 + a]·y[r·16 + t] over r < rows: the 16×16 S = P − B'Y of the
+    /// inverse's diagonal block (B = L_RJ, Y = Z_RJ, sixteen values per row), in quarters of four
+    /// rows of S (eight accumulators); each entry is its sum over r in order, one step per row.
+    @inlinable @inline(__always)
+    public static func subtractTransposedProduct<F: MultiplyAdd>(_ b: UnsafePointer<Double>, _ y: UnsafePointer<Double>, rows: Int,
+                                                                 from s: UnsafeMutablePointer<Double>, _: F.Type) {
+        let yRaw = UnsafeRawPointer(y), sRaw = UnsafeMutableRawPointer(s)
+        for a0 in stride(from: 0, to: 16, by: 4) {
+            for half in 0..<2 {
+                let at = half * 64
+                @inline(__always) func load(_ x: Int) -> SIMD4<Double> { sRaw.loadUnaligned(fromByteOffset: (a0 + x) * 128 + at, as: SIMD4<Double>.self) }
+                @inline(__always) func loadHigh(_ x: Int) -> SIMD4<Double> { sRaw.loadUnaligned(fromByteOffset: (a0 + x) * 128 + at + 32, as: SIMD4<Double>.self) }
+                var c0 = load(0), c1 = load(1), c2 = load(2), c3 = load(3)
+                var d0 = loadHigh(0), d1 = loadHigh(1), d2 = loadHigh(2), d3 = loadHigh(3)
+                for r in 0..<rows {
+                    let y0 = yRaw.loadUnaligned(fromByteOffset: r * 128 + at, as: SIMD4<Double>.self)
+                    let y1 = yRaw.loadUnaligned(fromByteOffset: r * 128 + at + 32, as: SIMD4<Double>.self)
+                    let br = b + r * 16 + a0
+                    let (p0, p1, p2, p3) = (-br[0], -br[1], -br[2], -br[3])
+                    c0 = F.add(c0, p0, y0); c1 = F.add(c1, p1, y0); c2 = F.add(c2, p2, y0); c3 = F.add(c3, p3, y0)
+                    d0 = F.add(d0, p0, y1); d1 = F.add(d1, p1, y1); d2 = F.add(d2, p2, y1); d3 = F.add(d3, p3, y1)
+                }
+                @inline(__always) func store(_ x: Int, _ c: SIMD4<Double>, _ d: SIMD4<Double>) {
+                    sRaw.storeBytes(of: c, toByteOffset: (a0 + x) * 128 + at, as: SIMD4<Double>.self)
+                    sRaw.storeBytes(of: d, toByteOffset: (a0 + x) * 128 + at + 32, as: SIMD4<Double>.self)
+                }
+                store(0, c0, d0); store(1, c1, d1); store(2, c2, d2); store(3, c3, d3)
+            }
+        }
+    }
 }

@@ -4,6 +4,49 @@
 /// results are the same bits. Compiled for AVX-512 in `LCKernelsAVX512`: call only from there
 /// (elsewhere eight-lane fused multiply-adds are emulated).
 extension PackedPanel {
+    /// `solve(blocks:)` on eight-lane vectors, two sixteen-row blocks at a time (four independent
+    /// sums of eight rows: twice the multiply-adds in flight), a last odd block alone. Each row's
+    /// sum is the same steps in the same order as in the four-lane kernel with `FusedMultiplyAdd`.
+    @inlinable @inline(__always)
+    public func solveWide(blocks: Range<Int>) {
+        let raw = UnsafeMutableRawPointer(packed), pitch = pitch
+        var r0 = blocks.lowerBound * 16
+        let end = blocks.upperBound * 16
+        while r0 < end {
+            let pair = r0 + 32 <= end
+            for k in 0..<width {
+                let lk = a + (k0 + k) * n + k0, at = (k * pitch + r0) * 8
+                var x0 = raw.loadUnaligned(fromByteOffset: at, as: SIMD8<Double>.self)
+                var x1 = raw.loadUnaligned(fromByteOffset: at + 64, as: SIMD8<Double>.self)
+                if pair {
+                    var x2 = raw.loadUnaligned(fromByteOffset: at + 128, as: SIMD8<Double>.self)
+                    var x3 = raw.loadUnaligned(fromByteOffset: at + 192, as: SIMD8<Double>.self)
+                    for t in 0..<k {
+                        let l = -lk[t], from = (t * pitch + r0) * 8
+                        x0 = x0.addingProduct(l, raw.loadUnaligned(fromByteOffset: from, as: SIMD8<Double>.self))
+                        x1 = x1.addingProduct(l, raw.loadUnaligned(fromByteOffset: from + 64, as: SIMD8<Double>.self))
+                        x2 = x2.addingProduct(l, raw.loadUnaligned(fromByteOffset: from + 128, as: SIMD8<Double>.self))
+                        x3 = x3.addingProduct(l, raw.loadUnaligned(fromByteOffset: from + 192, as: SIMD8<Double>.self))
+                    }
+                    let inverse = 1 / lk[k]
+                    raw.storeBytes(of: x2 * inverse, toByteOffset: at + 128, as: SIMD8<Double>.self)
+                    raw.storeBytes(of: x3 * inverse, toByteOffset: at + 192, as: SIMD8<Double>.self)
+                } else {
+                    for t in 0..<k {
+                        let l = -lk[t], from = (t * pitch + r0) * 8
+                        x0 = x0.addingProduct(l, raw.loadUnaligned(fromByteOffset: from, as: SIMD8<Double>.self))
+                        x1 = x1.addingProduct(l, raw.loadUnaligned(fromByteOffset: from + 64, as: SIMD8<Double>.self))
+                    }
+                }
+                let inverse = 1 / lk[k]
+                raw.storeBytes(of: x0 * inverse, toByteOffset: at, as: SIMD8<Double>.self)
+                raw.storeBytes(of: x1 * inverse, toByteOffset: at + 64, as: SIMD8<Double>.self)
+            }
+            r0 += pair ? 32 : 16
+        }
+        storeRows(blocks: blocks)
+    }
+
     /// A[i, j] −= L₂₁[i]·L₂₁[j] for k1 ≤ j ≤ i, over the tile rows `first, first + stride, …`
     /// (8 rows each), in 8×16 tiles accumulated in sixteen eight-lane registers.
     @inlinable @inline(__always)
@@ -96,6 +139,35 @@ extension SymmetricPanelProduct {
             if count > 6 { store(6, c6, d6) }
             if count > 7 { store(7, c7, d7) }
             r0 += 8
+        }
+    }
+
+    /// `subtractTransposedProduct` in halves of eight rows of S (sixteen eight-lane accumulators);
+    /// each entry the same steps in the same order.
+    @inlinable @inline(__always)
+    public static func subtractTransposedProductWide(_ b: UnsafePointer<Double>, _ y: UnsafePointer<Double>, rows: Int,
+                                                     from s: UnsafeMutablePointer<Double>) {
+        let yRaw = UnsafeRawPointer(y), sRaw = UnsafeMutableRawPointer(s)
+        for a0 in stride(from: 0, to: 16, by: 8) {
+            @inline(__always) func load(_ x: Int, _ at: Int) -> SIMD8<Double> { sRaw.loadUnaligned(fromByteOffset: (a0 + x) * 128 + at, as: SIMD8<Double>.self) }
+            var c0 = load(0, 0), c1 = load(1, 0), c2 = load(2, 0), c3 = load(3, 0), c4 = load(4, 0), c5 = load(5, 0), c6 = load(6, 0), c7 = load(7, 0)
+            var d0 = load(0, 64), d1 = load(1, 64), d2 = load(2, 64), d3 = load(3, 64), d4 = load(4, 64), d5 = load(5, 64), d6 = load(6, 64), d7 = load(7, 64)
+            for r in 0..<rows {
+                let y0 = yRaw.loadUnaligned(fromByteOffset: r * 128, as: SIMD8<Double>.self)
+                let y1 = yRaw.loadUnaligned(fromByteOffset: r * 128 + 64, as: SIMD8<Double>.self)
+                let br = b + r * 16 + a0
+                let (p0, p1, p2, p3, p4, p5, p6, p7) = (-br[0], -br[1], -br[2], -br[3], -br[4], -br[5], -br[6], -br[7])
+                c0 = c0.addingProduct(p0, y0); c1 = c1.addingProduct(p1, y0); c2 = c2.addingProduct(p2, y0); c3 = c3.addingProduct(p3, y0)
+                c4 = c4.addingProduct(p4, y0); c5 = c5.addingProduct(p5, y0); c6 = c6.addingProduct(p6, y0); c7 = c7.addingProduct(p7, y0)
+                d0 = d0.addingProduct(p0, y1); d1 = d1.addingProduct(p1, y1); d2 = d2.addingProduct(p2, y1); d3 = d3.addingProduct(p3, y1)
+                d4 = d4.addingProduct(p4, y1); d5 = d5.addingProduct(p5, y1); d6 = d6.addingProduct(p6, y1); d7 = d7.addingProduct(p7, y1)
+            }
+            @inline(__always) func store(_ x: Int, _ c: SIMD8<Double>, _ d: SIMD8<Double>) {
+                sRaw.storeBytes(of: c, toByteOffset: (a0 + x) * 128, as: SIMD8<Double>.self)
+                sRaw.storeBytes(of: d, toByteOffset: (a0 + x) * 128 + 64, as: SIMD8<Double>.self)
+            }
+            store(0, c0, d0); store(1, c1, d1); store(2, c2, d2); store(3, c3, d3)
+            store(4, c4, d4); store(5, c5, d5); store(6, c6, d6); store(7, c7, d7)
         }
     }
 }

@@ -18,7 +18,7 @@ enum CholeskyInverse {
     /// Z into `z` (row-major, both triangles, rows `zStride` apart) from the lower triangle of the
     /// n×n factor at `l` (rows `lStride` apart). `z` may be `l` itself (same stride): each panel's
     /// L is read before its Z is written, and L's strict upper triangle is not read.
-    /// A panel's product is threaded when it costs at least `parallelWork` multiply-adds.
+    /// Threaded (a `ThreadTeam` for all panels) when the whole costs at least `parallelWork` multiply-adds.
     static func invert(_ l: UnsafePointer<Double>, lStride: Int, n: Int, into z: UnsafeMutablePointer<Double>, zStride: Int,
                        threads: Int = Parallel.defaultThreads, parallelWork: Int = 1 << 22, kernels: DenseKernels = CPUFeatures.kernels) {
         guard n > 0 else { return }
@@ -28,27 +28,29 @@ enum CholeskyInverse {
         var offset = [Int](repeating: 0, count: panels + 1)
         for k in 0..<panels { offset[k + 1] = offset[k] + (n - min(n, (k + 1) * w)) * w }
         let packed = UnsafeMutablePointer<Double>.allocate(capacity: max(1, offset[panels]))
-        let y = UnsafeMutablePointer<Double>.allocate(capacity: n * w)
-        defer { packed.deallocate(); y.deallocate() }
-        for r in 0..<n {
-            let row = l + r * lStride
-            for k in 0..<(r / w) {
-                let (j0, to) = (k * w, packed + offset[k] + (r - (k + 1) * w) * w)
-                for t in 0..<w { to[t] = row[j0 + t] }
+        let y = UnsafeMutablePointer<Double>.allocate(capacity: n * w), p = UnsafeMutablePointer<Double>.allocate(capacity: w * w)
+        defer { packed.deallocate(); y.deallocate(); p.deallocate() }
+        // one team for every panel when the whole costs at least `parallelWork` (n³/3 multiply-adds);
+        // each member takes its share of the rows, so each writes its own rows (the same bits)
+        ThreadTeam.run(threads: n * n * n / 3 >= parallelWork ? threads : 1) { member, team in
+            for r in team.share(of: n, member: member) {
+                let row = l + r * lStride
+                for k in 0..<(r / w) {
+                    let (j0, to) = (k * w, packed + offset[k] + (r - (k + 1) * w) * w)
+                    for t in 0..<w { to[t] = row[j0 + t] }
+                }
             }
-        }
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: w * w) { inverse in
-            let p = inverse.baseAddress!
+            team.barrier()
             for k in stride(from: panels - 1, through: 0, by: -1) {
                 let j0 = k * w, j1 = min(n, j0 + w), width = j1 - j0, rows = n - j1
                 let (b, diagonal) = (packed + offset[k], l + j0 * lStride + j0)
-                lowerInverse(diagonal, stride: lStride, width: width, into: p, pitch: w)
-                // Y = −Z_RR B P, P = L_JJ⁻¹; large panels split by rows over threads (each writes its own rows: the same bits)
-                let trailing = z + j1 * zStride + j1
-                let t = rows * rows * w >= parallelWork ? threads : 1
-                _ = try? Parallel.mapRanges(count: (rows + 3) / 4, minimumPerThread: 1, threads: t) { range in
-                    let (first, last) = (range.lowerBound * 4, min(rows, range.upperBound * 4))
-                    let (part, from, out) = (last - first, trailing + first * zStride, y + first * w)
+                if member == 0 { lowerInverse(diagonal, stride: lStride, width: width, into: p, pitch: w) }
+                team.barrier()
+                // Y = −Z_RR B P, P = L_JJ⁻¹, in groups of four rows
+                let mine = team.share(of: (rows + 3) / 4, member: member)
+                let (first, last) = (mine.lowerBound * 4, min(rows, mine.upperBound * 4))
+                if first < last {
+                    let (part, from, out) = (last - first, z + (j1 + first) * zStride + j1, y + first * w)
                     switch kernels {
                     case .wide: WideSymmetricPanelProduct.multiply(from, stride: zStride, rows: part, columns: rows, b, times: p, into: out)
                     case .fused: FusedSymmetricPanelProduct.multiply(from, stride: zStride, rows: part, columns: rows, b, times: p, into: out)
@@ -56,10 +58,14 @@ enum CholeskyInverse {
                         SymmetricPanelProduct.multiply(from, stride: zStride, rows: part, columns: rows, b, times: p, into: out, SeparateMultiplyAdd.self)
                     }
                 }
-                for r in 0..<rows { for t in 0..<width { z[(j1 + r) * zStride + j0 + t] = y[r * w + t] } }
-                for t in 0..<width { for r in 0..<rows { z[(j0 + t) * zStride + j1 + r] = y[r * w + t] } }
-                diagonalBlock(width: width, inverse: p, pitch: w, below: b, solved: y, rows: rows, rowPitch: w,
-                              into: z + j0 * zStride + j0, zStride: zStride)
+                team.barrier()
+                for r in first..<max(first, last) { for t in 0..<width { z[(j1 + r) * zStride + j0 + t] = y[r * w + t] } }
+                for t in 0..<width { for r in first..<max(first, last) { z[(j0 + t) * zStride + j1 + r] = y[r * w + t] } }
+                if member == 0 {
+                    panelDiagonalBlock(width: width, inverse: p, below: b, solved: y, rows: rows, into: z + j0 * zStride + j0,
+                                       zStride: zStride, kernels: kernels)
+                }
+                team.barrier()
             }
         }
     }
@@ -107,13 +113,38 @@ enum CholeskyInverse {
                     for t in 0..<width { sa[t] -= ba * yr[t] }
                 }
             }
-            for a in 0..<width {
-                for t in 0...a {
-                    var v = 0.0
-                    for k in a..<width { v += p[k &* pitch &+ a] * s[k &* width &+ t] }
-                    z[a * zStride + t] = v
-                    z[t * zStride + a] = v
-                }
+            transposedProduct(width: width, inverse: p, pitch: pitch, s, sPitch: width, into: z, zStride: zStride)
+        }
+    }
+
+    /// `diagonalBlock` of a panel of the dense inverse (sixteen values per row of B and Y, P in a
+    /// 16×16 square, zero past the panel's width), S = P − B'Y by the panel kernels.
+    static func panelDiagonalBlock(width: Int, inverse p: UnsafePointer<Double>, below b: UnsafePointer<Double>, solved y: UnsafePointer<Double>,
+                                   rows: Int, into z: UnsafeMutablePointer<Double>, zStride: Int, kernels: DenseKernels) {
+        let w = panel
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: w * w) { buffer in
+            let s = buffer.baseAddress!
+            s.update(from: p, count: w * w)
+            switch kernels {
+            case .wide: WideSymmetricPanelProduct.subtractTransposedProduct(b, y, rows: rows, from: s)
+            case .fused: FusedSymmetricPanelProduct.subtractTransposedProduct(b, y, rows: rows, from: s)
+            case .portable: SymmetricPanelProduct.subtractTransposedProduct(b, y, rows: rows, from: s, SeparateMultiplyAdd.self)
+            }
+            transposedProduct(width: width, inverse: p, pitch: w, s, sPitch: w, into: z, zStride: zStride)
+        }
+    }
+
+    /// Z_JJ = P'S (P = L_JJ⁻¹ lower triangular, rows `pitch` apart; S rows `sPitch` apart), into both
+    /// triangles of `z`.
+    @inline(__always)
+    private static func transposedProduct(width: Int, inverse p: UnsafePointer<Double>, pitch: Int, _ s: UnsafePointer<Double>, sPitch: Int,
+                                          into z: UnsafeMutablePointer<Double>, zStride: Int) {
+        for a in 0..<width {
+            for t in 0...a {
+                var v = 0.0
+                for k in a..<width { v += p[k &* pitch &+ a] * s[k &* sPitch &+ t] }
+                z[a * zStride + t] = v
+                z[t * zStride + a] = v
             }
         }
     }

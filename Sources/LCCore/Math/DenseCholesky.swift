@@ -9,14 +9,16 @@ import LCKernelsAVX512
 /// rows below it (L₂₁ = A₂₁L₁₁⁻ᵀ), then subtract L₂₁L₂₁' from the trailing matrix. The rows
 /// below are packed transposed (column k of the panel contiguous), so that the solve runs
 /// sixteen rows at a time and the trailing update in 4×8 register tiles (8×16 with AVX-512),
-/// reading each packed column from cache; the trailing update is split over threads by tile rows,
-/// which write disjoint parts of the matrix, so the result does not depend on the number of threads.
+/// reading each packed column from cache. A large factorisation runs on a `ThreadTeam` (its
+/// threads started once, meeting at barriers between the steps of each panel): the solve split
+/// by blocks of rows, the trailing update by tile rows, each writing disjoint parts of the
+/// matrix, so the result does not depend on the number of threads.
 enum DenseCholesky {
     /// Overwrites the lower triangle of the row-major n×n `m` with L (M = LL'); false if M is
     /// not positive definite. `from`: factor only the trailing block from that row and column
     /// (what comes before is done). The strict upper triangle is not read or written.
-    /// A panel's trailing update is threaded when it costs at least `parallelWork` multiply-adds
-    /// (about 4 tiles² × width: enough to pay for starting the threads).
+    /// Threaded when the whole costs at least `parallelWork` multiply-adds (enough to pay for
+    /// starting the threads).
     /// `kernels`: which compiled copy of the panel kernels runs (`CPUFeatures.kernels`: the widest
     /// the CPU has; `.fused` and `.wide` give the same bits).
     static func factorLower(_ m: inout [Double], _ n: Int, from: Int = 0, panel: Int = 64,
@@ -35,28 +37,35 @@ enum DenseCholesky {
         guard from < n else { return true }
         let packed = UnsafeMutablePointer<Double>.allocate(capacity: panel * (n - from + 16))
         defer { packed.deallocate() }
-        var k0 = from
-        while k0 < n {
-            let k1 = min(k0 + panel, n), width = k1 - k0
-            guard factorBlock(a + k0 * n + k0, size: width, stride: n) else { return false }
-            let rows = n - k1
-            if rows == 0 { break }
-            let panelRows = PackedPanel(a: a, n: n, k0: k0, k1: k1, packed: packed)
-            if kernels.fusesMultiplyAdds { FusedPanel.solve(panelRows) } else { panelRows.solve(SeparateMultiplyAdd.self) }
-            let tiles = (rows + 3) / 4
-            let t = 8 * tiles * tiles * width >= parallelWork ? threads : 1
-            _ = try? Parallel.mapRanges(count: t, minimumPerThread: 1, threads: t) { range in
-                for id in range {
-                    switch kernels {
-                    case .wide: WidePanel.subtractFromTrailing(panelRows, tileRows: id, stride: t)
-                    case .fused: FusedPanel.subtractFromTrailing(panelRows, tileRows: id, stride: t)
-                    case .portable: panelRows.subtractFromTrailing(tileRows: id, stride: t, SeparateMultiplyAdd.self)
-                    }
+        // one team for every panel when the whole costs at least `parallelWork` (m³/6 multiply-adds)
+        let m = n - from
+        return ThreadTeam.run(threads: m * m * m / 6 >= parallelWork ? threads : 1) { member, team in
+            var k0 = from
+            while k0 < n {
+                let k1 = min(k0 + panel, n), width = k1 - k0, rows = n - k1
+                if member == 0 && !factorBlock(a + k0 * n + k0, size: width, stride: n) { team.stop() }
+                team.barrier()
+                if team.stopped || rows == 0 { return }
+                // each member packs and solves its share of the blocks of sixteen rows (independent),
+                // then subtracts its tile rows (every tile row-th, the triangle's work evenly spread)
+                let panelRows = PackedPanel(a: a, n: n, k0: k0, k1: k1, packed: packed, packing: false)
+                let mine = team.share(of: panelRows.pitch / 16, member: member)
+                panelRows.pack(blocks: mine)
+                switch kernels {
+                case .wide: WidePanel.solve(panelRows, blocks: mine)
+                case .fused: FusedPanel.solve(panelRows, blocks: mine)
+                case .portable: panelRows.solve(blocks: mine, SeparateMultiplyAdd.self)
                 }
+                team.barrier()
+                switch kernels {
+                case .wide: WidePanel.subtractFromTrailing(panelRows, tileRows: member, stride: team.count)
+                case .fused: FusedPanel.subtractFromTrailing(panelRows, tileRows: member, stride: team.count)
+                case .portable: panelRows.subtractFromTrailing(tileRows: member, stride: team.count, SeparateMultiplyAdd.self)
+                }
+                team.barrier()
+                k0 = k1
             }
-            k0 = k1
         }
-        return true
     }
 
     /// The Cholesky factor of the size × size block at `a` (rows `stride` apart), in place in

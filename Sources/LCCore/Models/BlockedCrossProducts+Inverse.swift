@@ -16,16 +16,14 @@ extension BlockedCrossProducts {
         for b in layout.blockColumn.indices { maxRows = max(maxRows, layout.rowStart[b + 1] - layout.rowStart[b]) }
         for i in 0..<levels[0] { maxRows = max(maxRows, entryStart[i + 1] - entryStart[i]) }
         // per factor Σ Z_ℓℓ; scratch for one column block (Z_RJ, Z_JJ, Z_ℓX L_XX)
-        let sums = UnsafeMutablePointer<Double>.allocate(capacity: q.count * maxQ * maxQ)
-        let y = UnsafeMutablePointer<Double>.allocate(capacity: maxRows * maxQ + maxQ * maxQ + maxQ * p)
-        let square = y + maxRows * maxQ, v = square + maxQ * maxQ
-        defer { sums.deallocate(); y.deallocate() }
-        sums.initialize(repeating: 0, count: q.count * maxQ * maxQ)
+        var sums = q.map { [Double](repeating: 0, count: $0 * $0) }
+        let scratch = Scratch(rows: maxRows, q: maxQ, p: p)
+        defer { scratch.deallocate() }
         // L_XX, the X rows of the dense factor
         let lxx = (0..<(p * p)).map { $0 % p <= $0 / p ? f.l[(x0 + $0 / p) * dd + x0 + $0 % p] : 0 }
-        /// sums[k] += Z_ℓℓ (`square`, qk×qk) − (Z_ℓX L_XX)(Z_ℓX L_XX)', Z_ℓX[t, j] at zlx[t·tStride + j·jStride].
-        func add(_ k: Int, _ zlx: UnsafePointer<Double>, tStride: Int, jStride: Int) {
-            let qk = q[k], sum = sums + k * maxQ * maxQ
+        /// sum += Z_ℓℓ (`scratch.square`, qk×qk) − (Z_ℓX L_XX)(Z_ℓX L_XX)', Z_ℓX[t, j] at zlx[t·tStride + j·jStride].
+        func add(_ sum: UnsafeMutablePointer<Double>, _ qk: Int, _ scratch: Scratch, _ zlx: UnsafePointer<Double>, tStride: Int, jStride: Int) {
+            let (square, v) = (scratch.square, scratch.v)
             for a in 0..<(qk * qk) { sum[a] += square[a] }
             guard marginal else { return }
             for t in 0..<qk {
@@ -40,13 +38,14 @@ extension BlockedCrossProducts {
         let (l11Values, cValues) = (f.l11, f.c)
         f.l.withUnsafeMutableBufferPointer { lb in
             let l = lb.baseAddress!, z = l
+            let (y, square) = (scratch.y, scratch.square)
             CholeskyInverse.invert(l, lStride: dd, n: nd, into: z, zStride: dd)
             // the dense factors' levels
             var c = df
             while c < randomCount {
                 let k = factorOfColumn[c], qk = q[k], at = c - df
                 for a in 0..<qk { for b in 0..<qk { square[a * qk + b] = z[(at + a) * dd + at + b] } }
-                add(k, z + at * dd + x0, tStride: dd, jStride: 1)
+                sums[k].withUnsafeMutableBufferPointer { add($0.baseAddress!, qk, scratch, z + at * dd + x0, tStride: dd, jStride: 1) }
                 c += qk
             }
             // the peeled level blocks, last first: their rows R are later peeled columns and dense ones
@@ -60,37 +59,63 @@ extension BlockedCrossProducts {
                         finish(AnyEffects.self, q: qb, l + off, below: below, rows: count, y, square)
                         for i in 0..<(count * qb) { z[off + qb * qb + i] = y[i] }
                         for i in 0..<(qb * qb) { z[off + i] = square[i] }
-                        add(factorOfColumn[layout.blockColumn[b]], y + (count - p) * qb, tStride: 1, jStride: qb)
+                        let k = factorOfColumn[layout.blockColumn[b]]
+                        sums[k].withUnsafeMutableBufferPointer { add($0.baseAddress!, qb, scratch, y + (count - p) * qb, tStride: 1, jStride: qb) }
                     }
                 }
             }
-            // the levels of factor 1: their rows are the columns of their entries (the last is y)
-            let q1 = q[0]
-            l11Values.withUnsafeBufferPointer { l11 in
-                cValues.withUnsafeBufferPointer { cb in
-                    entryColumn.withUnsafeBufferPointer { columns in
-                        levelSlots.withUnsafeBufferPointer { slots in
-                            // with q₁ a constant in the common cases (loops unrolled)
-                            func levelsOfFactor1<Size: EffectCount>(_: Size.Type) {
-                                let q1 = Size.count(q1)
-                                // in the elimination's order: neighbours read the same part of the dense Z
-                                for i in eliminationOrder {
-                                    let first = entryStart[i], count = entryStart[i + 1] - first - 1
-                                    let cols = columns.baseAddress! + first
-                                    let below = cb.baseAddress! + first * q1
-                                    product(Size.self, q: q1, z, rows: cols, count: count, slots: slots.baseAddress! + levelSlotStart[i], below: below, into: y)
-                                    finish(Size.self, q: q1, l11.baseAddress! + i * q1 * q1, below: below, rows: count, y, square)
-                                    add(0, y + (count - p) * q1, tStride: 1, jStride: q1)
+            // the levels of factor 1 (which only read Z): their rows are the columns of their entries (the
+            // last is y); in the elimination's order (neighbours read the same part of the dense Z), cut
+            // into a fixed number of chunks run in parallel and summed in order (the same sums whatever the threads)
+            let q1 = q[0], order = eliminationOrder, chunks = min(16, order.count)
+            let zRead = UnsafePointer(z)
+            /// Σ Z_ℓℓ over the levels of one chunk.
+            func chunkSum(_ chunk: Int) -> [Double] {
+                let scratch = Scratch(rows: maxRows, q: maxQ, p: p)
+                defer { scratch.deallocate() }
+                var sum = [Double](repeating: 0, count: q1 * q1)
+                l11Values.withUnsafeBufferPointer { l11 in
+                    cValues.withUnsafeBufferPointer { cb in
+                        entryColumn.withUnsafeBufferPointer { columns in
+                            levelSlots.withUnsafeBufferPointer { slots in
+                                sum.withUnsafeMutableBufferPointer { sum in
+                                    // with q₁ a constant in the common cases (loops unrolled)
+                                    func levelsOfFactor1<Size: EffectCount>(_: Size.Type) {
+                                        let q1 = Size.count(q1), (y, square) = (scratch.y, scratch.square)
+                                        for i in order[(chunk * order.count / chunks)..<((chunk + 1) * order.count / chunks)] {
+                                            let first = entryStart[i], count = entryStart[i + 1] - first - 1
+                                            let cols = columns.baseAddress! + first
+                                            let below = cb.baseAddress! + first * q1
+                                            product(Size.self, q: q1, zRead, rows: cols, count: count, slots: slots.baseAddress! + levelSlotStart[i],
+                                                    below: below, into: y)
+                                            finish(Size.self, q: q1, l11.baseAddress! + i * q1 * q1, below: below, rows: count, y, square)
+                                            add(sum.baseAddress!, q1, scratch, y + (count - p) * q1, tStride: 1, jStride: q1)
+                                        }
+                                    }
+                                    if q1 == 1 { levelsOfFactor1(OneEffect.self) } else if q1 == 2 { levelsOfFactor1(TwoEffects.self) }
+                                    else { levelsOfFactor1(AnyEffects.self) }
                                 }
                             }
-                            if q1 == 1 { levelsOfFactor1(OneEffect.self) } else if q1 == 2 { levelsOfFactor1(TwoEffects.self) }
-                            else { levelsOfFactor1(AnyEffects.self) }
                         }
                     }
                 }
+                return sum
             }
+            let parts = (try? Parallel.mapRanges(count: chunks, minimumPerThread: order.count >= 512 ? 1 : chunks) { $0.map(chunkSum) })?
+                .flatMap { $0 } ?? (0..<chunks).map(chunkSum)
+            for part in parts { for a in part.indices { sums[0][a] += part[a] } }
         }
-        return q.indices.map { k in Array(UnsafeBufferPointer(start: sums + k * maxQ * maxQ, count: q[k] * q[k])) }
+        return sums
+    }
+
+    /// One thread's scratch for a column block: Y = Z_RJ (rows × q), Z_JJ (q × q) and Z_ℓX L_XX (q × p).
+    private struct Scratch {
+        let y: UnsafeMutablePointer<Double>, square: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>
+        init(rows: Int, q: Int, p: Int) {
+            y = .allocate(capacity: rows * q + q * q + q * p)
+            (square, v) = (y + rows * q, y + rows * q + q * q)
+        }
+        func deallocate() { y.deallocate() }
     }
 
     /// Y = Z_RR L_RJ for a column block whose rows R are `rows[0..<count]` (ascending; y follows),

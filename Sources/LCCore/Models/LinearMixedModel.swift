@@ -152,7 +152,8 @@ public enum LinearMixedModel {
             }
         }
         try reserveMemory(frame, order: order)
-        let unweighted = engine(frame)
+        // a plain model asks again at the optimum for what its gradient search last evaluated
+        let unweighted = residual.isEmpty ? RecentGradients(engine(frame)) as ProfiledDeviance : engine(frame)
         guard unweighted.xtx.cholesky(relativeTolerance: 1e-10) != nil else {
             throw LCError(.invalidArgument, "the fixed-effects columns are linearly dependent (collinear predictors): \(frame.xNames.joined(separator: ", "))")
         }

@@ -21,7 +21,9 @@ public enum Parallel {
         defer { results.deinitialize(); results.deallocate() }
         let monitor = Monitor.current     // the call's progress and cancellation reach every thread
         try withoutActuallyEscaping(body) { body in
-            let tasks = ranges.indices.map { i in Task { Monitor.run(monitor) { results[i] = Result { try body(ranges[i]) } } } }
+            let tasks = ranges.indices.map { i in
+                Task { Monitor.run(monitor) { sharingCores { results[i] = Result { try body(ranges[i]) } } } }
+            }
             var threads: [pthread_t?] = []
             for task in tasks.dropFirst() {
                 var id = pthread_t()
@@ -43,6 +45,25 @@ public enum Parallel {
             return try r.get()
         }
     }
+
+    /// Whether the calling thread runs one of several ranges of a `mapRanges` call (the caller's own
+    /// included): its cores are then taken, and a `ThreadTeam` started from it runs on this thread
+    /// alone (its members would wait at barriers for threads that the system has no core to run).
+    static var sharesCores: Bool { pthread_getspecific(sharingKey) != nil }
+
+    private static func sharingCores<T>(_ body: () -> T) -> T {
+        let previous = pthread_getspecific(sharingKey)
+        pthread_setspecific(sharingKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(sharingKey, previous) }
+        return body()
+    }
+
+    /// The thread-local mark of `sharesCores` (created once, never deleted).
+    private static let sharingKey: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
+    }()
 
     private final class Task {
         let work: () -> Void

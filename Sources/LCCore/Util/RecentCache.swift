@@ -25,6 +25,11 @@ final class RecentCache<Value>: @unchecked Sendable {
         return body()
     }
 
+    /// The value of `key` if it is held (nothing is made).
+    func held(_ key: [Double]) -> Value? {
+        locked { entries.last(where: { $0.key == key })?.value }
+    }
+
     /// The value of `key`, made by `make` when it is not held (nil from `make` is not kept).
     func value(for key: [Double], make: () -> Value?) -> Value? {
         let hit: Value? = locked {
