@@ -23,7 +23,7 @@ struct ScaleModelTests {
         #expect(s.terms == ref.texts("\(base).scale_coef.term"))
         let m3 = firstMismatch(s.estimates, ref.numbers("\(base).scale_coef.estimate"), max(tol, 1e-4))
         #expect(m3 == nil, "\(base) scale: \(m3 ?? "")")
-        let m4 = firstMismatch(s.standardErrors, ref.numbers("\(base).scale_coef.se"), 1e-3)
+        let m4 = firstMismatch(s.standardErrors, ref.numbers("\(base).scale_coef.se"), 1e-5)
         #expect(m4 == nil, "\(base) scale SEs: \(m4 ?? "")")
         let m5 = firstMismatch(fit.components.flatMap(\.standardDeviations), ref.numbers("\(base).random_sd"), max(tol, 1e-4))
         #expect(m5 == nil, "\(base) random SDs: \(m5 ?? "")")

@@ -230,7 +230,7 @@ public enum LinearMixedModel {
         } else if residual.scale != nil {
             psiCovariance = engines.flatMap {
                 scaleCovariance($0, layout: layout, reml: reml, m: m, at: result.x + [logSigma], thetaCount: thetaCount, concurrent: concurrent)
-            } ?? residualCovariance(at: result.x + [logSigma], concurrent: concurrent) { z in
+            } ?? extrapolatedCovariance(at: result.x + [logSigma], concurrent: concurrent) { z in
                 guard let (e, jacobian, theta) = state(Array(z.dropLast())), let at = e.evaluate(theta, reml: reml),
                       jacobian.isFinite, let s = z.last else { return .infinity }
                 return ResidualEngines.unprofiled(at, m: m, logSigma: s) + jacobian
@@ -399,6 +399,12 @@ public enum LinearMixedModel {
         let h = FiniteDifferences.hessianSteps(x)
         let hessian = FiniteDifferences.gradientAndHessian(criterion, at: x, value: criterion(x), steps: h, concurrent: concurrent).hessian
         return hessian.cholesky()?.inverseOfProduct()
+    }
+
+    /// H⁻¹ of a criterion at its minimum, H by numDeriv's Richardson extrapolation
+    /// (`Satterthwaite.derivatives`); nil if H is not positive definite.
+    private static func extrapolatedCovariance(at x: [Double], concurrent: Bool, criterion: ([Double]) -> Double) -> Matrix? {
+        Satterthwaite.derivatives({ [criterion($0)] }, at: x, concurrent: concurrent).hessian.cholesky()?.inverseOfProduct()
     }
 
     /// The variance function's estimates, with their SEs on the ψ scale carried to the ratios (exp(ψ)).
