@@ -28,11 +28,11 @@ public enum FusedMultiplyAdd: MultiplyAdd {
     @inlinable public var width: Int { k1 - k0 }
     @inlinable public var pitch: Int { (rows + 15) & ~15 }
 
-    /// `packing`: copy every row into `packed` now (else `pack(blocks:)` does it block by block).
+    /// The panel over `packed` (`pitch × width` values), not yet filled: `pack(blocks:)` copies
+    /// the rows in, block by block (threads may pack disjoint blocks).
     @inlinable
-    public init(a: UnsafeMutablePointer<Double>, n: Int, k0: Int, k1: Int, packed: UnsafeMutablePointer<Double>, packing: Bool = true) {
+    public init(a: UnsafeMutablePointer<Double>, n: Int, k0: Int, k1: Int, packed: UnsafeMutablePointer<Double>) {
         (self.a, self.n, self.k0, self.k1, self.packed) = (a, n, k0, k1, packed)
-        if packing { pack(blocks: 0..<(pitch / 16)) }
     }
 
     /// Rows of the sixteen-row blocks `blocks` into the packed copy (the padding zero).

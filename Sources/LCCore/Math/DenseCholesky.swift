@@ -48,7 +48,7 @@ enum DenseCholesky {
                 if team.stopped || rows == 0 { return }
                 // each member packs and solves its share of the blocks of sixteen rows (independent),
                 // then subtracts its tile rows (every tile row-th, the triangle's work evenly spread)
-                let panelRows = PackedPanel(a: a, n: n, k0: k0, k1: k1, packed: packed, packing: false)
+                let panelRows = PackedPanel(a: a, n: n, k0: k0, k1: k1, packed: packed)
                 let mine = team.share(of: panelRows.pitch / 16, member: member)
                 panelRows.pack(blocks: mine)
                 switch kernels {
