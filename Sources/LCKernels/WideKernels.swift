@@ -15,7 +15,7 @@ extension PackedPanel {
         while r0 < end {
             let pair = r0 + 32 <= end
             for k in 0..<width {
-                let lk = a + (k0 + k) * n + k0, at = (k * pitch + r0) * 8
+                let lk = a + (k0 + k) * n + k0, at = (k * pitch + r0) * 8, inverse = 1 / lk[k]
                 var x0 = raw.loadUnaligned(fromByteOffset: at, as: SIMD8<Double>.self)
                 var x1 = raw.loadUnaligned(fromByteOffset: at + 64, as: SIMD8<Double>.self)
                 if pair {
@@ -28,7 +28,6 @@ extension PackedPanel {
                         x2 = x2.addingProduct(l, raw.loadUnaligned(fromByteOffset: from + 128, as: SIMD8<Double>.self))
                         x3 = x3.addingProduct(l, raw.loadUnaligned(fromByteOffset: from + 192, as: SIMD8<Double>.self))
                     }
-                    let inverse = 1 / lk[k]
                     raw.storeBytes(of: x2 * inverse, toByteOffset: at + 128, as: SIMD8<Double>.self)
                     raw.storeBytes(of: x3 * inverse, toByteOffset: at + 192, as: SIMD8<Double>.self)
                 } else {
@@ -38,7 +37,6 @@ extension PackedPanel {
                         x1 = x1.addingProduct(l, raw.loadUnaligned(fromByteOffset: from + 64, as: SIMD8<Double>.self))
                     }
                 }
-                let inverse = 1 / lk[k]
                 raw.storeBytes(of: x0 * inverse, toByteOffset: at, as: SIMD8<Double>.self)
                 raw.storeBytes(of: x1 * inverse, toByteOffset: at + 64, as: SIMD8<Double>.self)
             }

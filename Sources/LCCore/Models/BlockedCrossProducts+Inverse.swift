@@ -17,12 +17,12 @@ extension BlockedCrossProducts {
         for i in 0..<levels[0] { maxRows = max(maxRows, entryStart[i + 1] - entryStart[i]) }
         // per factor Σ Z_ℓℓ; scratch for one column block (Z_RJ, Z_JJ, Z_ℓX L_XX)
         var sums = q.map { [Double](repeating: 0, count: $0 * $0) }
-        let scratch = Scratch(rows: maxRows, q: maxQ, p: p)
-        defer { scratch.deallocate() }
+        let store = Scratch(), scratch = ColumnBlock(store, rows: maxRows, q: maxQ, p: p)
+        defer { withExtendedLifetime(store) {} }
         // L_XX, the X rows of the dense factor
         let lxx = (0..<(p * p)).map { $0 % p <= $0 / p ? f.l[(x0 + $0 / p) * dd + x0 + $0 % p] : 0 }
         /// sum += Z_ℓℓ (`scratch.square`, qk×qk) − (Z_ℓX L_XX)(Z_ℓX L_XX)', Z_ℓX[t, j] at zlx[t·tStride + j·jStride].
-        func add(_ sum: UnsafeMutablePointer<Double>, _ qk: Int, _ scratch: Scratch, _ zlx: UnsafePointer<Double>, tStride: Int, jStride: Int) {
+        func add(_ sum: UnsafeMutablePointer<Double>, _ qk: Int, _ scratch: ColumnBlock, _ zlx: UnsafePointer<Double>, tStride: Int, jStride: Int) {
             let (square, v) = (scratch.square, scratch.v)
             for a in 0..<(qk * qk) { sum[a] += square[a] }
             guard marginal else { return }
@@ -71,8 +71,8 @@ extension BlockedCrossProducts {
             let zRead = UnsafePointer(z)
             /// Σ Z_ℓℓ over the levels of one chunk.
             func chunkSum(_ chunk: Int) -> [Double] {
-                let scratch = Scratch(rows: maxRows, q: maxQ, p: p)
-                defer { scratch.deallocate() }
+                let store = Scratch(), scratch = ColumnBlock(store, rows: maxRows, q: maxQ, p: p)
+                defer { withExtendedLifetime(store) {} }
                 var sum = [Double](repeating: 0, count: q1 * q1)
                 l11Values.withUnsafeBufferPointer { l11 in
                     cValues.withUnsafeBufferPointer { cb in
@@ -108,14 +108,11 @@ extension BlockedCrossProducts {
         return sums
     }
 
-    /// One thread's scratch for a column block: Y = Z_RJ (rows × q), Z_JJ (q × q) and Z_ℓX L_XX (q × p).
-    private struct Scratch {
+    /// One thread's scratch for a column block, from `store` (which frees it): Y = Z_RJ (rows × q),
+    /// Z_JJ (q × q) and Z_ℓX L_XX (q × p).
+    private struct ColumnBlock {
         let y: UnsafeMutablePointer<Double>, square: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>
-        init(rows: Int, q: Int, p: Int) {
-            y = .allocate(capacity: rows * q + q * q + q * p)
-            (square, v) = (y + rows * q, y + rows * q + q * q)
-        }
-        func deallocate() { y.deallocate() }
+        init(_ store: Scratch, rows: Int, q: Int, p: Int) { (y, square, v) = (store.block(rows * q), store.block(q * q), store.block(q * p)) }
     }
 
     /// Y = Z_RR L_RJ for a column block whose rows R are `rows[0..<count]` (ascending; y follows),

@@ -402,9 +402,9 @@ public enum LinearMixedModel {
     }
 
     /// H⁻¹ of a criterion at its minimum, H by numDeriv's Richardson extrapolation
-    /// (`Satterthwaite.derivatives`); nil if H is not positive definite.
+    /// (`FiniteDifferences.extrapolatedDerivatives`); nil if H is not positive definite.
     private static func extrapolatedCovariance(at x: [Double], concurrent: Bool, criterion: ([Double]) -> Double) -> Matrix? {
-        Satterthwaite.derivatives({ [criterion($0)] }, at: x, concurrent: concurrent).hessian.cholesky()?.inverseOfProduct()
+        FiniteDifferences.extrapolatedDerivatives({ [criterion($0)] }, at: x, concurrent: concurrent).hessian.cholesky()?.inverseOfProduct()
     }
 
     /// The variance function's estimates, with their SEs on the ψ scale carried to the ratios (exp(ψ)).

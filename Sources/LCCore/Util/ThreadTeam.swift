@@ -66,11 +66,7 @@ final class ThreadTeam: Sendable {
             generation.store(current &+ 1, ordering: .releasing)
             return
         }
-        var spins = 0
-        while generation.load(ordering: .acquiring) == current {
-            spins += 1
-            if spins > 1 << 12 { sched_yield() }
-        }
+        Self.spin { generation.load(ordering: .acquiring) != current }
     }
 
     /// The contiguous share of `0..<total` that member `member` takes.
@@ -80,8 +76,13 @@ final class ThreadTeam: Sendable {
     }
 
     private func waitForStart() {
+        Self.spin { size.load(ordering: .acquiring) != 0 }
+    }
+
+    /// Waits until `done()`: spins briefly, then yields the core at each check.
+    private static func spin(until done: () -> Bool) {
         var spins = 0
-        while size.load(ordering: .acquiring) == 0 {
+        while !done() {
             spins += 1
             if spins > 1 << 12 { sched_yield() }
         }
